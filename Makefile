@@ -1,0 +1,76 @@
+# Two commands from a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install messages migrate demo serve test lint typecheck test-postgres test-browser ci screenshot format clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Compiled translations are build products: .po files are the source. compilemessages refuses
+# to run when it finds no locale folder at all (git keeps no empty folder), and needs msgfmt
+# only when there is something to compile.
+messages: install
+	@if find locale essaim -name '*.po' -not -path '*/.venv/*' 2>/dev/null | grep -q .; then \
+		command -v msgfmt >/dev/null || { echo "msgfmt not found: install gettext (apt-get install gettext)" >&2; exit 1; }; \
+		$(MANAGE) compilemessages --ignore=.venv --verbosity 0; \
+	else \
+		echo "messages: no .po file yet, nothing to compile"; \
+	fi
+
+migrate: messages
+	$(MANAGE) migrate --noinput
+
+demo: migrate
+	$(MANAGE) demo_data
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+serve: migrate
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typecheck: install
+	$(BIN)/mypy .
+
+# The whole suite but the browser tests (those need Chromium: `make test-browser`).
+test: messages lint typecheck
+	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+# The same suite on the local PostgreSQL with Redis as cache, as CI runs it.
+test-postgres: messages
+	bash .ci/run postgres
+
+# Headless Debian Chromium driven by Playwright; no browser download.
+test-browser: messages
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) not found: apt-get install chromium" >&2; exit 1; }
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
+
+# Everything CI runs (system packages, SQLite, PostgreSQL + Redis, browser).
+ci:
+	bash .ci/run
+
+# The README's picture, from a throw-away demo instance (not the working copy's db.sqlite3).
+screenshot: messages
+	CHROMIUM=$(CHROMIUM) $(BIN)/python scripts/screenshot.py --path / --demo
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) staticfiles test-artifacts

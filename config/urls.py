@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("essaim.accounts.i18n_urls")),
+    path("", include("essaim.core.urls")),
+    path("", include("essaim.feed.urls")),
+    path("people/", include("essaim.accounts.urls")),
+    path("communities/", include("essaim.communities.urls")),
+    path("aid/", include("essaim.aid.urls")),
+    path("messages/", include("essaim.messaging.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,74 @@
+"""Suite-wide test set-up: the PostgreSQL marker, the PostgreSQL-only CI pass, a clean cache."""
+
+import os
+from collections.abc import Generator
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+
+# pytester: tests/test_postgres_pass.py runs this conftest in a pytest of its own.
+pytest_plugins = ["pytester"]
+
+POSTGRES_SKIP_REASON = "needs PostgreSQL (run with DATABASE_URL=postgres://…)"
+
+
+def postgres_required() -> bool:
+    """Set by the CI's PostgreSQL pass: there a PostgreSQL test that did not run is a failure."""
+    return os.environ.get("REQUIRE_POSTGRES") == "1"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    cache_backend = "redis" if os.environ.get("REDIS_URL") else "local memory"
+    return f"essaim: database {connection.vendor}, cache {cache_backend}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    on_postgres = connection.vendor == "postgresql"
+    if postgres_required() and not on_postgres:
+        raise pytest.UsageError("REQUIRE_POSTGRES=1 but the test database is not PostgreSQL")
+    skip = pytest.mark.skip(reason=POSTGRES_SKIP_REASON)
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    # On the PostgreSQL pass a PostgreSQL test that skipped itself (a vendor check inside the
+    # test, a missing extension...) would make the pass look green without testing anything.
+    expected_failure = hasattr(report, "wasxfail")
+    if (
+        postgres_required()
+        and report.skipped
+        and not expected_failure
+        and _is_postgres_skip(item, report)
+    ):
+        report.outcome = "failed"
+        report.longrepr = (
+            f"REQUIRE_POSTGRES=1 but this PostgreSQL test was skipped: {_skip_reason(report)}"
+        )
+    return report
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    if isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2])
+    return str(report.longrepr)
+
+
+def _is_postgres_skip(item: pytest.Item, report: pytest.TestReport) -> bool:
+    return "postgres" in item.keywords or "postgres" in _skip_reason(report).lower()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    """Rate limits and cached fragments must not leak from one test into the next.
+
+    With REDIS_URL set (the CI's PostgreSQL pass) this empties a real Redis database, so that
+    pass must point at a database number of its own.
+    """
+    cache.clear()

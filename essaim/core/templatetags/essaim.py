@@ -1,0 +1,25 @@
+from django import template
+from django.http import HttpRequest
+from django.utils.safestring import SafeString
+
+from essaim.core.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str) -> SafeString:
+    return render_markdown(text)
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context: template.Context, **kwargs: object) -> str:
+    """The current query string with some parameters replaced (pagination links keep filters)."""
+    request: HttpRequest = context["request"]
+    params = request.GET.copy()
+    for key, value in kwargs.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    return params.urlencode()

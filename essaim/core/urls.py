@@ -1,0 +1,9 @@
+from django.urls import path
+
+from essaim.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("healthz", views.health, name="health"),
+]
