@@ -40,8 +40,8 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
-    "allauth",
-    "allauth.account",
+    # Essaim's apps come before allauth so that their templates (the site layout for the
+    # log-in and sign-up pages) take precedence over allauth's own.
     "essaim.core",
     "essaim.accounts",
     "essaim.communities",
@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "essaim.messaging",
     "essaim.feed",
     "essaim.demo",
+    "allauth",
+    "allauth.account",
 ]
 
 MIDDLEWARE = [

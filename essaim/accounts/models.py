@@ -3,6 +3,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from essaim.core.models import BaseModel
@@ -53,6 +54,9 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.handle
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:profile", kwargs={"handle": self.handle})
 
     def get_full_name(self) -> str:
         return self.display_name

@@ -1,20 +1,34 @@
 """Writes on people: creation, profile, follows, export, deletion."""
 
 import secrets
+from typing import Any
 
+from allauth.account.models import EmailAddress
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from essaim.accounts.models import User
+from essaim.accounts import personal_data
+from essaim.accounts.models import User, UserFollow
+from essaim.core.errors import NotFound, ValidationError
+
+# Shown in place of a deleted person's name, in both languages since it is stored once.
+DELETED_DISPLAY_NAME = "Compte supprimé · Deleted account"
 
 
 def handle_for(display_name: str) -> str:
     """A free public handle derived from the display name — never from the e-mail address."""
     base = (slugify(display_name) or "membre")[:30]
     candidate = base
-    while User.objects.filter(handle=candidate).exists():
+    while candidate in RESERVED_HANDLES or User.objects.filter(handle=candidate).exists():
         candidate = f"{base}-{secrets.token_hex(2)}"
     return candidate
+
+
+# Handles that would shadow the people/ URLs.
+RESERVED_HANDLES = frozenset({"me", "settings", "export", "delete"})
 
 
 def user_create(
@@ -44,3 +58,121 @@ def user_create(
             if User.objects.filter(email__iexact=email).exists():
                 raise
     raise IntegrityError("could not allocate a unique handle")
+
+
+def profile_update(
+    *,
+    user: User,
+    display_name: str,
+    bio: str,
+    city: str,
+    language: str,
+    avatar: UploadedFile | None = None,
+    remove_avatar: bool = False,
+) -> User:
+    display_name = display_name.strip()
+    if not display_name:
+        raise ValidationError(_("Please enter a display name."))
+    user.display_name = display_name
+    user.bio = bio.strip()
+    user.city = city.strip()
+    user.language = language
+    old_avatar = user.avatar.name if user.avatar else ""
+    if avatar is not None:
+        user.avatar.save(
+            f"{user.handle}-{secrets.token_hex(4)}.{_extension(avatar)}", avatar, save=False
+        )
+    elif remove_avatar:
+        user.avatar = None
+    user.save()
+    if old_avatar and old_avatar != (user.avatar.name if user.avatar else ""):
+        user.avatar.storage.delete(old_avatar)
+    return user
+
+
+def _extension(upload: UploadedFile) -> str:
+    # The form has checked the content with Pillow; the stored name follows the real format.
+    return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(
+        upload.content_type or "", "img"
+    )
+
+
+def user_follow(*, follower: User, followed: User) -> bool:
+    """Follow `followed`; True when this call created the follow (repeating it is harmless)."""
+    if follower.pk == followed.pk:
+        raise ValidationError(_("You cannot follow yourself."))
+    if not followed.is_active or followed.deleted_at is not None:
+        raise NotFound(_("This person does not exist."))
+    _follow, created = UserFollow.objects.get_or_create(follower=follower, followed=followed)
+    return created
+
+
+def user_unfollow(*, follower: User, followed: User) -> bool:
+    deleted, _rows = UserFollow.objects.filter(follower=follower, followed=followed).delete()
+    return deleted > 0
+
+
+def user_export(user: User) -> dict[str, Any]:
+    """Everything Essaim holds about `user`, for the person themselves (JSON-serialisable)."""
+    return {
+        "format": "essaim-export-1",
+        "exported_at": timezone.now().isoformat(),
+        "account": {
+            "email": user.email,
+            "handle": user.handle,
+            "display_name": user.display_name,
+            "bio": user.bio,
+            "city": user.city,
+            "language": user.language,
+            "avatar": user.avatar.url if user.avatar else None,
+            "date_joined": user.date_joined.isoformat(),
+            "last_login": user.last_login.isoformat() if user.last_login else None,
+            "email_addresses": [
+                {"email": address.email, "verified": address.verified, "primary": address.primary}
+                for address in EmailAddress.objects.filter(user=user).order_by("pk")
+            ],
+        },
+        "following": [
+            {
+                "handle": link.followed.handle,
+                "display_name": link.followed.display_name,
+                "since": link.created_at.isoformat(),
+            }
+            for link in user.following_links.select_related("followed").order_by("pk")
+        ],
+        "followers": [
+            {"handle": link.follower.handle, "display_name": link.follower.display_name}
+            for link in user.follower_links.select_related("follower").order_by("pk")
+        ],
+        **personal_data.export_for(user),
+    }
+
+
+@transaction.atomic
+def user_delete(*, user: User) -> None:
+    """Delete an account: personal data goes, content others rely on stays, anonymised.
+
+    The row itself stays (posts, listings and messages point at it) but holds nothing that
+    identifies the person: a random handle, a placeholder name, an unreachable address.
+    """
+    personal_data.erase_for(user)
+    UserFollow.objects.filter(follower=user).delete()
+    UserFollow.objects.filter(followed=user).delete()
+    EmailAddress.objects.filter(user=user).delete()
+    avatar_name = user.avatar.name if user.avatar else ""
+    user.email = f"deleted-{user.pk}-{secrets.token_hex(4)}@deleted.invalid"
+    user.handle = f"deleted-{secrets.token_hex(6)}"
+    user.display_name = DELETED_DISPLAY_NAME
+    user.bio = ""
+    user.city = ""
+    user.avatar = None
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.deleted_at = timezone.now()
+    user.set_unusable_password()
+    user.save()
+    if avatar_name:
+        transaction.on_commit(lambda: user.avatar.storage.delete(avatar_name))
+    # No session survives: Django checks each session against the password hash, which
+    # set_unusable_password() has just replaced, and the account is inactive.

@@ -1,15 +1,157 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from essaim.accounts import selectors, services
+from essaim.accounts.forms import DeleteAccountForm, ProfileForm
 from essaim.accounts.models import User
+from essaim.communities.selectors import posts_visible_to
+from essaim.core.http import HtmxHttpRequest, redirect_back
+
+PROFILE_POSTS = 10
+PEOPLE_PAGE_SIZE = 50
 
 
+@require_GET
 def profile(request: HttpRequest, handle: str) -> HttpResponse:
-    person = get_object_or_404(User, handle=handle, is_active=True)
-    return render(request, "accounts/profile.html", {"person": person})
+    person = selectors.person_get(handle=handle)
+    posts = (
+        posts_visible_to(request.user)
+        .filter(author=person)
+        .select_related("community")
+        .annotate(comment_count=Count("comments"))[:PROFILE_POSTS]
+    )
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "person": person,
+            "counts": selectors.follow_counts(person),
+            "is_following": selectors.is_following(request.user, person),
+            "posts": posts,
+        },
+    )
+
+
+@require_GET
+def people(request: HttpRequest, handle: str, direction: str) -> HttpResponse:
+    person = selectors.person_get(handle=handle)
+    queryset = (
+        selectors.followers_of(person)
+        if direction == "followers"
+        else selectors.followed_by(person)
+    )
+    page = Paginator(queryset, PEOPLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "accounts/people.html", {"person": person, "direction": direction, "page": page}
+    )
+
+
+def _follow_response(request: HtmxHttpRequest, person: User) -> HttpResponse:
+    if request.htmx:
+        return render(
+            request,
+            "accounts/profile.html#follow-button",
+            {
+                "person": person,
+                "counts": selectors.follow_counts(person),
+                "is_following": selectors.is_following(request.user, person),
+            },
+        )
+    return redirect_back(request, fallback=person.get_absolute_url())
 
 
 @login_required
+@require_POST
+def follow(request: HtmxHttpRequest, handle: str) -> HttpResponse:
+    person = selectors.person_get(handle=handle)
+    assert isinstance(request.user, User)
+    if services.user_follow(follower=request.user, followed=person) and not request.htmx:
+        messages.success(request, _("You now follow %(name)s.") % {"name": person.display_name})
+    return _follow_response(request, person)
+
+
+@login_required
+@require_POST
+def unfollow(request: HtmxHttpRequest, handle: str) -> HttpResponse:
+    person = selectors.person_get(handle=handle)
+    assert isinstance(request.user, User)
+    if services.user_unfollow(follower=request.user, followed=person) and not request.htmx:
+        messages.success(
+            request, _("You no longer follow %(name)s.") % {"name": person.display_name}
+        )
+    return _follow_response(request, person)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def settings_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/settings.html", {})
+    user = request.user
+    assert isinstance(user, User)
+    initial = {
+        "display_name": user.display_name,
+        "bio": user.bio,
+        "city": user.city,
+        "language": user.language,
+    }
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES, initial=initial)
+        if form.is_valid():
+            data = form.cleaned_data
+            services.profile_update(
+                user=user,
+                display_name=data["display_name"],
+                bio=data["bio"],
+                city=data["city"],
+                language=data["language"],
+                avatar=data["avatar"],
+                remove_avatar=data["remove_avatar"],
+            )
+            messages.success(request, _("Your profile is saved."))
+            response = redirect("accounts:settings")
+            # The interface follows the language the person just chose.
+            response.set_cookie("django_language", user.language, samesite="Lax")
+            return response
+        return render(request, "accounts/settings.html", {"form": form}, status=400)
+    return render(request, "accounts/settings.html", {"form": ProfileForm(initial=initial)})
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    data = services.user_export(user)
+    filename = f"essaim-{user.handle}-{timezone.now():%Y-%m-%d}.json"
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str),
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    form = DeleteAccountForm(request.POST or None, user=user)
+    if request.method == "POST":
+        if form.is_valid():
+            services.user_delete(user=user)
+            logout(request)
+            messages.success(request, _("Your account is deleted. Thank you for your help."))
+            return redirect("feed:home")
+        return render(request, "accounts/delete.html", {"form": form}, status=400)
+    return render(request, "accounts/delete.html", {"form": form})

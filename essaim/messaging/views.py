@@ -5,10 +5,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.middleware import HtmxDetails
 
 from essaim.accounts.models import User
 from essaim.core import errors
+from essaim.core.http import HtmxHttpRequest
 from essaim.messaging.forms import ConversationStartForm, MessageForm
 from essaim.messaging.permissions import can_receive_messages
 from essaim.messaging.selectors import (
@@ -21,10 +21,6 @@ from essaim.messaging.selectors import (
     message_recipient_get,
 )
 from essaim.messaging.services import conversation_mark_read, conversation_start, message_send
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 def _person(request: HttpRequest) -> User:

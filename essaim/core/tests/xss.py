@@ -24,13 +24,30 @@ XSS_PAYLOADS = [
 FORBIDDEN_TAGS = {"script", "iframe", "svg", "style", "object", "embed", "img", "details", "body"}
 
 
+# What a whole page of ours legitimately holds: the layout's own body, scripts served from
+# /static/ and images (avatars, covers) from /static/ or /media/. A payload can plant none of
+# these: it cannot choose an existing same-origin file, and uploads are checked images.
+PAGE_OWN_SOURCES = ("/static/", "/media/")
+
+
 class _Checker(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, *, page: bool) -> None:
         super().__init__(convert_charrefs=True)
         self.problems: list[str] = []
+        self.page = page
+        self.bodies = 0
+
+    def _is_page_own(self, tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+        if not self.page:
+            return False
+        if tag == "body":
+            self.bodies += 1
+            return self.bodies == 1
+        src = dict(attrs).get("src") or ""
+        return tag in {"script", "img"} and src.startswith(PAGE_OWN_SOURCES)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in FORBIDDEN_TAGS:
+        if tag in FORBIDDEN_TAGS and not self._is_page_own(tag, attrs):
             self.problems.append(f"<{tag}>")
         for name, value in attrs:
             if name.startswith("on"):
@@ -41,8 +58,9 @@ class _Checker(HTMLParser):
                     self.problems.append(f"{tag}[{name}={value}]")
 
 
-def dangerous_markup(html: str) -> list[str]:
-    """What in this HTML fragment would run script or load active content."""
-    checker = _Checker()
+def dangerous_markup(html: str, *, page: bool = False) -> list[str]:
+    """What in this HTML would run script or load active content. `page=True` for a whole
+    page rendered by a view: the layout's own body, scripts and images are then expected."""
+    checker = _Checker(page=page)
     checker.feed(html)
     return checker.problems
