@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from essaim.accounts import selectors, services
 from essaim.accounts.forms import DeleteAccountForm, ProfileForm
 from essaim.accounts.models import User
-from essaim.communities.selectors import posts_visible_to
+from essaim.communities.selectors import annotate_posts, posts_visible_to
 from essaim.core.http import HtmxHttpRequest, redirect_back
 
 PROFILE_POSTS = 10
@@ -24,12 +23,8 @@ PEOPLE_PAGE_SIZE = 50
 @require_GET
 def profile(request: HttpRequest, handle: str) -> HttpResponse:
     person = selectors.person_get(handle=handle)
-    posts = (
-        posts_visible_to(request.user)
-        .filter(author=person)
-        .select_related("community")
-        .annotate(comment_count=Count("comments"))[:PROFILE_POSTS]
-    )
+    posts = annotate_posts(posts_visible_to(request.user).filter(author=person), request.user)
+    posts = posts.order_by("-created_at", "-pk")[:PROFILE_POSTS]
     return render(
         request,
         "accounts/profile.html",

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class CommunitiesConfig(AppConfig):
     name = "essaim.communities"
     label = "communities"
+
+    def ready(self) -> None:
+        from essaim.accounts import personal_data
+        from essaim.communities import personal_data as communities_data
+
+        personal_data.register(
+            "communities", export=communities_data.export, erase=communities_data.erase
+        )

@@ -5,10 +5,19 @@ visible to everyone when the community is public, and only to its active members
 """
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
-from essaim.communities.models import Community, Membership, Post, PostReaction
+from essaim.communities.models import (
+    Comment,
+    Community,
+    CommunityFollow,
+    Membership,
+    Post,
+    PostReaction,
+)
+from essaim.core.errors import NotFound
 
 
 def active_community_ids(user: User | AnonymousUser) -> "QuerySet[Membership, int]":
@@ -51,3 +60,69 @@ def annotate_posts(posts: QuerySet[Post], user: User | AnonymousUser) -> QuerySe
         comment_count=Count("comments", distinct=True),
         liked_by_me=liked_by_me,
     )
+
+
+def community_get(*, slug: str) -> Community:
+    """Any community by its address: private ones exist for everyone, by name only."""
+    try:
+        return Community.objects.select_related("created_by").get(slug=slug)
+    except Community.DoesNotExist as error:
+        raise NotFound(_("This community does not exist.")) from error
+
+
+def community_directory(user: User | AnonymousUser, *, query: str = "") -> QuerySet[Community]:
+    """Every community, with member counts; templates show a private community's name alone
+    unless `is_member` is set."""
+    is_member: Exists | Value = Value(False)
+    if user.is_authenticated:
+        is_member = Exists(
+            Membership.objects.filter(
+                community=OuterRef("pk"), user=user, status=Membership.Status.ACTIVE
+            )
+        )
+    communities = Community.objects.annotate(
+        member_count=Count("memberships", filter=Q(memberships__status=Membership.Status.ACTIVE)),
+        is_member=is_member,
+    ).order_by("-is_member", "name")
+    if query:
+        communities = communities.filter(Q(name__icontains=query) | Q(city__icontains=query))
+    return communities
+
+
+def post_get_for(*, community: Community, pk: int, user: User | AnonymousUser) -> Post:
+    """A post of `community` that `user` may read, else NotFound — whatever id is guessed."""
+    try:
+        return annotate_posts(posts_visible_to(user).filter(community=community), user).get(pk=pk)
+    except Post.DoesNotExist as error:
+        raise NotFound(_("This post does not exist.")) from error
+
+
+def comments_of(post: Post) -> QuerySet[Comment]:
+    return post.comments.select_related("author").order_by("created_at", "pk")
+
+
+def members_of(
+    community: Community, *, status: str = Membership.Status.ACTIVE
+) -> QuerySet[Membership]:
+    role_order = Case(
+        When(role=Membership.Role.OWNER, then=Value(0)),
+        When(role=Membership.Role.MODERATOR, then=Value(1)),
+        default=Value(2),
+    )
+    return (
+        Membership.objects.filter(community=community, status=status)
+        .select_related("user")
+        .annotate(role_order=role_order)
+        .order_by("role_order", "user__display_name")
+    )
+
+
+def is_following_community(user: User | AnonymousUser, community: Community) -> bool:
+    return (
+        user.is_authenticated
+        and CommunityFollow.objects.filter(user=user, community=community).exists()
+    )
+
+
+def follower_count(community: Community) -> int:
+    return CommunityFollow.objects.filter(community=community).count()

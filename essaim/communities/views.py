@@ -1,7 +1,355 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Thin views: read with selectors, write with services, decide with permissions."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from essaim.accounts.models import User
+from essaim.communities import permissions, selectors, services
+from essaim.communities.forms import CommentForm, CommunityForm, PostForm, RoleForm
+from essaim.communities.models import Comment, Community, Membership
+from essaim.core.errors import NotFound
+from essaim.core.http import HtmxHttpRequest, redirect_back
+
+POSTS_PAGE_SIZE = 20
+DIRECTORY_PAGE_SIZE = 30
+MEMBERS_PAGE_SIZE = 100
 
 
-def community_list(request: HttpRequest) -> HttpResponse:
-    # PENDING-COMMUNITIES: replaced by the real directory.
-    return render(request, "communities/community_list.html", {})
+def _person(request: HtmxHttpRequest) -> User:
+    assert isinstance(request.user, User)  # behind login_required
+    return request.user
+
+
+def _community_for(request: HtmxHttpRequest, slug: str) -> tuple[Community, Membership | None]:
+    """The community and the viewer's membership; NotFound if the viewer may not see its
+    content (a private community's name is only ever shown by `detail`)."""
+    community = selectors.community_get(slug=slug)
+    membership = permissions.membership_of(request.user, community)
+    if not permissions.can_view_content(community, membership):
+        raise NotFound(_("This community does not exist."))
+    return community, membership
+
+
+@require_GET
+def community_list(request: HtmxHttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    page = Paginator(
+        selectors.community_directory(request.user, query=query), DIRECTORY_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(request, "communities/community_list.html", {"page": page, "query": query})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def community_create(request: HtmxHttpRequest) -> HttpResponse:
+    form = CommunityForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            community = services.community_create(creator=_person(request), **form.cleaned_data)
+            messages.success(request, _("Your community is ready."))
+            return redirect(community)
+        return render(request, "communities/community_form.html", {"form": form}, status=400)
+    return render(request, "communities/community_form.html", {"form": form})
+
+
+@require_GET
+def community_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    community = selectors.community_get(slug=slug)
+    membership = permissions.membership_of(request.user, community)
+    if not permissions.can_view_content(community, membership):
+        # Outsiders of a private community learn its name, and may ask to join.
+        return render(
+            request,
+            "communities/community_private.html",
+            {"community": community, "membership": membership},
+        )
+    return render(
+        request,
+        "communities/community_detail.html",
+        _detail_context(request, community, membership, PostForm()),
+    )
+
+
+def _detail_context(
+    request: HtmxHttpRequest, community: Community, membership: Membership | None, form: PostForm
+) -> dict[str, Any]:
+    posts = selectors.annotate_posts(community.posts.all(), request.user).order_by(
+        "-created_at", "-pk"
+    )
+    return {
+        "community": community,
+        "membership": membership,
+        "page": Paginator(posts, POSTS_PAGE_SIZE).get_page(request.GET.get("page")),
+        "post_form": form,
+        "member_count": selectors.members_of(community).count(),
+        "follower_count": selectors.follower_count(community),
+        "is_following": selectors.is_following_community(request.user, community),
+        "can_post": permissions.can_post(membership),
+        "can_moderate": permissions.can_moderate(membership),
+        "can_manage_roles": permissions.can_manage_roles(membership),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def community_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    community, membership = _community_for(request, slug)
+    if not permissions.can_edit(membership):
+        raise NotFound(_("This page does not exist."))
+    initial = {
+        field: getattr(community, field)
+        for field in ("name", "city", "description", "charter", "visibility", "join_mode")
+    }
+    form = CommunityForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_valid():
+            services.community_update(
+                actor=_person(request), community=community, **form.cleaned_data
+            )
+            messages.success(request, _("The community is saved."))
+            return redirect(community)
+        status = 400
+    else:
+        status = 200
+    return render(
+        request,
+        "communities/community_form.html",
+        {"form": form, "community": community},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def community_join(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    community = selectors.community_get(slug=slug)
+    membership = services.community_join(user=_person(request), community=community)
+    if membership.status == Membership.Status.PENDING:
+        messages.info(request, _("Your request to join is waiting for a moderator's approval."))
+    else:
+        messages.success(request, _("Welcome to %(name)s!") % {"name": community.name})
+    return redirect(community)
+
+
+@require_http_methods(["GET", "POST"])
+def community_join_by_invitation(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    community = get_object_or_404(Community, invitation_token=token)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        services.community_join(user=_person(request), community=community, token=token)
+        messages.success(request, _("Welcome to %(name)s!") % {"name": community.name})
+        return redirect(community)
+    return render(request, "communities/invitation.html", {"community": community})
+
+
+@login_required
+@require_POST
+def community_leave(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    community = selectors.community_get(slug=slug)
+    services.community_leave(user=_person(request), community=community)
+    messages.success(request, _("You left %(name)s.") % {"name": community.name})
+    return redirect(community)
+
+
+def _follow_response(request: HtmxHttpRequest, community: Community) -> HttpResponse:
+    if request.htmx:
+        return render(
+            request,
+            "communities/_follow_button.html",
+            {
+                "community": community,
+                "is_following": selectors.is_following_community(request.user, community),
+                "follower_count": selectors.follower_count(community),
+            },
+        )
+    return redirect_back(request, fallback=community.get_absolute_url())
+
+
+@login_required
+@require_POST
+def community_follow(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    community = selectors.community_get(slug=slug)
+    services.community_follow(user=_person(request), community=community)
+    return _follow_response(request, community)
+
+
+@login_required
+@require_POST
+def community_unfollow(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    community = selectors.community_get(slug=slug)
+    services.community_unfollow(user=_person(request), community=community)
+    return _follow_response(request, community)
+
+
+@require_GET
+def member_list(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    community, membership = _community_for(request, slug)
+    page = Paginator(selectors.members_of(community), MEMBERS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    can_moderate = permissions.can_moderate(membership)
+    return render(
+        request,
+        "communities/member_list.html",
+        {
+            "community": community,
+            "membership": membership,
+            "page": page,
+            "pending": selectors.members_of(community, status=Membership.Status.PENDING)
+            if can_moderate
+            else [],
+            "can_moderate": can_moderate,
+            "can_manage_roles": permissions.can_manage_roles(membership),
+            "roles": Membership.Role.choices,
+        },
+    )
+
+
+def _membership_in(community: Community, pk: int) -> Membership:
+    try:
+        return Membership.objects.select_related("community", "user").get(
+            community=community, pk=pk
+        )
+    except Membership.DoesNotExist as error:
+        raise NotFound(_("This person is not in the community.")) from error
+
+
+@login_required
+@require_POST
+def membership_decide(request: HtmxHttpRequest, slug: str, pk: int, decision: str) -> HttpResponse:
+    community, _membership = _community_for(request, slug)
+    target = _membership_in(community, pk)
+    if decision == "approve":
+        services.membership_approve(actor=_person(request), membership=target)
+        messages.success(
+            request, _("%(name)s is now a member.") % {"name": target.user.display_name}
+        )
+    else:
+        services.membership_decline(actor=_person(request), membership=target)
+        messages.success(request, _("Request declined."))
+    return redirect("communities:members", slug=community.slug)
+
+
+@login_required
+@require_POST
+def membership_role(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    community, _membership = _community_for(request, slug)
+    target = _membership_in(community, pk)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Unknown role."))
+        return redirect("communities:members", slug=community.slug)
+    services.role_set(actor=_person(request), membership=target, role=form.cleaned_data["role"])
+    messages.success(request, _("Role updated."))
+    return redirect("communities:members", slug=community.slug)
+
+
+@login_required
+@require_POST
+def invitation_rotate(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    community, _membership = _community_for(request, slug)
+    services.invitation_rotate(actor=_person(request), community=community)
+    messages.success(request, _("A new invitation link replaces the old one."))
+    return redirect("communities:members", slug=community.slug)
+
+
+@login_required
+@require_POST
+def post_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    community, membership = _community_for(request, slug)
+    form = PostForm(request.POST)
+    if form.is_valid():
+        services.post_create(author=_person(request), community=community, **form.cleaned_data)
+        messages.success(request, _("Your message is published."))
+        return redirect(community)
+    return render(
+        request,
+        "communities/community_detail.html",
+        _detail_context(request, community, membership, form),
+        status=400,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def post_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    community, membership = _community_for(request, slug)
+    post = selectors.post_get_for(community=community, pk=pk, user=request.user)
+    form = CommentForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        if form.is_valid():
+            comment = services.comment_create(
+                author=_person(request), post=post, **form.cleaned_data
+            )
+            return redirect(f"{post.get_absolute_url()}#comment-{comment.pk}")
+        status = 400
+    return render(
+        request,
+        "communities/post_detail.html",
+        {
+            "community": community,
+            "post": post,
+            "comments": selectors.comments_of(post),
+            "form": form,
+            "can_comment": permissions.can_post(membership),
+            "can_moderate": permissions.can_moderate(membership),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def post_delete(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    community, _membership = _community_for(request, slug)
+    post = selectors.post_get_for(community=community, pk=pk, user=request.user)
+    services.post_delete(actor=_person(request), post=post)
+    messages.success(request, _("The post is deleted."))
+    return redirect(community)
+
+
+@login_required
+@require_POST
+def comment_delete(request: HtmxHttpRequest, slug: str, pk: int, comment_pk: int) -> HttpResponse:
+    community, _membership = _community_for(request, slug)
+    post = selectors.post_get_for(community=community, pk=pk, user=request.user)
+    comment = get_object_or_404(Comment, post=post, pk=comment_pk)
+    services.comment_delete(actor=_person(request), comment=comment)
+    messages.success(request, _("The comment is deleted."))
+    return redirect(post)
+
+
+def _like_response(request: HtmxHttpRequest, community: Community, pk: int) -> HttpResponse:
+    post = selectors.post_get_for(community=community, pk=pk, user=request.user)
+    if request.htmx:
+        return render(request, "communities/_like_button.html", {"post": post})
+    return redirect_back(request, fallback=post.get_absolute_url())
+
+
+@login_required
+@require_POST
+def post_like(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    community, _membership = _community_for(request, slug)
+    post = selectors.post_get_for(community=community, pk=pk, user=request.user)
+    services.post_like(user=_person(request), post=post)
+    return _like_response(request, community, pk)
+
+
+@login_required
+@require_POST
+def post_unlike(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    community, _membership = _community_for(request, slug)
+    post = selectors.post_get_for(community=community, pk=pk, user=request.user)
+    services.post_unlike(user=_person(request), post=post)
+    return _like_response(request, community, pk)

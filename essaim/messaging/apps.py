@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class MessagingConfig(AppConfig):
     name = "essaim.messaging"
     label = "messaging"
+
+    def ready(self) -> None:
+        from essaim.accounts import personal_data
+        from essaim.messaging.selectors import messaging_export_for
+
+        # Nothing to erase: the messages one wrote belong to the conversation the other
+        # person still has; they stay, under the anonymised name.
+        personal_data.register("messaging", export=messaging_export_for)

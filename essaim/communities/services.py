@@ -1,0 +1,250 @@
+"""Writes on communities. Every function checks its own permission: views only translate."""
+
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from essaim.accounts.models import User
+from essaim.communities import permissions
+from essaim.communities.models import (
+    Comment,
+    Community,
+    CommunityFollow,
+    Membership,
+    Post,
+    PostReaction,
+    new_invitation_token,
+)
+from essaim.core.errors import NotFound, PermissionDenied, ValidationError
+
+# Addresses that would shadow the communities/ URLs.
+RESERVED_SLUGS = frozenset({"new", "join"})
+
+
+def _free_slug(name: str) -> str:
+    base = (slugify(name) or "communaute")[:50]
+    candidate = base
+    while candidate in RESERVED_SLUGS or Community.objects.filter(slug=candidate).exists():
+        candidate = f"{base}-{secrets.token_hex(2)}"
+    return candidate
+
+
+@transaction.atomic
+def community_create(
+    *,
+    creator: User,
+    name: str,
+    description: str = "",
+    charter: str = "",
+    visibility: str = Community.Visibility.PUBLIC,
+    join_mode: str = Community.JoinMode.OPEN,
+    city: str = "",
+) -> Community:
+    name = name.strip()
+    if not name:
+        raise ValidationError(_("Please give the community a name."))
+    community = Community.objects.create(
+        slug=_free_slug(name),
+        name=name,
+        description=description.strip(),
+        charter=charter.strip(),
+        visibility=visibility,
+        join_mode=join_mode,
+        city=city.strip(),
+        created_by=creator,
+    )
+    Membership.objects.create(community=community, user=creator, role=Membership.Role.OWNER)
+    return community
+
+
+def community_update(
+    *,
+    actor: User,
+    community: Community,
+    name: str,
+    description: str,
+    charter: str,
+    visibility: str,
+    join_mode: str,
+    city: str,
+) -> Community:
+    if not permissions.can_edit(permissions.membership_of(actor, community)):
+        raise PermissionDenied(_("Only the community's owners and moderators can edit it."))
+    if not name.strip():
+        raise ValidationError(_("Please give the community a name."))
+    community.name = name.strip()
+    community.description = description.strip()
+    community.charter = charter.strip()
+    community.visibility = visibility
+    community.join_mode = join_mode
+    community.city = city.strip()
+    community.save()
+    return community
+
+
+def community_join(*, user: User, community: Community, token: str | None = None) -> Membership:
+    """Join as the community's join mode allows. Repeating it returns the same membership."""
+    existing = permissions.membership_of(user, community)
+    if existing is not None:
+        return existing
+    if community.join_mode == Community.JoinMode.INVITATION:
+        if not token or not secrets.compare_digest(token, community.invitation_token):
+            raise PermissionDenied(_("This community can only be joined with an invitation link."))
+        status = Membership.Status.ACTIVE
+    elif community.join_mode == Community.JoinMode.APPROVAL:
+        # A valid invitation link lets people in without waiting for approval.
+        invited = bool(token) and secrets.compare_digest(token or "", community.invitation_token)
+        status = Membership.Status.ACTIVE if invited else Membership.Status.PENDING
+    else:
+        status = Membership.Status.ACTIVE
+    try:
+        with transaction.atomic():
+            return Membership.objects.create(community=community, user=user, status=status)
+    except IntegrityError:
+        # A double click raced us: the first request's membership stands.
+        return Membership.objects.get(community=community, user=user)
+
+
+def _owner_count(community: Community) -> int:
+    return Membership.objects.filter(
+        community=community, role=Membership.Role.OWNER, status=Membership.Status.ACTIVE
+    ).count()
+
+
+@transaction.atomic
+def community_leave(*, user: User, community: Community) -> None:
+    membership = (
+        Membership.objects.select_for_update().filter(community=community, user=user).first()
+    )
+    if membership is None:
+        return
+    if membership.role == Membership.Role.OWNER and _owner_count(community) <= 1:
+        raise ValidationError(
+            _("You are the last owner: make someone else owner before you leave.")
+        )
+    membership.delete()
+
+
+def _managed_membership(*, actor: User, membership: Membership, roles_only: bool) -> None:
+    actor_membership = permissions.membership_of(actor, membership.community)
+    allowed = (
+        permissions.can_manage_roles(actor_membership)
+        if roles_only
+        else permissions.can_moderate(actor_membership)
+    )
+    if not allowed:
+        if not permissions.can_view_content(membership.community, actor_membership):
+            raise NotFound(_("This community does not exist."))
+        raise PermissionDenied(
+            _("Only owners can change roles.") if roles_only else _("Only moderators can do this.")
+        )
+
+
+def membership_approve(*, actor: User, membership: Membership) -> Membership:
+    _managed_membership(actor=actor, membership=membership, roles_only=False)
+    if membership.status != Membership.Status.ACTIVE:
+        membership.status = Membership.Status.ACTIVE
+        membership.save(update_fields=["status", "updated_at"])
+    return membership
+
+
+def membership_decline(*, actor: User, membership: Membership) -> None:
+    _managed_membership(actor=actor, membership=membership, roles_only=False)
+    if membership.status == Membership.Status.PENDING:
+        membership.delete()
+
+
+@transaction.atomic
+def role_set(*, actor: User, membership: Membership, role: str) -> Membership:
+    """Owners promote and demote; the community always keeps at least one owner."""
+    _managed_membership(actor=actor, membership=membership, roles_only=True)
+    if role not in Membership.Role.values:
+        raise ValidationError(_("Unknown role."))
+    if membership.status != Membership.Status.ACTIVE:
+        raise ValidationError(_("Approve this person before giving them a role."))
+    # Lock the owners so two owners demoting each other cannot leave none.
+    list(
+        Membership.objects.select_for_update().filter(
+            community=membership.community, role=Membership.Role.OWNER
+        )
+    )
+    if (
+        membership.role == Membership.Role.OWNER
+        and role != Membership.Role.OWNER
+        and _owner_count(membership.community) <= 1
+    ):
+        raise ValidationError(_("A community needs at least one owner."))
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    return membership
+
+
+def invitation_rotate(*, actor: User, community: Community) -> str:
+    if not permissions.can_manage_roles(permissions.membership_of(actor, community)):
+        raise PermissionDenied(_("Only owners can renew the invitation link."))
+    community.invitation_token = new_invitation_token()
+    community.save(update_fields=["invitation_token", "updated_at"])
+    return community.invitation_token
+
+
+def community_follow(*, user: User, community: Community) -> None:
+    if not permissions.can_view_content(community, permissions.membership_of(user, community)):
+        raise NotFound(_("This community does not exist."))
+    CommunityFollow.objects.get_or_create(user=user, community=community)
+
+
+def community_unfollow(*, user: User, community: Community) -> None:
+    CommunityFollow.objects.filter(user=user, community=community).delete()
+
+
+def post_create(*, author: User, community: Community, body: str) -> Post:
+    membership = permissions.membership_of(author, community)
+    if not permissions.can_post(membership):
+        if not permissions.can_view_content(community, membership):
+            raise NotFound(_("This community does not exist."))
+        raise PermissionDenied(_("Join the community to post in it."))
+    body = body.strip()
+    if not body:
+        raise ValidationError(_("Your message is empty."))
+    return Post.objects.create(author=author, community=community, body=body)
+
+
+def post_delete(*, actor: User, post: Post) -> None:
+    membership = permissions.membership_of(actor, post.community)
+    if not permissions.can_delete_post(actor, post.author_id, membership):
+        raise PermissionDenied(_("Only the author or a moderator can delete this post."))
+    post.delete()
+
+
+def comment_create(*, author: User, post: Post, body: str) -> Comment:
+    membership = permissions.membership_of(author, post.community)
+    if not permissions.can_post(membership):
+        if not permissions.can_view_content(post.community, membership):
+            raise NotFound(_("This post does not exist."))
+        raise PermissionDenied(_("Join the community to comment."))
+    body = body.strip()
+    if not body:
+        raise ValidationError(_("Your comment is empty."))
+    return Comment.objects.create(author=author, post=post, body=body)
+
+
+def comment_delete(*, actor: User, comment: Comment) -> None:
+    membership = permissions.membership_of(actor, comment.post.community)
+    if not permissions.can_delete_post(actor, comment.author_id, membership):
+        raise PermissionDenied(_("Only the author or a moderator can delete this comment."))
+    comment.delete()
+
+
+def post_like(*, user: User, post: Post) -> None:
+    """Like a post the person can see; liking twice is still one like."""
+    if not permissions.can_view_content(
+        post.community, permissions.membership_of(user, post.community)
+    ):
+        raise NotFound(_("This post does not exist."))
+    PostReaction.objects.get_or_create(user=user, post=post)
+
+
+def post_unlike(*, user: User, post: Post) -> None:
+    PostReaction.objects.filter(user=user, post=post).delete()
