@@ -19,6 +19,8 @@ from django.utils.dateparse import parse_datetime
 
 from essaim.accounts.models import User, UserFollow
 from essaim.accounts.selectors import people_active
+from essaim.aid.models import AidListing
+from essaim.aid.selectors import listings_visible_to
 from essaim.communities.models import Community, CommunityFollow, Membership
 from essaim.communities.selectors import annotate_posts, posts_visible_to
 
@@ -97,9 +99,13 @@ def _network(user: User) -> tuple[QuerySet[Any], QuerySet[Any], QuerySet[Any]]:
 def sources_for(user: User | AnonymousUser) -> list[Source]:
     """What the home feed of `user` is made of. Anonymous visitors get the public stream."""
     posts = posts_visible_to(user)
+    listings = listings_visible_to(user).filter(
+        status__in=[AidListing.Status.OPEN, AidListing.Status.PROMISED]
+    )
+    # Who joined which community is only news when it is public and the joiner is followed.
     joined = Membership.objects.filter(
         status=Membership.Status.ACTIVE,
-        community__visibility="public",
+        community__visibility=Community.Visibility.PUBLIC,
         user__is_active=True,
     ).select_related("user", "community")
     if isinstance(user, User):
@@ -110,14 +116,22 @@ def sources_for(user: User | AnonymousUser) -> list[Source]:
             | Q(author_id__in=people)
             | Q(author=user)
         )
+        # Listings of my communities and of people I follow, and instance-wide ones of my city.
+        near_me = Q(community__isnull=True, place__icontains=user.city)
+        listings = listings.filter(
+            Q(community_id__in=member_of)
+            | Q(author_id__in=people)
+            | Q(author=user)
+            | (near_me if user.city else Q(pk__in=[]))
+        )
         joined = joined.filter(user_id__in=people)
     else:
         joined = joined.none()
-    sources = [
+    return [
         Source("post", 0, annotate_posts(posts, user)),
+        Source("listing", 1, listings.select_related("author", "community")),
         Source("joined", 2, joined),
     ]
-    return sources
 
 
 def feed_page(user: User | AnonymousUser, *, cursor: str | None = None) -> FeedPage:

@@ -15,15 +15,14 @@ class Conversation(BaseModel):
     `created_at` comes from BaseModel; `last_message_at` orders the inbox.
     """
 
-    # PENDING-AID: enabled once aid.AidListing exists (its absence breaks `manage.py check`).
-    # listing = models.ForeignKey(
-    #     "aid.AidListing",
-    #     on_delete=models.SET_NULL,
-    #     null=True,
-    #     blank=True,
-    #     related_name="conversations",
-    #     verbose_name=_("listing"),
-    # )
+    listing = models.ForeignKey(
+        "aid.AidListing",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("listing"),
+    )
     # Both participants' ids in ascending order plus the listing id (0 for none), e.g. "4:17:0".
     # Unique, so two people racing to open the same conversation end up in one row. The listing
     # id is part of the key rather than read from `listing`, so that deleting a listing (which

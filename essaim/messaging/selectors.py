@@ -88,7 +88,7 @@ def conversation_list_for(user: User) -> "QuerySet[WithAnnotations[Conversation,
                 Subquery(unread, output_field=IntegerField()), 0, output_field=IntegerField()
             ),
         )
-        # PENDING-AID: .select_related("listing")
+        .select_related("listing")
         .prefetch_related(_others_participants(user))
         .order_by(F("last_message_at").desc(nulls_last=True), "-id")
     )
@@ -101,7 +101,7 @@ def conversation_get_for(*, pk: int, user: User) -> Conversation:
     did not exist."""
     conversation = (
         Conversation.objects.filter(pk=pk, participants__user=user)
-        # PENDING-AID: .select_related("listing")
+        .select_related("listing")
         .prefetch_related(_others_participants(user))
         .first()
     )
@@ -144,15 +144,20 @@ def message_recipient_get(*, handle: str) -> User:
 
 def listing_get_for(*, pk: int, user: User) -> "AidListing":
     """The aid listing `pk` if `user` may see it, by the aid domain's visibility rules."""
-    # PENDING-AID: delegate to the aid domain's selector once it exists.
-    raise NotFound(_("Listing not found."))
+    from essaim.aid.selectors import listing_get_for as aid_listing_get_for
+
+    return aid_listing_get_for(pk=pk, user=user)
 
 
 def conversation_listing_for(*, user: User, conversation: Conversation) -> "AidListing | None":
     """The listing the conversation is about, or None when there is none or `user` may no
     longer see it (then the page shows no title and no link)."""
-    # PENDING-AID
-    return None
+    if conversation.listing_id is None:
+        return None
+    try:
+        return listing_get_for(pk=conversation.listing_id, user=user)
+    except NotFound:
+        return None
 
 
 def messaging_export_for(user: User) -> dict[str, Any]:
@@ -181,7 +186,7 @@ def messaging_export_for(user: User) -> dict[str, Any]:
             {
                 "id": membership.conversation_id,
                 "started_at": membership.conversation.created_at.isoformat(),
-                "listing_id": None,  # PENDING-AID: membership.conversation.listing_id
+                "listing_id": membership.conversation.listing_id,
                 "with": [
                     {"handle": other.user.handle, "display_name": other.user.display_name}
                     for other in membership.conversation.other_participants  # type: ignore[attr-defined]
