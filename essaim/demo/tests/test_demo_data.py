@@ -1,0 +1,39 @@
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from essaim.accounts.models import User, UserFollow
+from essaim.aid.models import AidListing
+from essaim.communities.models import Community, Post
+from essaim.demo import content
+
+pytestmark = pytest.mark.django_db
+
+
+def _load(**options) -> str:
+    out = StringIO()
+    call_command("demo_data", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_demo_loads_people_communities_and_listings_and_prints_log_ins():
+    out = _load(people=200)
+    assert User.objects.count() == 200
+    assert UserFollow.objects.count() > 400
+    assert Community.objects.filter(visibility="private").exists()
+    assert Post.objects.exists() and AidListing.objects.filter(status="open").exists()
+    for email, _name, _city, _bio in content.DEMO_PEOPLE:
+        assert email in out
+        assert User.objects.get(email=email).check_password(content.DEMO_PASSWORD)
+    assert content.DEMO_PASSWORD in out
+
+
+def test_demo_is_deterministic_and_idempotent():
+    _load(people=120)
+    first = list(User.objects.order_by("pk").values_list("display_name", "city"))
+    follows = UserFollow.objects.count()
+    out = _load(people=120)
+    assert "already loaded" in out
+    assert User.objects.count() == 120 and UserFollow.objects.count() == follows
+    assert first[:5] == list(User.objects.order_by("pk").values_list("display_name", "city"))[:5]
