@@ -72,3 +72,13 @@ def _clear_cache() -> None:
     pass must point at a database number of its own.
     """
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Generator[None, None, None]:
+    """Service-level tests read the English source messages; requests still pick their own
+    language (French by default) through LocaleMiddleware."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
