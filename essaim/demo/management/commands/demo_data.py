@@ -222,7 +222,9 @@ class Generator:
                 chosen |= {
                     c for c in communities[: len(content.COMMUNITIES)] if c.visibility == "public"
                 }
-            for community in chosen:
+            # Sorted: a set of models iterates in primary-key hash order, which must not
+            # decide the generator's draws (keys differ between databases and runs).
+            for community in sorted(chosen, key=lambda c: c.slug):
                 if user in members[community.pk]:
                     continue
                 pending = community.join_mode == "approval" and self.rng.random() < 0.05
@@ -260,7 +262,10 @@ class Generator:
                 if followed.pk != user.pk:
                     pairs.add((user.pk, followed.pk))
         UserFollow.objects.bulk_create(
-            [UserFollow(follower_id=a, followed_id=b, created_at=self.past(300)) for a, b in pairs],
+            [
+                UserFollow(follower_id=a, followed_id=b, created_at=self.past(300))
+                for a, b in sorted(pairs)
+            ],
             batch_size=BATCH,
         )
         self.counts["follows"] = len(pairs)
@@ -271,7 +276,7 @@ class Generator:
         CommunityFollow.objects.bulk_create(
             [
                 CommunityFollow(community_id=c, user_id=u, created_at=self.past(200))
-                for c, u in community_follows
+                for c, u in sorted(community_follows)
             ],
             batch_size=BATCH,
         )
