@@ -132,6 +132,11 @@ def listing_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def listing_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = _person(request)
     listing = selectors.listing_get_for(pk=pk, user=user)
-    services.listing_set_status(actor=user, listing=listing, status=request.POST.get("status", ""))
+    listing = services.listing_set_status(
+        actor=user, listing=listing, status=request.POST.get("status", "")
+    )
+    if request.htmx:
+        # The buttons in place, and the status badge at the top out of band.
+        return render(request, "aid/_status_changed.html", {"listing": listing, "is_author": True})
     messages.success(request, _("The listing is updated."))
     return redirect(listing)

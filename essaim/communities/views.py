@@ -132,6 +132,14 @@ def community_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def community_join(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get(slug=slug)
     membership = services.community_join(user=_person(request), community=community)
+    if request.htmx:
+        # The post form and the member list appear on the next page load; in place, the
+        # button becomes the member's role (or the pending notice).
+        return render(
+            request,
+            "communities/_membership.html",
+            {"community": community, "membership": membership},
+        )
     if membership.status == Membership.Status.PENDING:
         messages.info(request, _("Your request to join is waiting for a moderator's approval."))
     else:

@@ -41,7 +41,7 @@ def test_sign_up_join_offer_search_reply_converse_and_close(
     sign_up_and_verify(camille, "camille@exemple.test", "Camille Martin")
     camille.goto(community.get_absolute_url())
     camille.get_by_test_id("join").click()
-    expect(camille.locator(".messages")).to_contain_text("Entraide Paris 11e")
+    expect(camille.get_by_test_id("role")).to_have_text("Membre")
 
     # She offers a bike on the board, inside the community.
     camille.goto(f"{reverse('aid:create')}?kind=offer&community={community.slug}")

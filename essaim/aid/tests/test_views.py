@@ -246,3 +246,17 @@ def test_board_query_count_does_not_grow_with_listings(client, django_assert_max
         AidListingFactory.create(community=CommunityFactory.create())
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("aid:list"))
+
+
+def test_status_change_with_htmx_updates_in_place_and_repeats_harmlessly(client):
+    listing = AidListingFactory.create()
+    client.force_login(listing.author)
+    url = reverse("aid:status", args=[listing.pk])
+    for _repeat in range(2):
+        response = client.post(url, {"status": "promised"}, HTTP_HX_REQUEST="true")
+        html = response.content.decode()
+        assert response.status_code == 200 and "<html" not in html
+        assert 'id="author-actions"' in html and 'hx-swap-oob="true"' in html
+        assert 'value="done"' in html and 'value="promised"' not in html
+    listing.refresh_from_db()
+    assert listing.status == "promised"

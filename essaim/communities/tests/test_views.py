@@ -296,3 +296,17 @@ def test_community_page_query_count_does_not_grow_with_posts(client, django_asse
         client.get(community.get_absolute_url())
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("communities:list"))
+
+
+@pytest.mark.parametrize(("join_mode", "expected"), [("open", "active"), ("approval", "pending")])
+def test_join_with_htmx_swaps_the_button_in_place(client, join_mode, expected):
+    community = CommunityFactory.create(join_mode=join_mode)
+    alice = UserFactory.create()
+    client.force_login(alice)
+    for _repeat in range(2):
+        response = client.post(
+            reverse("communities:join", args=[community.slug]), HTTP_HX_REQUEST="true"
+        )
+    html = response.content.decode()
+    assert "<html" not in html and 'id="membership"' in html and 'data-testid="join"' not in html
+    assert Membership.objects.get(community=community, user=alice).status == expected
