@@ -137,3 +137,129 @@ def create_listings(
         )
     AidListing.objects.bulk_create(rows, batch_size=2000)
     return len(rows)
+
+
+# The Paris community's own board: (kind, category, title, details, author index among its
+# members, conversation as (replier index, [messages alternating replier, author])).
+PARIS_BOARD = [
+    (
+        Kind.OFFER,
+        Category.GOODS,
+        "Canapé trois places à donner",
+        "Canapé en tissu gris, propre, à récupérer rue Oberkampf. "
+        "Il faut être deux pour le porter.",
+        0,
+        (
+            3,
+            [
+                "Bonjour ! Le canapé est-il toujours disponible ?",
+                "Oui, vous pouvez passer jeudi soir après 19 h.",
+                "Parfait, je viens avec un ami. Merci beaucoup !",
+            ],
+        ),
+    ),
+    (
+        Kind.OFFER,
+        Category.GOODS,
+        "Sac de vêtements d'hiver pour enfant (4-6 ans)",
+        "Manteau, bonnets, pulls : tout est lavé et en bon état.",
+        4,
+        (
+            5,
+            [
+                "Ma fille a 5 ans, cela nous aiderait beaucoup.",
+                "Avec plaisir, je vous le dépose au local samedi.",
+            ],
+        ),
+    ),
+    (
+        Kind.OFFER,
+        Category.JOB,
+        "Piste d'emploi : la supérette du boulevard Voltaire recrute",
+        "CDI de 30 h, vente et mise en rayon. Je connais la gérante, je peux transmettre un CV.",
+        6,
+        None,
+    ),
+    (
+        Kind.OFFER,
+        Category.INTERNSHIP,
+        "Stage de six mois dans une association de quartier",
+        "Communication et organisation d'événements, gratification légale, dès février.",
+        7,
+        (
+            8,
+            [
+                "Bonjour, je suis en licence d'info-com, puis-je vous envoyer ma candidature ?",
+                "Bien sûr, écrivez-moi ici, je transmets à la coordinatrice.",
+            ],
+        ),
+    ),
+    (
+        Kind.REQUEST,
+        Category.HOUSING,
+        "Cherche une chambre pour trois mois",
+        "Jeune travailleur en CDD à l'hôpital Saint-Antoine, sérieux et discret.",
+        9,
+        (
+            0,
+            [
+                "J'ai peut-être une piste chez une voisine, je lui demande.",
+                "Merci infiniment, je reste joignable ici.",
+            ],
+        ),
+    ),
+    (
+        Kind.REQUEST,
+        Category.ADVICE,
+        "Comment faire une demande d'APL ?",
+        "Première location, je suis perdu dans les démarches de la CAF.",
+        10,
+        None,
+    ),
+    (
+        Kind.REQUEST,
+        Category.GOODS,
+        "Besoin d'une table et de quatre chaises",
+        "Pour une famille qui emménage dans le quartier la semaine prochaine.",
+        11,
+        None,
+    ),
+]
+
+
+def create_paris_board(members: list[User]) -> tuple[int, int]:
+    """The Paris community's listings and their conversations, written through the services
+    (one by one: they are few) so that they look like what people really do.
+    Returns how many listings and conversations it wrote."""
+    from essaim.aid.services import listing_create, listing_set_status
+    from essaim.messaging.services import conversation_start, message_send
+
+    count = conversations = 0
+    for kind, category, title, body, author_index, talk in PARIS_BOARD:
+        author = members[author_index % len(members)]
+        listing = listing_create(
+            author=author,
+            kind=kind,
+            category=category,
+            title=title,
+            body=body,
+            place="Paris 11e",
+            community=author.memberships.get(community__slug="entraide-paris-11e").community,
+        )
+        count += 1
+        if talk is None:
+            continue
+        replier_index, lines = talk
+        replier = members[replier_index % len(members)]
+        if replier.pk == author.pk:
+            continue
+        conversation = conversation_start(
+            sender=replier, recipient=author, body=lines[0], listing=listing
+        )
+        conversations += 1
+        for number, line in enumerate(lines[1:], start=1):
+            sender = author if number % 2 else replier
+            message_send(sender=sender, conversation=conversation, body=line)
+        if kind == Kind.OFFER and len(lines) > 2:
+            listing_set_status(actor=author, listing=listing, status=Status.PROMISED)
+    return count, conversations

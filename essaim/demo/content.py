@@ -314,3 +314,29 @@ CHAPTERS = [
         "Logement, stages et entraide entre étudiantes et étudiants de {city}.",
     ),
 ]
+
+# Creators whose audiences the follower graph makes large: (name, city, bio).
+CREATORS = [
+    (
+        "Inès Zéro Déchet",
+        "Paris",
+        "Je montre chaque semaine comment réduire ses déchets. "
+        "Vidéos, ateliers et défis collectifs.",
+    ),
+    (
+        "Théo Vélo Lyon",
+        "Lyon",
+        "Cycliste urbain, je chronique les pistes cyclables et les vélorutions.",
+    ),
+    (
+        "Awa Cuisine Solidaire",
+        "Marseille",
+        "Recettes anti-gaspi et repas partagés pour les maraudes.",
+    ),
+    (
+        "Le Réparateur Masqué",
+        "Lille",
+        "Tutoriels de réparation : rien ne se jette, tout se répare.",
+    ),
+    ("Maëlle Droits Sociaux", "Toulouse", "Juriste, j'explique vos droits en trois minutes."),
+]

@@ -3,11 +3,13 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import transaction
+from django.db.models import Count
 
 from essaim.accounts.models import User, UserFollow
 from essaim.aid.models import AidListing
 from essaim.communities.models import Community, Post
 from essaim.demo import content
+from essaim.messaging.models import Conversation
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +51,21 @@ def test_demo_is_deterministic_and_idempotent():
     out = _load(people=120)
     assert "already loaded" in out
     assert User.objects.count() == 120 and UserFollow.objects.count() == follows
+
+
+def test_the_paris_community_has_the_offers_requests_and_conversations_newcomers_expect():
+    _load(people=150)
+    paris = Community.objects.get(slug="entraide-paris-11e")
+    board = AidListing.objects.filter(community=paris)
+    categories = set(board.values_list("kind", "category"))
+    for expected in [
+        ("offer", "goods"),
+        ("offer", "job"),
+        ("offer", "internship"),
+        ("request", "housing"),
+        ("request", "advice"),
+    ]:
+        assert expected in categories
+    assert Conversation.objects.filter(listing__community=paris).count() >= 3
+    most_followed = User.objects.annotate(n=Count("follower_links")).order_by("-n").first()
+    assert most_followed is not None and most_followed.email.startswith("createur")

@@ -31,7 +31,7 @@ from essaim.communities.models import (
     PostReaction,
 )
 from essaim.demo import content
-from essaim.demo.aid import create_listings
+from essaim.demo.aid import create_listings, create_paris_board
 from essaim.messaging.services import conversation_start, message_send
 
 BATCH = 2000
@@ -96,7 +96,11 @@ class Generator:
             posts = self.posts(members)
             self.comments_and_likes(posts, members)
             self.counts["aid listings"] = create_listings(self.rng, users, members, self.now)
+        paris = next(c for c in communities if c.slug == "entraide-paris-11e")
+        listings, conversations = create_paris_board(members[paris.pk])
+        self.counts["aid listings"] += listings
         self.conversations(users)
+        self.counts["conversations"] += conversations
         return self.counts
 
     def people(self) -> list[User]:
@@ -115,6 +119,20 @@ class Generator:
                     bio=bio,
                     password=password,
                     date_joined=self.now - timedelta(days=200 + index),
+                )
+            )
+        for index, (name, city, bio) in enumerate(content.CREATORS):
+            handle = slugify(name)
+            handles.add(handle)
+            rows.append(
+                User(
+                    email=f"createur{index}@demo.essaim.test",
+                    display_name=name,
+                    handle=handle,
+                    city=city,
+                    bio=bio,
+                    password=password,
+                    date_joined=self.now - timedelta(days=300 + index),
                 )
             )
         for number in range(self.people_count - len(rows)):
@@ -251,10 +269,12 @@ class Generator:
     def follows(self, users: list[User], communities: list[Community]) -> None:
         """A follower graph with a few very followed people (power law) and many modest ones."""
         weights = [1.0 / (rank + 1) ** 0.9 for rank in range(len(users))]
-        # The demo people are among the most followed.
-        order = users[:]
-        self.rng.shuffle(order)
-        order.sort(key=lambda user: user.email not in {p[0] for p in content.DEMO_PEOPLE})
+        # Weights fall with rank: the creators first, then the demo people, then everyone
+        # else in a random order. `users` starts with the demo people, then the creators.
+        demo, creators = len(content.DEMO_PEOPLE), len(content.CREATORS)
+        rest = users[demo + creators :]
+        self.rng.shuffle(rest)
+        order = users[demo : demo + creators] + users[:demo] + rest
         pairs: set[tuple[int, int]] = set()
         for user in users:
             wanted = min(int(self.rng.paretovariate(1.3) * 4), 150)
