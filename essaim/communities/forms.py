@@ -64,3 +64,7 @@ class CommentForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class DirectorySearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), max_length=100, required=False)

@@ -111,3 +111,24 @@ def test_log_in_page_renders_in_the_site_layout(client):
     html = client.get(reverse("account_login")).content.decode()
     assert 'class="site-header"' in html
     assert 'name="login"' in html
+
+
+def test_language_follows_the_browser_then_the_profile(client):
+    html = client.get(reverse("feed:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="en">' in html and "Log in" in html
+    html = client.get(reverse("feed:home"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<html lang="fr">' in html and "Se connecter" in html
+    english_speaker = UserFactory.create(language="en")
+    client.force_login(english_speaker)
+    html = client.get(reverse("feed:home"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert '<html lang="en">' in html
+
+
+def test_the_language_switch_saves_the_profile_language(client):
+    alice = UserFactory.create(language="fr")
+    client.force_login(alice)
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/aid/"})
+    assert response.status_code == 302 and response["Location"] == "/aid/"
+    alice.refresh_from_db()
+    assert alice.language == "en"
+    assert '<html lang="en">' in client.get("/aid/").content.decode()

@@ -1,0 +1,146 @@
+"""Hostile input on every page and action: never a server error, never a change to what
+belongs to someone else.
+
+Every URL of the site's domains is requested with each kind of bad value (empty, huge, NUL
+bytes, wrong types, out-of-range numbers, other people's ids) in every field any form uses, by
+a logged-in person who owns nothing there.
+"""
+
+import itertools
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from essaim.accounts.tests.factories import UserFactory
+from essaim.aid.models import AidListing
+from essaim.aid.tests.factories import AidListingFactory
+from essaim.communities.models import Comment, Community, Membership, Post
+from essaim.communities.tests.factories import (
+    CommentFactory,
+    CommunityFactory,
+    MembershipFactory,
+    PostFactory,
+)
+from essaim.messaging.models import Message
+from essaim.messaging.services import conversation_start
+
+NAMESPACES = {"accounts", "communities", "aid", "messaging", "feed"}
+# Leaving the account would end the run; its refusals are tested in accounts' own tests.
+SKIPPED = {"accounts:delete"}
+FIELDS = [
+    "body",
+    "title",
+    "name",
+    "description",
+    "charter",
+    "visibility",
+    "join_mode",
+    "city",
+    "display_name",
+    "bio",
+    "language",
+    "kind",
+    "category",
+    "place",
+    "community",
+    "expires_at",
+    "status",
+    "role",
+    "recipient",
+    "listing",
+    "idempotency_key",
+    "next",
+    "q",
+    "page",
+    "after",
+    "closed",
+]
+BAD_VALUES = [
+    "",
+    "   ",
+    "x" * 100_000,
+    "nul\x00byte",
+    "-1",
+    "99999999999999999999999",
+    "2026-02-31",
+    "../../etc/passwd",
+    "<script>window.__xss=1</script>",
+    "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+]
+
+
+def _patterns(resolver: URLResolver, namespace: str = "") -> list[tuple[str, URLPattern]]:
+    found = []
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            found += _patterns(entry, entry.namespace or namespace)
+        elif namespace in NAMESPACES and entry.name:
+            found.append((f"{namespace}:{entry.name}", entry))
+    return found
+
+
+@pytest.fixture
+def world(db):
+    victim = UserFactory.create()
+    private = CommunityFactory.create(visibility=Community.Visibility.PRIVATE)
+    public = CommunityFactory.create(join_mode=Community.JoinMode.APPROVAL)
+    for community in (private, public):
+        MembershipFactory.create(community=community, user=victim, role=Membership.Role.OWNER)
+    post = PostFactory.create(community=private, author=victim, body="intact")
+    comment = CommentFactory.create(post=post, author=victim, body="intact")
+    listing = AidListingFactory.create(author=victim, community=private, title="intact")
+    public_listing = AidListingFactory.create(author=victim, title="intact aussi")
+    conversation = conversation_start(sender=victim, recipient=UserFactory.create(), body="intact")
+    return {
+        "victim": victim,
+        "values": {
+            "slug": [private.slug, public.slug, "nexiste-pas"],
+            "handle": [victim.handle, "personne"],
+            "pk": [post.pk, listing.pk, public_listing.pk, conversation.pk, 2**31 - 1],
+            "comment_pk": [comment.pk, 0],
+            "token": [private.invitation_token[:-1], "x" * 300],
+        },
+    }
+
+
+def _urls(pattern: tuple[str, URLPattern], values: dict[str, list[Any]]) -> list[str]:
+    name, entry = pattern
+    keys = list(entry.pattern.converters)
+    combos = itertools.product(*(values[key] for key in keys)) if keys else [()]
+    return [reverse(name, kwargs=dict(zip(keys, combo, strict=True))) for combo in combos]
+
+
+def _owned_state(victim):
+    return (
+        list(Post.objects.filter(author=victim).values_list("pk", "body")),
+        list(Comment.objects.filter(author=victim).values_list("pk", "body")),
+        list(AidListing.objects.filter(author=victim).values_list("pk", "title", "status")),
+        list(Community.objects.values_list("pk", "name", "invitation_token", "visibility")),
+        list(Membership.objects.filter(user=victim).values_list("pk", "role", "status")),
+        list(Message.objects.filter(sender=victim).values_list("pk", "body")),
+    )
+
+
+@pytest.mark.django_db
+def test_no_server_error_and_nothing_of_others_changes(world):
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory.create())
+    before = _owned_state(world["victim"])
+    requests = 0
+    failures = []
+    for pattern in _patterns(get_resolver()):
+        if pattern[0] in SKIPPED:
+            continue
+        for url in _urls(pattern, world["values"]):
+            for value in BAD_VALUES:
+                data = {field: value for field in FIELDS}
+                for method in (client.get, client.post):
+                    response = method(url, data)
+                    requests += 1
+                    if response.status_code >= 500:
+                        failures.append((method.__name__, url, repr(value[:30])))
+    assert failures == []
+    assert requests > 500
+    assert _owned_state(world["victim"]) == before
