@@ -4,11 +4,27 @@ The one rule every domain reuses: the content of a community (posts, listings, m
 visible to everyone when the community is public, and only to its active members when private.
 """
 
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.communities import permissions
 from essaim.communities.models import (
     Comment,
     Community,
@@ -49,6 +65,14 @@ def posts_visible_to(user: User | AnonymousUser) -> QuerySet[Post]:
     return Post.objects.filter(content_visible_q(user))
 
 
+def _count_of(rows: QuerySet[Any]) -> Coalesce:
+    """A correlated COUNT per outer row. Unlike Count() over joins, it needs no GROUP BY on
+    every selected column, does not multiply likes by comments, and the database computes it
+    only for the rows a page keeps."""
+    counted = rows.order_by().values("post").annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def annotate_posts(posts: QuerySet[Post], user: User | AnonymousUser) -> QuerySet[Post]:
     """What every list of posts shows: author and community in the same query, like and
     comment counts, and whether `user` likes each one — a fixed number of queries per page."""
@@ -56,8 +80,8 @@ def annotate_posts(posts: QuerySet[Post], user: User | AnonymousUser) -> QuerySe
     if user.is_authenticated:
         liked_by_me = Exists(PostReaction.objects.filter(post=OuterRef("pk"), user=user))
     return posts.select_related("author", "community").annotate(
-        like_count=Count("reactions", distinct=True),
-        comment_count=Count("comments", distinct=True),
+        like_count=_count_of(PostReaction.objects.filter(post=OuterRef("pk"))),
+        comment_count=_count_of(Comment.objects.filter(post=OuterRef("pk"))),
         liked_by_me=liked_by_me,
     )
 
@@ -70,9 +94,41 @@ def community_get(*, slug: str) -> Community:
         raise NotFound(_("This community does not exist.")) from error
 
 
+@dataclass(frozen=True)
+class CommunityAccess:
+    """A community as one person may approach it: `can_view_content` False means they see its
+    name (and a join button) and nothing else."""
+
+    community: Community
+    membership: Membership | None
+    can_view_content: bool
+
+
+def community_get_for(*, slug: str, user: User | AnonymousUser) -> CommunityAccess:
+    """The community at `slug` with the viewer's membership. Pages of a private community's
+    content call `content_get_for` instead, which answers NotFound to outsiders."""
+    community = community_get(slug=slug)
+    membership = permissions.membership_of(user, community)
+    return CommunityAccess(
+        community=community,
+        membership=membership,
+        can_view_content=permissions.can_view_content(community, membership),
+    )
+
+
+def content_get_for(*, slug: str, user: User | AnonymousUser) -> CommunityAccess:
+    """Like community_get_for, for every URL under a community (members, posts, edit, likes):
+    an outsider of a private community gets NotFound, as if it did not exist."""
+    access = community_get_for(slug=slug, user=user)
+    if not access.can_view_content:
+        raise NotFound(_("This community does not exist."))
+    return access
+
+
 def community_directory(user: User | AnonymousUser, *, query: str = "") -> QuerySet[Community]:
     """Every community, with member counts; templates show a private community's name alone
-    unless `is_member` is set."""
+    unless `is_member` is set (private ones are listed by name: their existence is public,
+    their content is not)."""
     is_member: Exists | Value = Value(False)
     if user.is_authenticated:
         is_member = Exists(
@@ -85,7 +141,12 @@ def community_directory(user: User | AnonymousUser, *, query: str = "") -> Query
         is_member=is_member,
     ).order_by("-is_member", "name")
     if query:
-        communities = communities.filter(Q(name__icontains=query) | Q(city__icontains=query))
+        # A private community's city is part of what outsiders do not see: matching on it
+        # would tell them where it is.
+        city_visible = Q(visibility=Community.Visibility.PUBLIC) | Q(is_member=True)
+        communities = communities.filter(
+            Q(name__icontains=query) | (Q(city__icontains=query) & city_visible)
+        )
     return communities
 
 

@@ -3,6 +3,7 @@
 import secrets
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -17,7 +18,7 @@ from essaim.communities.models import (
     PostReaction,
     new_invitation_token,
 )
-from essaim.core.errors import NotFound, PermissionDenied, ValidationError
+from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 # Addresses that would shadow the communities/ URLs.
 RESERVED_SLUGS = frozenset({"new", "join"})
@@ -42,23 +43,43 @@ def community_create(
     join_mode: str = Community.JoinMode.OPEN,
     city: str = "",
 ) -> Community:
+    """Create a community; its creator is its first owner. The address comes from the name,
+    with a random suffix when taken (also when two people create the same name at once)."""
     name = name.strip()
     if not name:
         raise ValidationError(_("Please give the community a name."))
-    community = Community.objects.create(
-        slug=_free_slug(name),
-        name=name,
-        description=description.strip(),
-        charter=charter.strip(),
-        visibility=visibility,
-        join_mode=join_mode,
-        city=city.strip(),
-        created_by=creator,
-    )
+    _check_choices(visibility=visibility, join_mode=join_mode)
+    fields = {
+        "name": name,
+        "description": description.strip(),
+        "charter": charter.strip(),
+        "visibility": visibility,
+        "join_mode": join_mode,
+        "city": city.strip(),
+        "created_by": creator,
+    }
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                community = Community.objects.create(slug=_free_slug(name), **fields)
+            break
+        except IntegrityError:
+            # Another request took the same address between the check and the insert.
+            continue
+    else:
+        raise Conflict(_("Please try again."))
     Membership.objects.create(community=community, user=creator, role=Membership.Role.OWNER)
     return community
 
 
+def _check_choices(*, visibility: str, join_mode: str) -> None:
+    if visibility not in Community.Visibility.values:
+        raise ValidationError(_("Unknown visibility."))
+    if join_mode not in Community.JoinMode.values:
+        raise ValidationError(_("Unknown way of joining."))
+
+
+@transaction.atomic
 def community_update(
     *,
     actor: User,
@@ -74,6 +95,7 @@ def community_update(
         raise PermissionDenied(_("Only the community's owners and moderators can edit it."))
     if not name.strip():
         raise ValidationError(_("Please give the community a name."))
+    _check_choices(visibility=visibility, join_mode=join_mode)
     community.name = name.strip()
     community.description = description.strip()
     community.charter = charter.strip()
@@ -84,19 +106,29 @@ def community_update(
     return community
 
 
+def _holds_invitation(community: Community, token: str | None) -> bool:
+    # Constant-time: the comparison must not tell how much of a guessed token is right.
+    return bool(token) and secrets.compare_digest(
+        (token or "").encode(), community.invitation_token.encode()
+    )
+
+
 def community_join(*, user: User, community: Community, token: str | None = None) -> Membership:
-    """Join as the community's join mode allows. Repeating it returns the same membership."""
+    """Join as the community's join mode allows: open → member at once; on approval → a
+    pending request; by invitation → only with the current invitation token. A valid token
+    also lets people in without approval, and activates a request already waiting.
+    Repeating it returns the same membership (the unique constraint settles double clicks)."""
+    invited = _holds_invitation(community, token)
     existing = permissions.membership_of(user, community)
     if existing is not None:
+        if invited and existing.status == Membership.Status.PENDING:
+            Membership.objects.filter(pk=existing.pk).update(status=Membership.Status.ACTIVE)
+            existing.refresh_from_db()
         return existing
-    if community.join_mode == Community.JoinMode.INVITATION:
-        if not token or not secrets.compare_digest(token, community.invitation_token):
-            raise PermissionDenied(_("This community can only be joined with an invitation link."))
-        status = Membership.Status.ACTIVE
-    elif community.join_mode == Community.JoinMode.APPROVAL:
-        # A valid invitation link lets people in without waiting for approval.
-        invited = bool(token) and secrets.compare_digest(token or "", community.invitation_token)
-        status = Membership.Status.ACTIVE if invited else Membership.Status.PENDING
+    if community.join_mode == Community.JoinMode.INVITATION and not invited:
+        raise PermissionDenied(_("This community can only be joined with an invitation link."))
+    if community.join_mode == Community.JoinMode.APPROVAL and not invited:
+        status = Membership.Status.PENDING
     else:
         status = Membership.Status.ACTIVE
     try:
@@ -162,14 +194,19 @@ def role_set(*, actor: User, membership: Membership, role: str) -> Membership:
     _managed_membership(actor=actor, membership=membership, roles_only=True)
     if role not in Membership.Role.values:
         raise ValidationError(_("Unknown role."))
-    if membership.status != Membership.Status.ACTIVE:
-        raise ValidationError(_("Approve this person before giving them a role."))
-    # Lock the owners so two owners demoting each other cannot leave none.
+    # Lock the owners (and the target) so two owners demoting each other cannot leave none;
+    # the target's role is read again under the lock.
     list(
         Membership.objects.select_for_update().filter(
-            community=membership.community, role=Membership.Role.OWNER
+            Q(role=Membership.Role.OWNER) | Q(pk=membership.pk), community=membership.community
         )
     )
+    try:
+        membership.refresh_from_db(fields=["role", "status"])
+    except Membership.DoesNotExist as error:
+        raise NotFound(_("This person is not in the community.")) from error
+    if membership.status != Membership.Status.ACTIVE:
+        raise ValidationError(_("Approve this person before giving them a role."))
     if (
         membership.role == Membership.Role.OWNER
         and role != Membership.Role.OWNER

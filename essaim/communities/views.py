@@ -37,11 +37,8 @@ def _person(request: HtmxHttpRequest) -> User:
 def _community_for(request: HtmxHttpRequest, slug: str) -> tuple[Community, Membership | None]:
     """The community and the viewer's membership; NotFound if the viewer may not see its
     content (a private community's name is only ever shown by `detail`)."""
-    community = selectors.community_get(slug=slug)
-    membership = permissions.membership_of(request.user, community)
-    if not permissions.can_view_content(community, membership):
-        raise NotFound(_("This community does not exist."))
-    return community, membership
+    access = selectors.content_get_for(slug=slug, user=request.user)
+    return access.community, access.membership
 
 
 @require_GET
@@ -70,9 +67,9 @@ def community_create(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def community_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    community = selectors.community_get(slug=slug)
-    membership = permissions.membership_of(request.user, community)
-    if not permissions.can_view_content(community, membership):
+    access = selectors.community_get_for(slug=slug, user=request.user)
+    community, membership = access.community, access.membership
+    if not access.can_view_content:
         # Outsiders of a private community learn its name, and may ask to join.
         return render(
             request,
