@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("communities/", include("essaim.communities.urls")),
     path("aid/", include("essaim.aid.urls")),
     path("messages/", include("essaim.messaging.urls")),
+    path("campaigns/", include("essaim.campaigns.urls")),
 ]
 
 if settings.DEBUG:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "essaim.communities",
     "essaim.aid",
     "essaim.messaging",
+    "essaim.campaigns",
     "essaim.feed",
     "essaim.demo",
     "allauth",

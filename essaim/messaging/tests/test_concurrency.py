@@ -1,37 +1,13 @@
-import threading
 import uuid
 
 import pytest
-from django.db import connection
 
 from essaim.accounts.tests.factories import UserFactory
+from essaim.core.tests.concurrency import run_together
 from essaim.messaging.models import Conversation, ConversationParticipant, Message
 from essaim.messaging.services import conversation_start, message_send
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*calls):
-    """Start every call at the same instant, each in its own thread and connection."""
-    barrier = threading.Barrier(len(calls))
-    failures: list[BaseException] = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-        except BaseException as error:  # noqa: BLE001 - re-raised in the test thread
-            failures.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise failures[0]
 
 
 def test_simultaneous_first_messages_meet_in_one_conversation():

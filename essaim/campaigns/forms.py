@@ -1,0 +1,166 @@
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from essaim.campaigns.models import Campaign
+
+
+class CampaignForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=140)
+    summary = forms.CharField(label=_("Summary"), max_length=280)
+    category = forms.ChoiceField(label=_("Cause"), choices=Campaign.Category.choices)
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Markdown is allowed."),
+    )
+    starts_on = forms.DateField(
+        label=_("Starts on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(
+        label=_("Ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("The campaign cannot end before it starts."))
+        return data
+
+
+class InviteForm(forms.Form):
+    handle = forms.SlugField(label=_("A person's handle"), max_length=40, required=False)
+    community = forms.SlugField(label=_("or a community's address"), max_length=60, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if bool(data.get("handle")) == bool(data.get("community")):
+            raise forms.ValidationError(_("Invite one person or one community."))
+        return data
+
+
+class BodyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your message"), max_length=10000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def clean_body(self) -> str:
+        body: str = self.cleaned_data["body"].strip()
+        if not body:
+            raise forms.ValidationError(_("Your message is empty."))
+        return body
+
+
+class SignForm(forms.Form):
+    show_name = forms.BooleanField(label=_("Show my name publicly"), required=False)
+
+
+class EventForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=140)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    address = forms.CharField(label=_("Address"), max_length=200)
+    city = forms.CharField(label=_("City"), max_length=80, required=False)
+    latitude = forms.DecimalField(
+        label=_("Latitude"), required=False, min_value=-90, max_value=90, decimal_places=5
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"), required=False, min_value=-180, max_value=180, decimal_places=5
+    )
+    starts_at = forms.DateTimeField(
+        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=100_000)
+
+
+class CapacityForm(forms.Form):
+    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=100_000)
+
+
+class ResultForm(forms.Form):
+    measure = forms.CharField(label=_("What was measured"), max_length=80)
+    unit = forms.CharField(label=_("Unit"), max_length=20)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), min_value=Decimal(0), max_digits=12, decimal_places=2
+    )
+
+
+class GiveForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount"), min_value=Decimal("1"), max_value=Decimal("1000000"), decimal_places=2
+    )
+    anonymous = forms.BooleanField(label=_("Give anonymously"), required=False)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def clean_amount(self) -> int:
+        """In minor units."""
+        try:
+            return int(self.cleaned_data["amount"] * 100)
+        except (InvalidOperation, TypeError) as error:
+            raise forms.ValidationError(_("Enter an amount.")) from error
+
+
+class InKindForm(forms.Form):
+    partner = forms.CharField(label=_("Partner"), max_length=120)
+    item = forms.CharField(label=_("Item"), max_length=120)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000_000)
+    unit = forms.CharField(label=_("Unit"), max_length=20)
+    declared_value = forms.DecimalField(
+        label=_("Declared value"),
+        min_value=Decimal(0),
+        max_value=Decimal("10000000"),
+        decimal_places=2,
+    )
+
+    def clean_declared_value(self) -> int:
+        return int(self.cleaned_data["declared_value"] * 100)
+
+
+class PledgeSetupForm(forms.Form):
+    text = forms.CharField(
+        label=_("What people sign"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    goal_ladder = forms.RegexField(
+        label=_("Goals"),
+        regex=r"^\s*(\d+\s*(,\s*\d+\s*)*)?$",
+        max_length=200,
+        required=False,
+        help_text=_("Comma-separated, e.g. 100, 500, 1000; empty for automatic goals."),
+    )
+
+
+class ChallengeSetupForm(forms.Form):
+    starts_on = forms.DateField(
+        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("The challenge cannot end before it starts."))
+        return data
+
+
+class FundraiserSetupForm(forms.Form):
+    goal = forms.DecimalField(
+        label=_("Goal"), min_value=Decimal(1), max_value=Decimal("100000000"), decimal_places=2
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"), choices=[("EUR", "EUR"), ("CHF", "CHF"), ("USD", "USD")]
+    )
+
+    def clean_goal(self) -> int:
+        return int(self.cleaned_data["goal"] * 100)

@@ -1,0 +1,35 @@
+from essaim.campaigns.models.campaign import (
+    Campaign,
+    CampaignFollow,
+    CampaignHost,
+    CampaignUpdate,
+    Milestone,
+    UpdateComment,
+    UpdateReaction,
+)
+from essaim.campaigns.models.challenge import Challenge, ChallengeDay, CheckIn, Participant
+from essaim.campaigns.models.events import Event, EventResult, Rsvp
+from essaim.campaigns.models.fundraising import Donation, Fundraiser, InKindPledge
+from essaim.campaigns.models.pledge import Pledge, Signature
+
+__all__ = [
+    "Campaign",
+    "CampaignFollow",
+    "CampaignHost",
+    "CampaignUpdate",
+    "Challenge",
+    "ChallengeDay",
+    "CheckIn",
+    "Donation",
+    "Event",
+    "EventResult",
+    "Fundraiser",
+    "InKindPledge",
+    "Milestone",
+    "Participant",
+    "Pledge",
+    "Rsvp",
+    "Signature",
+    "UpdateComment",
+    "UpdateReaction",
+]

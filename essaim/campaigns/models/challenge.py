@@ -1,0 +1,62 @@
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from essaim.core.models import BaseModel
+
+
+class Challenge(BaseModel):
+    """A fixed window with a prompt for each day; one check-in per person and day."""
+
+    campaign = models.OneToOneField(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="challenge"
+    )
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="challenge_dates_in_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"challenge of {self.campaign_id}"
+
+
+class ChallengeDay(BaseModel):
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="days")
+    date = models.DateField()
+    prompt = models.CharField(_("what to do"), max_length=280)
+    tip = models.CharField(_("tip"), max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "date"], name="unique_challenge_day")
+        ]
+        ordering = ["date"]
+
+
+class Participant(BaseModel):
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="challenges")
+    host = models.ForeignKey(
+        "campaigns.CampaignHost", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "user"], name="unique_participant")
+        ]
+
+
+class CheckIn(BaseModel):
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="check_ins")
+    date = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "date"], name="unique_check_in")
+        ]
+        indexes = [models.Index(fields=["participant", "-date"], name="check_in_streak")]

@@ -1,0 +1,310 @@
+"""Reads on campaigns, scoped to the person asking. Counts are computed from rows (exact)."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from essaim.accounts.models import User
+from essaim.campaigns import permissions
+from essaim.campaigns.models import (
+    Campaign,
+    CampaignHost,
+    Challenge,
+    CheckIn,
+    Donation,
+    Event,
+    EventResult,
+    Fundraiser,
+    InKindPledge,
+    Participant,
+    Pledge,
+    Rsvp,
+    Signature,
+)
+from essaim.campaigns.services.milestones import goal_for, ladder
+from essaim.communities.models import Membership
+from essaim.core.errors import NotFound
+
+
+def campaigns_visible_to(user: User | AnonymousUser) -> QuerySet[Campaign]:
+    public = ~Q(status=Campaign.Status.DRAFT)
+    if isinstance(user, User):
+        hosted = CampaignHost.objects.filter(
+            permissions.hosts_q(user), status=CampaignHost.Status.ACCEPTED
+        ).values("campaign_id")
+        return Campaign.objects.filter(public | Q(pk__in=hosted))
+    return Campaign.objects.filter(public)
+
+
+def campaign_get_for(*, slug: str, user: User | AnonymousUser) -> Campaign:
+    try:
+        return campaigns_visible_to(user).get(slug=slug)
+    except Campaign.DoesNotExist as error:
+        raise NotFound(_("This campaign does not exist.")) from error
+
+
+def hosts_of(campaign: Campaign) -> list[CampaignHost]:
+    return list(
+        campaign.hosts.filter(status=CampaignHost.Status.ACCEPTED)
+        .select_related("user", "community")
+        .order_by("created_at", "pk")
+    )
+
+
+def invitations_for(user: User) -> QuerySet[CampaignHost]:
+    return CampaignHost.objects.filter(
+        permissions.hosts_q(user), status=CampaignHost.Status.INVITED
+    ).select_related("campaign", "community", "user")
+
+
+# Pledge ---------------------------------------------------------------------------------
+
+
+def signature_count(pledge: Pledge) -> int:
+    return pledge.signatures.count()
+
+
+def pledge_summary(pledge: Pledge, user: User | AnonymousUser) -> dict[str, Any]:
+    count = signature_count(pledge)
+    goal = goal_for(count, ladder(pledge.goal_ladder))
+    mine = (
+        Signature.objects.filter(pledge=pledge, user=user).first()
+        if isinstance(user, User)
+        else None
+    )
+    return {
+        "count": count,
+        "goal": goal,
+        "percent": min(100, round(100 * count / goal)) if goal else 100,
+        "signed": mine is not None,
+        "show_name": bool(mine and mine.show_name),
+        "recent": list(
+            pledge.signatures.filter(show_name=True, user__is_active=True)
+            .select_related("user")
+            .order_by("-created_at", "-pk")[:10]
+        ),
+    }
+
+
+# Challenge ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    joined: bool
+    days_done: int
+    streak: int
+    checked_today: bool
+    checked_yesterday: bool
+
+
+def streak(dates: set[date], today: date) -> int:
+    """Consecutive days checked in, ending today (or yesterday if today is not done yet)."""
+    day = today if today in dates else today - timedelta(days=1)
+    length = 0
+    while day in dates:
+        length += 1
+        day -= timedelta(days=1)
+    return length
+
+
+def challenge_progress(challenge: Challenge, user: User | AnonymousUser) -> Progress:
+    today = timezone.localdate()
+    if not isinstance(user, User):
+        return Progress(False, 0, 0, False, False)
+    participant = Participant.objects.filter(challenge=challenge, user=user).first()
+    if participant is None:
+        return Progress(False, 0, 0, False, False)
+    dates = set(participant.check_ins.values_list("date", flat=True))
+    return Progress(
+        joined=True,
+        days_done=len(dates),
+        streak=streak(dates, today),
+        checked_today=today in dates,
+        checked_yesterday=(today - timedelta(days=1)) in dates,
+    )
+
+
+def challenge_summary(challenge: Challenge) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {
+        "participants": challenge.participants.count(),
+        "check_ins": CheckIn.objects.filter(participant__challenge=challenge).count(),
+        "today": challenge.days.filter(date=today).first(),
+        "day_number": (today - challenge.starts_on).days + 1,
+        "length": (challenge.ends_on - challenge.starts_on).days + 1,
+        "running": challenge.starts_on <= today <= challenge.ends_on,
+    }
+
+
+def challenge_leaderboard_by_community(
+    challenge: Challenge, limit: int = 10
+) -> list[dict[str, Any]]:
+    """Check-ins of the challenge's participants, summed by the public communities they are
+    active members of (one person counts for each of their communities)."""
+    rows = (
+        Membership.objects.filter(
+            status=Membership.Status.ACTIVE,
+            community__visibility="public",
+            user__challenges__challenge=challenge,
+        )
+        .values("community__name", "community__slug")
+        .annotate(
+            people=Count("user", distinct=True),
+            check_ins=Count("user__challenges__check_ins"),
+        )
+        .order_by("-check_ins", "community__name")[:limit]
+    )
+    return [dict(row) for row in rows]
+
+
+# Events ---------------------------------------------------------------------------------
+
+
+def events_of(campaign: Campaign, user: User | AnonymousUser) -> QuerySet[Event]:
+    """Approved events for all; proposals too for hosts and for whoever proposed them."""
+    shown = Q(status=Event.Status.APPROVED)
+    if isinstance(user, User):
+        if permissions.is_host(user, campaign):
+            shown |= Q(status=Event.Status.PROPOSED)
+        else:
+            shown |= Q(status=Event.Status.PROPOSED, proposed_by=user)
+    return (
+        campaign.events.filter(shown)
+        .annotate(
+            confirmed=Count("rsvps", filter=Q(rsvps__status=Rsvp.Status.CONFIRMED)),
+            waiting=Count("rsvps", filter=Q(rsvps__status=Rsvp.Status.WAITLISTED)),
+        )
+        .order_by("starts_at", "pk")
+    )
+
+
+def event_get_for(*, campaign: Campaign, pk: int, user: User | AnonymousUser) -> Event:
+    try:
+        return events_of(campaign, user).select_related("campaign").get(pk=pk)
+    except Event.DoesNotExist as error:
+        raise NotFound(_("This event does not exist.")) from error
+
+
+def rsvp_of(event: Event, user: User | AnonymousUser) -> Rsvp | None:
+    if not isinstance(user, User):
+        return None
+    return Rsvp.objects.filter(event=event, user=user).exclude(status=Rsvp.Status.CANCELLED).first()
+
+
+def waitlist_rank(rsvp: Rsvp) -> int:
+    return Rsvp.objects.filter(
+        event_id=rsvp.event_id, status=Rsvp.Status.WAITLISTED, position__lte=rsvp.position
+    ).count()
+
+
+def impact_totals(campaign: Campaign) -> list[dict[str, Any]]:
+    """Results of all events, summed by measure and unit (kg of litter, bags...)."""
+    rows = (
+        EventResult.objects.filter(event__campaign=campaign)
+        .values("measure", "unit")
+        .annotate(total=Sum("quantity"), events=Count("event", distinct=True))
+        .order_by("measure", "unit")
+    )
+    return [dict(row) for row in rows]
+
+
+# Fundraising ----------------------------------------------------------------------------
+
+
+def fundraiser_totals(fundraiser: Fundraiser) -> dict[str, Any]:
+    donations = fundraiser.donations.filter(status=Donation.Status.SUCCEEDED).aggregate(
+        amount=Sum("amount"), donors=Count("pk")
+    )
+    in_kind = fundraiser.in_kind.filter(status=InKindPledge.Status.DELIVERED).aggregate(
+        value=Sum("declared_value")
+    )
+    total = (donations["amount"] or 0) + (in_kind["value"] or 0)
+    return {
+        "donations": donations["amount"] or 0,
+        "donors": donations["donors"],
+        "in_kind": in_kind["value"] or 0,
+        "total": total,
+        "goal": fundraiser.goal_amount,
+        "percent": min(100, round(100 * total / fundraiser.goal_amount))
+        if fundraiser.goal_amount
+        else 100,
+    }
+
+
+def ledger(fundraiser: Fundraiser) -> QuerySet[Donation]:
+    return fundraiser.donations.filter(status=Donation.Status.SUCCEEDED).order_by(
+        "-created_at", "-pk"
+    )
+
+
+# Co-hosts -------------------------------------------------------------------------------
+
+
+def host_leaderboard(campaign: Campaign) -> list[dict[str, Any]]:
+    """Actions credited to each co-host's audience: one query per kind of action, whatever
+    the number of co-hosts or actions."""
+    hosts = hosts_of(campaign)
+    counts: dict[int, dict[str, Any]] = {
+        host.pk: {"host": host, "signatures": 0, "participants": 0, "rsvps": 0, "donations": 0}
+        for host in hosts
+    }
+    sources: list[tuple[str, QuerySet[Any], str]] = [
+        ("signatures", Signature.objects.filter(pledge__campaign=campaign), "pk"),
+        ("participants", Participant.objects.filter(challenge__campaign=campaign), "pk"),
+        (
+            "rsvps",
+            Rsvp.objects.filter(event__campaign=campaign, status=Rsvp.Status.CONFIRMED),
+            "pk",
+        ),
+        (
+            "donations",
+            Donation.objects.filter(
+                fundraiser__campaign=campaign, status=Donation.Status.SUCCEEDED
+            ),
+            "amount",
+        ),
+    ]
+    for name, queryset, field in sources:
+        aggregate = Sum(field) if field == "amount" else Count(field)
+        for row in queryset.filter(host__in=counts).values("host_id").annotate(value=aggregate):
+            counts[row["host_id"]][name] = row["value"] or 0
+    board = list(counts.values())
+    board.sort(
+        key=lambda row: (row["signatures"] + row["participants"] + row["rsvps"], row["donations"]),
+        reverse=True,
+    )
+    return board
+
+
+def campaign_summary(campaign: Campaign) -> dict[str, Any]:
+    """The counts shown on a campaign card, in a fixed number of queries."""
+    pledge = Pledge.objects.filter(campaign=campaign).first()
+    challenge = Challenge.objects.filter(campaign=campaign).first()
+    fundraiser = Fundraiser.objects.filter(campaign=campaign).first()
+    return {
+        "signatures": signature_count(pledge) if pledge else None,
+        "participants": challenge.participants.count() if challenge else None,
+        "events": campaign.events.filter(status=Event.Status.APPROVED).count(),
+        "raised": fundraiser_totals(fundraiser)["total"] if fundraiser else None,
+        "currency": fundraiser.currency if fundraiser else "",
+    }
+
+
+def followed_campaign_ids(user: User) -> QuerySet[Any]:
+    return user.campaign_follows.values("campaign_id")
+
+
+def is_following(user: User | AnonymousUser, campaign: Campaign) -> bool:
+    return isinstance(user, User) and campaign.follows.filter(user=user).exists()
+
+
+def money(amount: int | Decimal) -> Decimal:
+    """Minor units to a decimal amount for display."""
+    return Decimal(amount) / 100

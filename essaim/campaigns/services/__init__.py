@@ -1,0 +1,1 @@
+"""Writes on campaigns, one module per action; import the functions from their module."""

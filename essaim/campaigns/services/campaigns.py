@@ -1,0 +1,194 @@
+"""Campaigns, their co-hosts, followers and updates."""
+
+import secrets
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from essaim.accounts.models import User
+from essaim.campaigns import permissions
+from essaim.campaigns.models import (
+    Campaign,
+    CampaignFollow,
+    CampaignHost,
+    CampaignUpdate,
+    UpdateComment,
+    UpdateReaction,
+)
+from essaim.communities.models import Community
+from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+
+RESERVED_SLUGS = frozenset({"new", "invitations", "payments"})
+
+
+def _free_slug(title: str) -> str:
+    base = (slugify(title) or "campagne")[:70]
+    candidate = base
+    while candidate in RESERVED_SLUGS or Campaign.objects.filter(slug=candidate).exists():
+        candidate = f"{base}-{secrets.token_hex(2)}"
+    return candidate
+
+
+def _check_dates(starts_on: date | None, ends_on: date | None) -> None:
+    if starts_on and ends_on and ends_on < starts_on:
+        raise ValidationError(_("The campaign cannot end before it starts."))
+
+
+def require_host(actor: User, campaign: Campaign) -> None:
+    """NotFound for who may not even see the campaign, PermissionDenied for other non-hosts."""
+    if not permissions.is_host(actor, campaign):
+        if not permissions.can_view(actor, campaign):
+            raise NotFound(_("This campaign does not exist."))
+        raise PermissionDenied(_("Only the campaign's hosts can do this."))
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    creator: User,
+    title: str,
+    summary: str,
+    category: str,
+    body: str = "",
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> Campaign:
+    """A draft campaign; its creator is its first host."""
+    if not title.strip() or not summary.strip():
+        raise ValidationError(_("A campaign needs a title and a summary."))
+    if category not in Campaign.Category.values:
+        raise ValidationError(_("Choose a cause."))
+    _check_dates(starts_on, ends_on)
+    campaign = Campaign.objects.create(
+        slug=_free_slug(title),
+        title=title.strip(),
+        summary=summary.strip(),
+        body=body.strip(),
+        category=category,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by=creator,
+    )
+    CampaignHost.objects.create(
+        campaign=campaign, user=creator, status=CampaignHost.Status.ACCEPTED, invited_by=creator
+    )
+    return campaign
+
+
+def campaign_update(
+    *,
+    actor: User,
+    campaign: Campaign,
+    title: str,
+    summary: str,
+    category: str,
+    body: str,
+    starts_on: date | None,
+    ends_on: date | None,
+) -> Campaign:
+    require_host(actor, campaign)
+    if not title.strip() or not summary.strip():
+        raise ValidationError(_("A campaign needs a title and a summary."))
+    _check_dates(starts_on, ends_on)
+    campaign.title, campaign.summary, campaign.body = title.strip(), summary.strip(), body.strip()
+    campaign.category, campaign.starts_on, campaign.ends_on = category, starts_on, ends_on
+    campaign.save()
+    return campaign
+
+
+def campaign_set_status(*, actor: User, campaign: Campaign, status: str) -> Campaign:
+    """draft → live → closed; a closed campaign may go live again. Repeating is harmless."""
+    require_host(actor, campaign)
+    allowed: dict[str, set[str]] = {
+        Campaign.Status.LIVE: {Campaign.Status.DRAFT, Campaign.Status.CLOSED},
+        Campaign.Status.CLOSED: {Campaign.Status.LIVE},
+    }
+    if status == campaign.status:
+        return campaign
+    if campaign.status not in allowed.get(status, set()):
+        raise ValidationError(_("This change of status is not possible."))
+    campaign.status = status
+    campaign.save(update_fields=["status", "updated_at"])
+    return campaign
+
+
+def host_invite(
+    *,
+    actor: User,
+    campaign: Campaign,
+    user: User | None = None,
+    community: Community | None = None,
+) -> CampaignHost:
+    """Invite a person or a community to co-host. Inviting again returns the same invitation
+    (and renews a declined one)."""
+    require_host(actor, campaign)
+    if (user is None) == (community is None):
+        raise ValidationError(_("Invite one person or one community."))
+    lookup = {"user": user} if user is not None else {"community": community}
+    try:
+        with transaction.atomic():
+            host, created = CampaignHost.objects.get_or_create(
+                campaign=campaign, **lookup, defaults={"invited_by": actor}
+            )
+    except IntegrityError as error:
+        raise Conflict(_("This invitation already exists.")) from error
+    if not created and host.status == CampaignHost.Status.DECLINED:
+        host.status = CampaignHost.Status.INVITED
+        host.invited_by = actor
+        host.save(update_fields=["status", "invited_by", "updated_at"])
+    return host
+
+
+def host_respond(*, actor: User, host: CampaignHost, accept: bool) -> CampaignHost:
+    if not permissions.can_answer_invitation(actor, host):
+        raise NotFound(_("This invitation does not exist."))
+    host.status = CampaignHost.Status.ACCEPTED if accept else CampaignHost.Status.DECLINED
+    host.save(update_fields=["status", "updated_at"])
+    return host
+
+
+def campaign_follow(*, user: User, campaign: Campaign) -> None:
+    if not permissions.can_view(user, campaign):
+        raise NotFound(_("This campaign does not exist."))
+    CampaignFollow.objects.get_or_create(user=user, campaign=campaign)
+
+
+def campaign_unfollow(*, user: User, campaign: Campaign) -> None:
+    CampaignFollow.objects.filter(user=user, campaign=campaign).delete()
+
+
+def update_create(*, actor: User, campaign: Campaign, body: str) -> CampaignUpdate:
+    require_host(actor, campaign)
+    if not body.strip():
+        raise ValidationError(_("Your message is empty."))
+    return CampaignUpdate.objects.create(campaign=campaign, author=actor, body=body.strip())
+
+
+def update_comment(*, user: User, update: CampaignUpdate, body: str) -> UpdateComment:
+    if not permissions.can_view(user, update.campaign):
+        raise NotFound(_("This campaign does not exist."))
+    if not body.strip():
+        raise ValidationError(_("Your comment is empty."))
+    return UpdateComment.objects.create(update=update, author=user, body=body.strip())
+
+
+def update_like(*, user: User, update: CampaignUpdate) -> None:
+    if not permissions.can_view(user, update.campaign):
+        raise NotFound(_("This campaign does not exist."))
+    UpdateReaction.objects.get_or_create(user=user, update=update)
+
+
+def update_unlike(*, user: User, update: CampaignUpdate) -> None:
+    UpdateReaction.objects.filter(user=user, update=update).delete()
+
+
+def host_for_code(campaign: Campaign, code: str | None) -> CampaignHost | None:
+    """The accepted co-host behind an attribution code, or None (an unknown or foreign code
+    credits nobody rather than failing the visitor's action)."""
+    if not code:
+        return None
+    return CampaignHost.objects.filter(
+        campaign=campaign, code=code, status=CampaignHost.Status.ACCEPTED
+    ).first()

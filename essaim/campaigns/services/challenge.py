@@ -1,0 +1,101 @@
+"""Joining a challenge and checking in once a day."""
+
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from essaim.accounts.models import User
+from essaim.campaigns import permissions
+from essaim.campaigns.models import (
+    Campaign,
+    CampaignHost,
+    Challenge,
+    ChallengeDay,
+    CheckIn,
+    Participant,
+)
+from essaim.campaigns.services.campaigns import require_host
+from essaim.campaigns.services.milestones import ladder, milestones_reach
+from essaim.core.errors import NotFound, ValidationError
+
+
+def _require_live(user: User, challenge: Challenge) -> None:
+    if not permissions.can_view(user, challenge.campaign):
+        raise NotFound(_("This campaign does not exist."))
+    if not permissions.can_act(challenge.campaign):
+        raise ValidationError(_("This campaign is not open for action."))
+
+
+def challenge_join(
+    *, user: User, challenge: Challenge, host: CampaignHost | None = None
+) -> Participant:
+    _require_live(user, challenge)
+    if timezone.localdate() > challenge.ends_on:
+        raise ValidationError(_("This challenge is over."))
+    with transaction.atomic():
+        participant, created = Participant.objects.get_or_create(
+            challenge=challenge, user=user, defaults={"host": host}
+        )
+        if created:
+            milestones_reach(
+                campaign=challenge.campaign,
+                kind="participants",
+                count=challenge.participants.count(),
+                rungs=ladder(""),
+            )
+    return participant
+
+
+def check_in(*, user: User, challenge: Challenge, day: date | None = None) -> CheckIn:
+    """One check-in per person and day: today, or yesterday for a late one, inside the
+    window. The unique (participant, date) constraint makes a double send one check-in."""
+    _require_live(user, challenge)
+    today = timezone.localdate()
+    day = day or today
+    if day not in (today, today - timedelta(days=1)):
+        raise ValidationError(_("You can check in for today, or late for yesterday only."))
+    if not challenge.starts_on <= day <= challenge.ends_on:
+        raise ValidationError(_("This day is outside the challenge."))
+    participant = Participant.objects.filter(challenge=challenge, user=user).first()
+    if participant is None:
+        raise ValidationError(_("Join the challenge first."))
+    check, _created = CheckIn.objects.get_or_create(participant=participant, date=day)
+    return check
+
+
+def challenge_setup(
+    *, actor: User, campaign: Campaign, starts_on: date, ends_on: date
+) -> Challenge:
+    require_host(actor, campaign)
+    if ends_on < starts_on:
+        raise ValidationError(_("The challenge cannot end before it starts."))
+    existing = Challenge.objects.filter(campaign=campaign).first()
+    # Check-ins already made must stay inside the window.
+    if (
+        existing is not None
+        and CheckIn.objects.filter(
+            Q(date__lt=starts_on) | Q(date__gt=ends_on), participant__challenge=existing
+        ).exists()
+    ):
+        raise ValidationError(_("People have checked in outside these days."))
+    the_challenge, _created = Challenge.objects.update_or_create(
+        campaign=campaign, defaults={"starts_on": starts_on, "ends_on": ends_on}
+    )
+    return the_challenge
+
+
+def challenge_day_set(
+    *, actor: User, challenge: Challenge, day: date, prompt: str, tip: str = ""
+) -> ChallengeDay:
+    require_host(actor, challenge.campaign)
+    if not challenge.starts_on <= day <= challenge.ends_on:
+        raise ValidationError(_("This day is outside the challenge."))
+    if not prompt.strip():
+        raise ValidationError(_("Say what to do that day."))
+    the_day, _created = ChallengeDay.objects.update_or_create(
+        challenge=challenge, date=day, defaults={"prompt": prompt.strip(), "tip": tip.strip()}
+    )
+    return the_day

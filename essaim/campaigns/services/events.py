@@ -1,0 +1,206 @@
+"""Events: proposals, RSVPs with a waiting list, attendance and results.
+
+Every change to who is coming goes through `_lock_event`: under that row lock, the count of
+confirmed places and the waiting list are read and written by one transaction at a time, so
+capacity is never exceeded and a freed place goes to exactly one person, the first waiting.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.core import signing
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from essaim.accounts.models import User
+from essaim.campaigns import permissions
+from essaim.campaigns.models import Campaign, CampaignHost, Event, EventResult, Rsvp
+from essaim.campaigns.services.campaigns import require_host
+from essaim.core.errors import NotFound, ValidationError
+
+ATTENDANCE_SALT = "essaim.campaigns.attendance"
+
+
+def _lock_event(event: Event) -> Event:
+    return Event.objects.select_for_update().get(pk=event.pk)
+
+
+def _check_event_fields(*, starts_at: datetime, ends_at: datetime, capacity: int) -> None:
+    if ends_at <= starts_at:
+        raise ValidationError(_("An event must end after it starts."))
+    if starts_at <= timezone.now():
+        raise ValidationError(_("An event must start in the future."))
+    if capacity < 1:
+        raise ValidationError(_("An event needs at least one place."))
+
+
+def event_create(
+    *,
+    actor: User,
+    campaign: Campaign,
+    title: str,
+    address: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+    description: str = "",
+    city: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+) -> Event:
+    """Hosts create approved events; anyone else proposes one that hosts then decide on."""
+    if not permissions.can_view(actor, campaign):
+        raise NotFound(_("This campaign does not exist."))
+    if not permissions.can_act(campaign):
+        raise ValidationError(_("This campaign is not open for action."))
+    if not title.strip() or not address.strip():
+        raise ValidationError(_("An event needs a title and an address."))
+    _check_event_fields(starts_at=starts_at, ends_at=ends_at, capacity=capacity)
+    status = (
+        Event.Status.APPROVED if permissions.is_host(actor, campaign) else Event.Status.PROPOSED
+    )
+    return Event.objects.create(
+        campaign=campaign,
+        title=title.strip(),
+        description=description.strip(),
+        address=address.strip(),
+        city=city.strip(),
+        latitude=latitude,
+        longitude=longitude,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        status=status,
+        proposed_by=actor,
+    )
+
+
+def event_decide(*, actor: User, event: Event, approve: bool) -> Event:
+    require_host(actor, event.campaign)
+    if event.status not in (Event.Status.PROPOSED, Event.Status.APPROVED, Event.Status.DECLINED):
+        raise ValidationError(_("This event can no longer be decided on."))
+    event.status = Event.Status.APPROVED if approve else Event.Status.DECLINED
+    event.save(update_fields=["status", "updated_at"])
+    return event
+
+
+@transaction.atomic
+def event_set_capacity(*, actor: User, event: Event, capacity: int) -> Event:
+    """Raising capacity promotes people from the waiting list; it may not drop below the
+    people already confirmed."""
+    require_host(actor, event.campaign)
+    locked = _lock_event(event)
+    confirmed = locked.rsvps.filter(status=Rsvp.Status.CONFIRMED).count()
+    if capacity < max(confirmed, 1):
+        raise ValidationError(
+            _("%(count)s people are already coming: capacity cannot be lower.")
+            % {"count": confirmed}
+        )
+    locked.capacity = capacity
+    locked.save(update_fields=["capacity", "updated_at"])
+    _promote(locked)
+    return locked
+
+
+def _promote(event: Event) -> list[Rsvp]:
+    """Fill free places from the head of the waiting list. Caller holds the event lock."""
+    free = event.capacity - event.rsvps.filter(status=Rsvp.Status.CONFIRMED).count()
+    if free <= 0:
+        return []
+    promoted = list(event.rsvps.filter(status=Rsvp.Status.WAITLISTED).order_by("position")[:free])
+    for rsvp in promoted:
+        rsvp.status = Rsvp.Status.CONFIRMED
+        rsvp.save(update_fields=["status", "updated_at"])
+    return promoted
+
+
+def _require_open_event(user: User, event: Event) -> None:
+    if not permissions.can_view(user, event.campaign) or event.status != Event.Status.APPROVED:
+        raise NotFound(_("This event does not exist."))
+    if not permissions.can_act(event.campaign):
+        raise ValidationError(_("This campaign is not open for action."))
+    if event.ends_at <= timezone.now():
+        raise ValidationError(_("This event is over."))
+
+
+@transaction.atomic
+def rsvp_create(*, user: User, event: Event, host: CampaignHost | None = None) -> Rsvp:
+    """Come, or wait for a place. Repeating it keeps one's place; after a cancellation it
+    queues again at the end."""
+    _require_open_event(user, event)
+    locked = _lock_event(event)
+    existing = Rsvp.objects.filter(event=locked, user=user).first()
+    if existing is not None and existing.status != Rsvp.Status.CANCELLED:
+        return existing
+    confirmed = locked.rsvps.filter(status=Rsvp.Status.CONFIRMED).count()
+    status = Rsvp.Status.CONFIRMED if confirmed < locked.capacity else Rsvp.Status.WAITLISTED
+    position = (locked.rsvps.aggregate(last=Max("position"))["last"] or 0) + 1
+    if existing is not None:
+        existing.status, existing.position = status, position
+        existing.save(update_fields=["status", "position", "updated_at"])
+        return existing
+    return Rsvp.objects.create(event=locked, user=user, status=status, position=position, host=host)
+
+
+@transaction.atomic
+def rsvp_cancel(*, user: User, event: Event) -> list[Rsvp]:
+    """Give one's place back; the first waiting person gets it. Returns who was promoted."""
+    locked = _lock_event(event)
+    rsvp = (
+        Rsvp.objects.filter(event=locked, user=user).exclude(status=Rsvp.Status.CANCELLED).first()
+    )
+    if rsvp is None:
+        return []
+    rsvp.status = Rsvp.Status.CANCELLED
+    rsvp.save(update_fields=["status", "updated_at"])
+    return _promote(locked)
+
+
+def attendance_token(rsvp: Rsvp) -> str:
+    """What the attendee's QR code holds: signed, so it cannot be forged for someone else."""
+    return signing.dumps({"rsvp": rsvp.pk, "event": rsvp.event_id}, salt=ATTENDANCE_SALT)
+
+
+def attendance_check_in(
+    *, actor: User, event: Event, token: str | None = None, rsvp: Rsvp | None = None
+) -> Rsvp:
+    """A host marks someone present, from their QR code (`token`) or from the list."""
+    require_host(actor, event.campaign)
+    if token is not None:
+        try:
+            data = signing.loads(token, salt=ATTENDANCE_SALT)
+        except signing.BadSignature as error:
+            raise ValidationError(_("This code is not valid.")) from error
+        if data.get("event") != event.pk:
+            raise ValidationError(_("This code is for another event."))
+        rsvp = Rsvp.objects.filter(pk=data.get("rsvp"), event=event).first()
+    if rsvp is None or rsvp.event_id != event.pk:
+        raise NotFound(_("This person is not registered for this event."))
+    if rsvp.status != Rsvp.Status.CONFIRMED:
+        raise ValidationError(_("This person has no confirmed place."))
+    if rsvp.attended_at is None:
+        Rsvp.objects.filter(pk=rsvp.pk, attended_at__isnull=True).update(attended_at=timezone.now())
+        rsvp.refresh_from_db()
+    return rsvp
+
+
+def event_report(
+    *, actor: User, event: Event, measure: str, unit: str, quantity: Decimal
+) -> EventResult:
+    """Results once the event has started; reporting the same measure again corrects it."""
+    require_host(actor, event.campaign)
+    if event.starts_at > timezone.now():
+        raise ValidationError(_("Results can be reported once the event has taken place."))
+    if quantity < 0:
+        raise ValidationError(_("A quantity cannot be negative."))
+    if not measure.strip() or not unit.strip():
+        raise ValidationError(_("Say what was measured and in which unit."))
+    result, _created = EventResult.objects.update_or_create(
+        event=event,
+        measure=measure.strip(),
+        unit=unit.strip(),
+        defaults={"quantity": quantity},
+    )
+    return result

@@ -1,0 +1,158 @@
+"""Gifts through the payment provider, and in-kind pledges from partners."""
+
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from essaim.accounts.models import User
+from essaim.campaigns import permissions
+from essaim.campaigns.models import Campaign, CampaignHost, Donation, Fundraiser, InKindPledge
+from essaim.campaigns.payments import PaymentError, PaymentProvider, provider
+from essaim.campaigns.services.campaigns import require_host
+from essaim.core.errors import NotFound, ValidationError
+
+MAX_DONATION = 1_000_000_00  # one million, in minor units
+
+
+def donation_give(
+    *,
+    user: User,
+    fundraiser: Fundraiser,
+    amount: int,
+    idempotency_key: uuid.UUID,
+    anonymous: bool = False,
+    host: CampaignHost | None = None,
+    payments: PaymentProvider | None = None,
+) -> Donation:
+    """Give `amount` (minor units). One idempotency key is one donation, however many times
+    and however concurrently it is submitted: the key is unique, the provider is asked with
+    the same key, and a repeat returns the first donation as it stands."""
+    campaign = fundraiser.campaign
+    if not permissions.can_view(user, campaign):
+        raise NotFound(_("This campaign does not exist."))
+    if not permissions.can_act(campaign):
+        raise ValidationError(_("This campaign is not open for action."))
+    if amount <= 0:
+        raise ValidationError(_("A gift must be a positive amount."))
+    if amount > MAX_DONATION:
+        raise ValidationError(_("This amount is too large for an online gift."))
+    payments = payments or provider()
+    try:
+        with transaction.atomic():
+            donation, created = Donation.objects.get_or_create(
+                idempotency_key=idempotency_key,
+                defaults={
+                    "fundraiser": fundraiser,
+                    "user": user,
+                    "amount": amount,
+                    "currency": fundraiser.currency,
+                    "anonymous": anonymous,
+                    "donor_name": "" if anonymous else user.display_name,
+                    "provider": payments.name,
+                    "host": host,
+                },
+            )
+    except IntegrityError:
+        donation, created = Donation.objects.get(idempotency_key=idempotency_key), False
+    if donation.user_id != user.pk or donation.fundraiser_id != fundraiser.pk:
+        raise ValidationError(_("This form was already used; reload the page."))
+    if not created or donation.status != Donation.Status.PENDING:
+        return donation
+    try:
+        intent = payments.create_intent(
+            amount=amount,
+            currency=fundraiser.currency,
+            idempotency_key=str(idempotency_key),
+            description=campaign.title,
+        )
+        intent = payments.confirm(reference=intent.reference)
+    except PaymentError as error:
+        Donation.objects.filter(pk=donation.pk).update(status=Donation.Status.FAILED)
+        raise ValidationError(_("The payment did not go through; nothing was charged.")) from error
+    return donation_settle(reference=intent.reference, status=intent.status, donation=donation)
+
+
+def donation_settle(*, reference: str, status: str, donation: Donation | None = None) -> Donation:
+    """Apply what the provider says (on confirmation or from its webhook). Only forward moves:
+    pending → succeeded/failed, succeeded → refunded; a late or repeated report changes
+    nothing."""
+    allowed: dict[str, list[str]] = {
+        Donation.Status.SUCCEEDED: [Donation.Status.PENDING],
+        Donation.Status.FAILED: [Donation.Status.PENDING],
+        Donation.Status.REFUNDED: [Donation.Status.SUCCEEDED],
+    }
+    if status not in allowed:
+        if donation is None:
+            raise ValidationError(_("Unknown payment status."))
+        return donation
+    with transaction.atomic():
+        query = Donation.objects.select_for_update()
+        current = (
+            query.get(pk=donation.pk)
+            if donation is not None
+            else query.filter(provider_reference=reference).first()
+        )
+        if current is None:
+            raise NotFound(_("Unknown payment."))
+        if current.status in allowed[status]:
+            current.status = status
+            current.provider_reference = reference
+            current.save(update_fields=["status", "provider_reference", "updated_at"])
+    return current
+
+
+def in_kind_create(
+    *,
+    actor: User,
+    fundraiser: Fundraiser,
+    partner: str,
+    item: str,
+    quantity: int,
+    unit: str,
+    declared_value: int,
+) -> InKindPledge:
+    require_host(actor, fundraiser.campaign)
+    if quantity <= 0 or declared_value < 0:
+        raise ValidationError(_("Quantity and value must be positive."))
+    if not partner.strip() or not item.strip():
+        raise ValidationError(_("Say who gives what."))
+    return InKindPledge.objects.create(
+        fundraiser=fundraiser,
+        partner=partner.strip(),
+        item=item.strip(),
+        quantity=quantity,
+        unit=unit.strip(),
+        declared_value=declared_value,
+    )
+
+
+def in_kind_deliver(*, actor: User, pledge: InKindPledge) -> InKindPledge:
+    """Delivered goods count toward the goal at their declared value; once."""
+    require_host(actor, pledge.fundraiser.campaign)
+    if pledge.status == InKindPledge.Status.CANCELLED:
+        raise ValidationError(_("This pledge was cancelled."))
+    InKindPledge.objects.filter(pk=pledge.pk, status=InKindPledge.Status.PROMISED).update(
+        status=InKindPledge.Status.DELIVERED, delivered_at=timezone.now()
+    )
+    pledge.refresh_from_db()
+    return pledge
+
+
+def fundraiser_setup(
+    *, actor: User, campaign: Campaign, goal_amount: int, currency: str = "EUR"
+) -> Fundraiser:
+    require_host(actor, campaign)
+    if goal_amount <= 0:
+        raise ValidationError(_("A goal must be a positive amount."))
+    existing = Fundraiser.objects.filter(campaign=campaign).first()
+    if existing is not None and existing.currency != currency and existing.donations.exists():
+        raise ValidationError(
+            _("Gifts were made in %(currency)s: the currency stays.")
+            % {"currency": existing.currency}
+        )
+    fundraiser, _created = Fundraiser.objects.update_or_create(
+        campaign=campaign, defaults={"goal_amount": goal_amount, "currency": currency}
+    )
+    return fundraiser

@@ -1,0 +1,104 @@
+"""Exact under concurrency: real threads, each on its own PostgreSQL connection."""
+
+import uuid
+
+import pytest
+
+from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns.models import CheckIn, Donation, Participant, Rsvp, Signature
+from essaim.campaigns.selectors import fundraiser_totals, signature_count
+from essaim.campaigns.services.challenge import challenge_join, check_in
+from essaim.campaigns.services.events import rsvp_cancel, rsvp_create
+from essaim.campaigns.services.fundraising import donation_give
+from essaim.campaigns.services.pledge import pledge_sign
+from essaim.campaigns.tests.factories import (
+    ChallengeFactory,
+    EventFactory,
+    FundraiserFactory,
+    PledgeFactory,
+)
+from essaim.core.tests.concurrency import run_together
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_two_hundred_people_signing_at_once_make_exactly_two_hundred_signatures():
+    pledge = PledgeFactory.create()
+    people = UserFactory.create_batch(200)
+
+    run_together(
+        *[lambda person=person: pledge_sign(user=person, pledge=pledge) for person in people]
+    )
+
+    assert Signature.objects.filter(pledge=pledge).count() == 200
+    assert signature_count(pledge) == 200
+
+
+def test_one_person_clicking_sign_fifty_times_at_once_signs_once():
+    pledge = PledgeFactory.create()
+    person = UserFactory.create()
+
+    run_together(*[lambda: pledge_sign(user=person, pledge=pledge)] * 50)
+
+    assert Signature.objects.filter(pledge=pledge).count() == 1
+
+
+def test_fifty_rsvps_for_ten_places_then_five_cancellations():
+    event = EventFactory.create(capacity=10)
+    people = UserFactory.create_batch(50)
+
+    run_together(
+        *[lambda person=person: rsvp_create(user=person, event=event) for person in people]
+    )
+
+    confirmed = Rsvp.objects.filter(event=event, status=Rsvp.Status.CONFIRMED)
+    waitlisted = Rsvp.objects.filter(event=event, status=Rsvp.Status.WAITLISTED)
+    assert confirmed.count() == 10 and waitlisted.count() == 40
+    # The waiting list is in arrival order: positions 11 to 50, each once.
+    assert sorted(waitlisted.values_list("position", flat=True)) == list(range(11, 51))
+    next_five = list(waitlisted.order_by("position").values_list("user_id", flat=True)[:5])
+
+    leaving = list(confirmed.values_list("user_id", flat=True)[:5])
+    run_together(
+        *[lambda pk=pk: rsvp_cancel(user=people_by_id(people)[pk], event=event) for pk in leaving]
+    )
+
+    assert confirmed.count() == 10
+    assert sorted(
+        confirmed.filter(user_id__in=next_five).values_list("user_id", flat=True)
+    ) == sorted(next_five)
+    assert waitlisted.count() == 35
+
+
+def people_by_id(people):
+    return {person.pk: person for person in people}
+
+
+def test_the_same_donation_twenty_times_at_once_is_one_donation():
+    fundraiser = FundraiserFactory.create()
+    donor = UserFactory.create()
+    key = uuid.uuid4()
+
+    run_together(
+        *[
+            lambda: donation_give(
+                user=donor, fundraiser=fundraiser, amount=25_00, idempotency_key=key
+            )
+        ]
+        * 20
+    )
+
+    assert Donation.objects.count() == 1
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
+    assert fundraiser_totals(fundraiser)["donations"] == 25_00
+
+
+def test_the_same_check_in_twice_at_once_is_one_check_in():
+    challenge = ChallengeFactory.create()
+    person = UserFactory.create()
+    challenge_join(user=person, challenge=challenge)
+
+    run_together(*[lambda: check_in(user=person, challenge=challenge)] * 2)
+
+    assert CheckIn.objects.filter(participant__user=person).count() == 1
+    assert Participant.objects.count() == 1

@@ -1,0 +1,353 @@
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns.models import (
+    Campaign,
+    CampaignHost,
+    CheckIn,
+    Donation,
+    Event,
+    EventResult,
+    InKindPledge,
+    Participant,
+    Rsvp,
+    Signature,
+)
+from essaim.campaigns.payments import OfflineProvider, WebhookEvent
+from essaim.campaigns.tests.factories import (
+    CampaignFactory,
+    ChallengeFactory,
+    EventFactory,
+    FundraiserFactory,
+    PledgeFactory,
+)
+from essaim.core.tests.xss import XSS_PAYLOADS, dangerous_markup
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_organiser_builds_publishes_and_co_hosts_a_campaign(client):
+    alice, bruno = UserFactory.create(), UserFactory.create()
+    client.force_login(alice)
+    response = client.post(
+        reverse("campaigns:create"),
+        {
+            "title": "Défi zéro déchet",
+            "summary": "30 jours",
+            "category": "environment",
+            "body": "**Go**",
+        },
+    )
+    campaign = Campaign.objects.get()
+    manage = reverse("campaigns:manage", args=[campaign.slug])
+    assert response["Location"] == manage and campaign.status == "draft"
+    today = timezone.localdate()
+    for data in (
+        {"section": "pledge", "text": "Je réduis mes déchets", "goal_ladder": "100, 500"},
+        {"section": "challenge", "starts_on": today, "ends_on": today + timedelta(days=29)},
+        {"section": "fundraiser", "goal": "5000", "currency": "EUR"},
+        {"section": "invite", "handle": bruno.handle},
+    ):
+        assert client.post(manage, data).status_code == 302, data
+    assert client.post(manage, {"section": "pledge", "goal_ladder": "abc"}).status_code == 400
+    assert (
+        client.post(manage, {"section": "fundraiser", "goal": "-5", "currency": "EUR"}).status_code
+        == 400
+    )
+    client.post(reverse("campaigns:status", args=[campaign.slug]), {"status": "live"})
+    campaign.refresh_from_db()
+    assert campaign.status == "live" and campaign.fundraiser.goal_amount == 5000_00
+    invitation = CampaignHost.objects.get(user=bruno)
+    client.force_login(bruno)
+    assert "Défi zéro déchet" in client.get(reverse("campaigns:list")).content.decode()
+    client.post(reverse("campaigns:host_answer", args=[invitation.pk]), {"answer": "accept"})
+    invitation.refresh_from_db()
+    assert invitation.status == "accepted"
+    assert client.get(manage).status_code == 200
+
+
+def test_drafts_and_host_pages_are_invisible_to_others(client):
+    draft = CampaignFactory.create(status="draft")
+    live = CampaignFactory.create()
+    outsider = UserFactory.create()
+    for viewer in (None, outsider):
+        if viewer:
+            client.force_login(viewer)
+        assert client.get(draft.get_absolute_url()).status_code == 404
+        assert client.get(reverse("campaigns:share_image", args=[draft.slug])).status_code == 404
+    assert client.get(reverse("campaigns:manage", args=[live.slug])).status_code == 404
+    response = client.post(
+        reverse("campaigns:status", args=[live.slug]),
+        {"status": "closed"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 403 and "detail" in response.json()
+    live.refresh_from_db()
+    assert live.status == "live"
+
+
+def test_the_public_page_is_cached_for_anonymous_visitors_and_shares_well(client):
+    pledge = PledgeFactory.create()
+    campaign = pledge.campaign
+    first = client.get(campaign.get_absolute_url()).content.decode()
+    assert 'property="og:image"' in first and 'name="twitter:card"' in first
+    assert 'data-testid="signature-count">0<' in first
+    Signature.objects.create(pledge=pledge, user=UserFactory.create())
+    # Within the cache's few seconds, anonymous visitors may see the old count...
+    assert (
+        'data-testid="signature-count">0<'
+        in client.get(campaign.get_absolute_url()).content.decode()
+    )
+    # ...while a logged-in supporter sees the exact one.
+    client.force_login(UserFactory.create())
+    assert (
+        'data-testid="signature-count">1<'
+        in client.get(campaign.get_absolute_url()).content.decode()
+    )
+    image = client.get(reverse("campaigns:share_image", args=[campaign.slug]))
+    assert image["Content-Type"] == "image/png" and image.content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["no-js", "htmx"])
+def test_sign_in_one_click_credited_to_the_co_host_who_brought_me(client, htmx):
+    pledge = PledgeFactory.create()
+    campaign = pledge.campaign
+    cohost = CampaignHost.objects.create(
+        campaign=campaign, user=UserFactory.create(), status="accepted"
+    )
+    client.get(f"{campaign.get_absolute_url()}?via={cohost.code}")
+    client.get(f"{campaign.get_absolute_url()}?via=someone-else")
+    client.force_login(UserFactory.create())
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    for _repeat in range(3):
+        response = client.post(
+            reverse("campaigns:sign", args=[campaign.slug]), {"show_name": "on"}, **headers
+        )
+    signature = Signature.objects.get()
+    assert signature.host == cohost and signature.show_name
+    if htmx:
+        html = response.content.decode()
+        assert "<html" not in html and 'data-testid="signed"' in html
+    else:
+        assert response.status_code == 302
+    client.post(reverse("campaigns:unsign", args=[campaign.slug]), **headers)
+    assert not Signature.objects.exists()
+
+
+def test_join_the_challenge_and_check_in_with_htmx(client):
+    challenge = ChallengeFactory.create()
+    person = UserFactory.create()
+    client.force_login(person)
+    slug = challenge.campaign.slug
+    html = client.post(
+        reverse("campaigns:challenge_join", args=[slug]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'data-testid="check-in"' in html
+    for _repeat in range(2):
+        html = client.post(
+            reverse("campaigns:check_in", args=[slug]), {"day": "today"}, HTTP_HX_REQUEST="true"
+        ).content.decode()
+    assert 'data-testid="checked-today"' in html
+    client.post(reverse("campaigns:check_in", args=[slug]), {"day": "yesterday"})
+    assert CheckIn.objects.count() == 2 and Participant.objects.count() == 1
+
+
+def test_rsvp_waitlist_cancel_and_ticket(client):
+    event = EventFactory.create(capacity=1)
+    first, second = UserFactory.create_batch(2)
+    slug = event.campaign.slug
+    client.force_login(first)
+    client.post(reverse("campaigns:rsvp", args=[slug, event.pk]))
+    ticket = client.get(reverse("campaigns:ticket", args=[slug, event.pk]))
+    assert ticket["Content-Type"] == "image/svg+xml" and b"<svg" in ticket.content
+    client.force_login(second)
+    html = client.post(
+        reverse("campaigns:rsvp", args=[slug, event.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "waiting list" in html or "liste d'attente" in html
+    assert client.get(reverse("campaigns:ticket", args=[slug, event.pk])).status_code == 404
+    client.force_login(first)
+    client.post(reverse("campaigns:rsvp_cancel", args=[slug, event.pk]))
+    assert Rsvp.objects.get(user=second).status == "confirmed"
+
+
+def test_volunteer_proposes_host_approves_checks_in_and_reports(client):
+    campaign = CampaignFactory.create()
+    host, volunteer, attendee = campaign.created_by, UserFactory.create(), UserFactory.create()
+    client.force_login(volunteer)
+    start = timezone.localtime() + timedelta(days=2)
+    data = {
+        "title": "Ramassage à Lyon",
+        "address": "Berges du Rhône",
+        "city": "Lyon",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "capacity": "20",
+        "latitude": "45.75",
+        "longitude": "4.84",
+    }
+    for bad in (
+        {"capacity": "-3"},
+        {"starts_at": "2020-01-01T10:00", "ends_at": "2020-01-01T12:00"},
+        {"latitude": "123"},
+        {"ends_at": start.strftime("%Y-%m-%dT%H:%M")},
+    ):
+        assert (
+            client.post(
+                reverse("campaigns:event_create", args=[campaign.slug]), {**data, **bad}
+            ).status_code
+            == 400
+        ), bad
+    client.post(reverse("campaigns:event_create", args=[campaign.slug]), data)
+    event = Event.objects.get()
+    assert event.status == "proposed"
+    client.force_login(attendee)
+    assert client.get(event.get_absolute_url()).status_code == 404
+    client.force_login(host)
+    client.post(
+        reverse("campaigns:event_decide", args=[campaign.slug, event.pk]), {"decision": "approve"}
+    )
+    client.force_login(attendee)
+    client.post(reverse("campaigns:rsvp", args=[campaign.slug, event.pk]))
+    rsvp = Rsvp.objects.get()
+    client.force_login(host)
+    response = client.post(
+        reverse("campaigns:attendance", args=[campaign.slug, event.pk]), {"rsvp": rsvp.pk}
+    )
+    assert response.status_code == 302
+    rsvp.refresh_from_db()
+    assert rsvp.attended_at is not None
+    too_small = client.post(
+        reverse("campaigns:event_capacity", args=[campaign.slug, event.pk]), {"capacity": "0"}
+    )
+    assert too_small.status_code == 400
+    Event.objects.filter(pk=event.pk).update(
+        starts_at=timezone.now() - timedelta(hours=2), ends_at=timezone.now() - timedelta(hours=1)
+    )
+    url = reverse("campaigns:event_results", args=[campaign.slug, event.pk])
+    assert (
+        client.post(url, {"measure": "déchets", "unit": "kg", "quantity": "-4"}).status_code == 400
+    )
+    client.post(url, {"measure": "déchets", "unit": "kg", "quantity": "42.5"})
+    assert EventResult.objects.get().quantity == 42.5
+    page = client.get(campaign.get_absolute_url()).content.decode()
+    assert "<strong>42,50 kg</strong> déchets" in page
+    ical = client.get(reverse("campaigns:ical", args=[campaign.slug])).content.decode()
+    assert "BEGIN:VEVENT" in ical and "SUMMARY:Ramassage à Lyon" in ical and "GEO:45.75" in ical
+
+
+def test_someone_else_s_event_cannot_be_changed(client):
+    event = EventFactory.create(capacity=5)
+    intruder = UserFactory.create()
+    client.force_login(intruder)
+    slug = event.campaign.slug
+    for url, data in (
+        (reverse("campaigns:event_capacity", args=[slug, event.pk]), {"capacity": "50"}),
+        (reverse("campaigns:event_decide", args=[slug, event.pk]), {"decision": "decline"}),
+        (
+            reverse("campaigns:event_results", args=[slug, event.pk]),
+            {"measure": "x", "unit": "kg", "quantity": "1"},
+        ),
+    ):
+        assert client.post(url, data, HTTP_ACCEPT="application/json").status_code == 403
+    event.refresh_from_db()
+    assert (event.capacity, event.status) == (5, "approved") and not EventResult.objects.exists()
+
+
+def test_give_through_the_offline_provider_once_per_form(client):
+    fundraiser = FundraiserFactory.create()
+    slug = fundraiser.campaign.slug
+    client.force_login(UserFactory.create(display_name="Zoé"))
+    key = str(uuid.uuid4())
+    for bad in ("-10", "0", "abc", "99999999"):
+        assert (
+            client.post(
+                reverse("campaigns:give", args=[slug]), {"amount": bad, "idempotency_key": key}
+            ).status_code
+            == 400
+        )
+    for _repeat in range(3):
+        client.post(
+            reverse("campaigns:give", args=[slug]), {"amount": "25.50", "idempotency_key": key}
+        )
+    donation = Donation.objects.get()
+    assert (donation.amount, donation.status) == (25_50, "succeeded")
+    ledger = client.get(reverse("campaigns:ledger", args=[slug])).content.decode()
+    assert "Zoé" in ledger
+
+
+def test_the_payment_webhook_checks_its_signature(client):
+    fundraiser = FundraiserFactory.create()
+    donor = UserFactory.create()
+    from essaim.campaigns.services.fundraising import donation_give
+
+    donation = donation_give(
+        user=donor, fundraiser=fundraiser, amount=10_00, idempotency_key=uuid.uuid4()
+    )
+    payload, signature = OfflineProvider().sign_webhook(
+        WebhookEvent(reference=donation.provider_reference, status="refunded")
+    )
+    url = reverse("campaigns:payment_webhook", args=["offline"])
+    forged = client.post(url, payload, content_type="application/json", HTTP_X_SIGNATURE="0" * 64)
+    assert forged.status_code == 400
+    donation.refresh_from_db()
+    assert donation.status == "succeeded"
+    assert (
+        client.post(
+            url, payload, content_type="application/json", HTTP_X_SIGNATURE=signature
+        ).status_code
+        == 204
+    )
+    donation.refresh_from_db()
+    assert donation.status == "refunded"
+    assert (
+        client.post(
+            reverse("campaigns:payment_webhook", args=["nope"]),
+            payload,
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+
+
+def test_hosts_record_in_kind_pledges_and_mark_them_delivered(client):
+    fundraiser = FundraiserFactory.create()
+    slug = fundraiser.campaign.slug
+    client.force_login(fundraiser.campaign.created_by)
+    client.post(
+        reverse("campaigns:in_kind_create", args=[slug]),
+        {
+            "partner": "Marque",
+            "item": "Tentes",
+            "quantity": "50",
+            "unit": "pièces",
+            "declared_value": "3000",
+        },
+    )
+    gift = InKindPledge.objects.get()
+    client.post(reverse("campaigns:in_kind_deliver", args=[slug, gift.pk]))
+    gift.refresh_from_db()
+    assert gift.status == "delivered" and gift.declared_value == 3000_00
+    client.force_login(UserFactory.create())
+    response = client.post(
+        reverse("campaigns:in_kind_create", args=[slug]),
+        {"partner": "X", "item": "Y", "quantity": "1", "unit": "u", "declared_value": "1"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 403 and InKindPledge.objects.count() == 1
+
+
+def test_campaign_text_fields_render_xss_payloads_inert(client):
+    for payload in XSS_PAYLOADS:
+        campaign = CampaignFactory.create(title=payload[:140], summary=payload[:280], body=payload)
+        PledgeFactory.create(campaign=campaign, text=payload)
+        EventFactory.create(
+            campaign=campaign, title=payload[:140], description=payload, address=payload[:200]
+        )
+        html = client.get(campaign.get_absolute_url()).content.decode()
+        assert dangerous_markup(html, page=True) == [], payload

@@ -1,0 +1,40 @@
+from django.urls import URLPattern, URLResolver, path
+
+from essaim.campaigns.views import actions, campaigns, events
+
+app_name = "campaigns"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", campaigns.campaign_list, name="list"),
+    path("new/", campaigns.campaign_create, name="create"),
+    path("invitations/<int:pk>/", campaigns.host_answer, name="host_answer"),
+    path("payments/<str:provider_name>/webhook/", actions.payment_webhook, name="payment_webhook"),
+    path("<slug:slug>/", campaigns.campaign_detail, name="detail"),
+    path("<slug:slug>/share.png", campaigns.campaign_share_image, name="share_image"),
+    path("<slug:slug>/manage/", campaigns.campaign_manage, name="manage"),
+    path("<slug:slug>/status/", campaigns.campaign_status, name="status"),
+    path("<slug:slug>/follow/", campaigns.campaign_follow, name="follow"),
+    path("<slug:slug>/unfollow/", campaigns.campaign_unfollow, name="unfollow"),
+    path("<slug:slug>/updates/", campaigns.update_create, name="update_create"),
+    path("<slug:slug>/updates/<int:pk>/", campaigns.update_detail, name="update"),
+    path("<slug:slug>/updates/<int:pk>/like/", campaigns.update_like, name="update_like"),
+    path("<slug:slug>/sign/", actions.pledge_sign, name="sign"),
+    path("<slug:slug>/unsign/", actions.pledge_unsign, name="unsign"),
+    path("<slug:slug>/challenge/join/", actions.challenge_join, name="challenge_join"),
+    path("<slug:slug>/challenge/check-in/", actions.challenge_check_in, name="check_in"),
+    path("<slug:slug>/give/", actions.give, name="give"),
+    path("<slug:slug>/ledger/", actions.fundraiser_ledger, name="ledger"),
+    path("<slug:slug>/in-kind/", actions.in_kind_create, name="in_kind_create"),
+    path("<slug:slug>/in-kind/<int:pk>/deliver/", actions.in_kind_deliver, name="in_kind_deliver"),
+    path("<slug:slug>/calendar.ics", events.campaign_ical, name="ical"),
+    path("<slug:slug>/events/new/", events.event_create, name="event_create"),
+    path("<slug:slug>/events/<int:pk>/", events.event_detail, name="event"),
+    path("<slug:slug>/events/<int:pk>/rsvp/", events.rsvp, name="rsvp"),
+    path("<slug:slug>/events/<int:pk>/cancel/", events.rsvp_cancel, name="rsvp_cancel"),
+    path("<slug:slug>/events/<int:pk>/decide/", events.event_decide, name="event_decide"),
+    path("<slug:slug>/events/<int:pk>/capacity/", events.event_capacity, name="event_capacity"),
+    path("<slug:slug>/events/<int:pk>/attendance/", events.attendance, name="attendance"),
+    path("<slug:slug>/events/<int:pk>/results/", events.event_results, name="event_results"),
+    path("<slug:slug>/events/<int:pk>/ticket.svg", events.my_ticket, name="ticket"),
+    path("<slug:slug>/events/<int:pk>/event.ics", events.event_ical, name="event_ical"),
+]

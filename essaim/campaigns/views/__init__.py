@@ -1,0 +1,1 @@
+"""Thin views over the campaigns: selectors read, services write, templates render."""

@@ -1,0 +1,251 @@
+"""The one-click actions: sign, join and check in, give. Each works as a plain form post and
+as an htmx request that swaps its panel in place."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from essaim.campaigns import permissions, selectors
+from essaim.campaigns.forms import GiveForm, InKindForm, SignForm
+from essaim.campaigns.models import Campaign, Challenge, Fundraiser, InKindPledge, Pledge
+from essaim.campaigns.payments import PaymentError, provider
+from essaim.campaigns.services import challenge as challenge_services
+from essaim.campaigns.services import fundraising
+from essaim.campaigns.services import pledge as pledge_services
+from essaim.campaigns.views.common import attributed_host, person
+from essaim.core.errors import NotFound, ValidationError
+from essaim.core.http import HtmxHttpRequest, redirect_back
+
+LEDGER_PAGE_SIZE = 50
+
+
+def _pledge(campaign: Campaign) -> Pledge | None:
+    return Pledge.objects.filter(campaign=campaign).first()
+
+
+def _challenge(campaign: Campaign) -> Challenge | None:
+    return Challenge.objects.filter(campaign=campaign).first()
+
+
+def _fundraiser(campaign: Campaign) -> Fundraiser | None:
+    return Fundraiser.objects.filter(campaign=campaign).first()
+
+
+def actions_context(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
+    """What the action panels show, for the person asking."""
+    context: dict[str, Any] = {"can_act": permissions.can_act(campaign)}
+    pledge = _pledge(campaign)
+    if pledge is not None:
+        context["pledge"] = pledge
+        context["pledge_state"] = selectors.pledge_summary(pledge, request.user)
+    challenge = _challenge(campaign)
+    if challenge is not None:
+        context["challenge"] = challenge
+        context["challenge_state"] = selectors.challenge_summary(challenge)
+        context["progress"] = selectors.challenge_progress(challenge, request.user)
+        context["challenge_board"] = selectors.challenge_leaderboard_by_community(challenge, 5)
+    fundraiser = _fundraiser(campaign)
+    if fundraiser is not None:
+        context["fundraiser"] = fundraiser
+        context["totals"] = selectors.fundraiser_totals(fundraiser)
+        context["give_form"] = GiveForm()
+    return context
+
+
+def _panel(request: HtmxHttpRequest, campaign: Campaign, template: str) -> HttpResponse:
+    return render(request, template, {"campaign": campaign, **actions_context(request, campaign)})
+
+
+def _campaign(request: HttpRequest, slug: str) -> Campaign:
+    return selectors.campaign_get_for(slug=slug, user=request.user)
+
+
+@login_required
+@require_POST
+def pledge_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign(request, slug)
+    pledge = _pledge(campaign)
+    if pledge is None:
+        raise NotFound(_("This campaign has no pledge."))
+    form = SignForm(request.POST)
+    show_name = form.is_valid() and form.cleaned_data["show_name"]
+    pledge_services.pledge_sign(
+        user=person(request),
+        pledge=pledge,
+        show_name=show_name,
+        host=attributed_host(request, campaign),
+    )
+    if request.htmx:
+        return _panel(request, campaign, "campaigns/_pledge.html")
+    messages.success(request, _("Thank you for signing!"))
+    return redirect_back(request, fallback=campaign.get_absolute_url())
+
+
+@login_required
+@require_POST
+def pledge_unsign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign(request, slug)
+    pledge = _pledge(campaign)
+    if pledge is None:
+        raise NotFound(_("This campaign has no pledge."))
+    pledge_services.pledge_unsign(user=person(request), pledge=pledge)
+    if request.htmx:
+        return _panel(request, campaign, "campaigns/_pledge.html")
+    messages.info(request, _("Your signature is withdrawn."))
+    return redirect_back(request, fallback=campaign.get_absolute_url())
+
+
+@login_required
+@require_POST
+def challenge_join(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign(request, slug)
+    challenge = _challenge(campaign)
+    if challenge is None:
+        raise NotFound(_("This campaign has no challenge."))
+    challenge_services.challenge_join(
+        user=person(request), challenge=challenge, host=attributed_host(request, campaign)
+    )
+    if request.htmx:
+        return _panel(request, campaign, "campaigns/_challenge.html")
+    messages.success(request, _("You are in the challenge!"))
+    return redirect_back(request, fallback=campaign.get_absolute_url())
+
+
+@login_required
+@require_POST
+def challenge_check_in(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign(request, slug)
+    challenge = _challenge(campaign)
+    if challenge is None:
+        raise NotFound(_("This campaign has no challenge."))
+    today = timezone.localdate()
+    day = today - timedelta(days=1) if request.POST.get("day") == "yesterday" else today
+    challenge_services.check_in(user=person(request), challenge=challenge, day=day)
+    if request.htmx:
+        return _panel(request, campaign, "campaigns/_challenge.html")
+    messages.success(request, _("Checked in. Keep it up!"))
+    return redirect_back(request, fallback=campaign.get_absolute_url())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def give(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign(request, slug)
+    fundraiser = _fundraiser(campaign)
+    if fundraiser is None:
+        raise NotFound(_("This campaign has no fundraiser."))
+    form = GiveForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                donation = fundraising.donation_give(
+                    user=person(request),
+                    fundraiser=fundraiser,
+                    amount=form.cleaned_data["amount"],
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    anonymous=form.cleaned_data["anonymous"],
+                    host=attributed_host(request, campaign),
+                )
+            except ValidationError as error:
+                form.add_error(None, error.message)
+            else:
+                if donation.status == donation.Status.SUCCEEDED:
+                    messages.success(request, _("Thank you for your gift!"))
+                return redirect(campaign)
+        return render(
+            request,
+            "campaigns/give.html",
+            {"campaign": campaign, "fundraiser": fundraiser, "form": form},
+            status=400,
+        )
+    return render(
+        request,
+        "campaigns/give.html",
+        {"campaign": campaign, "fundraiser": fundraiser, "form": form},
+    )
+
+
+@require_GET
+def fundraiser_ledger(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign(request, slug)
+    fundraiser = _fundraiser(campaign)
+    if fundraiser is None:
+        raise NotFound(_("This campaign has no fundraiser."))
+    page = Paginator(selectors.ledger(fundraiser), LEDGER_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "campaigns/ledger.html",
+        {
+            "campaign": campaign,
+            "fundraiser": fundraiser,
+            "page": page,
+            "totals": selectors.fundraiser_totals(fundraiser),
+            "in_kind": fundraiser.in_kind.exclude(status=InKindPledge.Status.CANCELLED).order_by(
+                "-created_at"
+            ),
+            "in_kind_form": InKindForm(),
+            "is_host": permissions.is_host(request.user, campaign),
+        },
+    )
+
+
+@login_required
+@require_POST
+def in_kind_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    campaign = _campaign(request, slug)
+    fundraiser = _fundraiser(campaign)
+    if fundraiser is None:
+        raise NotFound(_("This campaign has no fundraiser."))
+    form = InKindForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the in-kind pledge: every field is needed."))
+    else:
+        fundraising.in_kind_create(
+            actor=person(request), fundraiser=fundraiser, **form.cleaned_data
+        )
+        messages.success(request, _("In-kind pledge recorded."))
+    return redirect("campaigns:ledger", slug=campaign.slug)
+
+
+@login_required
+@require_POST
+def in_kind_deliver(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    campaign = _campaign(request, slug)
+    pledge = (
+        InKindPledge.objects.filter(fundraiser__campaign=campaign, pk=pk)
+        .select_related("fundraiser__campaign")
+        .first()
+    )
+    if pledge is None:
+        raise NotFound(_("This pledge does not exist."))
+    fundraising.in_kind_deliver(actor=person(request), pledge=pledge)
+    messages.success(request, _("Marked as delivered."))
+    return redirect("campaigns:ledger", slug=campaign.slug)
+
+
+@csrf_exempt  # called by the payment provider, authenticated by its signature
+@require_POST
+def payment_webhook(request: HttpRequest, provider_name: str) -> HttpResponse:
+    try:
+        payments = provider(provider_name)
+    except KeyError as error:
+        raise NotFound(_("Unknown payment provider.")) from error
+    try:
+        event = payments.parse_webhook(
+            payload=request.body, signature=request.headers.get("X-Signature", "")
+        )
+    except (PaymentError, ValueError, KeyError) as error:
+        raise ValidationError(_("This notification is not valid.")) from error
+    fundraising.donation_settle(reference=event.reference, status=event.status)
+    return HttpResponse(status=204)

@@ -1,0 +1,266 @@
+from datetime import UTC, datetime
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from essaim.campaigns import permissions, selectors
+from essaim.campaigns.forms import CapacityForm, EventForm, ResultForm
+from essaim.campaigns.models import Campaign, Event, Rsvp
+from essaim.campaigns.services import events as event_services
+from essaim.campaigns.views.common import attributed_host, person
+from essaim.core.errors import NotFound
+from essaim.core.http import HtmxHttpRequest
+
+
+def _event(request: HtmxHttpRequest, slug: str, pk: int) -> tuple[Campaign, Event]:
+    campaign = selectors.campaign_get_for(slug=slug, user=request.user)
+    return campaign, selectors.event_get_for(campaign=campaign, pk=pk, user=request.user)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Hosts add events; anyone else proposes one for the hosts to approve."""
+    campaign = selectors.campaign_get_for(slug=slug, user=request.user)
+    form = EventForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            event = event_services.event_create(
+                actor=person(request), campaign=campaign, **form.cleaned_data
+            )
+            if event.status == Event.Status.PROPOSED:
+                messages.success(request, _("Thank you: the hosts will review your event."))
+            else:
+                messages.success(request, _("The event is published."))
+            return redirect(event)
+        status = 400
+    else:
+        status = 200
+    return render(
+        request,
+        "campaigns/event_form.html",
+        {
+            "campaign": campaign,
+            "form": form,
+            "is_host": permissions.is_host(request.user, campaign),
+        },
+        status=status,
+    )
+
+
+def _event_context(request: HtmxHttpRequest, campaign: Campaign, event: Event) -> dict[str, object]:
+    rsvp = selectors.rsvp_of(event, request.user)
+    is_host = permissions.is_host(request.user, campaign)
+    context: dict[str, object] = {
+        "campaign": campaign,
+        "event": event,
+        "rsvp": rsvp,
+        "rank": selectors.waitlist_rank(rsvp)
+        if rsvp and rsvp.status == Rsvp.Status.WAITLISTED
+        else None,
+        "is_host": is_host,
+        "can_act": permissions.can_act(campaign),
+        "is_over": event.ends_at <= timezone.now(),
+    }
+    if is_host:
+        context["attendees"] = (
+            event.rsvps.filter(status=Rsvp.Status.CONFIRMED)
+            .select_related("user")
+            .order_by("position")
+        )
+        context["waiting"] = (
+            event.rsvps.filter(status=Rsvp.Status.WAITLISTED)
+            .select_related("user")
+            .order_by("position")
+        )
+        context["results"] = event.results.order_by("measure")
+        context["result_form"] = ResultForm()
+        context["capacity_form"] = CapacityForm(initial={"capacity": event.capacity})
+        # A host who scanned an attendee's QR code lands here with its token.
+        context["ticket"] = request.GET.get("ticket", "")[:500]
+    return context
+
+
+@require_GET
+def event_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    campaign, event = _event(request, slug, pk)
+    return render(request, "campaigns/event_detail.html", _event_context(request, campaign, event))
+
+
+def _rsvp_response(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    campaign, event = _event(request, slug, pk)
+    if request.htmx:
+        return render(request, "campaigns/_rsvp.html", _event_context(request, campaign, event))
+    return redirect(event)
+
+
+@login_required
+@require_POST
+def rsvp(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    campaign, event = _event(request, slug, pk)
+    answer = event_services.rsvp_create(
+        user=person(request), event=event, host=attributed_host(request, campaign)
+    )
+    if not request.htmx:
+        if answer.status == Rsvp.Status.CONFIRMED:
+            messages.success(request, _("See you there!"))
+        else:
+            messages.info(request, _("The event is full: you are on the waiting list."))
+    return _rsvp_response(request, slug, pk)
+
+
+@login_required
+@require_POST
+def rsvp_cancel(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    _campaign, event = _event(request, slug, pk)
+    event_services.rsvp_cancel(user=person(request), event=event)
+    if not request.htmx:
+        messages.info(request, _("Your place is given back."))
+    return _rsvp_response(request, slug, pk)
+
+
+@login_required
+@require_POST
+def event_decide(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    _campaign, event = _event(request, slug, pk)
+    approve = request.POST.get("decision") == "approve"
+    event_services.event_decide(actor=person(request), event=event, approve=approve)
+    messages.success(request, _("Event approved.") if approve else _("Event declined."))
+    return redirect("campaigns:manage", slug=slug)
+
+
+@login_required
+@require_POST
+def event_capacity(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    campaign, event = _event(request, slug, pk)
+    form = CapacityForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "campaigns/event_detail.html",
+            {**_event_context(request, campaign, event), "capacity_form": form},
+            status=400,
+        )
+    event_services.event_set_capacity(
+        actor=person(request), event=event, capacity=form.cleaned_data["capacity"]
+    )
+    messages.success(request, _("Capacity updated."))
+    return redirect(event)
+
+
+@login_required
+@require_POST
+def attendance(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Mark someone present: from the scanned QR code (`token`) or from the list (`rsvp`)."""
+    _campaign, event = _event(request, slug, pk)
+    token = request.POST.get("token") or None
+    rsvp_id = request.POST.get("rsvp", "")
+    target = event.rsvps.filter(pk=int(rsvp_id)).first() if rsvp_id.isdigit() else None
+    if token is None and target is None:
+        raise NotFound(_("This person is not registered for this event."))
+    checked = event_services.attendance_check_in(
+        actor=person(request), event=event, token=token, rsvp=target
+    )
+    messages.success(request, _("%(name)s is checked in.") % {"name": checked.user.display_name})
+    return redirect(event)
+
+
+@login_required
+@require_POST
+def event_results(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    campaign, event = _event(request, slug, pk)
+    form = ResultForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "campaigns/event_detail.html",
+            {**_event_context(request, campaign, event), "result_form": form},
+            status=400,
+        )
+    event_services.event_report(actor=person(request), event=event, **form.cleaned_data)
+    messages.success(request, _("Results saved."))
+    return redirect(event)
+
+
+@login_required
+@require_GET
+def my_ticket(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The attendee's QR code (SVG, drawn here): a signed token the hosts scan at the door."""
+    _campaign, event = _event(request, slug, pk)
+    mine = selectors.rsvp_of(event, request.user)
+    if mine is None or mine.status != Rsvp.Status.CONFIRMED:
+        raise NotFound(_("You have no confirmed place at this event."))
+    token = event_services.attendance_token(mine)
+    url = (
+        settings.SITE_URL
+        + reverse("campaigns:event", kwargs={"slug": slug, "pk": pk})
+        + f"?ticket={token}"
+    )
+    svg = segno.make(url, error="m").svg_inline(scale=5)
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _ical_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _ical_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _ical(events: list[Event], name: str) -> HttpResponse:
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Essaim//Campagnes//FR",
+        f"X-WR-CALNAME:{_ical_escape(name)}",
+    ]
+    stamp = _ical_time(timezone.now())
+    for event in events:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:event-{event.pk}@essaim",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{_ical_time(event.starts_at)}",
+            f"DTEND:{_ical_time(event.ends_at)}",
+            f"SUMMARY:{_ical_escape(event.title)}",
+            f"LOCATION:{_ical_escape(event.address)}",
+            f"DESCRIPTION:{_ical_escape(event.description)}",
+            f"URL:{settings.SITE_URL}{event.get_absolute_url()}",
+        ]
+        if event.latitude is not None and event.longitude is not None:
+            lines.append(f"GEO:{event.latitude};{event.longitude}")
+        lines.append("END:VEVENT")
+    lines.append("END:VCALENDAR")
+    response = HttpResponse(
+        "\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="essaim.ics"'
+    return response
+
+
+@require_GET
+def event_ical(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    _campaign, event = _event(request, slug, pk)
+    if event.status != Event.Status.APPROVED:
+        raise NotFound(_("This event does not exist."))
+    return _ical([event], event.title)
+
+
+@require_GET
+def campaign_ical(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    campaign = selectors.campaign_get_for(slug=slug, user=request.user)
+    return _ical(
+        list(campaign.events.filter(status=Event.Status.APPROVED).order_by("starts_at")),
+        campaign.title,
+    )
