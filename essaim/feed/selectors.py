@@ -21,6 +21,8 @@ from essaim.accounts.models import User, UserFollow
 from essaim.accounts.selectors import people_active
 from essaim.aid.models import AidListing
 from essaim.aid.selectors import listings_visible_to
+from essaim.campaigns.models import Campaign, CampaignUpdate
+from essaim.campaigns.selectors import followed_campaign_ids
 from essaim.communities.models import Community, CommunityFollow, Membership
 from essaim.communities.selectors import annotate_posts, posts_visible_to
 
@@ -108,7 +110,12 @@ def sources_for(user: User | AnonymousUser) -> list[Source]:
         community__visibility=Community.Visibility.PUBLIC,
         user__is_active=True,
     ).select_related("user", "community")
+    # News from campaigns: those one follows; for anonymous visitors, none.
+    updates = CampaignUpdate.objects.none()
     if isinstance(user, User):
+        updates = CampaignUpdate.objects.filter(
+            campaign_id__in=followed_campaign_ids(user), campaign__status=Campaign.Status.LIVE
+        ).select_related("campaign", "author")
         people, member_of, following = _network(user)
         posts = posts.filter(
             Q(community_id__in=member_of)
@@ -131,6 +138,7 @@ def sources_for(user: User | AnonymousUser) -> list[Source]:
         Source("post", 0, annotate_posts(posts, user)),
         Source("listing", 1, listings.select_related("author", "community")),
         Source("joined", 2, joined),
+        Source("update", 3, updates),
     ]
 
 

@@ -375,3 +375,31 @@ def test_in_kind_pledges_count_once_delivered():
             declared_value=1,
         )
     assert InKindPledge.objects.count() == 1
+
+
+def test_deleting_an_account_removes_its_acts_frees_its_place_and_anonymises_its_gifts():
+    from essaim.accounts.services import user_delete, user_export
+
+    event = EventFactory.create(capacity=1)
+    the_pledge = PledgeFactory.create(campaign=event.campaign)
+    fundraiser = FundraiserFactory.create(campaign=event.campaign)
+    leaving, waiting = UserFactory.create_batch(2)
+    events.rsvp_create(user=leaving, event=event)
+    events.rsvp_create(user=waiting, event=event)
+    pledge.pledge_sign(user=leaving, pledge=the_pledge)
+    fundraising.donation_give(
+        user=leaving, fundraiser=fundraiser, amount=30_00, idempotency_key=uuid.uuid4()
+    )
+    exported = user_export(leaving)["campaigns"]
+    assert (
+        exported["donations"][0]["amount"] == 30_00
+        and exported["events"][0]["status"] == "confirmed"
+    )
+
+    user_delete(user=leaving)
+
+    assert not Signature.objects.exists()
+    assert Rsvp.objects.get(user=waiting).status == "confirmed"
+    donation = Donation.objects.get()
+    assert (donation.user, donation.anonymous, donation.donor_name) == (None, True, "")
+    assert selectors.fundraiser_totals(fundraiser)["donations"] == 30_00

@@ -132,3 +132,20 @@ def test_htmx_more_returns_only_the_next_items(client):
     html = response.content.decode()
     assert "<html" not in html
     assert html.count('data-testid="post"') == 3
+
+
+def test_followers_of_a_campaign_see_its_updates_and_others_do_not():
+    from essaim.campaigns.models import CampaignFollow
+    from essaim.campaigns.services.campaigns import update_create
+    from essaim.campaigns.tests.factories import CampaignFactory
+
+    campaign = CampaignFactory.create()
+    update_create(
+        actor=campaign.created_by, campaign=campaign, body="Nous avons 1 000 signatures !"
+    )
+    follower, stranger = UserFactory.create_batch(2)
+    CampaignFollow.objects.create(campaign=campaign, user=follower)
+    assert [i.obj.body for i in feed_page(follower).items if i.kind == "update"] == [
+        "Nous avons 1 000 signatures !"
+    ]
+    assert not [i for i in feed_page(stranger).items if i.kind == "update"]

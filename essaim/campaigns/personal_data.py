@@ -1,0 +1,74 @@
+"""What the campaigns hold about a person, for export and account deletion."""
+
+from typing import Any
+
+from essaim.accounts.models import User
+from essaim.campaigns.models import (
+    CampaignFollow,
+    CheckIn,
+    Donation,
+    Participant,
+    Rsvp,
+    Signature,
+)
+
+
+def export(user: User) -> dict[str, Any]:
+    return {
+        "signatures": [
+            {
+                "campaign": s.pledge.campaign.title,
+                "show_name": s.show_name,
+                "signed_at": s.created_at.isoformat(),
+            }
+            for s in Signature.objects.filter(user=user).select_related("pledge__campaign")
+        ],
+        "challenges": [
+            {
+                "campaign": p.challenge.campaign.title,
+                "check_ins": [d.isoformat() for d in p.check_ins.values_list("date", flat=True)],
+            }
+            for p in Participant.objects.filter(user=user).select_related("challenge__campaign")
+        ],
+        "events": [
+            {
+                "event": r.event.title,
+                "starts_at": r.event.starts_at.isoformat(),
+                "status": r.status,
+                "attended": r.attended_at is not None,
+            }
+            for r in Rsvp.objects.filter(user=user).select_related("event")
+        ],
+        "donations": [
+            {
+                "campaign": d.fundraiser.campaign.title,
+                "amount": d.amount,
+                "currency": d.currency,
+                "status": d.status,
+                "anonymous": d.anonymous,
+                "given_at": d.created_at.isoformat(),
+            }
+            for d in Donation.objects.filter(user=user).select_related("fundraiser__campaign")
+        ],
+        "followed_campaigns": list(
+            CampaignFollow.objects.filter(user=user).values_list("campaign__title", flat=True)
+        ),
+    }
+
+
+def erase(user: User) -> None:
+    """Signatures, participations and RSVPs are the person's own acts: they go (a freed event
+    place goes to the waiting list). Gifts stay in the ledger, which must add up, but become
+    anonymous and unlinked."""
+    from essaim.campaigns.services.events import rsvp_cancel
+
+    for rsvp in (
+        Rsvp.objects.filter(user=user).exclude(status=Rsvp.Status.CANCELLED).select_related("event")
+    ):
+        rsvp_cancel(user=user, event=rsvp.event)
+    Rsvp.objects.filter(user=user).delete()
+    Signature.objects.filter(user=user).delete()
+    CheckIn.objects.filter(participant__user=user).delete()
+    Participant.objects.filter(user=user).delete()
+    CampaignFollow.objects.filter(user=user).delete()
+    Donation.objects.filter(user=user).update(user=None, anonymous=True, donor_name="")
