@@ -7,6 +7,7 @@ from django.db.models import Count
 
 from essaim.accounts.models import User, UserFollow
 from essaim.aid.models import AidListing
+from essaim.campaigns.models import Campaign
 from essaim.communities.models import Community, Post
 from essaim.demo import content
 from essaim.messaging.models import Conversation
@@ -69,3 +70,16 @@ def test_the_paris_community_has_the_offers_requests_and_conversations_newcomers
     assert Conversation.objects.filter(listing__community=paris).count() >= 3
     most_followed = User.objects.annotate(n=Count("follower_links")).order_by("-n").first()
     assert most_followed is not None and most_followed.email.startswith("createur")
+
+
+def test_the_demo_campaigns_have_numbers_on_every_page():
+    from essaim.campaigns.models import CampaignHost, CheckIn, Donation, EventResult, Signature
+
+    _load(people=300)
+    eco = Campaign.objects.get(slug="defi-30-jours-zero-dechet")
+    assert CampaignHost.objects.filter(campaign=eco).count() == 12
+    assert eco.challenge.days.count() == 30
+    assert CheckIn.objects.filter(participant__challenge__campaign=eco).count() > 300
+    assert EventResult.objects.filter(unit="kg").count() >= 6
+    assert Donation.objects.filter(status="succeeded").count() > 100
+    assert Signature.objects.count() > 100

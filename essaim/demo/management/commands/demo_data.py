@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from essaim.accounts.models import User, UserFollow
 from essaim.aid.models import AidListing
+from essaim.campaigns.models import Campaign, Donation, Participant, Signature
 from essaim.communities.models import (
     Comment,
     Community,
@@ -32,6 +33,7 @@ from essaim.communities.models import (
 )
 from essaim.demo import content
 from essaim.demo.aid import create_listings, create_paris_board
+from essaim.demo.campaigns import create_campaigns
 from essaim.messaging.services import conversation_start, message_send
 
 BATCH = 2000
@@ -96,6 +98,10 @@ class Generator:
             posts = self.posts(members)
             self.comments_and_likes(posts, members)
             self.counts["aid listings"] = create_listings(self.rng, users, members, self.now)
+        with historical_timestamps(Campaign, Participant, Donation, Signature):
+            demo = len(content.DEMO_PEOPLE)
+            creators = users[demo : demo + len(content.CREATORS)]
+            self.counts.update(create_campaigns(self.rng, users, creators, self.now))
         paris = next(c for c in communities if c.slug == "entraide-paris-11e")
         listings, conversations = create_paris_board(members[paris.pk])
         self.counts["aid listings"] += listings
