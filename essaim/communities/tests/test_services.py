@@ -142,3 +142,111 @@ def test_posts_are_deleted_by_their_author_or_a_moderator_only():
     services.post_delete(actor=author, post=first)
     services.post_delete(actor=moderator, post=second)
     assert not community.posts.exists()
+
+
+def test_an_invitation_link_lets_a_waiting_request_in():
+    community = CommunityFactory.create(join_mode="approval")
+    bruno = UserFactory.create()
+    waiting = services.community_join(user=bruno, community=community)
+    assert waiting.status == Membership.Status.PENDING
+    wrong = services.community_join(user=bruno, community=community, token="wrong")
+    assert wrong.status == Membership.Status.PENDING
+    joined = services.community_join(
+        user=bruno, community=community, token=community.invitation_token
+    )
+    assert joined.pk == waiting.pk and joined.status == Membership.Status.ACTIVE
+    assert Membership.objects.filter(user=bruno).count() == 1
+
+
+def test_two_creations_racing_for_one_address_both_succeed(monkeypatch):
+    alice = UserFactory.create()
+    CommunityFactory.create(slug="jardins")
+    offered = iter(["jardins", "jardins-2"])
+    # As if another request took "jardins" between the free-address check and the insert.
+    monkeypatch.setattr(services, "_free_slug", lambda name: next(offered))
+    community = services.community_create(creator=alice, name="Jardins")
+    assert community.slug == "jardins-2"
+    assert Membership.objects.get(community=community).user == alice
+
+
+def test_unknown_choices_and_roles_are_refused():
+    owner = UserFactory.create()
+    with pytest.raises(ValidationError):
+        services.community_create(creator=owner, name="X", visibility="secret")
+    community = services.community_create(creator=owner, name="Jardins", join_mode="approval")
+    with pytest.raises(ValidationError):
+        services.community_update(
+            actor=owner,
+            community=community,
+            name="Jardins",
+            description="",
+            charter="",
+            visibility="public",
+            join_mode="lottery",
+            city="",
+        )
+    pending = services.community_join(user=UserFactory.create(), community=community)
+    member = MembershipFactory.create(community=community)
+    with pytest.raises(ValidationError):
+        services.role_set(actor=owner, membership=member, role="king")
+    with pytest.raises(ValidationError):
+        services.role_set(actor=owner, membership=pending, role=MODERATOR)
+    community.refresh_from_db()
+    member.refresh_from_db()
+    assert community.join_mode == "approval" and member.role == MEMBER
+
+
+def test_editing_is_for_owners_and_moderators_and_outsiders_of_private_ones_find_nothing():
+    community = CommunityFactory.create(name="Avant", visibility=Community.Visibility.PRIVATE)
+    member = MembershipFactory.create(community=community).user
+    moderator = MembershipFactory.create(community=community, role=MODERATOR).user
+    fields = {
+        "name": "Après",
+        "description": "d",
+        "charter": "c",
+        "visibility": "private",
+        "join_mode": "open",
+        "city": "",
+    }
+    for refused in (member, UserFactory.create()):
+        with pytest.raises(PermissionDenied):
+            services.community_update(actor=refused, community=community, **fields)
+    services.community_update(actor=moderator, community=community, **fields)
+    community.refresh_from_db()
+    assert community.name == "Après"
+
+
+def test_approving_twice_and_declining_an_active_member_are_harmless():
+    owner = UserFactory.create()
+    community = services.community_create(creator=owner, name="Maraudes", join_mode="approval")
+    asking = services.community_join(user=UserFactory.create(), community=community)
+    services.membership_approve(actor=owner, membership=asking)
+    services.membership_approve(actor=owner, membership=asking)
+    services.membership_decline(actor=owner, membership=asking)
+    asking.refresh_from_db()
+    assert asking.status == Membership.Status.ACTIVE
+
+
+def test_leaving_twice_and_following_twice_are_harmless():
+    community = CommunityFactory.create()
+    bruno = MembershipFactory.create(community=community).user
+    services.community_leave(user=bruno, community=community)
+    services.community_leave(user=bruno, community=community)
+    assert not Membership.objects.filter(user=bruno).exists()
+    services.community_follow(user=bruno, community=community)
+    services.community_follow(user=bruno, community=community)
+    assert CommunityFollow.objects.filter(user=bruno).count() == 1
+    services.community_unfollow(user=bruno, community=community)
+    services.community_unfollow(user=bruno, community=community)
+    assert not CommunityFollow.objects.exists()
+
+
+def test_pending_members_cannot_post_or_comment():
+    community = CommunityFactory.create(join_mode="approval")
+    post = PostFactory.create(community=community)
+    pending = MembershipFactory.create(community=community, status="pending").user
+    with pytest.raises(PermissionDenied):
+        services.post_create(author=pending, community=community, body="hello")
+    with pytest.raises(PermissionDenied):
+        services.comment_create(author=pending, post=post, body="hello")
+    assert community.posts.count() == 1 and not post.comments.exists()

@@ -310,3 +310,95 @@ def test_join_with_htmx_swaps_the_button_in_place(client, join_mode, expected):
     html = response.content.decode()
     assert "<html" not in html and 'id="membership"' in html and 'data-testid="join"' not in html
     assert Membership.objects.get(community=community, user=alice).status == expected
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)", ""]
+)
+def test_no_js_like_never_redirects_off_site(client, next_url):
+    post = PostFactory.create()
+    client.force_login(UserFactory.create())
+    response = client.post(
+        reverse("communities:like", args=[post.community.slug, post.pk]), {"next": next_url}
+    )
+    assert response.status_code == 302 and response["Location"] == post.get_absolute_url()
+    assert PostReaction.objects.filter(post=post).count() == 1
+
+
+def test_htmx_like_of_a_private_post_is_a_404_for_outsiders(client, private):
+    client.force_login(UserFactory.create())
+    post = private["post"]
+    response = client.post(
+        reverse("communities:like", args=[post.community.slug, post.pk]), HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 404 and "message-secret" not in response.content.decode()
+    assert not PostReaction.objects.exists()
+
+
+def test_htmx_like_fragment_counts_everyone(client):
+    post = PostFactory.create()
+    PostReaction.objects.create(post=post, user=UserFactory.create())
+    client.force_login(UserFactory.create())
+    response = client.post(
+        reverse("communities:like", args=[post.community.slug, post.pk]), HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert html.startswith(f'<div id="like-{post.pk}"') and "<html" not in html
+    assert '<span data-testid="like-count">2</span>' in html
+    assert reverse("communities:unlike", args=[post.community.slug, post.pk]) in html
+    assert dangerous_markup(html) == []
+
+
+def test_post_page_query_count_does_not_grow_with_comments(client, django_assert_max_num_queries):
+    post = PostFactory.create()
+    alice = MembershipFactory.create(community=post.community).user
+    client.force_login(alice)
+    CommentFactory.create(post=post)
+    with django_assert_max_num_queries(30) as few:
+        client.get(post.get_absolute_url())
+    CommentFactory.create_batch(20, post=post)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(post.get_absolute_url())
+    assert response.content.decode().count('data-testid="comment"') == 21
+
+
+def test_members_page_query_count_does_not_grow_with_members(client, django_assert_max_num_queries):
+    community = CommunityFactory.create(join_mode="approval")
+    owner = MembershipFactory.create(community=community, role="owner").user
+    client.force_login(owner)
+    url = reverse("communities:members", args=[community.slug])
+    MembershipFactory.create(community=community, status="pending")
+    with django_assert_max_num_queries(30) as few:
+        client.get(url)
+    MembershipFactory.create_batch(20, community=community)
+    MembershipFactory.create_batch(5, community=community, status="pending")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(url)
+
+
+def test_directory_shows_private_communities_by_name_only(client):
+    secret = CommunityFactory.create(
+        name="Cercle discret", city="Ville-secrète", visibility=Community.Visibility.PRIVATE
+    )
+    MembershipFactory.create_batch(3, community=secret)
+    client.force_login(UserFactory.create())
+    html = client.get(reverse("communities:list")).content.decode()
+    assert "Cercle discret" in html and "Ville-secrète" not in html
+    assert 'data-testid="community"' in html
+    found = client.get(reverse("communities:list"), {"q": "Ville-secrète"}).content.decode()
+    assert "Cercle discret" not in found
+
+
+def test_name_only_and_invitation_pages_render_xss_payloads_inert(client):
+    client.force_login(UserFactory.create())
+    for payload in XSS_PAYLOADS:
+        community = CommunityFactory.create(
+            name=payload[:100], description=payload, visibility=Community.Visibility.PRIVATE
+        )
+        for url in (
+            community.get_absolute_url(),
+            reverse("communities:invitation", args=[community.invitation_token]),
+            reverse("communities:list"),
+        ):
+            html = client.get(url).content.decode()
+            assert dangerous_markup(html, page=True) == [], (payload, url)
