@@ -170,6 +170,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
+# Gifts go through this provider (essaim.campaigns.payments.PROVIDERS); "offline" moves no money.
+PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "offline")
+
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

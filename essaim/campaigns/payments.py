@@ -81,5 +81,5 @@ PROVIDERS: dict[str, PaymentProvider] = {"offline": OfflineProvider()}
 
 
 def provider(name: str | None = None) -> PaymentProvider:
-    chosen = str(name or getattr(settings, "PAYMENT_PROVIDER", "offline"))
+    chosen = name or settings.PAYMENT_PROVIDER
     return PROVIDERS[chosen]
