@@ -5,9 +5,9 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from PIL import Image
 
 from essaim.accounts.models import User
+from essaim.core.images import clean_image
 
 
 class SignupExtraForm(forms.Form):
@@ -28,11 +28,6 @@ class SignupExtraForm(forms.Form):
     def signup(self, request: HttpRequest, user: User) -> None:
         # The adapter has already set the name and handle; nothing left to store here.
         return None
-
-
-AVATAR_MAX_BYTES = 2 * 1024 * 1024
-AVATAR_MAX_PIXELS = 4000
-AVATAR_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
 class ProfileForm(forms.Form):
@@ -61,26 +56,7 @@ class ProfileForm(forms.Form):
         return name
 
     def clean_avatar(self) -> UploadedFile | None:
-        """Trust the bytes, not the name or the browser's content type."""
-        upload: UploadedFile | None = self.cleaned_data.get("avatar")
-        if not upload:
-            return None
-        if upload.size and upload.size > AVATAR_MAX_BYTES:
-            raise forms.ValidationError(_("This image is larger than 2 MB."))
-        try:
-            with Image.open(upload) as image:
-                image_format = image.format or ""
-                width, height = image.size
-                image.verify()
-        except (OSError, SyntaxError, Image.DecompressionBombError) as error:
-            raise forms.ValidationError(_("This file is not an image we can read.")) from error
-        if image_format not in AVATAR_FORMATS:
-            raise forms.ValidationError(_("Please upload a JPEG, PNG or WebP image."))
-        if width > AVATAR_MAX_PIXELS or height > AVATAR_MAX_PIXELS:
-            raise forms.ValidationError(_("This image is too large (at most 4000 × 4000 pixels)."))
-        upload.seek(0)
-        upload.content_type = AVATAR_FORMATS[image_format]
-        return upload
+        return clean_image(self.cleaned_data.get("avatar"))
 
 
 class DeleteAccountForm(forms.Form):

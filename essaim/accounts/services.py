@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from essaim.accounts import personal_data
 from essaim.accounts.models import User, UserFollow
 from essaim.core.errors import NotFound, ValidationError
+from essaim.core.images import extension_for
 
 # Shown in place of a deleted person's name, in both languages since it is stored once.
 DELETED_DISPLAY_NAME = "Compte supprimé · Deleted account"
@@ -80,7 +81,7 @@ def profile_update(
     old_avatar = user.avatar.name if user.avatar else ""
     if avatar is not None:
         user.avatar.save(
-            f"{user.handle}-{secrets.token_hex(4)}.{_extension(avatar)}", avatar, save=False
+            f"{user.handle}-{secrets.token_hex(4)}.{extension_for(avatar)}", avatar, save=False
         )
     elif remove_avatar:
         user.avatar = None
@@ -88,13 +89,6 @@ def profile_update(
     if old_avatar and old_avatar != (user.avatar.name if user.avatar else ""):
         user.avatar.storage.delete(old_avatar)
     return user
-
-
-def _extension(upload: UploadedFile) -> str:
-    # The form has checked the content with Pillow; the stored name follows the real format.
-    return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}.get(
-        upload.content_type or "", "img"
-    )
 
 
 def user_follow(*, follower: User, followed: User) -> bool:

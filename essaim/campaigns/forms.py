@@ -3,9 +3,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from essaim.campaigns.models import Campaign
+from essaim.core.images import clean_image
 
 
 class CampaignForm(forms.Form):
@@ -25,6 +27,15 @@ class CampaignForm(forms.Form):
     ends_on = forms.DateField(
         label=_("Ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    cover = forms.FileField(
+        label=_("Cover image"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, at most 2 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def clean_cover(self) -> UploadedFile | None:
+        return clean_image(self.cleaned_data.get("cover"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

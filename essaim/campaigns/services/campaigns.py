@@ -3,6 +3,7 @@
 import secrets
 from datetime import date
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from essaim.campaigns.models import (
 )
 from essaim.communities.models import Community
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from essaim.core.images import extension_for
 
 RESERVED_SLUGS = frozenset({"new", "invitations", "payments"})
 
@@ -54,6 +56,7 @@ def campaign_create(
     body: str = "",
     starts_on: date | None = None,
     ends_on: date | None = None,
+    cover: UploadedFile | None = None,
 ) -> Campaign:
     """A draft campaign; its creator is its first host."""
     if not title.strip() or not summary.strip():
@@ -71,6 +74,8 @@ def campaign_create(
         ends_on=ends_on,
         created_by=creator,
     )
+    if cover is not None:
+        _save_cover(campaign, cover)
     CampaignHost.objects.create(
         campaign=campaign, user=creator, status=CampaignHost.Status.ACCEPTED, invited_by=creator
     )
@@ -87,6 +92,7 @@ def campaign_update(
     body: str,
     starts_on: date | None,
     ends_on: date | None,
+    cover: UploadedFile | None = None,
 ) -> Campaign:
     require_host(actor, campaign)
     if not title.strip() or not summary.strip():
@@ -95,7 +101,18 @@ def campaign_update(
     campaign.title, campaign.summary, campaign.body = title.strip(), summary.strip(), body.strip()
     campaign.category, campaign.starts_on, campaign.ends_on = category, starts_on, ends_on
     campaign.save()
+    if cover is not None:
+        _save_cover(campaign, cover)
     return campaign
+
+
+def _save_cover(campaign: Campaign, cover: UploadedFile) -> None:
+    """The form has checked the bytes; the stored name follows the real format. The old file
+    goes once the new one is saved."""
+    old = campaign.cover.name if campaign.cover else ""
+    campaign.cover.save(f"{campaign.slug}-{secrets.token_hex(4)}.{extension_for(cover)}", cover)
+    if old:
+        transaction.on_commit(lambda: campaign.cover.storage.delete(old))
 
 
 def campaign_set_status(*, actor: User, campaign: Campaign, status: str) -> Campaign:

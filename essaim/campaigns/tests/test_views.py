@@ -351,3 +351,24 @@ def test_campaign_text_fields_render_xss_payloads_inert(client):
         )
         html = client.get(campaign.get_absolute_url()).content.decode()
         assert dangerous_markup(html, page=True) == [], payload
+
+
+def test_cover_image_is_checked_and_stored(client):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 60), "green").save(buffer, format="JPEG")
+    alice = UserFactory.create()
+    client.force_login(alice)
+    data = {"title": "Arbres", "summary": "Plantons", "category": "environment"}
+    fake = SimpleUploadedFile("x.png", b"<svg onload=alert(1)>", content_type="image/png")
+    assert client.post(reverse("campaigns:create"), {**data, "cover": fake}).status_code == 400
+    assert not Campaign.objects.exists()
+    real = SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
+    client.post(reverse("campaigns:create"), {**data, "cover": real})
+    campaign = Campaign.objects.get()
+    name = campaign.cover.name or ""
+    assert name.startswith("covers/") and name.endswith(".jpg")

@@ -51,7 +51,7 @@ def campaign_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaign_create(request: HtmxHttpRequest) -> HttpResponse:
-    form = CampaignForm(request.POST or None)
+    form = CampaignForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if form.is_valid():
             campaign = campaign_services.campaign_create(
@@ -174,7 +174,7 @@ def campaign_manage(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if section not in forms_by_section:
         raise NotFound(_("This page does not exist."))
     name, form_class = forms_by_section[section]
-    form = form_class(request.POST)
+    form = form_class(request.POST, request.FILES)
     if not form.is_valid():
         return render(
             request, "campaigns/manage.html", _manage_context(campaign, **{name: form}), status=400
