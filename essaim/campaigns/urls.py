@@ -24,6 +24,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/challenge/check-in/", actions.challenge_check_in, name="check_in"),
     path("<slug:slug>/give/", actions.give, name="give"),
     path("<slug:slug>/ledger/", actions.fundraiser_ledger, name="ledger"),
+    path("<slug:slug>/ledger/<int:pk>/refund/", actions.donation_refund, name="refund"),
     path("<slug:slug>/in-kind/", actions.in_kind_create, name="in_kind_create"),
     path("<slug:slug>/in-kind/<int:pk>/deliver/", actions.in_kind_deliver, name="in_kind_deliver"),
     path("<slug:slug>/calendar.ics", events.campaign_ical, name="ical"),

@@ -103,6 +103,26 @@ def donation_settle(*, reference: str, status: str, donation: Donation | None = 
     return current
 
 
+def donation_refund(
+    *, actor: User, donation: Donation, payments: PaymentProvider | None = None
+) -> Donation:
+    """A host gives a gift back (a mistake, a cancelled campaign): the provider refunds it,
+    then the ledger no longer counts it. Refunding twice refunds once."""
+    require_host(actor, donation.fundraiser.campaign)
+    if donation.status == Donation.Status.REFUNDED:
+        return donation
+    if donation.status != Donation.Status.SUCCEEDED:
+        raise ValidationError(_("Only a received gift can be refunded."))
+    payments = payments or provider(donation.provider)
+    try:
+        payments.refund(reference=donation.provider_reference, amount=donation.amount)
+    except PaymentError as error:
+        raise ValidationError(_("The refund did not go through.")) from error
+    return donation_settle(
+        reference=donation.provider_reference, status=Donation.Status.REFUNDED, donation=donation
+    )
+
+
 def in_kind_create(
     *,
     actor: User,

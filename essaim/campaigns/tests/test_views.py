@@ -372,3 +372,33 @@ def test_cover_image_is_checked_and_stored(client):
     campaign = Campaign.objects.get()
     name = campaign.cover.name or ""
     assert name.startswith("covers/") and name.endswith(".jpg")
+
+
+def test_hosts_refund_a_gift_once_and_others_cannot(client):
+    from essaim.campaigns.services.fundraising import donation_give
+
+    fundraiser = FundraiserFactory.create()
+    donation = donation_give(
+        user=UserFactory.create(), fundraiser=fundraiser, amount=40_00, idempotency_key=uuid.uuid4()
+    )
+    url = reverse("campaigns:refund", args=[fundraiser.campaign.slug, donation.pk])
+    client.force_login(UserFactory.create())
+    assert client.post(url, HTTP_ACCEPT="application/json").status_code == 403
+    donation.refresh_from_db()
+    assert donation.status == "succeeded"
+    client.force_login(fundraiser.campaign.created_by)
+    for _repeat in range(2):
+        assert client.post(url).status_code == 302
+    donation.refresh_from_db()
+    assert donation.status == "refunded"
+
+
+def test_the_public_page_shows_who_mobilised_the_most(client):
+    pledge = PledgeFactory.create()
+    cohost = CampaignHost.objects.create(
+        campaign=pledge.campaign, user=UserFactory.create(display_name="Inès"), status="accepted"
+    )
+    for person in UserFactory.create_batch(3):
+        Signature.objects.create(pledge=pledge, user=person, host=cohost)
+    html = client.get(pledge.campaign.get_absolute_url()).content.decode()
+    assert 'data-testid="public-leaderboard"' in html and "<td>Inès</td><td>3</td>" in html

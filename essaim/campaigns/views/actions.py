@@ -16,7 +16,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from essaim.campaigns import permissions, selectors
 from essaim.campaigns.forms import GiveForm, InKindForm, SignForm
-from essaim.campaigns.models import Campaign, Challenge, Fundraiser, InKindPledge, Pledge
+from essaim.campaigns.models import (
+    Campaign,
+    Challenge,
+    Donation,
+    Fundraiser,
+    InKindPledge,
+    Pledge,
+)
 from essaim.campaigns.payments import PaymentError, provider
 from essaim.campaigns.services import challenge as challenge_services
 from essaim.campaigns.services import fundraising
@@ -231,6 +238,22 @@ def in_kind_deliver(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespons
         raise NotFound(_("This pledge does not exist."))
     fundraising.in_kind_deliver(actor=person(request), pledge=pledge)
     messages.success(request, _("Marked as delivered."))
+    return redirect("campaigns:ledger", slug=campaign.slug)
+
+
+@login_required
+@require_POST
+def donation_refund(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    campaign = _campaign(request, slug)
+    donation = (
+        Donation.objects.filter(fundraiser__campaign=campaign, pk=pk)
+        .select_related("fundraiser__campaign")
+        .first()
+    )
+    if donation is None:
+        raise NotFound(_("This gift does not exist."))
+    fundraising.donation_refund(actor=person(request), donation=donation)
+    messages.success(request, _("The gift is refunded."))
     return redirect("campaigns:ledger", slug=campaign.slug)
 
 

@@ -71,6 +71,7 @@ def detail_context(request: HtmxHttpRequest, campaign: Campaign) -> dict[str, An
         "hosts": selectors.hosts_of(campaign),
         "updates": campaign.updates.select_related("author").prefetch_related("reactions")[:5],
         "impact": selectors.impact_totals(campaign),
+        "leaderboard": selectors.host_leaderboard(campaign),
         "events": selectors.events_of(campaign, request.user)[:20],
         **actions_context(request, campaign),
     }
