@@ -35,32 +35,32 @@ from essaim.core.http import HtmxHttpRequest, redirect_back
 LEDGER_PAGE_SIZE = 50
 
 
-def _pledge(campaign: Campaign) -> Pledge | None:
+def pledge_of(campaign: Campaign) -> Pledge | None:
     return Pledge.objects.filter(campaign=campaign).first()
 
 
-def _challenge(campaign: Campaign) -> Challenge | None:
+def challenge_of(campaign: Campaign) -> Challenge | None:
     return Challenge.objects.filter(campaign=campaign).first()
 
 
-def _fundraiser(campaign: Campaign) -> Fundraiser | None:
+def fundraiser_of(campaign: Campaign) -> Fundraiser | None:
     return Fundraiser.objects.filter(campaign=campaign).first()
 
 
 def actions_context(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
     """What the action panels show, for the person asking."""
     context: dict[str, Any] = {"can_act": permissions.can_act(campaign)}
-    pledge = _pledge(campaign)
+    pledge = pledge_of(campaign)
     if pledge is not None:
         context["pledge"] = pledge
         context["pledge_state"] = selectors.pledge_summary(pledge, request.user)
-    challenge = _challenge(campaign)
+    challenge = challenge_of(campaign)
     if challenge is not None:
         context["challenge"] = challenge
         context["challenge_state"] = selectors.challenge_summary(challenge)
         context["progress"] = selectors.challenge_progress(challenge, request.user)
         context["challenge_board"] = selectors.challenge_leaderboard_by_community(challenge, 5)
-    fundraiser = _fundraiser(campaign)
+    fundraiser = fundraiser_of(campaign)
     if fundraiser is not None:
         context["fundraiser"] = fundraiser
         context["totals"] = selectors.fundraiser_totals(fundraiser)
@@ -80,7 +80,7 @@ def _campaign(request: HttpRequest, slug: str) -> Campaign:
 @require_POST
 def pledge_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(request, slug)
-    pledge = _pledge(campaign)
+    pledge = pledge_of(campaign)
     if pledge is None:
         raise NotFound(_("This campaign has no pledge."))
     form = SignForm(request.POST)
@@ -101,7 +101,7 @@ def pledge_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def pledge_unsign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(request, slug)
-    pledge = _pledge(campaign)
+    pledge = pledge_of(campaign)
     if pledge is None:
         raise NotFound(_("This campaign has no pledge."))
     pledge_services.pledge_unsign(user=person(request), pledge=pledge)
@@ -115,7 +115,7 @@ def pledge_unsign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def challenge_join(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(request, slug)
-    challenge = _challenge(campaign)
+    challenge = challenge_of(campaign)
     if challenge is None:
         raise NotFound(_("This campaign has no challenge."))
     challenge_services.challenge_join(
@@ -131,7 +131,7 @@ def challenge_join(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def challenge_check_in(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(request, slug)
-    challenge = _challenge(campaign)
+    challenge = challenge_of(campaign)
     if challenge is None:
         raise NotFound(_("This campaign has no challenge."))
     today = timezone.localdate()
@@ -147,7 +147,7 @@ def challenge_check_in(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def give(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(request, slug)
-    fundraiser = _fundraiser(campaign)
+    fundraiser = fundraiser_of(campaign)
     if fundraiser is None:
         raise NotFound(_("This campaign has no fundraiser."))
     form = GiveForm(request.POST or None)
@@ -184,7 +184,7 @@ def give(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def fundraiser_ledger(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(request, slug)
-    fundraiser = _fundraiser(campaign)
+    fundraiser = fundraiser_of(campaign)
     if fundraiser is None:
         raise NotFound(_("This campaign has no fundraiser."))
     page = Paginator(selectors.ledger(fundraiser), LEDGER_PAGE_SIZE).get_page(
@@ -211,7 +211,7 @@ def fundraiser_ledger(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def in_kind_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(request, slug)
-    fundraiser = _fundraiser(campaign)
+    fundraiser = fundraiser_of(campaign)
     if fundraiser is None:
         raise NotFound(_("This campaign has no fundraiser."))
     form = InKindForm(request.POST)

@@ -28,6 +28,12 @@ from essaim.campaigns.services.challenge import challenge_setup
 from essaim.campaigns.services.fundraising import fundraiser_setup
 from essaim.campaigns.services.pledge import pledge_setup
 from essaim.campaigns.share_image import share_image
+from essaim.campaigns.views.actions import (
+    actions_context,
+    challenge_of,
+    fundraiser_of,
+    pledge_of,
+)
 from essaim.campaigns.views.common import person, remember_attribution
 from essaim.communities.models import Community
 from essaim.core.errors import NotFound
@@ -64,8 +70,6 @@ def campaign_create(request: HtmxHttpRequest) -> HttpResponse:
 
 
 def detail_context(request: HtmxHttpRequest, campaign: Campaign) -> dict[str, Any]:
-    from essaim.campaigns.views.actions import actions_context
-
     return {
         "campaign": campaign,
         "hosts": selectors.hosts_of(campaign),
@@ -121,9 +125,11 @@ def campaign_share_image(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 
 def _manage_context(campaign: Campaign, **forms: Any) -> dict[str, Any]:
-    pledge = getattr(campaign, "pledge", None) if hasattr(campaign, "pledge") else None
-    challenge = campaign.challenge if hasattr(campaign, "challenge") else None
-    fundraiser = campaign.fundraiser if hasattr(campaign, "fundraiser") else None
+    pledge, challenge, fundraiser = (
+        pledge_of(campaign),
+        challenge_of(campaign),
+        fundraiser_of(campaign),
+    )
     context: dict[str, Any] = {
         "campaign": campaign,
         "campaign_form": CampaignForm(
