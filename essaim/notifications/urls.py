@@ -1,0 +1,11 @@
+from django.urls import URLPattern, URLResolver, path
+
+from essaim.notifications import views
+
+app_name = "notifications"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.notification_list, name="list"),
+    path("read/", views.notification_read_all, name="read_all"),
+    path("<int:pk>/read/", views.notification_read, name="read"),
+]
