@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "essaim.aid",
     "essaim.messaging",
     "essaim.campaigns",
+    "essaim.relay",
+    "essaim.notifications",
     "essaim.feed",
     "essaim.demo",
     "allauth",
@@ -88,6 +90,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "essaim.core.context_processors.essaim",
                 "essaim.messaging.context_processors.unread",
+                "essaim.notifications.context_processors.unread",
             ],
         },
     }
@@ -185,3 +188,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# How long a share link's first touch is credited to the visitor's later actions (days). The
+# session must live at least as long (SESSION_COOKIE_AGE).
+RELAY_ATTRIBUTION_DAYS = int(os.environ.get("RELAY_ATTRIBUTION_DAYS", "30"))
+SESSION_COOKIE_AGE = max(60 * 60 * 24 * 14, RELAY_ATTRIBUTION_DAYS * 60 * 60 * 24)

@@ -42,6 +42,9 @@ class Donation(BaseModel):
     host = models.ForeignKey(
         "campaigns.CampaignHost", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The share link code that brought the donor: the gift counts as their action once the
+    # provider confirms it, which may come later, from its webhook.
+    via = models.CharField(max_length=16, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="donation_positive")]

@@ -11,7 +11,6 @@ from essaim.accounts.models import User
 from essaim.campaigns import permissions
 from essaim.campaigns.models import (
     Campaign,
-    CampaignHost,
     Challenge,
     ChallengeDay,
     CheckIn,
@@ -20,6 +19,8 @@ from essaim.campaigns.models import (
 from essaim.campaigns.services.campaigns import require_host
 from essaim.campaigns.services.milestones import ladder, milestones_reach
 from essaim.core.errors import NotFound, ValidationError
+from essaim.relay.models import ShareLink, Supporter
+from essaim.relay.services import credited_host, supporter_record
 
 
 def _require_live(user: User, challenge: Challenge) -> None:
@@ -30,16 +31,19 @@ def _require_live(user: User, challenge: Challenge) -> None:
 
 
 def challenge_join(
-    *, user: User, challenge: Challenge, host: CampaignHost | None = None
+    *, user: User, challenge: Challenge, link: ShareLink | None = None
 ) -> Participant:
     _require_live(user, challenge)
     if timezone.localdate() > challenge.ends_on:
         raise ValidationError(_("This challenge is over."))
     with transaction.atomic():
         participant, created = Participant.objects.get_or_create(
-            challenge=challenge, user=user, defaults={"host": host}
+            challenge=challenge, user=user, defaults={"host": credited_host(link)}
         )
         if created:
+            supporter_record(
+                campaign=challenge.campaign, user=user, action=Supporter.Action.JOIN, link=link
+            )
             milestones_reach(
                 campaign=challenge.campaign,
                 kind="participants",

@@ -16,9 +16,11 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.campaigns import permissions
-from essaim.campaigns.models import Campaign, CampaignHost, Event, EventResult, Rsvp
+from essaim.campaigns.models import Campaign, Event, EventResult, Rsvp
 from essaim.campaigns.services.campaigns import require_host
 from essaim.core.errors import NotFound, ValidationError
+from essaim.relay.models import ShareLink, Supporter
+from essaim.relay.services import credited_host, supporter_record
 
 ATTENDANCE_SALT = "essaim.campaigns.attendance"
 
@@ -126,7 +128,7 @@ def _require_open_event(user: User, event: Event) -> None:
 
 
 @transaction.atomic
-def rsvp_create(*, user: User, event: Event, host: CampaignHost | None = None) -> Rsvp:
+def rsvp_create(*, user: User, event: Event, link: ShareLink | None = None) -> Rsvp:
     """Come, or wait for a place. Repeating it keeps one's place; after a cancellation it
     queues again at the end."""
     _require_open_event(user, event)
@@ -141,7 +143,14 @@ def rsvp_create(*, user: User, event: Event, host: CampaignHost | None = None) -
         existing.status, existing.position = status, position
         existing.save(update_fields=["status", "position", "updated_at"])
         return existing
-    return Rsvp.objects.create(event=locked, user=user, status=status, position=position, host=host)
+    supporter_record(campaign=locked.campaign, user=user, action=Supporter.Action.RSVP, link=link)
+    return Rsvp.objects.create(
+        event=locked,
+        user=user,
+        status=status,
+        position=position,
+        host=credited_host(link),
+    )
 
 
 @transaction.atomic

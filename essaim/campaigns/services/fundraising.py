@@ -8,10 +8,12 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.campaigns import permissions
-from essaim.campaigns.models import Campaign, CampaignHost, Donation, Fundraiser, InKindPledge
+from essaim.campaigns.models import Campaign, Donation, Fundraiser, InKindPledge
 from essaim.campaigns.payments import PaymentError, PaymentProvider, provider
 from essaim.campaigns.services.campaigns import require_host
 from essaim.core.errors import NotFound, ValidationError
+from essaim.relay.models import ShareLink, Supporter
+from essaim.relay.services import credited_host, link_resolve, supporter_record
 
 MAX_DONATION = 1_000_000_00  # one million, in minor units
 
@@ -23,7 +25,7 @@ def donation_give(
     amount: int,
     idempotency_key: uuid.UUID,
     anonymous: bool = False,
-    host: CampaignHost | None = None,
+    link: ShareLink | None = None,
     payments: PaymentProvider | None = None,
 ) -> Donation:
     """Give `amount` (minor units). One idempotency key is one donation, however many times
@@ -51,7 +53,8 @@ def donation_give(
                     "anonymous": anonymous,
                     "donor_name": "" if anonymous else user.display_name,
                     "provider": payments.name,
-                    "host": host,
+                    "host": credited_host(link),
+                    "via": link.code if link is not None else "",
                 },
             )
     except IntegrityError:
@@ -100,6 +103,13 @@ def donation_settle(*, reference: str, status: str, donation: Donation | None = 
             current.status = status
             current.provider_reference = reference
             current.save(update_fields=["status", "provider_reference", "updated_at"])
+            if status == Donation.Status.SUCCEEDED and current.user is not None:
+                supporter_record(
+                    campaign=current.fundraiser.campaign,
+                    user=current.user,
+                    action=Supporter.Action.GIVE,
+                    link=link_resolve(current.via),
+                )
     return current
 
 

@@ -5,10 +5,12 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.campaigns import permissions
-from essaim.campaigns.models import Campaign, CampaignHost, Pledge, Signature
+from essaim.campaigns.models import Campaign, Pledge, Signature
 from essaim.campaigns.services.campaigns import require_host
 from essaim.campaigns.services.milestones import ladder, milestones_reach
 from essaim.core.errors import NotFound, ValidationError
+from essaim.relay.models import ShareLink, Supporter
+from essaim.relay.services import credited_host, supporter_record
 
 
 def _require_live(user: User, pledge: Pledge) -> None:
@@ -20,19 +22,23 @@ def _require_live(user: User, pledge: Pledge) -> None:
 
 
 def pledge_sign(
-    *, user: User, pledge: Pledge, show_name: bool = False, host: CampaignHost | None = None
+    *, user: User, pledge: Pledge, show_name: bool = False, link: ShareLink | None = None
 ) -> Signature:
     """Sign once: the unique (pledge, user) constraint makes 50 simultaneous clicks one
-    signature. Signing again may change whether one's name is shown."""
+    signature. Signing again may change whether one's name is shown. `link` is the share link
+    that brought the signer, if any."""
     _require_live(user, pledge)
     with transaction.atomic():
         signature, created = Signature.objects.get_or_create(
-            pledge=pledge, user=user, defaults={"show_name": show_name, "host": host}
+            pledge=pledge, user=user, defaults={"show_name": show_name, "host": credited_host(link)}
         )
         if not created and signature.show_name != show_name:
             signature.show_name = show_name
             signature.save(update_fields=["show_name", "updated_at"])
         if created:
+            supporter_record(
+                campaign=pledge.campaign, user=user, action=Supporter.Action.SIGN, link=link
+            )
             milestones_reach(
                 campaign=pledge.campaign,
                 kind="signatures",

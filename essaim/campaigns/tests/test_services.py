@@ -32,6 +32,7 @@ from essaim.campaigns.tests.factories import (
 )
 from essaim.communities.tests.factories import MembershipFactory
 from essaim.core.errors import NotFound, PermissionDenied, ValidationError
+from essaim.relay.services import link_for_host
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,7 @@ def test_signing_is_once_per_person_and_credits_the_co_host():
     the_pledge = PledgeFactory.create()
     host = CampaignHost.objects.get(campaign=the_pledge.campaign)
     person = UserFactory.create()
-    pledge.pledge_sign(user=person, pledge=the_pledge, host=host)
+    pledge.pledge_sign(user=person, pledge=the_pledge, link=link_for_host(host))
     pledge.pledge_sign(user=person, pledge=the_pledge, show_name=True)
     signature = Signature.objects.get()
     assert signature.show_name and signature.host == host

@@ -28,9 +28,10 @@ from essaim.campaigns.payments import PaymentError, provider
 from essaim.campaigns.services import challenge as challenge_services
 from essaim.campaigns.services import fundraising
 from essaim.campaigns.services import pledge as pledge_services
-from essaim.campaigns.views.common import attributed_host, person
+from essaim.campaigns.views.common import person
 from essaim.core.errors import NotFound, ValidationError
 from essaim.core.http import HtmxHttpRequest, redirect_back
+from essaim.relay.attribution import touched_link
 
 LEDGER_PAGE_SIZE = 50
 
@@ -89,7 +90,7 @@ def pledge_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         user=person(request),
         pledge=pledge,
         show_name=show_name,
-        host=attributed_host(request, campaign),
+        link=touched_link(request, campaign),
     )
     if request.htmx:
         return _panel(request, campaign, "campaigns/_pledge.html")
@@ -119,7 +120,7 @@ def challenge_join(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if challenge is None:
         raise NotFound(_("This campaign has no challenge."))
     challenge_services.challenge_join(
-        user=person(request), challenge=challenge, host=attributed_host(request, campaign)
+        user=person(request), challenge=challenge, link=touched_link(request, campaign)
     )
     if request.htmx:
         return _panel(request, campaign, "campaigns/_challenge.html")
@@ -160,7 +161,7 @@ def give(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     amount=form.cleaned_data["amount"],
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     anonymous=form.cleaned_data["anonymous"],
-                    host=attributed_host(request, campaign),
+                    link=touched_link(request, campaign),
                 )
             except ValidationError as error:
                 form.add_error(None, error.message)

@@ -38,6 +38,8 @@ from essaim.campaigns.views.common import person, remember_attribution
 from essaim.communities.models import Community
 from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest, redirect_back
+from essaim.relay.selectors import public_counts
+from essaim.relay.views import share_context
 
 LIST_PAGE_SIZE = 20
 # How long anonymous visitors may see counts that lag: the price of surviving a viral spike.
@@ -76,6 +78,7 @@ def detail_context(request: HtmxHttpRequest, campaign: Campaign) -> dict[str, An
         "updates": campaign.updates.select_related("author").prefetch_related("reactions")[:5],
         "impact": selectors.impact_totals(campaign),
         "leaderboard": selectors.host_leaderboard(campaign),
+        "reach": public_counts(campaign),
         "events": selectors.events_of(campaign, request.user)[:20],
         **actions_context(request, campaign),
     }
@@ -112,6 +115,7 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "content": mark_safe(content),  # noqa: S308 - our own template's output
             "is_host": is_host,
             "is_following": selectors.is_following(request.user, campaign),
+            **share_context(request, campaign),
         },
     )
 
@@ -154,6 +158,7 @@ def _manage_context(campaign: Campaign, **forms: Any) -> dict[str, Any]:
         ),
         "all_hosts": campaign.hosts.select_related("user", "community").order_by("created_at"),
         "leaderboard": selectors.host_leaderboard(campaign),
+        "reach": public_counts(campaign),
         "proposed": campaign.events.filter(status="proposed").order_by("starts_at"),
     }
     context.update(forms)

@@ -15,9 +15,10 @@ from essaim.campaigns import permissions, selectors
 from essaim.campaigns.forms import CapacityForm, EventForm, ResultForm
 from essaim.campaigns.models import Campaign, Event, Rsvp
 from essaim.campaigns.services import events as event_services
-from essaim.campaigns.views.common import attributed_host, person
+from essaim.campaigns.views.common import person
 from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest
+from essaim.relay.attribution import touched_link
 
 
 def _event(request: HtmxHttpRequest, slug: str, pk: int) -> tuple[Campaign, Event]:
@@ -107,7 +108,7 @@ def _rsvp_response(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse
 def rsvp(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     campaign, event = _event(request, slug, pk)
     answer = event_services.rsvp_create(
-        user=person(request), event=event, host=attributed_host(request, campaign)
+        user=person(request), event=event, link=touched_link(request, campaign)
     )
     if not request.htmx:
         if answer.status == Rsvp.Status.CONFIRMED:
