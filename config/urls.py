@@ -14,6 +14,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("aid/", include("essaim.aid.urls")),
     path("messages/", include("essaim.messaging.urls")),
     path("campaigns/", include("essaim.campaigns.urls")),
+    path("", include("essaim.relay.urls")),
+    path("notifications/", include("essaim.notifications.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,63 @@
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.urls import reverse
+
+from essaim.accounts.models import User
+from essaim.campaigns.models import Campaign
+from essaim.relay.models import Lineage, LinkVisit, ShareLink, Supporter
+
+
+def share_url(link: ShareLink) -> str:
+    return settings.SITE_URL + reverse("relay:go", kwargs={"code": link.code})
+
+
+def share_intents(*, url: str, text: str) -> list[tuple[str, str]]:
+    """Ready-made share buttons: each opens the network's own page, outside the platform."""
+    u, t = quote(url, safe=""), quote(text, safe="")
+    both = quote(f"{text} {url}", safe="")
+    return [
+        ("WhatsApp", f"https://wa.me/?text={both}"),
+        ("Telegram", f"https://t.me/share/url?url={u}&text={t}"),
+        ("Facebook", f"https://www.facebook.com/sharer/sharer.php?u={u}"),
+        ("X", f"https://x.com/intent/post?text={t}&url={u}"),
+        ("Bluesky", f"https://bsky.app/intent/compose?text={both}"),
+        ("LinkedIn", f"https://www.linkedin.com/sharing/share-offsite/?url={u}"),
+        ("E-mail", f"mailto:?subject={t}&body={both}"),
+    ]
+
+
+def link_stats(link: ShareLink) -> dict[str, int]:
+    """What one's own link did: unique visitors, people it brought, everyone downstream."""
+    owner_id = link.owner_id
+    return {
+        "visitors": link.visits.count(),
+        "brought": Supporter.objects.filter(link=link).count(),
+        "downstream": Lineage.objects.filter(
+            campaign_id=link.campaign_id, ancestor_id=owner_id
+        ).count()
+        if owner_id
+        else 0,
+    }
+
+
+def is_supporter(user: User, campaign: Campaign) -> bool:
+    return Supporter.objects.filter(campaign=campaign, user=user).exists()
+
+
+def public_counts(campaign: Campaign) -> dict[str, Any]:
+    """What anyone may see: how many acted, and how many came through someone's share."""
+    total = Supporter.objects.filter(campaign=campaign).count()
+    relayed = (
+        Supporter.objects.filter(campaign=campaign).exclude(source=Supporter.Source.DIRECT).count()
+    )
+    return {
+        "total": total,
+        "relayed": relayed,
+        "percent": round(100 * relayed / total) if total else 0,
+    }
+
+
+def visits_of(link: ShareLink) -> int:
+    return LinkVisit.objects.filter(link=link).count()
