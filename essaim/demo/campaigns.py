@@ -6,11 +6,13 @@ import random
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
-from essaim.accounts.models import User
+from essaim.accounts.models import User, UserFollow
 from essaim.campaigns.models import (
     Campaign,
     CampaignHost,
@@ -28,6 +30,9 @@ from essaim.campaigns.models import (
     Rsvp,
     Signature,
 )
+from essaim.relay import bulk as relay_bulk
+from essaim.relay.bulk import Arrival, pick_referrers
+from essaim.relay.models import Supporter
 
 BATCH = 2000
 
@@ -85,6 +90,45 @@ def _hosts(campaign: Campaign, people: list[User]) -> list[CampaignHost]:
     return list(campaign.hosts.order_by("pk"))
 
 
+def _cascades(
+    rng: random.Random, campaign: Campaign, share: float, now: datetime
+) -> dict[str, int]:
+    """Who brought whom: people who came by a co-host's code were brought by that co-host;
+    of the others, a share came through a participant's personal link."""
+    arrivals: dict[int, Arrival] = {}
+    hosts = {host.pk: host.user_id for host in campaign.hosts.filter(user__isnull=False)}
+    actions: list[tuple[str, QuerySet[Any]]] = [
+        (Supporter.Action.SIGN, Signature.objects.filter(pledge__campaign=campaign)),
+        (Supporter.Action.JOIN, Participant.objects.filter(challenge__campaign=campaign)),
+        (Supporter.Action.RSVP, Rsvp.objects.filter(event__campaign=campaign)),
+        (
+            Supporter.Action.GIVE,
+            Donation.objects.filter(fundraiser__campaign=campaign, user__isnull=False),
+        ),
+    ]
+    for action, queryset in actions:
+        for user_id, at, host_id in queryset.values_list("user_id", "created_at", "host_id"):
+            if action == Supporter.Action.RSVP:  # written just now: spread over the weeks
+                at = now - timedelta(seconds=rng.randrange(35 * 86400))
+            if user_id not in arrivals or at < arrivals[user_id].at:
+                arrivals[user_id] = Arrival(user_id, at, action, hosts.get(host_id))
+    everyone = list(arrivals.values())
+    audience = dict(
+        UserFollow.objects.filter(followed__in=arrivals)
+        .values("followed")
+        .annotate(n=Count("id"))
+        .values_list("followed", "n")
+    )
+    pick_referrers(
+        everyone,
+        rng,
+        share=share,
+        exclude=[user for user in hosts.values() if user],
+        audience=audience,
+    )
+    return relay_bulk.load(campaign, everyone, rng)
+
+
 def create_campaigns(
     rng: random.Random, users: list[User], creators: list[User], now: datetime
 ) -> dict[str, int]:
@@ -124,7 +168,7 @@ def create_campaigns(
             Participant(
                 challenge=challenge,
                 user=user,
-                host=rng.choice(eco_hosts) if rng.random() < 0.8 else None,
+                host=rng.choice(eco_hosts) if rng.random() < 0.3 else None,
                 created_at=now - timedelta(days=rng.randint(0, 12)),
             )
             for user in joiners
@@ -185,7 +229,7 @@ def create_campaigns(
                         attended_at=start
                         if week < 0 and position <= 25 and rng.random() < 0.85
                         else None,
-                        host=rng.choice(walk_hosts) if rng.random() < 0.5 else None,
+                        host=rng.choice(walk_hosts) if rng.random() < 0.2 else None,
                     )
                     for position, user in enumerate(coming, start=1)
                 ]
@@ -235,7 +279,7 @@ def create_campaigns(
                 provider="offline",
                 provider_reference=f"offline_{key}",
                 idempotency_key=key,
-                host=rng.choice(camp_hosts) if rng.random() < 0.6 else None,
+                host=rng.choice(camp_hosts) if rng.random() < 0.3 else None,
                 created_at=now - timedelta(seconds=rng.randrange(25 * 86400)),
             )
             for user in donors
@@ -299,7 +343,7 @@ def create_campaigns(
                 pledge=pledge,
                 user=user,
                 show_name=rng.random() < 0.4,
-                host=rng.choice(petition_hosts) if rng.random() < 0.7 else None,
+                host=rng.choice(petition_hosts) if rng.random() < 0.3 else None,
                 created_at=now - timedelta(seconds=rng.randrange(40 * 86400)),
             )
             for user in signers
@@ -307,6 +351,11 @@ def create_campaigns(
         batch_size=BATCH,
     )
     counts["signatures"] = len(signers)
+
+    for campaign, share in ((eco, 0.35), (walks, 0.2), (camp, 0.25), (petition, 0.3)):
+        counts[f"referrals ({campaign.slug[:20]})"] = _cascades(rng, campaign, share, now)[
+            "referrals"
+        ]
 
     for campaign, host, text in (
         (eco, dozen[0], "Déjà **12 jours** : bravo à toutes et tous pour vos séries !"),
