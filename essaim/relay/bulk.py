@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from essaim.campaigns.models import Campaign, CampaignHost
 from essaim.relay.models import Lineage, LinkVisit, ShareLink, Supporter
@@ -132,6 +133,7 @@ def load(
                     root_id=root[user],
                     generation=generation[user],
                     created_at=arrival.at,
+                    day=timezone.localdate(arrival.at),
                 )
             )
         # Parents are supporter rows: write generation by generation, then point to them.
@@ -156,10 +158,14 @@ def load(
                 brought[row.link_id] = brought.get(row.link_id, 0) + 1
         visits: list[LinkVisit] = []
         for link_id, count in brought.items():
-            link = ShareLink(pk=link_id)
+            link = ShareLink(pk=link_id, campaign=campaign)
             seen = count + int(count * rng.uniform(0.3, 2 * visitors_per_participant - 1.3))
             visits.extend(
-                LinkVisit(link_id=link_id, visitor=visitor_hash(link=link, visitor=f"demo:{i}"))
+                LinkVisit(
+                    link_id=link_id,
+                    campaign=campaign,
+                    visitor=visitor_hash(link=link, visitor=f"demo:{i}"),
+                )
                 for i in range(seen)
             )
         LinkVisit.objects.bulk_create(visits, batch_size=BATCH, ignore_conflicts=True)

@@ -113,7 +113,9 @@ def visit_record(*, link: ShareLink, visitor: str, user: User | None = None) -> 
     try:
         with transaction.atomic():
             _visit, created = LinkVisit.objects.get_or_create(
-                link=link, visitor=visitor_hash(link=link, visitor=visitor)
+                link=link,
+                visitor=visitor_hash(link=link, visitor=visitor),
+                defaults={"campaign_id": link.campaign_id},
             )
     except IntegrityError:
         return False
@@ -135,6 +137,7 @@ def supporter_record(
     existing = Supporter.objects.filter(campaign=campaign, user=user).first()
     if existing is not None:
         return existing
+    at = at or timezone.now()
     if link is not None and (link.campaign_id != campaign.pk or not link_usable(link)):
         link = None
     referrer = link.owner if link is not None else None
@@ -161,7 +164,8 @@ def supporter_record(
                 parent=parent,
                 root_id=parent.root_id if parent else (referrer or user).pk,
                 generation=parent.generation + 1 if parent else (1 if referrer else 0),
-                created_at=at or timezone.now(),
+                created_at=at,
+                day=timezone.localdate(at),
             )
             if referrer is not None:
                 _lineage_extend(campaign=campaign, referrer=referrer, person=user)

@@ -6,6 +6,8 @@ from django.db import migrations
 
 
 def backfill(apps, schema_editor):  # type: ignore[no-untyped-def]
+    from django.utils import timezone
+
     Supporter = apps.get_model("relay", "Supporter")
     sources = [
         ("sign", apps.get_model("campaigns", "Signature"), "pledge__campaign_id", {}),
@@ -37,6 +39,7 @@ def backfill(apps, schema_editor):  # type: ignore[no-untyped-def]
                 root_id=user_id,
                 generation=0,
                 created_at=created_at,
+                day=timezone.localdate(created_at),
             )
             for (campaign_id, user_id), (created_at, action, host_id) in first.items()
         ],
