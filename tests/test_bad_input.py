@@ -34,9 +34,22 @@ from essaim.communities.tests.factories import (
 )
 from essaim.messaging.models import Message
 from essaim.messaging.services import conversation_start
+from essaim.notifications.models import Notification
+from essaim.notifications.services import notify
+from essaim.relay.models import ShareLink, Supporter
+from essaim.relay.services import link_for, supporter_record
 
 COMBOS_PER_URL = 8
-NAMESPACES = {"accounts", "communities", "aid", "messaging", "feed", "campaigns"}
+NAMESPACES = {
+    "accounts",
+    "communities",
+    "aid",
+    "messaging",
+    "feed",
+    "campaigns",
+    "relay",
+    "notifications",
+}
 # Leaving the account would end the run; its refusals are tested in accounts' own tests.
 SKIPPED = {"accounts:delete"}
 FIELDS = [
@@ -109,12 +122,26 @@ def world(db):
     FundraiserFactory.create(campaign=campaign)
     event = EventFactory.create(campaign=campaign, capacity=3)
     draft = CampaignFactory.create(created_by=victim, status="draft")
+    supporter_record(campaign=campaign, user=victim, action="sign")
+    link = link_for(user=victim, campaign=campaign)
+    told = notify(user=victim, kind="relay_milestone", key="intact", params={"count": 1})
+    assert told is not None
     return {
         "victim": victim,
         "values": {
             "slug": [private.slug, public.slug, campaign.slug, draft.slug, "nexiste-pas"],
             "handle": [victim.handle, "personne"],
-            "pk": [post.pk, listing.pk, public_listing.pk, conversation.pk, event.pk, 2**31 - 1],
+            "pk": [
+                post.pk,
+                listing.pk,
+                public_listing.pk,
+                conversation.pk,
+                event.pk,
+                told.pk,
+                2**31 - 1,
+            ],
+            "code": [link.code, "nexiste-pas"],
+            "table": ["relays", "over-time", "nexiste-pas"],
             "provider_name": ["offline", "inconnu"],
             "comment_pk": [comment.pk, 0],
             "token": [private.invitation_token[:-1], "x" * 300],
@@ -142,6 +169,9 @@ def _owned_state(victim):
         list(Campaign.objects.values_list("pk", "title", "status", "summary")),
         list(Event.objects.values_list("pk", "title", "capacity", "status")),
         list(CampaignHost.objects.values_list("pk", "status", "user_id")),
+        list(Supporter.objects.filter(user=victim).values_list("pk", "referrer_id", "generation")),
+        list(ShareLink.objects.filter(owner=victim).values_list("pk", "code", "host_id")),
+        list(Notification.objects.filter(user=victim).values_list("pk", "read_at")),
     )
 
 
