@@ -137,7 +137,10 @@ def create_campaigns(
     people = users[len(creators) :]
 
     # 1. The eco challenge, co-hosted by a dozen creators.
-    dozen = creators + [user for user in people[:40] if user not in creators][: 12 - len(creators)]
+    # Camille, the first demo log-in, co-hosts it: she can open its reach dashboard.
+    camille = users[0]
+    dozen = [*creators, camille]
+    dozen += [user for user in people[:40] if user not in dozen][: 12 - len(dozen)]
     eco = _campaign(
         "Défi 30 jours zéro déchet",
         "Un geste par jour pendant 30 jours pour réduire nos déchets, ensemble.",

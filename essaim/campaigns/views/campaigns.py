@@ -92,7 +92,11 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if request.user.is_authenticated:
         content = render_to_string(
             "campaigns/_campaign_content.html",
-            {**detail_context(request, campaign), "is_host": is_host},
+            {
+                **detail_context(request, campaign),
+                **share_context(request, campaign),
+                "is_host": is_host,
+            },
             request=request,
         )
     else:
@@ -115,7 +119,6 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "content": mark_safe(content),  # noqa: S308 - our own template's output
             "is_host": is_host,
             "is_following": selectors.is_following(request.user, campaign),
-            **share_context(request, campaign),
         },
     )
 
