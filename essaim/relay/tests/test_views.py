@@ -16,6 +16,7 @@ from essaim.campaigns.tests.factories import (
     FundraiserFactory,
     PledgeFactory,
 )
+from essaim.core.tests.xss import XSS_PAYLOADS, dangerous_markup
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
 from essaim.relay import analytics
@@ -201,3 +202,22 @@ def test_notifications_list_and_mark_read(client):
         'data-testid="notification-count"'
         not in client.get(reverse("notifications:list")).content.decode()
     )
+
+
+def test_names_with_xss_payloads_render_inert_on_the_dashboard_and_share_panel(client):
+    pledge = PledgeFactory.create()
+    campaign = pledge.campaign
+    previous = None
+    for payload in XSS_PAYLOADS:
+        person = UserFactory.create(display_name=payload[:80])
+        link = link_for(user=previous, campaign=campaign) if previous else None
+        supporter_record(campaign=campaign, user=person, action="sign", link=link)
+        previous = person
+    client.force_login(campaign.created_by)
+    for url in (reverse("relay:dashboard", args=[campaign.slug]), campaign.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert dangerous_markup(html, page=True) == [], url
+    assert previous is not None
+    client.force_login(previous)
+    html = client.get(campaign.get_absolute_url()).content.decode()
+    assert 'data-testid="share-panel"' in html and dangerous_markup(html, page=True) == []
