@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("campaigns/", include("essaim.campaigns.urls")),
     path("", include("essaim.relay.urls")),
     path("notifications/", include("essaim.notifications.urls")),
+    path("moderation/", include("essaim.moderation.urls")),
 ]
 
 if settings.DEBUG:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "essaim.campaigns",
     "essaim.relay",
     "essaim.notifications",
+    "essaim.moderation",
     "essaim.feed",
     "essaim.demo",
     "allauth",
@@ -193,3 +194,6 @@ LOGGING = {
 # session must live at least as long (SESSION_COOKIE_AGE).
 RELAY_ATTRIBUTION_DAYS = int(os.environ.get("RELAY_ATTRIBUTION_DAYS", "30"))
 SESSION_COOKIE_AGE = max(60 * 60 * 24 * 14, RELAY_ATTRIBUTION_DAYS * 60 * 60 * 24)
+
+# Moderation: how many reports from trusted members hide content until a moderator looks.
+MODERATION_AUTO_HIDE_REPORTS = int(os.environ.get("MODERATION_AUTO_HIDE_REPORTS", "3"))

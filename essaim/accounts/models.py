@@ -8,6 +8,18 @@ from django.utils.translation import gettext_lazy as _
 
 from essaim.core.models import BaseModel
 
+# Providers that deliver "j.e.a.n@" and "jean@" to the same mailbox.
+DOTLESS_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def canonical_email(email: str) -> str:
+    """One form per mailbox: lower case, no plus-tag, no dots where the provider ignores them."""
+    local, _at, domain = email.strip().lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), DOTLESS_DOMAINS[domain]
+    return f"{local}@{domain}"
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -42,6 +54,17 @@ class User(AbstractUser):
         _("language"), max_length=5, choices=settings.LANGUAGES, default="fr"
     )
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # The address with the aliases one mailbox answers to folded away (plus-tags; dots where
+    # the provider ignores them): one person, one account, one signature.
+    # NULL rather than "": accounts older than this field may share one, and the unique
+    # constraint lets several NULLs be.
+    email_canonical = models.CharField(  # noqa: DJ001
+        max_length=254, unique=True, null=True, editable=False
+    )
+    # Sanctions: a suspended person reads but cannot write until the date; a banned one cannot
+    # log in (is_active is cleared too).
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    banned_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -57,6 +80,19 @@ class User(AbstractUser):
 
     def get_absolute_url(self) -> str:
         return reverse("accounts:profile", kwargs={"handle": self.handle})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.email_canonical = canonical_email(self.email) if self.email else None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_canonical"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_suspended(self) -> bool:
+        from django.utils import timezone
+
+        return self.suspended_until is not None and self.suspended_until > timezone.now()
 
     def get_full_name(self) -> str:
         return self.display_name

@@ -4,10 +4,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from essaim.core.models import BaseModel
+from essaim.core.models import BaseModel, Moderated
 
 
-class AidListing(BaseModel):
+class AidListing(BaseModel, Moderated):
     """An offer or a request on the mutual-aid board, in a community or instance-wide."""
 
     class Kind(models.TextChoices):

@@ -10,13 +10,16 @@ from essaim.aid.search import apply_search, normalise
 from essaim.communities.models import Community
 from essaim.communities.selectors import content_visible_q
 from essaim.core.errors import NotFound
+from essaim.core.models import shown_q
 
 MATCHES = 5
 
 
 def listings_visible_to(user: User | AnonymousUser) -> QuerySet[AidListing]:
     """Instance-wide listings for everyone; a community's listings by the community rule."""
-    return AidListing.objects.filter(Q(community__isnull=True) | content_visible_q(user))
+    return AidListing.objects.filter(Q(community__isnull=True) | content_visible_q(user)).filter(
+        shown_q(user)
+    )
 
 
 def listing_get_for(*, pk: int, user: User | AnonymousUser) -> AidListing:

@@ -17,6 +17,9 @@ from essaim.aid.search import search_text_for
 from essaim.communities import permissions as community_permissions
 from essaim.communities.models import Community
 from essaim.core.errors import PermissionDenied, ValidationError
+from essaim.core.models import Moderation
+from essaim.moderation.screening import admit
+from essaim.moderation.services import content_admitted
 
 Status = AidListing.Status
 
@@ -63,7 +66,9 @@ def listing_create(
     _check_fields(title=title, kind=kind, category=category, expires_at=expires_at)
     _check_community(author, community)
     title, body, place = title.strip(), body.strip(), place.strip()
-    return AidListing.objects.create(
+    admission = admit(author=author, texts=[title, body, place])
+    listing = AidListing.objects.create(
+        moderation=admission.state,
         author=author,
         kind=kind,
         category=category,
@@ -74,6 +79,8 @@ def listing_create(
         expires_at=expires_at,
         search_text=search_text_for(title=title, body=body, place=place),
     )
+    content_admitted(listing, admission)
+    return listing
 
 
 def listing_update(
@@ -98,13 +105,17 @@ def listing_update(
     )
     if community != listing.community:
         _check_community(actor, community)
+    admission = admit(author=actor, texts=[title, body, place])
     listing.kind, listing.category = kind, category
     listing.title, listing.body, listing.place = title.strip(), body.strip(), place.strip()
     listing.community, listing.expires_at = community, expires_at
     listing.search_text = search_text_for(
         title=listing.title, body=listing.body, place=listing.place
     )
+    if admission.state != listing.moderation and listing.moderation == Moderation.VISIBLE:
+        listing.moderation = admission.state
     listing.save()
+    content_admitted(listing, admission)
     return listing
 
 

@@ -28,7 +28,8 @@ def is_host(user: User | AnonymousUser, campaign: Campaign) -> bool:
 
 def can_view(user: User | AnonymousUser, campaign: Campaign) -> bool:
     """Live and closed campaigns are public; a draft only exists for its hosts."""
-    return campaign.status != Campaign.Status.DRAFT or is_host(user, campaign)
+    public = campaign.status != Campaign.Status.DRAFT and campaign.moderation == "visible"
+    return public or is_host(user, campaign)
 
 
 def can_act(campaign: Campaign) -> bool:

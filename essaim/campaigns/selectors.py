@@ -30,10 +30,12 @@ from essaim.campaigns.models import (
 from essaim.campaigns.services.milestones import goal_for, ladder
 from essaim.communities.models import Membership
 from essaim.core.errors import NotFound
+from essaim.core.models import Moderation
 
 
 def campaigns_visible_to(user: User | AnonymousUser) -> QuerySet[Campaign]:
-    public = ~Q(status=Campaign.Status.DRAFT)
+    # Drafts, and campaigns the moderators held, hid or removed, only exist for their hosts.
+    public = ~Q(status=Campaign.Status.DRAFT) & Q(moderation=Moderation.VISIBLE)
     if isinstance(user, User):
         hosted = CampaignHost.objects.filter(
             permissions.hosts_q(user), status=CampaignHost.Status.ACCEPTED

@@ -5,7 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from essaim.core.models import BaseModel
+from essaim.core.models import BaseModel, Moderated
 
 
 def new_invitation_token() -> str:
@@ -66,6 +66,7 @@ class Membership(BaseModel):
     class Status(models.TextChoices):
         ACTIVE = "active", _("Member")
         PENDING = "pending", _("Awaiting approval")
+        BANNED = "banned", _("Banned")
 
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="memberships")
@@ -101,7 +102,7 @@ class CommunityFollow(BaseModel):
         return f"{self.user_id} follows {self.community_id}"
 
 
-class Post(BaseModel):
+class Post(BaseModel, Moderated):
     community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="posts")
     # PROTECT: deleting an account anonymises it; the posts stay.
     author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="posts")
@@ -121,7 +122,7 @@ class Post(BaseModel):
         return reverse("communities:post", kwargs={"slug": self.community.slug, "pk": self.pk})
 
 
-class Comment(BaseModel):
+class Comment(BaseModel, Moderated):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="comments")
     body = models.TextField(_("comment"), max_length=5000)

@@ -34,6 +34,7 @@ from essaim.communities.models import (
     PostReaction,
 )
 from essaim.core.errors import NotFound
+from essaim.core.models import Moderation, shown_q
 
 
 def active_community_ids(user: User | AnonymousUser) -> "QuerySet[Membership, int]":
@@ -62,7 +63,9 @@ def communities_with_visible_content(user: User | AnonymousUser) -> QuerySet[Com
 
 
 def posts_visible_to(user: User | AnonymousUser) -> QuerySet[Post]:
-    return Post.objects.filter(content_visible_q(user))
+    """Posts of the communities `user` may read, without what the moderators took down (its
+    author still sees it, labelled)."""
+    return Post.objects.filter(content_visible_q(user)).filter(shown_q(user))
 
 
 def _count_of(rows: QuerySet[Any]) -> Coalesce:
@@ -81,7 +84,9 @@ def annotate_posts(posts: QuerySet[Post], user: User | AnonymousUser) -> QuerySe
         liked_by_me = Exists(PostReaction.objects.filter(post=OuterRef("pk"), user=user))
     return posts.select_related("author", "community").annotate(
         like_count=_count_of(PostReaction.objects.filter(post=OuterRef("pk"))),
-        comment_count=_count_of(Comment.objects.filter(post=OuterRef("pk"))),
+        comment_count=_count_of(
+            Comment.objects.filter(post=OuterRef("pk"), moderation=Moderation.VISIBLE)
+        ),
         liked_by_me=liked_by_me,
     )
 
@@ -158,8 +163,8 @@ def post_get_for(*, community: Community, pk: int, user: User | AnonymousUser) -
         raise NotFound(_("This post does not exist.")) from error
 
 
-def comments_of(post: Post) -> QuerySet[Comment]:
-    return post.comments.select_related("author").order_by("created_at", "pk")
+def comments_of(post: Post, user: User | AnonymousUser) -> QuerySet[Comment]:
+    return post.comments.filter(shown_q(user)).select_related("author").order_by("created_at", "pk")
 
 
 def members_of(

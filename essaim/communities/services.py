@@ -19,6 +19,8 @@ from essaim.communities.models import (
     new_invitation_token,
 )
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from essaim.moderation.screening import admit
+from essaim.moderation.services import content_admitted
 
 # Addresses that would shadow the communities/ URLs.
 RESERVED_SLUGS = frozenset({"new", "join"})
@@ -152,6 +154,9 @@ def community_leave(*, user: User, community: Community) -> None:
     )
     if membership is None:
         return
+    if membership.status == Membership.Status.BANNED:
+        # Leaving would erase the ban and let them join again.
+        raise PermissionDenied(_("You are banned from this community."))
     if membership.role == Membership.Role.OWNER and _owner_count(community) <= 1:
         raise ValidationError(
             _("You are the last owner: make someone else owner before you leave.")
@@ -245,7 +250,12 @@ def post_create(*, author: User, community: Community, body: str) -> Post:
     body = body.strip()
     if not body:
         raise ValidationError(_("Your message is empty."))
-    return Post.objects.create(author=author, community=community, body=body)
+    admission = admit(author=author, texts=[body])
+    post = Post.objects.create(
+        author=author, community=community, body=body, moderation=admission.state
+    )
+    content_admitted(post, admission)
+    return post
 
 
 def post_delete(*, actor: User, post: Post) -> None:
@@ -264,7 +274,12 @@ def comment_create(*, author: User, post: Post, body: str) -> Comment:
     body = body.strip()
     if not body:
         raise ValidationError(_("Your comment is empty."))
-    return Comment.objects.create(author=author, post=post, body=body)
+    admission = admit(author=author, texts=[body])
+    comment = Comment.objects.create(
+        author=author, post=post, body=body, moderation=admission.state
+    )
+    content_admitted(comment, admission)
+    return comment
 
 
 def comment_delete(*, actor: User, comment: Comment) -> None:

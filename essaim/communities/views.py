@@ -313,7 +313,7 @@ def post_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         {
             "community": community,
             "post": post,
-            "comments": selectors.comments_of(post),
+            "comments": selectors.comments_of(post, request.user),
             "form": form,
             "can_comment": permissions.can_post(membership),
             "can_moderate": permissions.can_moderate(membership),

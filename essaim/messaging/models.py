@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from essaim.core.models import BaseModel
+from essaim.core.models import BaseModel, Moderated
 
 MESSAGE_BODY_MAX_LENGTH = 5000
 
@@ -71,7 +71,7 @@ class ConversationParticipant(BaseModel):
         return f"{self.user_id} in {self.conversation_id}"
 
 
-class Message(BaseModel):
+class Message(BaseModel, Moderated):
     """One message. The body is plain text, shown escaped with its line breaks."""
 
     conversation = models.ForeignKey(

@@ -22,6 +22,7 @@ from django_stubs_ext import WithAnnotations
 
 from essaim.accounts.models import User
 from essaim.core.errors import NotFound
+from essaim.core.models import shown_q
 from essaim.messaging.models import Conversation, ConversationParticipant, Message
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ def message_page_for(
     reads top to bottom. An out-of-range or malformed page number gives the nearest page."""
     messages = (
         Message.objects.filter(conversation=conversation, conversation__participants__user=user)
+        .filter(shown_q(user, "sender"))
         .select_related("sender")
         .order_by("-created_at", "-id")
     )

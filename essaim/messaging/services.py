@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
-from essaim.core.errors import Conflict, NotFound, ValidationError
+from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from essaim.messaging.models import (
     MESSAGE_BODY_MAX_LENGTH,
     Conversation,
@@ -18,6 +18,9 @@ from essaim.messaging.models import (
     Message,
 )
 from essaim.messaging.permissions import can_receive_messages
+from essaim.moderation.screening import Admission, admit
+from essaim.moderation.services import content_admitted
+from essaim.moderation.trust import NEW, trust_level
 
 if TYPE_CHECKING:
     from essaim.aid.models import AidListing
@@ -29,6 +32,22 @@ def pair_key(first: User, second: User, listing: "AidListing | None" = None) -> 
     """The key that makes a two-person conversation about one listing (or none) unique."""
     low, high = sorted([first.pk, second.pk])
     return f"{low}:{high}:{listing.pk if listing is not None else 0}"
+
+
+def is_stranger(sender: User, recipient: User) -> bool:
+    """The recipient does not follow the sender and they share no community (following someone
+    does not make one known to them)."""
+    from essaim.accounts.models import UserFollow
+    from essaim.communities.models import Membership
+
+    if UserFollow.objects.filter(follower=recipient, followed=sender).exists():
+        return False
+    mine = Membership.objects.filter(user=sender, status=Membership.Status.ACTIVE).values(
+        "community_id"
+    )
+    return not Membership.objects.filter(
+        user=recipient, status=Membership.Status.ACTIVE, community_id__in=mine
+    ).exists()
 
 
 def message_body_clean(body: str) -> str:
@@ -68,6 +87,14 @@ def conversation_start(
         raise ValidationError(_("This person can no longer receive messages."))
     if listing is not None and listing.author_id not in (sender.pk, recipient.pk):
         raise ValidationError(_("A conversation about a listing must include its author."))
+    admission = admit(author=sender, texts=[body])
+    if listing is None and trust_level(sender) == NEW and is_stranger(sender, recipient):
+        raise PermissionDenied(
+            _(
+                "New accounts can only write to people they know (who follow them, or share a "
+                "community with them), or answer a listing. Take part a little first."
+            )
+        )
 
     key = idempotency_key or uuid.uuid4()
     with transaction.atomic():
@@ -83,7 +110,11 @@ def conversation_start(
                 ]
             )
         message = _message_append(
-            conversation=conversation, sender=sender, body=body, idempotency_key=key
+            conversation=conversation,
+            sender=sender,
+            body=body,
+            idempotency_key=key,
+            admission=admission,
         )
     if created:
         logger.info(
@@ -112,17 +143,24 @@ def message_send(
     )
     if others and not any(can_receive_messages(other) for other in others):
         raise ValidationError(_("This person can no longer receive messages."))
+    admission = admit(author=sender, texts=[body])
     with transaction.atomic():
         return _message_append(
             conversation=conversation,
             sender=sender,
             body=body,
             idempotency_key=idempotency_key or uuid.uuid4(),
+            admission=admission,
         )
 
 
 def _message_append(
-    *, conversation: Conversation, sender: User, body: str, idempotency_key: uuid.UUID
+    *,
+    conversation: Conversation,
+    sender: User,
+    body: str,
+    idempotency_key: uuid.UUID,
+    admission: Admission,
 ) -> Message:
     """Store the message once per (sender, idempotency_key); must run inside a transaction."""
     try:
@@ -132,6 +170,7 @@ def _message_append(
                 sender=sender,
                 body=body,
                 idempotency_key=idempotency_key,
+                moderation=admission.state,
             )
     except IntegrityError:
         existing = (
@@ -150,6 +189,7 @@ def _message_append(
     Conversation.objects.filter(pk=conversation.pk).filter(
         Q(last_message_at__isnull=True) | Q(last_message_at__lt=message.created_at)
     ).update(last_message_at=message.created_at)
+    content_admitted(message, admission)
     logger.info(
         "message sent",
         extra={"conversation_id": conversation.pk, "message_id": message.pk},

@@ -13,6 +13,9 @@ class Notification(BaseModel):
 
     class Kind(models.TextChoices):
         RELAY_MILESTONE = "relay_milestone", _("Your share link worked")
+        MODERATION_DECISION = "moderation_decision", _("A moderation decision about you")
+        REPORT_OUTCOME = "report_outcome", _("The outcome of your report")
+        APPEAL_DECIDED = "appeal_decided", _("Your appeal was decided")
 
     user = models.ForeignKey(
         "accounts.User", on_delete=models.CASCADE, related_name="notifications"

@@ -45,7 +45,46 @@ def text_of(notification: Notification) -> str:
             "Your share link has now brought %(count)d people to “%(campaign)s”.",
             count,
         ) % {"count": count, "campaign": params.get("campaign", "")}
+    if notification.kind == Notification.Kind.MODERATION_DECISION:
+        return moderation_text(params)
+    if notification.kind == Notification.Kind.REPORT_OUTCOME:
+        if params.get("status") == "dismissed":
+            return _("The moderators reviewed what you reported and took no action. Thank you.")
+        return _("The moderators acted on what you reported. Thank you.")
+    if notification.kind == Notification.Kind.APPEAL_DECIDED:
+        if params.get("overturned"):
+            return _("Your appeal was accepted: the decision about %(summary)s is undone.") % {
+                "summary": params.get("summary", "")
+            }
+        return _("Your appeal was rejected: the decision about %(summary)s stands. %(note)s") % {
+            "summary": params.get("summary", ""),
+            "note": params.get("note", ""),
+        }
     return _("Something happened.")
+
+
+def moderation_text(params: dict[str, Any]) -> str:
+    """What a moderation decision says to the person it is about, with its reason."""
+    sentences = {
+        "hide": _("The moderators hid %(summary)s."),
+        "remove": _("The moderators removed %(summary)s."),
+        "auto_hide": _(
+            "%(summary)s was hidden after several reports, until a moderator reviews it."
+        ),
+        "warn": _("The moderators warned you about %(summary)s."),
+        "suspend": _("Your account is suspended until %(until)s because of %(summary)s."),
+        "ban_community": _("You are banned from the community because of %(summary)s."),
+        "ban_instance": _("You are banned from this instance because of %(summary)s."),
+        "disputed": _("The moderators labelled %(summary)s disputed."),
+        "restore": _("The moderators restored %(summary)s."),
+    }
+    sentence = sentences.get(str(params.get("action")), _("The moderators acted on %(summary)s."))
+    until = str(params.get("until", ""))[:16].replace("T", " ")
+    text = sentence % {"summary": params.get("summary", ""), "until": until}
+    return _("%(decision)s Reason: %(reason)s") % {
+        "decision": text,
+        "reason": params.get("reason", ""),
+    }
 
 
 def export(user: User) -> list[dict[str, Any]]:

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from essaim.accounts.models import User, UserFollow
@@ -15,6 +18,9 @@ class UserFactory(DjangoModelFactory):
     city = "Paris"
     language = "fr"
     password = factory.django.Password("motdepasse-solide-42")
+    # An established account (past the first trust threshold); tests about new accounts say
+    # `date_joined=timezone.now()`.
+    date_joined = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
 
 
 class UserFollowFactory(DjangoModelFactory):

@@ -6,14 +6,14 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from essaim.core.models import BaseModel
+from essaim.core.models import BaseModel, Moderated
 
 
 def new_attribution_code() -> str:
     return secrets.token_urlsafe(6)
 
 
-class Campaign(BaseModel):
+class Campaign(BaseModel, Moderated):
     """A cause one or many organisers host, carrying any of the one-click actions."""
 
     class Status(models.TextChoices):

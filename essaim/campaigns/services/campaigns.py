@@ -21,6 +21,9 @@ from essaim.campaigns.models import (
 from essaim.communities.models import Community
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from essaim.core.images import extension_for
+from essaim.core.models import Moderation
+from essaim.moderation.screening import admit
+from essaim.moderation.services import content_admitted
 
 RESERVED_SLUGS = frozenset({"new", "invitations", "payments"})
 
@@ -64,7 +67,9 @@ def campaign_create(
     if category not in Campaign.Category.values:
         raise ValidationError(_("Choose a cause."))
     _check_dates(starts_on, ends_on)
+    admission = admit(author=creator, texts=[title, summary, body])
     campaign = Campaign.objects.create(
+        moderation=admission.state,
         slug=_free_slug(title),
         title=title.strip(),
         summary=summary.strip(),
@@ -79,6 +84,7 @@ def campaign_create(
     CampaignHost.objects.create(
         campaign=campaign, user=creator, status=CampaignHost.Status.ACCEPTED, invited_by=creator
     )
+    content_admitted(campaign, admission)
     return campaign
 
 
@@ -98,9 +104,13 @@ def campaign_update(
     if not title.strip() or not summary.strip():
         raise ValidationError(_("A campaign needs a title and a summary."))
     _check_dates(starts_on, ends_on)
+    admission = admit(author=actor, texts=[title, summary, body])
     campaign.title, campaign.summary, campaign.body = title.strip(), summary.strip(), body.strip()
+    if campaign.moderation == Moderation.VISIBLE:
+        campaign.moderation = admission.state
     campaign.category, campaign.starts_on, campaign.ends_on = category, starts_on, ends_on
     campaign.save()
+    content_admitted(campaign, admission)
     if cover is not None:
         _save_cover(campaign, cover)
     return campaign

@@ -1,0 +1,92 @@
+"""The moderators' reads: their queue, a case, pending appeals, and the two logs."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from essaim.accounts.models import User
+from essaim.core.errors import NotFound
+from essaim.moderation import permissions
+from essaim.moderation.models import KINDS, Action, Appeal, Case
+
+
+def _scope(user: User) -> Q:
+    if user.is_staff:
+        return Q()
+    return Q(community_id__in=permissions.moderated_community_ids(user))
+
+
+def queue_for(
+    user: User,
+    *,
+    status: str = Case.Status.OPEN,
+    reason: str = "",
+    kind: str = "",
+    community_id: int | None = None,
+) -> QuerySet[Case]:
+    """The cases `user` moderates, never one about themselves, with their report counts."""
+    cases = Case.objects.filter(_scope(user)).exclude(subject=user)
+    if status:
+        cases = cases.filter(status=status)
+    if reason:
+        cases = cases.filter(reports__reason=reason)
+    if kind in KINDS:
+        app, model = KINDS[kind]
+        cases = cases.filter(content_type=ContentType.objects.get_by_natural_key(app, model))
+    if community_id is not None:
+        cases = cases.filter(community_id=community_id)
+    return (
+        cases.annotate(report_count=Count("reports", distinct=True))
+        .select_related("community", "subject", "content_type")
+        .order_by("-auto_hidden", "-updated_at", "-pk")
+        .distinct()
+    )
+
+
+def case_get_for(*, pk: int, user: User) -> Case:
+    case = Case.objects.select_related("community", "subject", "content_type").filter(pk=pk).first()
+    if case is None or not permissions.can_view_case(user, case):
+        raise NotFound(_("This case does not exist."))
+    return case
+
+
+def appeals_for(user: User) -> QuerySet[Appeal]:
+    """Pending appeals `user` may decide: not on their own decisions."""
+    appeals = Appeal.objects.filter(status=Appeal.Status.PENDING).exclude(
+        Q(action__actor=user) | Q(appellant=user)
+    )
+    if not user.is_staff:
+        appeals = appeals.filter(
+            action__community_id__in=permissions.moderated_community_ids(user)
+        ).exclude(action__kind__in=permissions.STAFF_ONLY)
+    return appeals.select_related("action", "appellant").order_by("created_at", "pk")
+
+
+def action_get_for(*, pk: int, user: User) -> Action:
+    """A decision, for the person it is about or for a moderator who may see its case."""
+    action = Action.objects.select_related("case", "actor").filter(pk=pk).first()
+    if action is None:
+        raise NotFound(_("This decision does not exist."))
+    if action.subject_id == user.pk:
+        return action
+    if action.case is not None and permissions.can_view_case(user, action.case):
+        return action
+    raise NotFound(_("This decision does not exist."))
+
+
+PUBLIC_KINDS = [kind for kind in Action.Kind.values if kind not in ("filter", "spam_wave")]
+
+
+def public_log(community_id: int) -> QuerySet[Action]:
+    """What the community's moderators did, when and why; reporters never appear."""
+    return (
+        Action.objects.filter(community_id=community_id, kind__in=PUBLIC_KINDS)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def audit_log() -> QuerySet[Action]:
+    return Action.objects.select_related("actor", "subject", "community").order_by(
+        "-created_at", "-pk"
+    )
