@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "essaim.moderation.ratelimit.RateLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "essaim.core.middleware.ApplicationErrorMiddleware",
 ]

@@ -4,11 +4,23 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 from django.utils import translation
 
-from essaim.accounts.models import User
+from essaim.accounts.models import User, canonical_email
 from essaim.accounts.services import handle_for
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def clean_email(self, email: str) -> str:
+        """An alias of an address already registered ("j.ean+essaim@gmail.com" for
+        "jean@gmail.com") is that address: allauth then treats the sign-up as one for an
+        existing account (without telling the visitor whether it exists, by e-mail only)."""
+        email = super().clean_email(email)
+        existing = (
+            User.objects.filter(email_canonical=canonical_email(email))
+            .values_list("email", flat=True)
+            .first()
+        )
+        return existing or email
+
     def save_user(self, request: HttpRequest, user: User, form: Any, commit: bool = True) -> User:
         user = super().save_user(request, user, form, commit=False)
         user.display_name = form.cleaned_data.get("display_name", "").strip()
