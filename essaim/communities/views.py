@@ -23,6 +23,7 @@ from essaim.communities.forms import (
 from essaim.communities.models import Comment, Community, Membership
 from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest, redirect_back
+from essaim.core.models import shown_q
 
 POSTS_PAGE_SIZE = 20
 DIRECTORY_PAGE_SIZE = 30
@@ -86,9 +87,9 @@ def community_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def _detail_context(
     request: HtmxHttpRequest, community: Community, membership: Membership | None, form: PostForm
 ) -> dict[str, Any]:
-    posts = selectors.annotate_posts(community.posts.all(), request.user).order_by(
-        "-created_at", "-pk"
-    )
+    posts = selectors.annotate_posts(
+        community.posts.filter(shown_q(request.user)), request.user
+    ).order_by("-created_at", "-pk")
     return {
         "community": community,
         "membership": membership,

@@ -66,6 +66,18 @@ def case_for(target: Any, *, flagged_by: str = "") -> Case:
     return case
 
 
+def case_open(*, actor: User, kind: str, pk: int) -> Case:
+    """A moderator opens a case on content of their community without waiting for a report
+    (to label it disputed, say); opening it again returns the same case."""
+    target = visible_target(kind=kind, pk=pk, user=actor)
+    community = community_of(target)
+    if not permissions.moderates(actor, community.pk if community else None):
+        raise NotFound(_("This content does not exist."))
+    if author_of(target).pk == actor.pk:
+        raise ValidationError(_("Another moderator handles your own content."))
+    return case_for(target)
+
+
 def content_admitted(target: Moderated, admission: Admission) -> None:
     """After a text was stored as `admission` said: a held or flagged text opens a case."""
     if not admission.flagged_by:

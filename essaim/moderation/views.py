@@ -59,6 +59,13 @@ def _require_moderator(user: User) -> None:
 
 
 @login_required
+@require_POST
+def case_open(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    case = services.case_open(actor=_person(request), kind=kind, pk=pk)
+    return redirect("moderation:case", pk=case.pk)
+
+
+@login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     user = _person(request)

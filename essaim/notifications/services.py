@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -80,7 +81,7 @@ def moderation_text(params: dict[str, Any]) -> str:
     }
     sentence = sentences.get(str(params.get("action")), _("The moderators acted on %(summary)s."))
     until = str(params.get("until", ""))[:16].replace("T", " ")
-    text = sentence % {"summary": params.get("summary", ""), "until": until}
+    text = capfirst(sentence % {"summary": params.get("summary", ""), "until": until})
     return _("%(decision)s Reason: %(reason)s") % {
         "decision": text,
         "reason": params.get("reason", ""),

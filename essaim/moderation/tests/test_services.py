@@ -1,0 +1,208 @@
+"""Reports, cases, decisions, appeals: who may do what, and what each changes."""
+
+import pytest
+
+from essaim.accounts.tests.factories import UserFactory
+from essaim.communities.models import Community, Membership
+from essaim.communities.services import community_join, community_leave
+from essaim.communities.tests.factories import (
+    CommentFactory,
+    CommunityFactory,
+    MembershipFactory,
+    PostFactory,
+)
+from essaim.core.errors import NotFound, PermissionDenied, ValidationError
+from essaim.core.models import Moderation
+from essaim.moderation import services
+from essaim.moderation.models import Action, Appeal, Case, Report
+from essaim.moderation.tests.factories import moderated_community, trusted_member
+from essaim.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setting():
+    community, moderator = moderated_community()
+    author = UserFactory.create()
+    MembershipFactory.create(community=community, user=author)
+    comment = CommentFactory.create(
+        post=PostFactory.create(community=community), author=author, body="propos haineux"
+    )
+    return community, moderator, author, comment
+
+
+def test_reports_merge_into_one_case_and_a_second_report_updates_the_first(setting):
+    community, _moderator, _author, comment = setting
+    first, second = UserFactory.create_batch(2)
+    services.report(reporter=first, kind="comment", pk=comment.pk, reason="hate", note="a")
+    services.report(reporter=second, kind="comment", pk=comment.pk, reason="harassment")
+    services.report(reporter=first, kind="comment", pk=comment.pk, reason="spam", note="b")
+    case = Case.objects.get()
+    assert case.community == community and case.subject == comment.author
+    assert case.reports.count() == 2
+    assert Report.objects.get(reporter=first).reason == "spam"
+
+
+def test_one_cannot_report_what_one_cannot_see_nor_oneself():
+    private = CommunityFactory.create(visibility=Community.Visibility.PRIVATE)
+    post = PostFactory.create(community=private)
+    with pytest.raises(NotFound):
+        services.report(reporter=UserFactory.create(), kind="post", pk=post.pk, reason="hate")
+    with pytest.raises(ValidationError):
+        services.report(reporter=post.author, kind="person", pk=post.author.pk, reason="spam")
+    with pytest.raises(ValidationError):
+        services.report(reporter=UserFactory.create(), kind="post", pk=post.pk, reason="nope")
+    assert not Case.objects.exists()
+
+
+def test_trusted_reports_hide_automatically_at_the_threshold(setting, settings):
+    settings.MODERATION_AUTO_HIDE_REPORTS = 3
+    community, _moderator, author, comment = setting
+    for _n in range(4):  # untrusted reports never hide
+        services.report(reporter=UserFactory.create(), kind="comment", pk=comment.pk, reason="hate")
+    comment.refresh_from_db()
+    assert comment.moderation == Moderation.VISIBLE
+    for _n in range(3):
+        services.report(
+            reporter=trusted_member(community), kind="comment", pk=comment.pk, reason="hate"
+        )
+    comment.refresh_from_db()
+    assert comment.moderation == Moderation.HIDDEN
+    assert Case.objects.get().auto_hidden
+    assert Action.objects.filter(kind=Action.Kind.AUTO_HIDE).count() == 1
+    told = Notification.objects.get(user=author)
+    assert told.params["action"] == "auto_hide"
+
+
+def test_a_decision_hides_tells_the_person_why_and_tells_reporters(setting):
+    _community, moderator, author, comment = setting
+    reporters = UserFactory.create_batch(2)
+    for reporter in reporters:
+        services.report(reporter=reporter, kind="comment", pk=comment.pk, reason="hate")
+    case = Case.objects.get()
+    with pytest.raises(ValidationError):
+        services.act(actor=moderator, case=case, kind="hide", reason="  ")
+    action = services.act(actor=moderator, case=case, kind="remove", reason="Propos haineux")
+    comment.refresh_from_db()
+    assert comment.moderation == Moderation.REMOVED
+    case.refresh_from_db()
+    assert case.status == Case.Status.ACTIONED
+    decision = Notification.objects.get(user=author)
+    assert decision.params["reason"] == "Propos haineux" and decision.params["action"] == "remove"
+    for reporter in reporters:
+        outcome = Notification.objects.get(user=reporter)
+        assert outcome.kind == Notification.Kind.REPORT_OUTCOME
+        assert outcome.params["status"] == "actioned"
+        assert moderator.display_name not in str(outcome.params)
+    assert action.summary and action.actor == moderator
+
+
+def test_who_may_act(setting):
+    _community, moderator, author, comment = setting
+    services.report(reporter=UserFactory.create(), kind="comment", pk=comment.pk, reason="hate")
+    case = Case.objects.get()
+    _other_community, other_moderator = moderated_community()
+    for outsider in (UserFactory.create(), other_moderator, author):
+        with pytest.raises(PermissionDenied):
+            services.act(actor=outsider, case=case, kind="hide", reason="x")
+    # Suspending and banning from the instance are for the instance's admins.
+    with pytest.raises(PermissionDenied):
+        services.act(actor=moderator, case=case, kind="suspend", reason="x", days=3)
+    admin = UserFactory.create(is_staff=True)
+    services.act(actor=admin, case=case, kind="suspend", reason="Harcèlement", days=3)
+    author.refresh_from_db()
+    assert author.is_suspended
+    comment.refresh_from_db()
+    assert comment.moderation == Moderation.VISIBLE  # suspending leaves the content as it is
+
+
+def test_moderators_never_handle_cases_about_themselves():
+    community, moderator = moderated_community()
+    post = PostFactory.create(community=community, author=moderator)
+    services.report(reporter=UserFactory.create(), kind="post", pk=post.pk, reason="spam")
+    with pytest.raises(PermissionDenied):
+        services.act(actor=moderator, case=Case.objects.get(), kind="dismiss", reason="")
+
+
+def test_a_community_ban_sticks_and_an_instance_ban_logs_out(setting):
+    community, moderator, author, comment = setting
+    services.report(reporter=UserFactory.create(), kind="comment", pk=comment.pk, reason="hate")
+    case = Case.objects.get()
+    services.act(actor=moderator, case=case, kind="ban_community", reason="Récidive")
+    membership = Membership.objects.get(community=community, user=author)
+    assert membership.status == Membership.Status.BANNED
+    with pytest.raises(PermissionDenied):
+        community_leave(user=author, community=community)
+    assert community_join(user=author, community=community).status == Membership.Status.BANNED
+    services.act(
+        actor=UserFactory.create(is_staff=True), case=case, kind="ban_instance", reason="x"
+    )
+    author.refresh_from_db()
+    assert not author.is_active and author.banned_at
+
+
+def test_dismissing_reports_that_hid_something_puts_it_back(setting, settings):
+    settings.MODERATION_AUTO_HIDE_REPORTS = 1
+    community, moderator, _author, comment = setting
+    services.report(
+        reporter=trusted_member(community), kind="comment", pk=comment.pk, reason="spam"
+    )
+    comment.refresh_from_db()
+    assert comment.moderation == Moderation.HIDDEN
+    services.act(actor=moderator, case=Case.objects.get(), kind="dismiss", reason="")
+    comment.refresh_from_db()
+    assert comment.moderation == Moderation.VISIBLE
+    assert Case.objects.get().status == Case.Status.DISMISSED
+
+
+def test_an_appeal_is_decided_by_another_moderator_and_overturning_undoes(setting):
+    community, moderator, author, comment = setting
+    second = UserFactory.create()
+    MembershipFactory.create(community=community, user=second, role=Membership.Role.MODERATOR)
+    services.report(reporter=UserFactory.create(), kind="comment", pk=comment.pk, reason="hate")
+    action = services.act(actor=moderator, case=Case.objects.get(), kind="hide", reason="Haine")
+    with pytest.raises(NotFound):
+        services.appeal(appellant=UserFactory.create(), action=action, text="Pas moi")
+    appeal = services.appeal(appellant=author, action=action, text="C'était une citation.")
+    assert services.appeal(appellant=author, action=action, text="encore").pk == appeal.pk
+    with pytest.raises(PermissionDenied):
+        services.appeal_decide(actor=moderator, appeal=appeal, overturn=True, note="")
+    decided = services.appeal_decide(actor=second, appeal=appeal, overturn=True, note="Citation")
+    assert decided.status == Appeal.Status.OVERTURNED
+    comment.refresh_from_db()
+    assert comment.moderation == Moderation.VISIBLE
+    # Deciding again changes nothing.
+    again = services.appeal_decide(actor=second, appeal=appeal, overturn=False, note="")
+    assert again.status == Appeal.Status.OVERTURNED
+    told = Notification.objects.get(user=author, kind=Notification.Kind.APPEAL_DECIDED)
+    assert told.params["overturned"] is True
+
+
+def test_a_disputed_label_and_its_removal(setting):
+    community, moderator, _author, _comment = setting
+    post = PostFactory.create(community=community, body="Le vaccin contient une puce.")
+    services.report(reporter=UserFactory.create(), kind="post", pk=post.pk, reason="misleading")
+    case = Case.objects.get(object_id=post.pk)
+    services.dispute(actor=moderator, case=case, note="Aucun vaccin ne contient de puce.")
+    post.refresh_from_db()
+    assert post.disputed_note.startswith("Aucun") and post.moderation == Moderation.VISIBLE
+    services.dispute(actor=moderator, case=case, note="")
+    post.refresh_from_db()
+    assert post.disputed_note == ""
+    kinds = list(Action.objects.filter(case=case).values_list("kind", flat=True))
+    assert sorted(kinds) == ["disputed", "undisputed"]
+
+
+def test_bulk_decisions_skip_cases_one_may_not_act_on(setting):
+    _community, moderator, _author, comment = setting
+    other_community, _other = moderated_community()
+    elsewhere = PostFactory.create(community=other_community)
+    services.report(reporter=UserFactory.create(), kind="comment", pk=comment.pk, reason="spam")
+    services.report(reporter=UserFactory.create(), kind="post", pk=elsewhere.pk, reason="spam")
+    done = services.bulk_act(
+        actor=moderator, cases=list(Case.objects.all()), kind="remove", reason="Spam"
+    )
+    assert done == 1
+    elsewhere.refresh_from_db()
+    assert elsewhere.moderation == Moderation.VISIBLE
