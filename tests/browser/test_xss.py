@@ -4,10 +4,12 @@ The `page` fixture fails a test when a payload's script runs (it sets `window.__
 the CSP blocks an inline script (a console error): either would mean markup got through.
 """
 
+from allauth.account.models import EmailAddress
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from essaim.accounts.models import User
+from essaim.accounts.tests.factories import UserFactory
 from essaim.aid.tests.factories import AidListingFactory
 from essaim.communities.models import Community
 from essaim.communities.tests.factories import (
@@ -18,7 +20,9 @@ from essaim.communities.tests.factories import (
 )
 from essaim.core.tests.xss import XSS_PAYLOADS
 from essaim.messaging.services import conversation_start
-from tests.browser.conftest import LogIn
+from essaim.moderation import services
+from essaim.moderation.models import Case
+from tests.browser.conftest import PASSWORD, LogIn, NewPage
 
 
 def test_payloads_stored_in_every_text_field_run_nowhere(
@@ -84,3 +88,50 @@ def test_payloads_typed_into_the_forms_run_nowhere(page: Page, member: User, log
         comment.locator('[type="submit"]').click()
         expect(page.get_by_test_id("comment").first).to_be_visible()
     assert community.posts.count() == 6
+
+
+def test_payloads_in_reports_decisions_labels_and_appeals_run_nowhere(
+    new_page: NewPage, member: User, log_in: LogIn
+) -> None:
+    """Moderation shows what others wrote (report notes, reasons, context notes, appeals) to
+    moderators, to the person concerned and to the public log."""
+    member.is_staff = True
+    member.save(update_fields=["is_staff"])
+    community = CommunityFactory.create()
+    author = UserFactory.create()
+    author.set_password(PASSWORD)
+    author.save(update_fields=["password"])
+    EmailAddress.objects.create(user=author, email=author.email, verified=True, primary=True)
+    MembershipFactory.create(community=community, user=author)
+    urls = [
+        reverse("moderation:queue"),
+        reverse("moderation:audit"),
+        reverse("moderation:log", args=[community.slug]),
+        community.get_absolute_url(),
+    ]
+    actions = []
+    for payload in XSS_PAYLOADS:
+        post = PostFactory.create(community=community, author=author, body=payload)
+        services.report(
+            reporter=UserFactory.create(), kind="post", pk=post.pk, reason="hate", note=payload
+        )
+        case = Case.objects.get(object_id=post.pk, content_type__model="post")
+        services.dispute(actor=member, case=case, note=payload)
+        action = services.act(actor=member, case=case, kind="hide", reason=payload)
+        services.appeal(appellant=author, action=action, text=payload)
+        actions.append(action)
+        urls.append(reverse("moderation:case", args=[case.pk]))
+    page = new_page()
+    log_in(page, member)
+    for url in [*urls, *(reverse("moderation:action", args=[a.pk]) for a in actions[:5])]:
+        response = page.goto(url)
+        assert response is not None and response.status == 200, url
+    concerned = new_page()
+    log_in(concerned, author)
+    for url in [
+        reverse("notifications:list"),
+        community.get_absolute_url(),
+        *(reverse("moderation:action", args=[a.pk]) for a in actions[:5]),
+    ]:
+        response = concerned.goto(url)
+        assert response is not None and response.status == 200, url
