@@ -198,3 +198,6 @@ SESSION_COOKIE_AGE = max(60 * 60 * 24 * 14, RELAY_ATTRIBUTION_DAYS * 60 * 60 * 2
 
 # Moderation: how many reports from trusted members hide content until a moderator looks.
 MODERATION_AUTO_HIDE_REPORTS = int(os.environ.get("MODERATION_AUTO_HIDE_REPORTS", "3"))
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the
+# client's address is REMOTE_ADDR). Write limits and unique visitors count by that address.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.core.errors import ApplicationError
+from essaim.core.http import client_address
 from essaim.core.middleware import error_response
 from essaim.moderation.trust import MEMBER, NEW, STAFF, TRUSTED, trust_level
 
@@ -65,10 +66,6 @@ def hit(key: str, limit: Limit, now: float | None = None) -> int | None:
     if count <= limit.count:
         return None
     return max(1, math.ceil((window + 1) * limit.seconds - now))
-
-
-def client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def check(request: HttpRequest) -> int | None:

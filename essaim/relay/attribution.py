@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign
+from essaim.core.http import client_address
 from essaim.relay.models import ShareLink
 from essaim.relay.services import link_resolve, link_usable, visit_record
 
@@ -23,7 +24,7 @@ def visitor_of(request: HttpRequest) -> str:
     """Who is visiting, before hashing: the account, else the address and the browser."""
     if isinstance(request.user, User):
         return f"user:{request.user.pk}"
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_address(request)
     return f"anon:{address}|{request.META.get('HTTP_USER_AGENT', '')[:300]}"
 
 

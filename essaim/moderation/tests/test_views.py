@@ -212,3 +212,15 @@ def test_comments_can_be_reported_from_the_post_page(world):
     client.force_login(world["reporter"])
     html = client.get(world["post"].get_absolute_url()).content.decode()
     assert f'data-testid="report-comment-{comment.pk}"' in html
+
+
+def test_the_address_behind_proxies_is_the_one_the_first_trusted_proxy_saw(rf, settings):
+    from essaim.core.http import client_address
+
+    request = rf.post("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7", REMOTE_ADDR="10.0.0.1")
+    settings.PROXY_COUNT = 0
+    assert client_address(request) == "10.0.0.1"
+    settings.PROXY_COUNT = 1
+    assert client_address(request) == "203.0.113.7"  # not the forged first entry
+    settings.PROXY_COUNT = 3
+    assert client_address(request) == "10.0.0.1"

@@ -34,6 +34,7 @@ from essaim.communities.models import (
 from essaim.demo import content
 from essaim.demo.aid import create_listings, create_paris_board
 from essaim.demo.campaigns import create_campaigns
+from essaim.demo.moderation import create_moderation
 from essaim.messaging.services import conversation_start, message_send
 
 BATCH = 2000
@@ -107,6 +108,7 @@ class Generator:
         self.counts["aid listings"] += listings
         self.conversations(users)
         self.counts["conversations"] += conversations
+        self.counts["moderation cases"] = create_moderation(self.rng, paris, members[paris.pk])
         return self.counts
 
     def people(self) -> list[User]:
