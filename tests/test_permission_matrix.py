@@ -40,7 +40,6 @@ SECRETS = {
     "SECRET-LISTING": set(),
     "SECRET-MESSAGE": set(),
     "SECRET-DRAFT": set(),
-    "Relais-Secret": set(),
     "SECRET-REPORT": {"admin"},
 }
 
@@ -58,7 +57,7 @@ def world(db, settings):
     draft = CampaignFactory.create(created_by=victim, status="draft", title="SECRET-DRAFT")
     live = CampaignFactory.create(created_by=victim, title="Campagne publique")
     PledgeFactory.create(campaign=live)
-    relay = UserFactory.create(display_name="Relais-Secret")
+    relay = UserFactory.create()
     supporter_record(campaign=live, user=relay, action="sign")
     supporter_record(
         campaign=live,
@@ -86,6 +85,11 @@ def world(db, settings):
     case = Case.objects.get()
     return {
         "victim": victim,
+        # The hosts' analytics: names are public, but who brought whom is not.
+        "hosts_only": [
+            reverse("relay:dashboard", args=[live.slug]),
+            reverse("relay:export", args=[live.slug, "relays"]),
+        ],
         "people": people,
         "values": {
             "slug": [private.slug, public.slug, draft.slug, live.slug],
@@ -155,4 +159,6 @@ def test_no_one_sees_or_changes_what_is_not_theirs(world, role):
                 leaks.append((url, "e-mail"))
     assert errors == [] and leaks == []
     assert len(checked) > 80
+    for url in world["hosts_only"]:
+        assert client.get(url).status_code in (302, 404), url
     assert state(world["victim"]) == before
