@@ -14,9 +14,7 @@ def create_moderation(rng: random.Random, paris: Community, members: list[User])
     others = [user for user in members if user != camille]
     if camille is None or len(others) < 8:  # a demo too small to stage it
         return 0
-    Membership.objects.filter(community=paris, user=camille).update(
-        role=Membership.Role.MODERATOR
-    )
+    Membership.objects.filter(community=paris, user=camille).update(role=Membership.Role.MODERATOR)
     author, rumourer, rude, *reporters = rng.sample(others, 8)
     spam = Post.objects.create(
         community=paris,
