@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("essaim.relay.urls")),
     path("notifications/", include("essaim.notifications.urls")),
     path("moderation/", include("essaim.moderation.urls")),
+    path("", include("essaim.reach.urls")),
 ]
 
 if settings.DEBUG:

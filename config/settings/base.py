@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "essaim.relay",
     "essaim.notifications",
     "essaim.moderation",
+    "essaim.reach",
     "essaim.feed",
     "essaim.demo",
     "allauth",
@@ -201,3 +202,5 @@ MODERATION_AUTO_HIDE_REPORTS = int(os.environ.get("MODERATION_AUTO_HIDE_REPORTS"
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the
 # client's address is REMOTE_ADDR). Write limits and unique visitors count by that address.
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+# Where imported follower graphs are kept (arrays, one file each).
+REACH_DIR = Path(os.environ.get("REACH_DIR", str(BASE_DIR / "var" / "reach")))

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from essaim.accounts.models import User, UserFollow
 from essaim.campaigns.models import (
     Campaign,
+    CampaignFollow,
     CampaignHost,
     CampaignUpdate,
     Challenge,
@@ -359,6 +360,21 @@ def create_campaigns(
         counts[f"referrals ({campaign.slug[:20]})"] = _cascades(rng, campaign, share, now)[
             "referrals"
         ]
+
+    # Followers of each campaign (who gets its news, and among whom its hosts look for relays
+    # in the planner): most participants, and people who only watch.
+    follows = 0
+    for campaign in (eco, walks, camp, petition):
+        acted = set(Supporter.objects.filter(campaign=campaign).values_list("user_id", flat=True))
+        watchers = {user.pk for user in rng.sample(people, len(people) // 10)}
+        chosen = sorted({u for u in acted if rng.random() < 0.6} | watchers)
+        CampaignFollow.objects.bulk_create(
+            [CampaignFollow(campaign=campaign, user_id=user_id) for user_id in chosen],
+            batch_size=BATCH,
+            ignore_conflicts=True,
+        )
+        follows += len(chosen)
+    counts["campaign follows"] = follows
 
     for campaign, host, text in (
         (eco, dozen[0], "Déjà **12 jours** : bravo à toutes et tous pour vos séries !"),

@@ -1,0 +1,56 @@
+"""The reach planner in a real browser: a host of the challenge asks for the best 10 relays
+among the campaign's followers and gets the answer, with its progress shown."""
+
+import re
+
+from allauth.account.models import EmailAddress
+from playwright.sync_api import expect
+
+from essaim.accounts.models import UserFollow
+from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns.models import CampaignFollow
+from essaim.campaigns.tests.factories import CampaignFactory, ChallengeFactory
+from essaim.reach.models import ReachPlan
+from tests.browser.conftest import PASSWORD, LogIn, NewPage
+
+
+def test_a_host_asks_for_the_best_ten_relays_among_the_followers(
+    new_page: NewPage, log_in: LogIn
+) -> None:
+    host = UserFactory.create(display_name="Camille Hôte")
+    host.set_password(PASSWORD)
+    host.save(update_fields=["password"])
+    EmailAddress.objects.create(user=host, email=host.email, verified=True, primary=True)
+    campaign = CampaignFactory.create(
+        title="Défi 30 jours zéro déchet", slug="defi-zero-dechet", created_by=host
+    )
+    ChallengeFactory.create(campaign=campaign)
+    people = UserFactory.create_batch(120)
+    for index, person in enumerate(people):
+        # A few accounts with large audiences, most with a handful of followers.
+        audience = 40 if index < 5 else 3
+        for fan in people[index + 1 : index + 1 + audience]:
+            UserFollow.objects.create(follower=fan, followed=person)
+        if index % 2 == 0:
+            CampaignFollow.objects.create(campaign=campaign, user=person)
+
+    page = new_page()
+    log_in(page, host)
+    page.goto(campaign.get_absolute_url())
+    page.get_by_test_id("planner-link").click()
+    form = page.get_by_test_id("plan-form")
+    form.locator("select[name=mode]").select_option("optimise")
+    form.locator("input[name=k]").fill("10")
+    form.locator("select[name=scope]").select_option("followers")
+    page.get_by_test_id("plan-submit").click()
+    expect(page).to_have_url(re.compile(r"/planner/\d+/$"))
+    expect(page.get_by_test_id("plan-progress")).to_be_visible()
+    expect(page.get_by_test_id("plan")).to_have_attribute("data-status", "done", timeout=30_000)
+    expect(page.get_by_test_id("plan-progress")).to_have_attribute("value", "100")
+    rows = page.get_by_test_id("plan-relays").locator("tbody tr")
+    expect(rows).to_have_count(10)
+    plan = ReachPlan.objects.get()
+    followers = set(CampaignFollow.objects.values_list("user_id", flat=True))
+    assert {relay["id"] for relay in plan.result["relays"]} <= followers
+    expect(page.get_by_test_id("plan-reach")).to_have_text(re.compile(r"\d+"))
+    expect(page.locator("figure.chart svg")).to_be_visible()
