@@ -3,7 +3,8 @@
 often follows them, and copies part of the list of accounts they follow, the rest chosen at
 random. Being copied is proportional to one's audience, so audiences are heavy-tailed (a few
 creators with very large followings), numbers of accounts followed are heavy-tailed too, and
-following someone together with the accounts they follow closes triangles (clustering)."""
+following someone together with the accounts they follow closes triangles (clustering); a
+quarter of follows are returned (reciprocity, as on real networks)."""
 
 import numpy as np
 from numba import njit
@@ -12,7 +13,7 @@ from essaim.reach.graph import Graph, from_edges
 
 
 @njit(cache=True)
-def _follows(n, mean_follows, copy, seed, cap):
+def _follows(n, mean_follows, copy, back, seed, cap):
     np.random.seed(seed)
     alpha = 2.2  # numbers of accounts followed: Pareto(2.2), scaled to the wanted mean
     scale = mean_follows * (alpha - 1) / alpha
@@ -43,12 +44,21 @@ def _follows(n, mean_follows, copy, seed, cap):
                 followed[edges] = target
                 edges += 1
         start[t + 1] = edges
-    return follower[:edges], followed[:edges]
+    # Some follow back: influence then flows both ways, with cycles, as in real graphs.
+    keep = np.random.random(edges) < back
+    return (
+        np.concatenate((follower[:edges], followed[:edges][keep])),
+        np.concatenate((followed[:edges], follower[:edges][keep])),
+    )
 
 
-def social_graph(n: int, edges: int, *, seed: int = 0, copy: float = 0.7) -> Graph:
+def social_graph(
+    n: int, edges: int, *, seed: int = 0, copy: float = 0.7, back: float = 0.25
+) -> Graph:
     """About `edges` follows among `n` people; influence flows from the followed to the
     follower. The same arguments always give the same graph."""
     # Asked a little above the target: repeated follows are merged away.
-    follower, followed = _follows(n, 1.08 * edges / n, copy, seed, max(50, n // 20))
+    follower, followed = _follows(
+        n, 1.08 * edges / n / (1 + back), copy, back, seed, max(50, n // 20)
+    )
     return from_edges(np.arange(n, dtype=np.int64), followed, follower)
