@@ -46,6 +46,18 @@ def _unit(state: np.uint64) -> float:
     return float((state * _MULT) >> np.uint64(11)) * _TO_UNIT
 
 
+@njit(cache=True, inline="always")
+def _live_in_edge(rindptr, rindices, rprob, v, r):
+    """Linear Threshold's live edge into v for the draw r: the source of the in-edge whose
+    weight interval holds r, or -1 (no live in-edge, with the probability the weights leave)."""
+    acc = 0.0
+    for f in range(rindptr[v], rindptr[v + 1]):
+        acc += rprob[f]
+        if r < acc:
+            return rindices[f]
+    return -1
+
+
 @njit(cache=True)
 def _cascade(
     indptr, indices, prob, rindptr, rindices, rprob, seeds, model, rng, mark, stamp, queue, choice
@@ -75,15 +87,7 @@ def _cascade(
                 # v's one live in-edge, drawn the first time v is reached in this cascade.
                 if choice[v, 1] != stamp:
                     rng = _next(rng)
-                    r = _unit(rng)
-                    picked = -1
-                    acc = 0.0
-                    for f in range(rindptr[v], rindptr[v + 1]):
-                        acc += rprob[f]
-                        if r < acc:
-                            picked = rindices[f]
-                            break
-                    choice[v, 0] = picked
+                    choice[v, 0] = _live_in_edge(rindptr, rindices, rprob, v, _unit(rng))
                     choice[v, 1] = stamp
                 if choice[v, 0] == u:
                     mark[v] = stamp
@@ -177,14 +181,7 @@ def rr_sets(
             v = root
             while True:
                 rng = _next(rng)
-                r = _unit(rng)
-                picked = -1
-                acc = 0.0
-                for f in range(rindptr[v], rindptr[v + 1]):
-                    acc += rprob[f]
-                    if r < acc:
-                        picked = rindices[f]
-                        break
+                picked = _live_in_edge(rindptr, rindices, rprob, v, _unit(rng))
                 if picked < 0 or mark[picked] == stamp:
                     break
                 mark[picked] = stamp
