@@ -35,6 +35,7 @@ class ReachPlan(BaseModel):
 
     class Scope(models.TextChoices):
         FOLLOWERS = "followers", _("Among the campaign's followers")
+        MINE = "mine", _("Among my followers")
         HOSTS = "hosts", _("Among the co-hosts")
         SHORTLIST = "shortlist", _("Among a shortlist")
         EVERYONE = "everyone", _("Among everyone")

@@ -132,6 +132,12 @@ def _candidates(plan: ReachPlan, graph: Graph) -> IntArray | None:
         people = list(
             CampaignFollow.objects.filter(campaign=campaign).values_list("user_id", flat=True)
         )
+    elif plan.scope == ReachPlan.Scope.MINE:
+        people = list(
+            UserFollow.objects.filter(followed=plan.requested_by).values_list(
+                "follower_id", flat=True
+            )
+        )
     elif plan.scope == ReachPlan.Scope.HOSTS:
         people = list(
             CampaignHost.objects.filter(

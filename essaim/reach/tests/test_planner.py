@@ -71,6 +71,18 @@ def test_a_host_asks_for_the_best_relays_among_the_followers(
     assert ReachPlan.objects.get().result == plan.result
 
 
+def test_among_my_own_followers(client, campaign, django_capture_on_commit_callbacks):
+    campaign, _creator, _relay = campaign
+    host = campaign.created_by
+    mine = UserFactory.create_batch(4)
+    for fan in mine:
+        UserFollow.objects.create(follower=fan, followed=host)
+    client.force_login(host)
+    ask(client, campaign, django_capture_on_commit_callbacks, scope="mine", k=10)
+    plan = ReachPlan.objects.get()
+    assert {person["id"] for person in plan.result["relays"]} == {fan.pk for fan in mine}
+
+
 def test_estimating_named_relays_and_bad_questions(
     client, campaign, django_capture_on_commit_callbacks
 ):
