@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install messages migrate demo serve test lint typecheck test-postgres test-browser ci screenshot format clean
+.PHONY: install messages migrate demo serve prod test lint typecheck test-postgres test-browser ci screenshot format clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ demo: migrate
 
 serve: migrate
 	$(MANAGE) runserver $(HOST):$(PORT)
+
+# The production stack on this machine: PostgreSQL, Redis, gunicorn workers, task workers.
+prod: messages
+	PORT=$(PORT) $(BIN)/python scripts/prod.py
 
 lint: install
 	$(BIN)/ruff format --check .

@@ -17,9 +17,17 @@ STORAGES = {
 }
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
+# Secure cookies, unless a local stack is served over plain HTTP on loopback (`make prod`).
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+# One JSON object per log line (for log collectors) unless LOG_FORMAT says otherwise.
+if os.environ.get("LOG_FORMAT", "json") == "json":
+    LOGGING = {
+        **LOGGING,  # noqa: F405
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    }

@@ -1,10 +1,16 @@
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from essaim.core.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 # No inline scripts or styles anywhere: every script is a static file served by the app.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -70,3 +76,39 @@ def error_response(request: HttpRequest, error: ApplicationError) -> HttpRespons
         response.headers["HX-Retarget"] = "#messages"
         response.headers["HX-Reswap"] = "innerHTML"
     return response
+
+
+class DatabaseUnavailableMiddleware:
+    """While the database restarts or fails over, a clear 503 with Retry-After instead of a
+    traceback; Django reconnects by itself on the next request (CONN_HEALTH_CHECKS)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        except (OperationalError, InterfaceError) as error:
+            return self._unavailable(request, error)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError | InterfaceError):
+            return self._unavailable(request, exception)
+        return None
+
+    def _unavailable(self, request: HttpRequest, error: Exception) -> HttpResponse:
+        logger.warning(
+            "database unavailable", extra={"path": request.path, "error": str(error)[:200]}
+        )
+        message = _("The service is briefly unavailable; please try again in a few seconds.")
+        if wants_json(request) or request.path.startswith("/api/"):
+            response: HttpResponse = JsonResponse({"detail": message}, status=503)
+        else:
+            # No template: rendering one could need the database (sessions, messages).
+            response = HttpResponse(
+                f"<!doctype html><title>503</title><p>{escape(message)}</p>",
+                status=503,
+                content_type="text/html; charset=utf-8",
+            )
+        response["Retry-After"] = "5"
+        return response

@@ -6,4 +6,6 @@ app_name = "core"
 
 urlpatterns = [
     path("healthz", views.health, name="health"),
+    path("readyz", views.ready, name="ready"),
+    path("bare", views.bare, name="bare"),
 ]
