@@ -1,5 +1,6 @@
 """Settings shared by every environment; each value can be set from the environment."""
 
+import json
 import os
 from pathlib import Path
 
@@ -217,3 +218,6 @@ MODERATION_AUTO_HIDE_REPORTS = int(os.environ.get("MODERATION_AUTO_HIDE_REPORTS"
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 # Where imported follower graphs are kept (arrays, one file each).
 REACH_DIR = Path(os.environ.get("REACH_DIR", str(BASE_DIR / "var" / "reach")))
+# Write limits, by scope (see essaim/moderation/ratelimit.py): a JSON object overriding the
+# defaults, e.g. '{"address": [[600, 60]]}' ([] turns a scope off: load tests from one address).
+RATE_LIMITS = json.loads(os.environ.get("RATE_LIMITS", "{}"))

@@ -1,0 +1,302 @@
+"""The viral-spike benchmark: the production stack on loopback (gunicorn workers against a
+throw-away PostgreSQL database and Redis), loaded by wrk in four phases, side by side:
+
+  1. a bare Django view on the same server and workers — the ceiling;
+  2. the campaign page, anonymous;
+  3. one-click signing by many distinct logged-in supporters;
+  4. a mixed load: 80 % page views, 15 % signatures, 5 % joining the challenge.
+
+It prints requests per second, p50/p95/p99 latency and errors, each phase against the bare
+view, then counts every acknowledged signature (a 2xx) against the rows in PostgreSQL: lost
+and doubled must both be zero.
+
+    .venv/bin/python bench/load/run.py                    # 20 s per phase
+    .venv/bin/python bench/load/run.py --seconds 5 --connections 8 --supporters 2000
+
+Needs wrk (apt-get install wrk), PostgreSQL and Redis on 127.0.0.1.
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT))
+SCRIPT = Path(__file__).with_name("actions.lua")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_ready(url: str, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("the app server stopped while starting")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("the app server did not become ready")
+
+
+def prepare(supporters: int, users_file: Path) -> str:
+    """Migrate, and write the campaign and its would-be supporters with their sessions."""
+    import django
+
+    django.setup()
+    from datetime import timedelta
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.utils import timezone
+
+    from essaim.accounts.models import User
+    from essaim.campaigns.models import Campaign, CampaignHost, Challenge, Pledge
+
+    call_command("migrate", verbosity=0)
+    password = make_password(None)
+    joined = timezone.now() - timedelta(days=60)
+    User.objects.bulk_create(
+        [
+            User(
+                email=f"load{i}@load.essaim.test",
+                handle=f"load-{i}",
+                display_name=f"Soutien {i}",
+                password=password,
+                date_joined=joined,
+            )
+            for i in range(supporters + 1)
+        ],
+        batch_size=5000,
+    )
+    people = list(User.objects.filter(email__endswith="@load.essaim.test").order_by("pk"))
+    host = people.pop()
+    campaign = Campaign.objects.create(
+        slug="fontaines-partout",
+        title="Des fontaines à eau dans chaque parc",
+        summary="Une fontaine d'eau potable dans chaque parc public.",
+        category=Campaign.Category.ENVIRONMENT,
+        status=Campaign.Status.LIVE,
+        created_by=host,
+    )
+    CampaignHost.objects.create(campaign=campaign, user=host, status="accepted")
+    Pledge.objects.create(campaign=campaign, text="Je demande une fontaine par parc.")
+    today = timezone.localdate()
+    Challenge.objects.create(campaign=campaign, starts_on=today, ends_on=today + timedelta(days=29))
+    lines = []
+    for person in people:
+        session = SessionStore()
+        session[SESSION_KEY] = str(person.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = person.get_session_auth_hash()
+        session.create()
+        lines.append(f"{session.session_key} {_get_new_csrf_string()}")
+    users_file.write_text("\n".join(lines) + "\n")
+    return campaign.slug
+
+
+def wrk(
+    url: str, *, seconds: int, connections: int, env: dict[str, str], lua: bool
+) -> dict[str, Any]:
+    command = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if lua:
+        command[1:1] = ["-s", str(SCRIPT)]
+    else:
+        # The same summary line for phases without the actions script.
+        command[1:1] = ["-s", str(SCRIPT.with_name("summary.lua"))]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    line = next(row for row in result.stdout.splitlines() if row.startswith("RESULT"))
+    requests, duration, socket_errors, status_errors, p50, p95, p99, acked = map(
+        int, line.split()[1:]
+    )
+    return {
+        "rps": requests / (duration / 1e6),
+        "p50": p50 / 1000,
+        "p95": p95 / 1000,
+        "p99": p99 / 1000,
+        "errors": socket_errors + status_errors,
+        "requests": requests,
+        "acked": acked,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--supporters", type=int, default=30000)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: apt-get install wrk")
+
+    import psycopg
+
+    name = f"essaim_load_{os.getpid()}"
+    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
+    with psycopg.connect(admin, autocommit=True) as admin_connection:
+        admin_connection.execute(f'CREATE DATABASE "{name}"')
+    work = Path(tempfile.mkdtemp(prefix="essaim-load-"))
+    port = free_port()
+    from config.local_stack import environment
+
+    env = {
+        **environment(),
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+        "REDIS_URL": "redis://127.0.0.1:6379/14",
+        # One client address sends everything: the per-address limit would measure itself.
+        "RATE_LIMITS": '{"address": []}',
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": str(args.workers),
+        "LOG_LEVEL": "WARNING",
+        "SITE_URL": f"http://127.0.0.1:{port}",
+    }
+    os.environ.update(env)
+    server = None
+    try:
+        subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
+        users = work / "users.txt"
+        slug = prepare(args.supporters, users)
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                "config/gunicorn.conf.py",
+                "config.wsgi:application",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(f"{base}/readyz", server)
+        for path in ("/bare", f"/campaigns/{slug}/"):  # warm every worker
+            for _n in range(4 * args.workers):
+                urllib.request.urlopen(base + path, timeout=5).read()  # noqa: S310 - loopback
+        acked_file = work / "acked.txt"
+        wrk_env = {
+            **env,
+            "USERS": str(users),
+            "SLUG": slug,
+            "THREADS": str(args.connections),
+            "ACKED": str(acked_file),
+        }
+        print(
+            f"{args.workers} gunicorn workers, {args.connections} connections, "
+            f"{args.seconds} s per phase, {args.supporters:,} supporters with sessions"
+        )
+        phases: list[tuple[str, dict[str, Any]]] = []
+        phases.append(
+            (
+                "bare view",
+                wrk(
+                    f"{base}/bare",
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    env=wrk_env,
+                    lua=False,
+                ),
+            )
+        )
+        phases.append(
+            (
+                "campaign page (anonymous)",
+                wrk(
+                    f"{base}/campaigns/{slug}/",
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    env=wrk_env,
+                    lua=False,
+                ),
+            )
+        )
+        signing = wrk(
+            base,
+            seconds=args.seconds,
+            connections=args.connections,
+            env={**wrk_env, "MODE": "sign"},
+            lua=True,
+        )
+        acked = set(acked_file.read_text().split())
+        phases.append(("one-click signing", signing))
+        mixed = wrk(
+            base,
+            seconds=args.seconds,
+            connections=args.connections,
+            env={**wrk_env, "MODE": "mixed"},
+            lua=True,
+        )
+        acked |= set(acked_file.read_text().split())
+        phases.append(("mixed 80/15/5", mixed))
+        ceiling = phases[0][1]["rps"]
+        heading = f"{'phase':<28}{'req/s':>9}{'ratio':>8}{'p50 ms':>9}{'p95 ms':>9}"
+        print(f"\n{heading}{'p99 ms':>9}{'errors':>8}")
+        for label, figures in phases:
+            print(
+                f"{label:<28}{figures['rps']:>9,.0f}{figures['rps'] / ceiling:>8.2f}"
+                f"{figures['p50']:>9.1f}{figures['p95']:>9.1f}{figures['p99']:>9.1f}{figures['errors']:>8}"
+            )
+        from django.db import connection as django_connection
+
+        from essaim.campaigns.models import Signature
+
+        django_connection.close()
+        rows = list(
+            Signature.objects.filter(pledge__campaign__slug=slug).values_list(
+                "user__email", flat=True
+            )
+        )
+        signed = {email.split("@")[0].removeprefix("load") for email in rows}
+        # Acknowledged indices are 1-based lines of the users file; user "load<i>" is line i + 1.
+        acked_people = {str(int(index) - 1) for index in acked}
+        lost = acked_people - signed
+        doubled = len(rows) - len(set(rows))
+        print(
+            f"\nacknowledged signatures: {len(acked_people):,}; rows in PostgreSQL: {len(rows):,}; "
+            f"lost: {len(lost)}; doubled: {doubled}"
+        )
+        print(
+            f"goals: page {phases[1][1]['rps'] / ceiling:.0%} of the bare view (≥ 80 %), "
+            f"signing {signing['rps'] / ceiling:.0%} (≥ 50 %) "
+            f"with p99 {signing['p99']:.0f} ms (< 100 ms)"
+        )
+        if lost or doubled:
+            raise SystemExit("acknowledged signatures were lost or doubled")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin, autocommit=True) as admin_connection:
+            admin_connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
