@@ -4,11 +4,12 @@ count toward hiding content automatically."""
 
 import contextlib
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Func, IntegerField, Q, Subquery
 from django.utils import timezone
 
 from essaim.accounts.models import User
@@ -30,11 +31,30 @@ def contributions(user: User) -> int:
     from essaim.relay.models import Supporter
 
     kept = Q(author=user, moderation=Moderation.VISIBLE)
-    return (
-        Post.objects.filter(kept).count()
-        + Comment.objects.filter(kept).count()
-        + AidListing.objects.filter(kept).count()
-        + Supporter.objects.filter(user=user).count()
+    # One query: four counts as scalar subqueries.
+    counts = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            kept_posts=_count(Post.objects.filter(kept)),
+            kept_comments=_count(Comment.objects.filter(kept)),
+            kept_listings=_count(AidListing.objects.filter(kept)),
+            campaign_actions=_count(Supporter.objects.filter(user=user)),
+        )
+        .values("kept_posts", "kept_comments", "kept_listings", "campaign_actions")
+        .first()
+    )
+    if counts is None:
+        return 0
+    return sum(
+        int(counts[name] or 0)
+        for name in ("kept_posts", "kept_comments", "kept_listings", "campaign_actions")
+    )
+
+
+def _count(rows: Any) -> Any:
+    return Subquery(
+        rows.order_by().values(total=Func("pk", function="COUNT")),
+        output_field=IntegerField(),
     )
 
 
@@ -44,6 +64,8 @@ def compute(user: User) -> int:
     if user.is_staff:
         return STAFF
     age = timezone.now() - user.date_joined
+    if age < timedelta(hours=_setting("TRUST_MEMBER_HOURS", 24)):
+        return NEW  # too young for any threshold: nothing to count
     done = contributions(user)
     recent_sanction = Action.objects.filter(
         subject=user, kind__in=SANCTIONS, created_at__gte=timezone.now() - timedelta(days=90)

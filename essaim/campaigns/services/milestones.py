@@ -54,9 +54,19 @@ def milestones_reach(*, campaign: Campaign, kind: str, count: int, rungs: tuple[
     ones, after commit. Concurrent callers meet on the unique constraint."""
     from essaim.campaigns.tasks import notify_milestone
 
-    for rung in rungs:
-        if rung > count:
-            break
+    reached = [rung for rung in rungs if rung <= count]
+    if not reached:
+        return
+    # One read for the rungs already recorded: a signature in a viral spike costs one query
+    # here, not one per rung.
+    known = set(
+        Milestone.objects.filter(campaign=campaign, kind=kind, threshold__in=reached).values_list(
+            "threshold", flat=True
+        )
+    )
+    for rung in reached:
+        if rung in known:
+            continue
         milestone, created = Milestone.objects.get_or_create(
             campaign=campaign, kind=kind, threshold=rung
         )

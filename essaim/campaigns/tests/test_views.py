@@ -402,3 +402,34 @@ def test_the_public_page_shows_who_mobilised_the_most(client):
         Signature.objects.create(pledge=pledge, user=person, host=cohost)
     html = client.get(pledge.campaign.get_absolute_url()).content.decode()
     assert 'data-testid="public-leaderboard"' in html and "<td>Inès</td><td>3</td>" in html
+
+
+def test_anonymous_visitors_share_one_page_each_with_a_working_token_of_their_own():
+    import re
+
+    from django.test import Client
+
+    pledge = PledgeFactory.create()
+    url = pledge.campaign.get_absolute_url()
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
+    first = Client(enforce_csrf_checks=True)
+    first_page = first.get(url).content.decode()
+    Signature.objects.create(pledge=pledge, user=UserFactory.create())
+    second = Client(enforce_csrf_checks=True)
+    second_page = second.get(url)
+    html = second_page.content.decode()
+    # The same page for a few seconds (the new signature does not show yet)...
+    assert 'data-testid="signature-count">0<' in html
+    mine, theirs = token.search(html), token.search(first_page)
+    assert mine is not None and theirs is not None and mine.group(1) != theirs.group(1)
+    assert "__essaim_csrf_token__" not in html
+    # ...with a token that works for this visitor.
+    switched = second.post(
+        reverse("set_language"),
+        {"language": "en", "next": url, "csrfmiddlewaretoken": mine.group(1)},
+    )
+    assert switched.status_code == 302
+    # Logged-in people, and visits with a share code, are never served the shared page.
+    member = Client()
+    member.force_login(UserFactory.create())
+    assert 'data-testid="signature-count">1<' in member.get(url).content.decode()

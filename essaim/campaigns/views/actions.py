@@ -48,20 +48,26 @@ def fundraiser_of(campaign: Campaign) -> Fundraiser | None:
     return Fundraiser.objects.filter(campaign=campaign).first()
 
 
-def actions_context(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
-    """What the action panels show, for the person asking."""
+PANELS = ("pledge", "challenge", "fundraiser")
+
+
+def actions_context(
+    request: HttpRequest, campaign: Campaign, panels: tuple[str, ...] = PANELS
+) -> dict[str, Any]:
+    """What the action panels show, for the person asking; only `panels` are computed (after
+    a one-click action, htmx re-renders one panel: the others cost nothing)."""
     context: dict[str, Any] = {"can_act": permissions.can_act(campaign)}
-    pledge = pledge_of(campaign)
+    pledge = pledge_of(campaign) if "pledge" in panels else None
     if pledge is not None:
         context["pledge"] = pledge
         context["pledge_state"] = selectors.pledge_summary(pledge, request.user)
-    challenge = challenge_of(campaign)
+    challenge = challenge_of(campaign) if "challenge" in panels else None
     if challenge is not None:
         context["challenge"] = challenge
         context["challenge_state"] = selectors.challenge_summary(challenge)
         context["progress"] = selectors.challenge_progress(challenge, request.user)
         context["challenge_board"] = selectors.challenge_leaderboard_by_community(challenge, 5)
-    fundraiser = fundraiser_of(campaign)
+    fundraiser = fundraiser_of(campaign) if "fundraiser" in panels else None
     if fundraiser is not None:
         context["fundraiser"] = fundraiser
         context["totals"] = selectors.fundraiser_totals(fundraiser)
@@ -69,8 +75,12 @@ def actions_context(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
     return context
 
 
-def _panel(request: HtmxHttpRequest, campaign: Campaign, template: str) -> HttpResponse:
-    return render(request, template, {"campaign": campaign, **actions_context(request, campaign)})
+def _panel(request: HtmxHttpRequest, campaign: Campaign, panel: str) -> HttpResponse:
+    return render(
+        request,
+        f"campaigns/_{panel}.html",
+        {"campaign": campaign, **actions_context(request, campaign, (panel,))},
+    )
 
 
 def _campaign(request: HttpRequest, slug: str) -> Campaign:
@@ -93,7 +103,7 @@ def pledge_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         link=touched_link(request, campaign),
     )
     if request.htmx:
-        return _panel(request, campaign, "campaigns/_pledge.html")
+        return _panel(request, campaign, "pledge")
     messages.success(request, _("Thank you for signing!"))
     return redirect_back(request, fallback=campaign.get_absolute_url())
 
@@ -107,7 +117,7 @@ def pledge_unsign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         raise NotFound(_("This campaign has no pledge."))
     pledge_services.pledge_unsign(user=person(request), pledge=pledge)
     if request.htmx:
-        return _panel(request, campaign, "campaigns/_pledge.html")
+        return _panel(request, campaign, "pledge")
     messages.info(request, _("Your signature is withdrawn."))
     return redirect_back(request, fallback=campaign.get_absolute_url())
 
@@ -123,7 +133,7 @@ def challenge_join(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         user=person(request), challenge=challenge, link=touched_link(request, campaign)
     )
     if request.htmx:
-        return _panel(request, campaign, "campaigns/_challenge.html")
+        return _panel(request, campaign, "challenge")
     messages.success(request, _("You are in the challenge!"))
     return redirect_back(request, fallback=campaign.get_absolute_url())
 
@@ -139,7 +149,7 @@ def challenge_check_in(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     day = today - timedelta(days=1) if request.POST.get("day") == "yesterday" else today
     challenge_services.check_in(user=person(request), challenge=challenge, day=day)
     if request.htmx:
-        return _panel(request, campaign, "campaigns/_challenge.html")
+        return _panel(request, campaign, "challenge")
     messages.success(request, _("Checked in. Keep it up!"))
     return redirect_back(request, fallback=campaign.get_absolute_url())
 

@@ -1,10 +1,12 @@
+import re
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -44,6 +46,8 @@ from essaim.relay.views import share_context
 LIST_PAGE_SIZE = 20
 # How long anonymous visitors may see counts that lag: the price of surviving a viral spike.
 PUBLIC_CACHE_SECONDS = 10
+TOKEN_PLACEHOLDER = "__essaim_csrf_token__"  # noqa: S105 - a placeholder, not a secret
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
 
 
 @require_GET
@@ -84,8 +88,47 @@ def detail_context(request: HtmxHttpRequest, campaign: Campaign) -> dict[str, An
     }
 
 
+def _plain_anonymous_visit(request: HttpRequest) -> bool:
+    """A visit whose page is the same for everyone: not logged in, no share code to remember,
+    no one-off message to show."""
+    return (
+        not request.user.is_authenticated and not request.GET and "messages" not in request.COOKIES
+    )
+
+
+def _page_key(slug: str) -> str:
+    return f"campaign-page-full:{slug}:{get_language()}"
+
+
+def _cached_page(request: HttpRequest, slug: str) -> HttpResponse | None:
+    """The whole page, as last rendered for an anonymous visitor, with this visitor's own
+    CSRF token put back in: one cache read serves the crowd of a viral spike."""
+    if not _plain_anonymous_visit(request):
+        return None
+    html = cache.get(_page_key(slug))
+    if html is None:
+        return None
+    return HttpResponse(html.replace(TOKEN_PLACEHOLDER, get_token(request)))
+
+
+def _keep_page(request: HttpRequest, slug: str, response: HttpResponse) -> None:
+    if not _plain_anonymous_visit(request) or response.status_code != 200:
+        return
+    html = response.content.decode()
+    # Every form and htmx header of the page carries the same masked token of this visitor.
+    found = CSRF_INPUT.search(html)
+    if found is None:
+        return
+    cache.set(
+        _page_key(slug), html.replace(found.group(1), TOKEN_PLACEHOLDER), PUBLIC_CACHE_SECONDS
+    )
+
+
 @require_GET
 def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    cached = _cached_page(request, slug)
+    if cached is not None:
+        return cached
     campaign = selectors.campaign_get_for(slug=slug, user=request.user)
     remember_attribution(request, campaign)
     is_host = permissions.is_host(request.user, campaign)
@@ -111,7 +154,7 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 request=request,
             )
             cache.set(key, content, PUBLIC_CACHE_SECONDS)
-    return render(
+    response = render(
         request,
         "campaigns/campaign_detail.html",
         {
@@ -121,6 +164,8 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "is_following": selectors.is_following(request.user, campaign),
         },
     )
+    _keep_page(request, slug, response)
+    return response
 
 
 @require_GET
