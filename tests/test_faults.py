@@ -1,6 +1,7 @@
 """Faults under load, on loopback, bounded in count and time: an app server process killed in
 the middle of a signing load loses no acknowledged signature and doubles none once clients
-retry. (Redis down and a database outage: tests/test_production.py.)"""
+retry; a task a killed worker left running runs again, with no duplicated effect. (Redis down
+and a database outage: tests/test_production.py.)"""
 
 import http.client
 import os
@@ -10,17 +11,24 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.management import call_command
 from django.middleware.csrf import _get_new_csrf_string
+from django.utils import timezone
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from essaim.accounts.tests.factories import UserFactory
-from essaim.campaigns.models import Signature
-from essaim.campaigns.tests.factories import PledgeFactory
+from essaim.campaigns.models import Milestone, Signature
+from essaim.campaigns.tasks import notify_milestone
+from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -151,3 +159,57 @@ def test_killing_an_app_server_process_mid_load_loses_and_doubles_nothing():
     assert acknowledged == {pk for pk, _s, _t in credentials}, "every supporter got through"
     assert set(signed) == acknowledged  # nothing acknowledged is lost
     assert len(signed) == len(set(signed))  # nothing doubled by the retries
+
+
+def test_a_task_a_killed_worker_left_running_runs_again_with_no_duplicated_effect(tmp_path):
+    host = UserFactory.create(email="hote@exemple.test", language="fr")
+    campaign = CampaignFactory.create(created_by=host, title="Fontaines")
+    milestone = Milestone.objects.create(campaign=campaign, kind="signatures", threshold=10)
+    # What a worker killed with SIGKILL in the middle of a task leaves in the queue: the task
+    # claimed, started long ago, never finished.
+    queued = notify_milestone.using(backend="database").enqueue(milestone.pk)
+    DBTaskResult.objects.filter(pk=queued.id).update(
+        status=TaskResultStatus.RUNNING,
+        started_at=timezone.now() - timedelta(hours=1),
+        worker_ids=["killed-worker"],
+    )
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+
+    def worker() -> None:
+        database = settings.DATABASES["default"]
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}",
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "EMAIL_FILE_PATH": str(outbox),
+        }
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        subprocess.run(
+            [sys.executable, "manage.py", "db_worker", "--backend", "database", "--batch"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=120,
+        )
+
+    def mails() -> list[str]:
+        return [path.read_text() for path in sorted(outbox.iterdir())]
+
+    worker()  # the task is RUNNING: no worker takes it
+    assert mails() == []
+    out = StringIO()
+    call_command("requeue_stale_tasks", "--older-than", "60", stdout=out)
+    assert out.getvalue().startswith("1 ")
+    worker()
+    sent = mails()
+    assert len(sent) == 1 and "hote@exemple.test" in sent[0] and "Fontaines" in sent[0]
+    milestone.refresh_from_db()
+    assert milestone.notified_at is not None
+    assert DBTaskResult.objects.get(pk=queued.id).status == TaskResultStatus.SUCCESSFUL
+    # The same task delivered once more (a second rerun): nothing is sent twice.
+    notify_milestone.using(backend="database").enqueue(milestone.pk)
+    worker()
+    assert len(mails()) == 1
