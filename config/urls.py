@@ -20,5 +20,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("essaim.reach.urls")),
 ]
 
+handler500 = "essaim.core.views.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,7 +1,12 @@
-"""Faults under load, on loopback, bounded in count and time: an app server process killed in
-the middle of a signing load loses no acknowledged signature and doubles none once clients
-retry; a task a killed worker left running runs again, with no duplicated effect. (Redis down
-and a database outage: tests/test_production.py.)"""
+"""Faults under load, on loopback, bounded in count and time:
+
+- an app server process killed with SIGKILL in the middle of a signing load: after clients
+  retry, no acknowledged signature is lost and none doubled;
+- PostgreSQL restarted in the middle of a load: clear 503s, the app recovers by itself, nothing
+  acknowledged is lost;
+- a task a killed worker left running runs again, with no duplicated effect.
+
+Redis down, and the 503 page itself: tests/test_production.py."""
 
 import http.client
 import os
@@ -20,6 +25,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
+from django.db import connections
 from django.middleware.csrf import _get_new_csrf_string
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
@@ -213,3 +219,83 @@ def test_a_task_a_killed_worker_left_running_runs_again_with_no_duplicated_effec
     notify_milestone.using(backend="database").enqueue(milestone.pk)
     worker()
     assert len(mails()) == 1
+
+
+def restart_postgres() -> None:
+    version = sorted(path.name for path in Path("/etc/postgresql").iterdir())[-1]
+    subprocess.run(
+        ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart", "-m", "fast"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
+def test_postgresql_restarted_mid_load_gives_clear_503s_recovers_and_loses_nothing():
+    pledge = PledgeFactory.create()
+    slug = pledge.campaign.slug
+    credentials = []
+    for person in UserFactory.create_batch(200):
+        session = SessionStore()
+        session[SESSION_KEY] = str(person.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = person.get_session_auth_hash()
+        session.create()
+        credentials.append((person.pk, session.session_key, _get_new_csrf_string()))
+    port = free_port()
+    server = start_server(port, workers=2)
+    acknowledged: set[int] = set()
+    statuses: list[int] = []
+    bodies: list[bytes] = []
+    lock = threading.Lock()
+    restarted_at: list[float] = []
+
+    def supporter(batch: list[tuple[int, str, str]]) -> None:
+        for pk, session, token in batch:
+            for _attempt in range(200):
+                try:
+                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                    connection.request(
+                        "POST",
+                        f"/campaigns/{slug}/sign/",
+                        body="",
+                        headers={
+                            "Cookie": f"sessionid={session}; csrftoken={token}",
+                            "X-CSRFToken": token,
+                            "HX-Request": "true",
+                        },
+                    )
+                    answer = connection.getresponse()
+                    status, body = answer.status, answer.read()
+                except OSError:
+                    status, body = 0, b""
+                with lock:
+                    statuses.append(status)
+                    if status >= 500:
+                        bodies.append(body)
+                if 200 <= status < 400:
+                    with lock:
+                        acknowledged.add(pk)
+                    break
+                time.sleep(0.1)
+
+    threads = [threading.Thread(target=supporter, args=(credentials[i::6],)) for i in range(6)]
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 20
+        while len(acknowledged) < 30 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        restart_postgres()
+        restarted_at.append(time.monotonic())
+        for thread in threads:
+            thread.join(timeout=180)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        connections.close_all()  # this process's own connection died with the restart
+    assert acknowledged == {pk for pk, _s, _t in credentials}, "the app recovered by itself"
+    assert {status for status in statuses if status >= 500} <= {503}
+    assert all(b"Traceback" not in body for body in bodies)
+    signed = list(Signature.objects.filter(pledge=pledge).values_list("user_id", flat=True))
+    assert set(signed) == acknowledged and len(signed) == len(set(signed))

@@ -54,18 +54,30 @@ def test_with_redis_down_pages_render_writes_go_through_and_readiness_says_so(cl
 
 
 def test_a_database_outage_is_a_clear_503_without_a_traceback():
-    def broken(_request):
-        raise OperationalError("connection refused")
-
-    middleware = DatabaseUnavailableMiddleware(broken)
-    page = middleware(RequestFactory().get("/campaigns/"))
-    assert page.status_code == 503 and page["Retry-After"] == "5"
+    middleware = DatabaseUnavailableMiddleware(lambda _r: HttpResponse("ok"))
+    error = OperationalError("connection refused")
+    page = middleware.process_exception(RequestFactory().get("/campaigns/"), error)
+    assert page is not None and page.status_code == 503 and page["Retry-After"] == "5"
     assert b"Traceback" not in page.content
-    api = middleware(RequestFactory().post("/api/x", HTTP_ACCEPT="application/json"))
+    api = middleware.process_exception(
+        RequestFactory().post("/api/x", HTTP_ACCEPT="application/json"), error
+    )
+    assert api is not None
     assert api.status_code == 503 and json.loads(api.content)["detail"]
     assert middleware.process_exception(RequestFactory().get("/"), ValueError()) is None
     fine = DatabaseUnavailableMiddleware(lambda _r: HttpResponse("ok"))
     assert fine(RequestFactory().get("/")).status_code == 200
+
+
+def test_an_outage_met_before_the_view_is_a_503_too():
+    """A middleware that reads the session meets the outage: handler500 answers 503."""
+    from essaim.core.views import server_error
+
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        page = server_error(RequestFactory().get("/"))
+    assert page.status_code == 503 and page["Retry-After"] == "5"
 
 
 def test_logs_are_one_json_object_per_line():

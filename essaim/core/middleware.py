@@ -78,37 +78,36 @@ def error_response(request: HttpRequest, error: ApplicationError) -> HttpRespons
     return response
 
 
+def database_unavailable(request: HttpRequest, error: Exception) -> HttpResponse:
+    """While the database restarts or fails over: a clear 503 with Retry-After, never a
+    traceback. Django reconnects by itself on the next request (CONN_HEALTH_CHECKS)."""
+    logger.warning("database unavailable", extra={"path": request.path, "error": str(error)[:200]})
+    message = _("The service is briefly unavailable; please try again in a few seconds.")
+    if wants_json(request) or request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": message}, status=503)
+    else:
+        # No template: rendering one could need the database (sessions, messages).
+        response = HttpResponse(
+            f"<!doctype html><title>503</title><p>{escape(message)}</p>",
+            status=503,
+            content_type="text/html; charset=utf-8",
+        )
+    response["Retry-After"] = "5"
+    return response
+
+
 class DatabaseUnavailableMiddleware:
-    """While the database restarts or fails over, a clear 503 with Retry-After instead of a
-    traceback; Django reconnects by itself on the next request (CONN_HEALTH_CHECKS)."""
+    """A view that meets a database outage answers 503 (see `database_unavailable`); an outage
+    met earlier, by a middleware (sessions, log-in), reaches `essaim.core.views.server_error`,
+    which answers the same."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            return self.get_response(request)
-        except (OperationalError, InterfaceError) as error:
-            return self._unavailable(request, error)
+        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, OperationalError | InterfaceError):
-            return self._unavailable(request, exception)
+            return database_unavailable(request, exception)
         return None
-
-    def _unavailable(self, request: HttpRequest, error: Exception) -> HttpResponse:
-        logger.warning(
-            "database unavailable", extra={"path": request.path, "error": str(error)[:200]}
-        )
-        message = _("The service is briefly unavailable; please try again in a few seconds.")
-        if wants_json(request) or request.path.startswith("/api/"):
-            response: HttpResponse = JsonResponse({"detail": message}, status=503)
-        else:
-            # No template: rendering one could need the database (sessions, messages).
-            response = HttpResponse(
-                f"<!doctype html><title>503</title><p>{escape(message)}</p>",
-                status=503,
-                content_type="text/html; charset=utf-8",
-            )
-        response["Retry-After"] = "5"
-        return response

@@ -1,12 +1,16 @@
+import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from essaim.core.middleware import database_unavailable
 
 
 @require_GET
@@ -64,3 +68,12 @@ def ready(request: HttpRequest) -> JsonResponse:
 def bare(request: HttpRequest) -> HttpResponse:
     """The lightest page: the load benchmark's ceiling for what the stack can serve."""
     return HttpResponse(b"ok", content_type="text/plain")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database outage met outside a view (a middleware reading the session or
+    the user) is a 503 too, not a 500."""
+    error = sys.exc_info()[1]
+    if isinstance(error, OperationalError | InterfaceError):
+        return database_unavailable(request, error)
+    return defaults.server_error(request)
