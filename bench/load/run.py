@@ -59,10 +59,11 @@ def prepare(supporters: int, users_file: Path) -> str:
 
     django.setup()
     from datetime import timedelta
+    from importlib import import_module
 
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.middleware.csrf import _get_new_csrf_string
     from django.utils import timezone
@@ -100,9 +101,11 @@ def prepare(supporters: int, users_file: Path) -> str:
     Pledge.objects.create(campaign=campaign, text="Je demande une fontaine par parc.")
     today = timezone.localdate()
     Challenge.objects.create(campaign=campaign, starts_on=today, ends_on=today + timedelta(days=29))
+    # The production session engine (cached_db): a session created at log-in sits in Redis too.
+    session_store = import_module(settings.SESSION_ENGINE).SessionStore
     lines = []
     for person in people:
-        session = SessionStore()
+        session = session_store()
         session[SESSION_KEY] = str(person.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = person.get_session_auth_hash()
