@@ -64,7 +64,6 @@ class RRSets:
                 self.ptr[self.count :],
                 self._mark,
                 self._stack,
-                False,
             )
             self.count += int(done)
             self.next_index += int(done)

@@ -142,7 +142,6 @@ def rr_sets(
     ptr_out,
     mark,
     stack,
-    candidates_only,
 ):
     """Reverse-reachable sets number first .. first+count-1, appended to `nodes_out` (flat)
     with their boundaries in `ptr_out` (ptr_out[0] is where the first starts). Stops early
@@ -240,15 +239,3 @@ def max_coverage(set_nodes, set_ptr, sets, n, k, allowed):
             for t in range(set_ptr[s], set_ptr[s + 1]):
                 degree[set_nodes[t]] -= 1
     return chosen, gains
-
-
-@njit(cache=True)
-def coverage(set_nodes, set_ptr, sets, members):
-    """How many of the first `sets` RR sets hold at least one of `members` (a boolean mask)."""
-    hit = 0
-    for s in range(sets):
-        for j in range(set_ptr[s], set_ptr[s + 1]):
-            if members[set_nodes[j]]:
-                hit += 1
-                break
-    return hit

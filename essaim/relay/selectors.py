@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign
-from essaim.relay.models import Lineage, LinkVisit, ShareLink, Supporter
+from essaim.relay.models import Lineage, ShareLink, Supporter
 
 
 def share_url(link: ShareLink) -> str:
@@ -57,7 +57,3 @@ def public_counts(campaign: Campaign) -> dict[str, Any]:
         "relayed": relayed,
         "percent": round(100 * relayed / total) if total else 0,
     }
-
-
-def visits_of(link: ShareLink) -> int:
-    return LinkVisit.objects.filter(link=link).count()
