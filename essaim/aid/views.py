@@ -12,23 +12,17 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from essaim.accounts.models import User
 from essaim.aid import selectors, services
 from essaim.aid.forms import ListingForm, SearchForm
 from essaim.aid.models import AidListing
 from essaim.communities.models import Community
 from essaim.communities.selectors import communities_with_visible_content
 from essaim.core.errors import NotFound
-from essaim.core.http import HtmxHttpRequest
+from essaim.core.http import HtmxHttpRequest, person
 from essaim.messaging.forms import ConversationStartForm
 
 BOARD_PAGE_SIZE = 20
 ACTIVE = (AidListing.Status.OPEN, AidListing.Status.PROMISED)
-
-
-def _person(request: HtmxHttpRequest) -> User:
-    assert isinstance(request.user, User)  # behind login_required
-    return request.user
 
 
 @require_GET
@@ -69,7 +63,7 @@ def listing_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def listing_create(request: HtmxHttpRequest) -> HttpResponse:
-    user = _person(request)
+    user = person(request)
     initial = {"kind": request.GET.get("kind", AidListing.Kind.OFFER), "place": user.city}
     if request.GET.get("community"):
         initial["community"] = request.GET["community"]
@@ -100,7 +94,7 @@ def listing_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def listing_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    user = _person(request)
+    user = person(request)
     listing = selectors.listing_get_for(pk=pk, user=user)
     if listing.author_id != user.pk:
         raise NotFound(_("This listing does not exist."))
@@ -130,7 +124,7 @@ def listing_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def listing_status(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    user = _person(request)
+    user = person(request)
     listing = selectors.listing_get_for(pk=pk, user=user)
     listing = services.listing_set_status(
         actor=user, listing=listing, status=request.POST.get("status", "")

@@ -51,6 +51,15 @@ def campaign_get_for(*, slug: str, user: User | AnonymousUser) -> Campaign:
         raise NotFound(_("This campaign does not exist.")) from error
 
 
+def campaign_hosted_by(*, slug: str, user: User | AnonymousUser) -> Campaign:
+    """The campaign, for its hosts only (dashboards, planner): anyone else gets the same 404
+    as for a campaign that does not exist."""
+    campaign = campaign_get_for(slug=slug, user=user)
+    if not permissions.is_host(user, campaign):
+        raise NotFound(_("This campaign does not exist."))
+    return campaign
+
+
 def hosts_of(campaign: Campaign) -> list[CampaignHost]:
     return list(
         campaign.hosts.filter(status=CampaignHost.Status.ACCEPTED)

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from essaim.accounts.models import User
 from essaim.communities import permissions, selectors, services
 from essaim.communities.forms import (
     CommentForm,
@@ -22,17 +21,12 @@ from essaim.communities.forms import (
 )
 from essaim.communities.models import Comment, Community, Membership
 from essaim.core.errors import NotFound
-from essaim.core.http import HtmxHttpRequest, redirect_back
+from essaim.core.http import HtmxHttpRequest, person, redirect_back
 from essaim.core.models import shown_q
 
 POSTS_PAGE_SIZE = 20
 DIRECTORY_PAGE_SIZE = 30
 MEMBERS_PAGE_SIZE = 100
-
-
-def _person(request: HtmxHttpRequest) -> User:
-    assert isinstance(request.user, User)  # behind login_required
-    return request.user
 
 
 def _community_for(request: HtmxHttpRequest, slug: str) -> tuple[Community, Membership | None]:
@@ -59,7 +53,7 @@ def community_create(request: HtmxHttpRequest) -> HttpResponse:
     form = CommunityForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            community = services.community_create(creator=_person(request), **form.cleaned_data)
+            community = services.community_create(creator=person(request), **form.cleaned_data)
             messages.success(request, _("Your community is ready."))
             return redirect(community)
         return render(request, "communities/community_form.html", {"form": form}, status=400)
@@ -118,7 +112,7 @@ def community_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             services.community_update(
-                actor=_person(request), community=community, **form.cleaned_data
+                actor=person(request), community=community, **form.cleaned_data
             )
             messages.success(request, _("The community is saved."))
             return redirect(community)
@@ -137,7 +131,7 @@ def community_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def community_join(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get(slug=slug)
-    membership = services.community_join(user=_person(request), community=community)
+    membership = services.community_join(user=person(request), community=community)
     if request.htmx:
         # The post form and the member list appear on the next page load; in place, the
         # button becomes the member's role (or the pending notice).
@@ -159,7 +153,7 @@ def community_join_by_invitation(request: HtmxHttpRequest, token: str) -> HttpRe
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
-        services.community_join(user=_person(request), community=community, token=token)
+        services.community_join(user=person(request), community=community, token=token)
         messages.success(request, _("Welcome to %(name)s!") % {"name": community.name})
         return redirect(community)
     return render(request, "communities/invitation.html", {"community": community})
@@ -169,7 +163,7 @@ def community_join_by_invitation(request: HtmxHttpRequest, token: str) -> HttpRe
 @require_POST
 def community_leave(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get(slug=slug)
-    services.community_leave(user=_person(request), community=community)
+    services.community_leave(user=person(request), community=community)
     messages.success(request, _("You left %(name)s.") % {"name": community.name})
     return redirect(community)
 
@@ -192,7 +186,7 @@ def _follow_response(request: HtmxHttpRequest, community: Community) -> HttpResp
 @require_POST
 def community_follow(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get(slug=slug)
-    services.community_follow(user=_person(request), community=community)
+    services.community_follow(user=person(request), community=community)
     return _follow_response(request, community)
 
 
@@ -200,7 +194,7 @@ def community_follow(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def community_unfollow(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     community = selectors.community_get(slug=slug)
-    services.community_unfollow(user=_person(request), community=community)
+    services.community_unfollow(user=person(request), community=community)
     return _follow_response(request, community)
 
 
@@ -243,12 +237,12 @@ def membership_decide(request: HtmxHttpRequest, slug: str, pk: int, decision: st
     community, _membership = _community_for(request, slug)
     target = _membership_in(community, pk)
     if decision == "approve":
-        services.membership_approve(actor=_person(request), membership=target)
+        services.membership_approve(actor=person(request), membership=target)
         messages.success(
             request, _("%(name)s is now a member.") % {"name": target.user.display_name}
         )
     else:
-        services.membership_decline(actor=_person(request), membership=target)
+        services.membership_decline(actor=person(request), membership=target)
         messages.success(request, _("Request declined."))
     return redirect("communities:members", slug=community.slug)
 
@@ -262,7 +256,7 @@ def membership_role(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespons
     if not form.is_valid():
         messages.error(request, _("Unknown role."))
         return redirect("communities:members", slug=community.slug)
-    services.role_set(actor=_person(request), membership=target, role=form.cleaned_data["role"])
+    services.role_set(actor=person(request), membership=target, role=form.cleaned_data["role"])
     messages.success(request, _("Role updated."))
     return redirect("communities:members", slug=community.slug)
 
@@ -271,7 +265,7 @@ def membership_role(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespons
 @require_POST
 def invitation_rotate(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     community, _membership = _community_for(request, slug)
-    services.invitation_rotate(actor=_person(request), community=community)
+    services.invitation_rotate(actor=person(request), community=community)
     messages.success(request, _("A new invitation link replaces the old one."))
     return redirect("communities:members", slug=community.slug)
 
@@ -282,7 +276,7 @@ def post_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     community, membership = _community_for(request, slug)
     form = PostForm(request.POST)
     if form.is_valid():
-        services.post_create(author=_person(request), community=community, **form.cleaned_data)
+        services.post_create(author=person(request), community=community, **form.cleaned_data)
         messages.success(request, _("Your message is published."))
         return redirect(community)
     return render(
@@ -304,7 +298,7 @@ def post_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
             return redirect(f"{reverse('account_login')}?next={request.path}")
         if form.is_valid():
             comment = services.comment_create(
-                author=_person(request), post=post, **form.cleaned_data
+                author=person(request), post=post, **form.cleaned_data
             )
             return redirect(f"{post.get_absolute_url()}#comment-{comment.pk}")
         status = 400
@@ -328,7 +322,7 @@ def post_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 def post_delete(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     community, _membership = _community_for(request, slug)
     post = selectors.post_get_for(community=community, pk=pk, user=request.user)
-    services.post_delete(actor=_person(request), post=post)
+    services.post_delete(actor=person(request), post=post)
     messages.success(request, _("The post is deleted."))
     return redirect(community)
 
@@ -339,7 +333,7 @@ def comment_delete(request: HtmxHttpRequest, slug: str, pk: int, comment_pk: int
     community, _membership = _community_for(request, slug)
     post = selectors.post_get_for(community=community, pk=pk, user=request.user)
     comment = get_object_or_404(Comment, post=post, pk=comment_pk)
-    services.comment_delete(actor=_person(request), comment=comment)
+    services.comment_delete(actor=person(request), comment=comment)
     messages.success(request, _("The comment is deleted."))
     return redirect(post)
 
@@ -356,7 +350,7 @@ def _like_response(request: HtmxHttpRequest, community: Community, pk: int) -> H
 def post_like(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     community, _membership = _community_for(request, slug)
     post = selectors.post_get_for(community=community, pk=pk, user=request.user)
-    services.post_like(user=_person(request), post=post)
+    services.post_like(user=person(request), post=post)
     return _like_response(request, community, pk)
 
 
@@ -365,5 +359,5 @@ def post_like(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
 def post_unlike(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     community, _membership = _community_for(request, slug)
     post = selectors.post_get_for(community=community, pk=pk, user=request.user)
-    services.post_unlike(user=_person(request), post=post)
+    services.post_unlike(user=person(request), post=post)
     return _like_response(request, community, pk)

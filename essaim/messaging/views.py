@@ -2,13 +2,12 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from essaim.accounts.models import User
 from essaim.core import errors
-from essaim.core.http import HtmxHttpRequest
+from essaim.core.http import HtmxHttpRequest, person
 from essaim.messaging.forms import ConversationStartForm, MessageForm
 from essaim.messaging.permissions import can_receive_messages
 from essaim.messaging.selectors import (
@@ -23,16 +22,10 @@ from essaim.messaging.selectors import (
 from essaim.messaging.services import conversation_mark_read, conversation_start, message_send
 
 
-def _person(request: HttpRequest) -> User:
-    # Behind login_required, so the user is a real account.
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @login_required
 @require_GET
 def inbox(request: HtmxHttpRequest) -> HttpResponse:
-    conversations = conversation_list_for(_person(request))
+    conversations = conversation_list_for(person(request))
     page = Paginator(conversations, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "messaging/inbox.html", {"page": page})
 
@@ -40,7 +33,7 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def conversation_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    user = _person(request)
+    user = person(request)
     conversation = conversation_get_for(pk=pk, user=user)
     status = 200
     if request.method == "POST":
@@ -100,12 +93,12 @@ def start(request: HtmxHttpRequest) -> HttpResponse:
             try:
                 recipient = message_recipient_get(handle=form.cleaned_data["recipient"])
                 listing = (
-                    listing_get_for(pk=form.cleaned_data["listing"], user=_person(request))
+                    listing_get_for(pk=form.cleaned_data["listing"], user=person(request))
                     if form.cleaned_data["listing"]
                     else None
                 )
                 conversation = conversation_start(
-                    sender=_person(request),
+                    sender=person(request),
                     recipient=recipient,
                     body=form.cleaned_data["body"],
                     listing=listing,

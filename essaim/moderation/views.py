@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from essaim.accounts.models import User
 from essaim.communities.selectors import content_get_for
 from essaim.core.errors import NotFound
-from essaim.core.http import redirect_back
+from essaim.core.http import person, redirect_back
 from essaim.moderation import permissions, selectors, services
 from essaim.moderation.forms import (
     AppealDecisionForm,
@@ -26,15 +26,10 @@ from essaim.moderation.targets import url_of, visible_target
 PAGE_SIZE = 30
 
 
-def _person(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # behind login_required
-    return request.user
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    user = _person(request)
+    user = person(request)
     target = visible_target(kind=kind, pk=pk, user=user)
     form = ReportForm(request.POST or None)
     context = {"form": form, "kind": kind, "target": target, "next": request.GET.get("next", "")}
@@ -61,14 +56,14 @@ def _require_moderator(user: User) -> None:
 @login_required
 @require_POST
 def case_open(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
-    case = services.case_open(actor=_person(request), kind=kind, pk=pk)
+    case = services.case_open(actor=person(request), kind=kind, pk=pk)
     return redirect("moderation:case", pk=case.pk)
 
 
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    user = _person(request)
+    user = person(request)
     _require_moderator(user)
     status = request.GET.get("status", Case.Status.OPEN)
     status = status if status in Case.Status.values or status == "" else Case.Status.OPEN
@@ -106,7 +101,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
-    user = _person(request)
+    user = person(request)
     _require_moderator(user)
     ids = [int(pk) for pk in request.POST.getlist("cases") if pk.isdigit()][:200]
     cases = list(selectors.queue_for(user, status="").filter(pk__in=ids))
@@ -127,7 +122,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _person(request)
+    user = person(request)
     case = selectors.case_get_for(pk=pk, user=user)
     decision, dispute = DecisionForm(), DisputeForm(initial={"note": _note_of(case)})
     status = 200
@@ -178,7 +173,7 @@ def _note_of(case: Case) -> str:
 @require_http_methods(["GET", "POST"])
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A decision: the person it is about reads why, and may appeal; moderators see appeals."""
-    user = _person(request)
+    user = person(request)
     action = selectors.action_get_for(pk=pk, user=user)
     mine = action.subject_id == user.pk
     existing = action.appeals.filter(appellant=user).first() if mine else None
@@ -214,7 +209,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _person(request)
+    user = person(request)
     appeal = Appeal.objects.select_related("action").filter(pk=pk).first()
     if appeal is None or not permissions.can_decide_appeal(user, appeal):
         raise NotFound(_("This appeal does not exist."))
@@ -244,7 +239,7 @@ def community_log(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def audit(request: HttpRequest) -> HttpResponse:
-    if not _person(request).is_staff:
+    if not person(request).is_staff:
         raise NotFound(_("This page does not exist."))
     page = Paginator(selectors.audit_log(), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "moderation/audit.html", {"page": page})
@@ -253,7 +248,7 @@ def audit(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def spam_wave(request: HttpRequest) -> HttpResponse:
-    user = _person(request)
+    user = person(request)
     if not user.is_staff:
         raise NotFound(_("This page does not exist."))
     services.spam_wave_set(actor=user, hold_new_accounts=request.POST.get("hold") == "on")

@@ -4,36 +4,26 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from essaim.accounts.models import User
-from essaim.campaigns import permissions
 from essaim.campaigns import selectors as campaign_selectors
-from essaim.campaigns.models import Campaign
 from essaim.core.charts import line_chart
 from essaim.core.errors import NotFound, ValidationError
+from essaim.core.http import person
 from essaim.reach import services
 from essaim.reach.forms import PlanForm
 from essaim.reach.models import ReachPlan
 
 
-def _hosted(request: HttpRequest, slug: str) -> Campaign:
-    campaign = campaign_selectors.campaign_get_for(slug=slug, user=request.user)
-    if not permissions.is_host(request.user, campaign):
-        raise NotFound(_("This campaign does not exist."))
-    return campaign
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def planner(request: HttpRequest, slug: str) -> HttpResponse:
-    campaign = _hosted(request, slug)
+    campaign = campaign_selectors.campaign_hosted_by(slug=slug, user=request.user)
     form = PlanForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            assert isinstance(request.user, User)
             try:
                 plan = services.plan_create(
-                    actor=request.user, campaign=campaign, **form.cleaned_data
+                    actor=person(request), campaign=campaign, **form.cleaned_data
                 )
             except ValidationError as error:
                 form.add_error(None, error.message)
@@ -52,7 +42,7 @@ def planner(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def plan_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    campaign = _hosted(request, slug)
+    campaign = campaign_selectors.campaign_hosted_by(slug=slug, user=request.user)
     plan = ReachPlan.objects.filter(campaign=campaign, pk=pk).first()
     if plan is None:
         raise NotFound(_("This plan does not exist."))

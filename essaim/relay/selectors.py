@@ -2,11 +2,15 @@ from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Q
 from django.urls import reverse
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign
+from essaim.campaigns.permissions import can_act
 from essaim.relay.models import Lineage, ShareLink, Supporter
+from essaim.relay.services import link_for
 
 
 def share_url(link: ShareLink) -> str:
@@ -48,12 +52,26 @@ def is_supporter(user: User, campaign: Campaign) -> bool:
 
 def public_counts(campaign: Campaign) -> dict[str, Any]:
     """What anyone may see: how many acted, and how many came through someone's share."""
-    total = Supporter.objects.filter(campaign=campaign).count()
-    relayed = (
-        Supporter.objects.filter(campaign=campaign).exclude(source=Supporter.Source.DIRECT).count()
+    counts = Supporter.objects.filter(campaign=campaign).aggregate(
+        total=Count("id"), relayed=Count("id", filter=~Q(source=Supporter.Source.DIRECT))
     )
+    total, relayed = counts["total"], counts["relayed"]
+    percent = round(100 * relayed / total) if total else 0
+    return {"total": total, "relayed": relayed, "percent": percent}
+
+
+def share_panel(user: User | AnonymousUser, campaign: Campaign, *, is_host: bool) -> dict[str, Any]:
+    """The campaign page's share panel: one's own link once one has acted (or hosts), while
+    the campaign is live; nothing for anyone else."""
+    if not isinstance(user, User) or not can_act(campaign):
+        return {}
+    if not (is_host or is_supporter(user, campaign)):
+        return {}
+    link = link_for(user=user, campaign=campaign)
+    url = share_url(link)
     return {
-        "total": total,
-        "relayed": relayed,
-        "percent": round(100 * relayed / total) if total else 0,
+        "share_link": link,
+        "share_url": url,
+        "share_intents": share_intents(url=url, text=campaign.title),
+        "share_stats": link_stats(link),
     }

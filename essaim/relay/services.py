@@ -80,9 +80,10 @@ def link_for_host(host: CampaignHost) -> ShareLink:
     return link
 
 
-def link_resolve(code: str) -> ShareLink | None:
-    """The usable link behind a code: a share link's, or a co-host's attribution code (the
-    `?via=` links printed before share links existed keep working)."""
+def link_resolve(code: str, *, usable_only: bool = True) -> ShareLink | None:
+    """The link behind a code: a share link's, or a co-host's attribution code (the `?via=`
+    links printed before share links existed keep working). Unless `usable_only` is False, a
+    link that counts nothing (its owner left) is None."""
     code = code[:16]
     if not code:
         return None
@@ -96,7 +97,7 @@ def link_resolve(code: str) -> ShareLink | None:
         if host is None:
             return None
         link = link_for_host(host)
-    return link if link_usable(link) else None
+    return link if not usable_only or link_usable(link) else None
 
 
 def visitor_hash(*, link: ShareLink, visitor: str) -> str:

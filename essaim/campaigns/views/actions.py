@@ -28,9 +28,8 @@ from essaim.campaigns.payments import PaymentError, provider
 from essaim.campaigns.services import challenge as challenge_services
 from essaim.campaigns.services import fundraising
 from essaim.campaigns.services import pledge as pledge_services
-from essaim.campaigns.views.common import person
 from essaim.core.errors import NotFound, ValidationError
-from essaim.core.http import HtmxHttpRequest, redirect_back
+from essaim.core.http import HtmxHttpRequest, person, redirect_back
 from essaim.relay.attribution import touched_link
 
 LEDGER_PAGE_SIZE = 50

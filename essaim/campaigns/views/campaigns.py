@@ -36,12 +36,11 @@ from essaim.campaigns.views.actions import (
     fundraiser_of,
     pledge_of,
 )
-from essaim.campaigns.views.common import person, remember_attribution
+from essaim.campaigns.views.common import remember_attribution
 from essaim.communities.models import Community
 from essaim.core.errors import NotFound
-from essaim.core.http import HtmxHttpRequest, redirect_back
-from essaim.relay.selectors import public_counts
-from essaim.relay.views import share_context
+from essaim.core.http import HtmxHttpRequest, person, redirect_back
+from essaim.relay.selectors import public_counts, share_panel
 
 LIST_PAGE_SIZE = 20
 # How long anonymous visitors may see counts that lag: the price of surviving a viral spike.
@@ -137,7 +136,7 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "campaigns/_campaign_content.html",
             {
                 **detail_context(request, campaign),
-                **share_context(request, campaign),
+                **share_panel(request.user, campaign, is_host=is_host),
                 "is_host": is_host,
             },
             request=request,

@@ -1,14 +1,8 @@
 from django.http import HttpRequest
 
-from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign
 from essaim.relay.attribution import arrive
 from essaim.relay.services import link_resolve
-
-
-def person(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)  # behind login_required
-    return request.user
 
 
 def remember_attribution(request: HttpRequest, campaign: Campaign) -> None:

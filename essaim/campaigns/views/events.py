@@ -15,9 +15,8 @@ from essaim.campaigns import permissions, selectors
 from essaim.campaigns.forms import CapacityForm, EventForm, ResultForm
 from essaim.campaigns.models import Campaign, Event, Rsvp
 from essaim.campaigns.services import events as event_services
-from essaim.campaigns.views.common import person
 from essaim.core.errors import NotFound
-from essaim.core.http import HtmxHttpRequest
+from essaim.core.http import HtmxHttpRequest, person
 from essaim.relay.attribution import touched_link
 
 
