@@ -16,9 +16,11 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -96,75 +98,107 @@ def workers_of(master: int) -> list[int]:
     return [int(pid) for pid in found.stdout.split()]
 
 
-def sign(port: int, slug: str, session: str, token: str) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request(
-        "POST",
-        f"/campaigns/{slug}/sign/",
-        body="",
-        headers={
-            "Cookie": f"sessionid={session}; csrftoken={token}",
-            "X-CSRFToken": token,
-            "HX-Request": "true",
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
-    )
-    return connection.getresponse().status
-
-
-def test_killing_an_app_server_process_mid_load_loses_and_doubles_nothing():
-    pledge = PledgeFactory.create()
-    slug = pledge.campaign.slug
-    people = UserFactory.create_batch(240)
+def logged_in(count: int) -> list[tuple[int, str, str]]:
+    """`count` supporters with a session and a CSRF token, as after logging in."""
     credentials = []
-    for person in people:
+    for person in UserFactory.create_batch(count):
         session = SessionStore()
         session[SESSION_KEY] = str(person.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
         session[HASH_SESSION_KEY] = person.get_session_auth_hash()
         session.create()
-        credentials.append((person.pk, session.session_key, _get_new_csrf_string()))
+        credentials.append((person.pk, str(session.session_key), _get_new_csrf_string()))
+    return credentials
+
+
+def sign(port: int, slug: str, session: str, token: str) -> tuple[int, bytes]:
+    """One click on "sign"; (0, b"") when the connection fails."""
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request(
+            "POST",
+            f"/campaigns/{slug}/sign/",
+            body="",
+            headers={
+                "Cookie": f"sessionid={session}; csrftoken={token}",
+                "X-CSRFToken": token,
+                "HX-Request": "true",
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+    except OSError:
+        return 0, b""
+
+
+@dataclass
+class Load:
+    """Supporters signing from several threads, each retrying until acknowledged (as a person
+    clicking again would)."""
+
+    acknowledged: set[int] = field(default_factory=set)
+    statuses: list[int] = field(default_factory=list)
+    failures: list[bytes] = field(default_factory=list)
+    threads: list[threading.Thread] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self, port: int, slug: str, credentials: list[Any], *, threads: int) -> None:
+        def supporter(batch: list[tuple[int, str, str]]) -> None:
+            for pk, session, token in batch:
+                for _attempt in range(200):
+                    status, body = sign(port, slug, session, token)
+                    with self.lock:
+                        self.statuses.append(status)
+                        if status >= 500:
+                            self.failures.append(body)
+                        if 200 <= status < 400:
+                            self.acknowledged.add(pk)
+                            break
+                    time.sleep(0.05)
+
+        self.threads = [
+            threading.Thread(target=supporter, args=(credentials[i::threads],))
+            for i in range(threads)
+        ]
+        for thread in self.threads:
+            thread.start()
+
+    def wait_for(self, acknowledged: int) -> None:
+        deadline = time.monotonic() + 20
+        while len(self.acknowledged) < acknowledged and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def join(self) -> None:
+        for thread in self.threads:
+            thread.join(timeout=180)
+
+
+def assert_nothing_lost_nor_doubled(pledge: Any, load: Load, credentials: list[Any]) -> None:
+    assert load.acknowledged == {pk for pk, _s, _t in credentials}, "everyone got through"
+    signed = list(Signature.objects.filter(pledge=pledge).values_list("user_id", flat=True))
+    assert set(signed) == load.acknowledged  # nothing acknowledged is lost
+    assert len(signed) == len(set(signed))  # nothing doubled by the retries
+
+
+def test_killing_an_app_server_process_mid_load_loses_and_doubles_nothing():
+    pledge = PledgeFactory.create()
+    credentials = logged_in(240)
     port = free_port()
     server = start_server(port, workers=3)
-    acknowledged: set[int] = set()
-    retried = [0]
-    lock = threading.Lock()
-
-    def supporter(batch: list[tuple[int, str, str]]) -> None:
-        for pk, session, token in batch:
-            for _attempt in range(20):
-                try:
-                    status = sign(port, slug, session, token)
-                except OSError:
-                    status = 0
-                if 200 <= status < 400:
-                    with lock:
-                        acknowledged.add(pk)
-                    break
-                with lock:
-                    retried[0] += 1
-                time.sleep(0.05)  # a retry after a failure, as a browser's user would
-
-    threads = [threading.Thread(target=supporter, args=(credentials[i::8],)) for i in range(8)]
+    load = Load()
     try:
-        for thread in threads:
-            thread.start()
+        load.start(port, pledge.campaign.slug, credentials, threads=8)
+        load.wait_for(40)
         # Mid-load: a worker dies without a chance to finish what it was doing.
-        deadline = time.monotonic() + 20
-        while len(acknowledged) < 40 and time.monotonic() < deadline:
-            time.sleep(0.02)
         victims = workers_of(server.pid)
         assert victims, "no worker to kill"
         os.kill(victims[0], signal.SIGKILL)
-        for thread in threads:
-            thread.join(timeout=120)
+        load.join()
     finally:
         server.terminate()
         server.wait(timeout=30)
-    signed = list(Signature.objects.filter(pledge=pledge).values_list("user_id", flat=True))
-    assert acknowledged == {pk for pk, _s, _t in credentials}, "every supporter got through"
-    assert set(signed) == acknowledged  # nothing acknowledged is lost
-    assert len(signed) == len(set(signed))  # nothing doubled by the retries
+    assert_nothing_lost_nor_doubled(pledge, load, credentials)
 
 
 def test_a_task_a_killed_worker_left_running_runs_again_with_no_duplicated_effect(tmp_path):
@@ -233,69 +267,19 @@ def restart_postgres() -> None:
 
 def test_postgresql_restarted_mid_load_gives_clear_503s_recovers_and_loses_nothing():
     pledge = PledgeFactory.create()
-    slug = pledge.campaign.slug
-    credentials = []
-    for person in UserFactory.create_batch(200):
-        session = SessionStore()
-        session[SESSION_KEY] = str(person.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = person.get_session_auth_hash()
-        session.create()
-        credentials.append((person.pk, session.session_key, _get_new_csrf_string()))
+    credentials = logged_in(200)
     port = free_port()
     server = start_server(port, workers=2)
-    acknowledged: set[int] = set()
-    statuses: list[int] = []
-    bodies: list[bytes] = []
-    lock = threading.Lock()
-    restarted_at: list[float] = []
-
-    def supporter(batch: list[tuple[int, str, str]]) -> None:
-        for pk, session, token in batch:
-            for _attempt in range(200):
-                try:
-                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-                    connection.request(
-                        "POST",
-                        f"/campaigns/{slug}/sign/",
-                        body="",
-                        headers={
-                            "Cookie": f"sessionid={session}; csrftoken={token}",
-                            "X-CSRFToken": token,
-                            "HX-Request": "true",
-                        },
-                    )
-                    answer = connection.getresponse()
-                    status, body = answer.status, answer.read()
-                except OSError:
-                    status, body = 0, b""
-                with lock:
-                    statuses.append(status)
-                    if status >= 500:
-                        bodies.append(body)
-                if 200 <= status < 400:
-                    with lock:
-                        acknowledged.add(pk)
-                    break
-                time.sleep(0.1)
-
-    threads = [threading.Thread(target=supporter, args=(credentials[i::6],)) for i in range(6)]
+    load = Load()
     try:
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 20
-        while len(acknowledged) < 30 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        load.start(port, pledge.campaign.slug, credentials, threads=6)
+        load.wait_for(30)
         restart_postgres()
-        restarted_at.append(time.monotonic())
-        for thread in threads:
-            thread.join(timeout=180)
+        load.join()
     finally:
         server.terminate()
         server.wait(timeout=30)
         connections.close_all()  # this process's own connection died with the restart
-    assert acknowledged == {pk for pk, _s, _t in credentials}, "the app recovered by itself"
-    assert {status for status in statuses if status >= 500} <= {503}
-    assert all(b"Traceback" not in body for body in bodies)
-    signed = list(Signature.objects.filter(pledge=pledge).values_list("user_id", flat=True))
-    assert set(signed) == acknowledged and len(signed) == len(set(signed))
+    assert {status for status in load.statuses if status >= 500} <= {503}
+    assert all(b"Traceback" not in body for body in load.failures)
+    assert_nothing_lost_nor_doubled(pledge, load, credentials)

@@ -25,8 +25,6 @@ LINK = re.compile(
 )
 DOMAIN = re.compile(r"(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,})", re.IGNORECASE)
 STRENGTH = {"": 0, FilterRule.Effect.FLAG: 1, FilterRule.Effect.HOLD: 2, FilterRule.Effect.BLOCK: 3}
-# Common words with a dot inside that are not links ("p.ex", "etc.") are kept out by requiring
-# a known top-level domain shape: two letters or more after the last dot.
 
 
 def fold(text: str) -> str:

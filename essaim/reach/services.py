@@ -148,20 +148,18 @@ def _candidates(plan: ReachPlan, graph: Graph) -> IntArray | None:
         people = [u.pk for u in _users_by_handle(plan.handles)]
     else:
         people = None
+    ids = graph.ids if people is None else np.asarray(people, dtype=np.int64)
     if plan.exclude_relayed:
-        relayed = set(
-            Supporter.objects.filter(campaign=campaign, referrer__isnull=False).values_list(
-                "referrer_id", flat=True
-            )
+        relayed = np.fromiter(
+            Supporter.objects.filter(campaign=campaign, referrer__isnull=False)
+            .values_list("referrer_id", flat=True)
+            .distinct(),
+            dtype=np.int64,
         )
-        if people is None:
-            people = [int(i) for i in graph.ids if int(i) not in relayed]
-        else:
-            people = [p for p in people if p not in relayed]
-    if people is None:
+        ids = ids[~np.isin(ids, relayed)]
+    elif people is None:
         return None
-    present = np.isin(np.asarray(people, dtype=np.int64), graph.ids)
-    known = np.asarray(people, dtype=np.int64)[present]
+    known = ids[np.isin(ids, graph.ids)]
     if known.size == 0:
         raise ValidationError(_("Nobody to choose from: widen the search."))
     return graph.nodes_of(known)

@@ -2,7 +2,7 @@
 as an htmx request that swaps its panel in place."""
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -235,17 +235,26 @@ def in_kind_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return redirect("campaigns:ledger", slug=campaign.slug)
 
 
+Entry = TypeVar("Entry", Donation, InKindPledge)
+
+
+def _ledger_entry(model: type[Entry], campaign: Campaign, pk: int, missing: str) -> Entry:
+    """A gift or an in-kind pledge of this campaign's fundraiser, else NotFound."""
+    entry = (
+        model._default_manager.filter(fundraiser__campaign=campaign, pk=pk)
+        .select_related("fundraiser__campaign")
+        .first()
+    )
+    if entry is None:
+        raise NotFound(missing)
+    return entry
+
+
 @login_required
 @require_POST
 def in_kind_deliver(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     campaign = _campaign(request, slug)
-    pledge = (
-        InKindPledge.objects.filter(fundraiser__campaign=campaign, pk=pk)
-        .select_related("fundraiser__campaign")
-        .first()
-    )
-    if pledge is None:
-        raise NotFound(_("This pledge does not exist."))
+    pledge = _ledger_entry(InKindPledge, campaign, pk, _("This pledge does not exist."))
     fundraising.in_kind_deliver(actor=person(request), pledge=pledge)
     messages.success(request, _("Marked as delivered."))
     return redirect("campaigns:ledger", slug=campaign.slug)
@@ -255,13 +264,7 @@ def in_kind_deliver(request: HtmxHttpRequest, slug: str, pk: int) -> HttpRespons
 @require_POST
 def donation_refund(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     campaign = _campaign(request, slug)
-    donation = (
-        Donation.objects.filter(fundraiser__campaign=campaign, pk=pk)
-        .select_related("fundraiser__campaign")
-        .first()
-    )
-    if donation is None:
-        raise NotFound(_("This gift does not exist."))
+    donation = _ledger_entry(Donation, campaign, pk, _("This gift does not exist."))
     fundraising.donation_refund(actor=person(request), donation=donation)
     messages.success(request, _("The gift is refunded."))
     return redirect("campaigns:ledger", slug=campaign.slug)
