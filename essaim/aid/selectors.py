@@ -56,10 +56,13 @@ def listing_search(
     return listings
 
 
-def matches_for(listing: AidListing, *, limit: int = MATCHES) -> list[AidListing]:
+def matches_for(
+    listing: AidListing, *, limit: int = MATCHES, related_only: bool = False
+) -> list[AidListing]:
     """Open listings of the opposite kind in the same category that the author can see,
     those sharing the most words (and the same place) first: "these requests match your
-    offer". Bounded: compares with the latest 200 candidates in Python."""
+    offer". Bounded: compares with the latest 200 candidates in Python. `related_only` drops
+    the fallback to the newest unrelated ones (notifications must not cry wolf)."""
     opposite = (
         AidListing.Kind.REQUEST if listing.kind == AidListing.Kind.OFFER else AidListing.Kind.OFFER
     )
@@ -79,7 +82,8 @@ def matches_for(listing: AidListing, *, limit: int = MATCHES) -> list[AidListing
         return (shared + 2 * same_place, same_place, candidate.created_at)
 
     ranked = sorted(candidates, key=score, reverse=True)
-    return [candidate for candidate in ranked if score(candidate)[0] > 0][:limit] or ranked[:limit]
+    related = [candidate for candidate in ranked if score(candidate)[0] > 0][:limit]
+    return related if related or related_only else ranked[:limit]
 
 
 def listings_of(author: User, viewer: User | AnonymousUser) -> QuerySet[AidListing]:

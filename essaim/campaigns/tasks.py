@@ -2,17 +2,15 @@
 
 import logging
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 from django_tasks import task
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import CampaignHost, Milestone
-from essaim.campaigns.services.milestones import KINDS
 from essaim.communities.models import Membership
+from essaim.notifications.models import Notification
+from essaim.notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +32,10 @@ def _host_people(milestone: Milestone) -> list[User]:
 
 @task()
 def notify_milestone(milestone_id: int) -> int:
-    """E-mail the hosts that their campaign crossed a milestone. The row lock and
-    `notified_at` make a rerun (a worker that died after sending) send nothing twice."""
+    """Tell the hosts that their campaign crossed a milestone: in-app, and by e-mail as each
+    prefers (the notification service's outbox sends it after commit). The row lock and
+    `notified_at`, and the notifications' unique keys, make a rerun (a worker that died
+    midway) tell nobody twice."""
     with transaction.atomic():
         milestone = (
             Milestone.objects.select_for_update()
@@ -45,29 +45,21 @@ def notify_milestone(milestone_id: int) -> int:
         )
         if milestone is None:
             return 0
-        messages = []
+        told = 0
         for person in _host_people(milestone):
-            with translation.override(person.language):
-                subject = _("%(campaign)s: %(count)s %(kind)s!") % {
+            notification = notify(
+                user=person,
+                kind=Notification.Kind.CAMPAIGN_MILESTONE,
+                key=f"milestone:{milestone.pk}",
+                params={
                     "campaign": milestone.campaign.title,
                     "count": milestone.threshold,
-                    "kind": KINDS.get(milestone.kind, milestone.kind),
-                }
-                body = _(
-                    "Congratulations: your campaign “%(campaign)s” has reached %(count)s "
-                    "%(kind)s.\n\n%(url)s"
-                ) % {
-                    "campaign": milestone.campaign.title,
-                    "count": milestone.threshold,
-                    "kind": KINDS.get(milestone.kind, milestone.kind),
-                    "url": settings.SITE_URL + milestone.campaign.get_absolute_url(),
-                }
-            messages.append((subject, body, None, [person.email]))
+                    "counted": milestone.kind,
+                },
+                url=milestone.campaign.get_absolute_url(),
+            )
+            told += notification is not None
         milestone.notified_at = timezone.now()
         milestone.save(update_fields=["notified_at", "updated_at"])
-        send_mass_mail(messages, fail_silently=False)
-    logger.info(
-        "milestone notified",
-        extra={"milestone_id": milestone_id, "recipients": len(messages)},
-    )
-    return len(messages)
+    logger.info("milestone notified", extra={"milestone_id": milestone_id, "recipients": told})
+    return told

@@ -16,6 +16,13 @@ class Notification(BaseModel):
         MODERATION_DECISION = "moderation_decision", _("A moderation decision about you")
         REPORT_OUTCOME = "report_outcome", _("The outcome of your report")
         APPEAL_DECIDED = "appeal_decided", _("Your appeal was decided")
+        WEBHOOK_DISABLED = "webhook_disabled", _("A webhook was turned off")
+        EVENT_REMINDER = "event_reminder", _("Reminders of the events you are coming to")
+        EVENT_PROMOTED = "event_promoted", _("A place freed up for you at an event")
+        CHALLENGE_PROMPT = "challenge_prompt", _("Today's challenge, when you have not checked in")
+        FUNDRAISER_NEAR_GOAL = "fundraiser_near_goal", _("A fundraiser you support nears its goal")
+        AID_MATCH = "aid_match", _("A request on the aid board matches your offer")
+        CAMPAIGN_MILESTONE = "campaign_milestone", _("A campaign you host reached a milestone")
 
     user = models.ForeignKey(
         "accounts.User", on_delete=models.CASCADE, related_name="notifications"
@@ -27,6 +34,15 @@ class Notification(BaseModel):
     params = models.JSONField(default=dict)
     url = models.CharField(max_length=300, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail that carries it (alone, or in a digest): set once, so a notification is
+    # never in two e-mails, and one left unset by "off" is never e-mailed later.
+    delivery = models.ForeignKey(
+        "notifications.Delivery",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
 
     class Meta:
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
@@ -38,7 +54,13 @@ class Notification(BaseModel):
                 fields=["user", "-created_at"],
                 condition=models.Q(read_at__isnull=True),
                 name="notification_unread",
-            )
+            ),
+            # What a digest collects: a period's notifications no e-mail carries yet.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(delivery__isnull=True),
+                name="notification_not_emailed",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -47,3 +69,85 @@ class Notification(BaseModel):
     @property
     def params_dict(self) -> dict[str, Any]:
         return self.params if isinstance(self.params, dict) else {}
+
+
+class Frequency(models.TextChoices):
+    IMMEDIATELY = "immediately", _("Immediately")
+    DAILY = "daily", _("Daily digest")
+    WEEKLY = "weekly", _("Weekly digest")
+    OFF = "off", _("Off")
+
+
+class Preference(BaseModel):
+    """How one person wants e-mails of one kind. No row: the kind's default (selectors)."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=40, choices=Notification.Kind.choices)
+    frequency = models.CharField(max_length=12, choices=Frequency.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="unique_notification_preference")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.frequency} for {self.user_id}"
+
+
+class Delivery(BaseModel):
+    """One e-mail in the outbox: a single notification or a period's digest.
+
+    Written in the same transaction as what it carries, then sent by a worker that claims it
+    under a row lock and marks it sent before its transaction commits (essaim.notifications.
+    outbox): a worker that dies leaves it pending for the next run, never half-sent."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Nothing to send")
+        FAILED = "failed", _("Failed")
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="email_deliveries"
+    )
+    # "notification:<notification key>" or "<daily|weekly>:<first day of the period>": once
+    # per person and key, so a rerun of the planning finds the e-mail it already wrote.
+    key = models.CharField(max_length=140)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="unique_delivery_key")]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(status="pending"),
+                name="delivery_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} to {self.user_id} ({self.status})"
+
+
+class ScheduledRun(BaseModel):
+    """One run of periodic work (a digest period, an hour of reminders): `notifications_tick`
+    creates it once per (job, slot) and queues it; `finished_at` says it completed, so the tick
+    queues again a run whose task was lost."""
+
+    job = models.CharField(max_length=40)
+    slot = models.CharField(max_length=40)
+    enqueued_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="unique_scheduled_run")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.slot}"

@@ -1,31 +1,58 @@
-"""In-app notifications: one service every domain calls to tell someone something."""
+"""One notification service every domain calls to tell someone something: in-app always, by
+e-mail as the person chose for that kind (at once, in a daily or weekly digest, or not)."""
 
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import capfirst
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from essaim.accounts.models import User
-from essaim.notifications.models import Notification
+
+# Module imports: tasks → scheduling → reminders call back into this module.
+from essaim.notifications import selectors, tasks
+from essaim.notifications.models import Delivery, Frequency, Notification, Preference
+from essaim.notifications.texts import text_of
+
+NOTIFICATION_DELIVERY_PREFIX = "notification:"
 
 
 def notify(
-    *, user: User, kind: str, key: str, params: dict[str, Any] | None = None, url: str = ""
+    *,
+    user: User,
+    kind: str,
+    key: str,
+    params: dict[str, Any] | None = None,
+    url: str = "",
+    enqueue_email: bool = True,
 ) -> Notification | None:
     """Tell `user` once about the fact named `key`: a second call with the same key (a retry,
-    a race) creates nothing and returns None."""
+    a race) creates nothing and returns None.
+
+    When the person wants this kind at once, the e-mail is written to the outbox in the same
+    transaction (so it is lost with nothing and sent after commit); `enqueue_email=False`
+    leaves queuing the send to a caller that batches many (the reminders)."""
     if not user.is_active:
         return None
+    delivery: Delivery | None = None
     try:
         with transaction.atomic():
-            return Notification.objects.create(
+            notification = Notification.objects.create(
                 user=user, kind=kind, key=key[:120], params=params or {}, url=url
             )
+            # Read after the insert: the common repeat (the same milestone told again on
+            # every signature) costs no more than before.
+            if user.email and selectors.frequency_for(user, kind) == Frequency.IMMEDIATELY:
+                delivery = Delivery.objects.create(
+                    user=user, key=NOTIFICATION_DELIVERY_PREFIX + notification.key
+                )
+                Notification.objects.filter(pk=notification.pk).update(delivery=delivery)
+                notification.delivery = delivery
     except IntegrityError:
         return None
+    if delivery is not None and enqueue_email:
+        transaction.on_commit(partial(tasks.send_deliveries.enqueue, [delivery.pk]))
+    return notification
 
 
 def mark_read(*, user: User, pk: int | None = None) -> int:
@@ -36,64 +63,41 @@ def mark_read(*, user: User, pk: int | None = None) -> int:
     return unread.update(read_at=timezone.now())
 
 
-def text_of(notification: Notification) -> str:
-    """The sentence shown to the reader, in the active language."""
-    params = notification.params_dict
-    if notification.kind == Notification.Kind.RELAY_MILESTONE:
-        count = int(params.get("count", 0))
-        return ngettext(
-            "Your share link brought a first person to “%(campaign)s”.",
-            "Your share link has now brought %(count)d people to “%(campaign)s”.",
-            count,
-        ) % {"count": count, "campaign": params.get("campaign", "")}
-    if notification.kind == Notification.Kind.MODERATION_DECISION:
-        return moderation_text(params)
-    if notification.kind == Notification.Kind.REPORT_OUTCOME:
-        if params.get("status") == "dismissed":
-            return _("The moderators reviewed what you reported and took no action. Thank you.")
-        return _("The moderators acted on what you reported. Thank you.")
-    if notification.kind == Notification.Kind.APPEAL_DECIDED:
-        if params.get("overturned"):
-            return _("Your appeal was accepted: the decision about %(summary)s is undone.") % {
-                "summary": params.get("summary", "")
-            }
-        return _("Your appeal was rejected: the decision about %(summary)s stands. %(note)s") % {
-            "summary": params.get("summary", ""),
-            "note": params.get("note", ""),
-        }
-    return _("Something happened.")
+def preferences_set(*, user: User, choices: dict[str, str]) -> None:
+    """Store how `user` wants each kind of e-mail; unknown kinds or frequencies are ignored
+    (the form validates them). One row per person and kind (UniqueConstraint)."""
+    kinds, frequencies = set(Notification.Kind.values), set(Frequency.values)
+    with transaction.atomic():
+        for kind, frequency in choices.items():
+            if kind in kinds and frequency in frequencies:
+                Preference.objects.update_or_create(
+                    user=user, kind=kind, defaults={"frequency": frequency}
+                )
+        # What a digest not yet sent holds of a kind now off stays out of it.
+        stopped = [kind for kind, frequency in choices.items() if frequency == Frequency.OFF]
+        Notification.objects.filter(
+            user=user, kind__in=stopped, delivery__status=Delivery.Status.PENDING
+        ).update(delivery=None)
 
 
-def moderation_text(params: dict[str, Any]) -> str:
-    """What a moderation decision says to the person it is about, with its reason."""
-    sentences = {
-        "hide": _("The moderators hid %(summary)s."),
-        "remove": _("The moderators removed %(summary)s."),
-        "auto_hide": _(
-            "%(summary)s was hidden after several reports, until a moderator reviews it."
-        ),
-        "warn": _("The moderators warned you about %(summary)s."),
-        "suspend": _("Your account is suspended until %(until)s because of %(summary)s."),
-        "ban_community": _("You are banned from the community because of %(summary)s."),
-        "ban_instance": _("You are banned from this instance because of %(summary)s."),
-        "disputed": _("The moderators labelled %(summary)s disputed."),
-        "restore": _("The moderators restored %(summary)s."),
+def unsubscribe(*, user: User, kinds: tuple[str, ...]) -> None:
+    """The one-click link of an e-mail: no more e-mails of these kinds (in-app stays)."""
+    preferences_set(user=user, choices=dict.fromkeys(kinds, Frequency.OFF.value))
+
+
+def export(user: User) -> dict[str, Any]:
+    return {
+        "notifications": [
+            {"kind": n.kind, "text": text_of(n), "created_at": n.created_at.isoformat()}
+            for n in Notification.objects.filter(user=user).order_by("created_at", "pk")
+        ],
+        "e-mail preferences": {
+            kind: frequency for kind, _label, frequency in selectors.preferences_for(user)
+        },
     }
-    sentence = sentences.get(str(params.get("action")), _("The moderators acted on %(summary)s."))
-    until = str(params.get("until", ""))[:16].replace("T", " ")
-    text = capfirst(sentence % {"summary": params.get("summary", ""), "until": until})
-    return _("%(decision)s Reason: %(reason)s") % {
-        "decision": text,
-        "reason": params.get("reason", ""),
-    }
-
-
-def export(user: User) -> list[dict[str, Any]]:
-    return [
-        {"kind": n.kind, "text": text_of(n), "created_at": n.created_at.isoformat()}
-        for n in Notification.objects.filter(user=user).order_by("created_at", "pk")
-    ]
 
 
 def erase(user: User) -> None:
     Notification.objects.filter(user=user).delete()
+    Delivery.objects.filter(user=user).delete()
+    Preference.objects.filter(user=user).delete()

@@ -8,4 +8,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.notification_list, name="list"),
     path("read/", views.notification_read_all, name="read_all"),
     path("<int:pk>/read/", views.notification_read, name="read"),
+    path("preferences/", views.preferences, name="preferences"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

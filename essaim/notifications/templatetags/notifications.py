@@ -1,7 +1,7 @@
 from django import template
 
 from essaim.notifications.models import Notification
-from essaim.notifications.services import text_of
+from essaim.notifications.texts import text_of
 
 register = template.Library()
 

@@ -1,0 +1,204 @@
+"""Reminders and the tick: each due once, found again after a late or repeated run."""
+
+from datetime import datetime, timedelta
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from essaim.accounts.tests.factories import UserFactory
+from essaim.aid.models import AidListing
+from essaim.aid.tests.factories import AidListingFactory
+from essaim.campaigns.models import ChallengeDay, CheckIn, Donation, Milestone, Participant, Rsvp
+from essaim.campaigns.services import events
+from essaim.campaigns.tasks import notify_milestone
+from essaim.campaigns.tests.factories import (
+    ChallengeFactory,
+    EventFactory,
+    FundraiserFactory,
+)
+from essaim.notifications import reminders, scheduling, services
+from essaim.notifications.models import Delivery, Notification, ScheduledRun
+from essaim.relay.services import supporter_record
+
+pytestmark = pytest.mark.django_db
+
+Kind = Notification.Kind
+
+
+def keys(kind: str) -> list[tuple[int, str]]:
+    return list(
+        Notification.objects.filter(kind=kind)
+        .order_by("user_id", "key")
+        .values_list("user_id", "key")
+    )
+
+
+def test_event_reminders_the_day_before_and_two_hours_before_once_each():
+    now = timezone.now()
+    event = EventFactory.create(
+        starts_at=now + timedelta(hours=20), ends_at=now + timedelta(hours=22)
+    )
+    coming, waiting = UserFactory.create_batch(2)
+    Rsvp.objects.create(event=event, user=coming, status=Rsvp.Status.CONFIRMED, position=1)
+    Rsvp.objects.create(event=event, user=waiting, status=Rsvp.Status.WAITLISTED, position=2)
+    later = EventFactory.create(
+        starts_at=now + timedelta(days=3), ends_at=now + timedelta(days=3, hours=1)
+    )
+    Rsvp.objects.create(event=later, user=coming, status=Rsvp.Status.CONFIRMED, position=1)
+
+    assert len(reminders.event_reminders(now)) == 1
+    assert reminders.event_reminders(now + timedelta(minutes=5)) == []
+    assert keys(Kind.EVENT_REMINDER) == [(coming.pk, f"event:{event.pk}:day")]
+    assert len(reminders.event_reminders(now + timedelta(hours=19))) == 1
+    assert reminders.event_reminders(now + timedelta(hours=19, minutes=30)) == []
+    assert keys(Kind.EVENT_REMINDER) == [
+        (coming.pk, f"event:{event.pk}:day"),
+        (coming.pk, f"event:{event.pk}:soon"),
+    ]
+    assert Delivery.objects.filter(status="pending").count() == 2  # queued by the caller
+
+
+def test_todays_challenge_prompt_to_those_who_have_not_checked_in():
+    today = timezone.localdate()
+    challenge = ChallengeFactory.create()
+    ChallengeDay.objects.create(challenge=challenge, date=today, prompt="Ramasser 10 déchets")
+    lazy, done = UserFactory.create_batch(2)
+    Participant.objects.create(challenge=challenge, user=lazy)
+    CheckIn.objects.create(
+        participant=Participant.objects.create(challenge=challenge, user=done), date=today
+    )
+    assert len(reminders.challenge_prompts(today)) == 1
+    assert reminders.challenge_prompts(today) == []
+    [notification] = Notification.objects.filter(kind=Kind.CHALLENGE_PROMPT)
+    assert notification.user == lazy
+    assert notification.params["prompt"] == "Ramasser 10 déchets"
+    # No prompt for a day the hosts did not write.
+    assert reminders.challenge_prompts(today + timedelta(days=1)) == []
+
+
+@pytest.mark.parametrize(
+    ("raised", "told"), [(8_999_00, False), (9_000_00, True), (10_000_00, False)]
+)
+def test_a_fundraiser_near_its_goal_tells_supporters_and_followers_once(raised, told):
+    fundraiser = FundraiserFactory.create(goal_amount=10_000_00)
+    supporter, follower, _stranger = UserFactory.create_batch(3)
+    supporter_record(campaign=fundraiser.campaign, user=supporter, action="sign")
+    fundraiser.campaign.follows.create(user=follower)
+    Donation.objects.create(
+        fundraiser=fundraiser,
+        amount=raised,
+        currency="EUR",
+        status=Donation.Status.SUCCEEDED,
+        provider="offline",
+        idempotency_key="00000000-0000-0000-0000-000000000001",
+    )
+    reminders.fundraisers_near_goal(timezone.now())
+    reminders.fundraisers_near_goal(timezone.now())
+    expected = sorted([supporter.pk, follower.pk]) if told else []
+    assert [user_id for user_id, _key in keys(Kind.FUNDRAISER_NEAR_GOAL)] == expected
+
+
+def test_a_new_request_tells_the_authors_of_matching_offers_who_can_see_it():
+    bike_offer = AidListingFactory.create(title="Vélo enfant à donner", body="", place="Paris")
+    unrelated = AidListingFactory.create(title="Cours de guitare", body="", place="Lyon")
+    request = AidListingFactory.create(
+        kind=AidListing.Kind.REQUEST, title="Cherche vélo enfant", body="", place="Paris"
+    )
+    reminders.aid_matches(timezone.now())
+    reminders.aid_matches(timezone.now())
+    assert keys(Kind.AID_MATCH) == [
+        (bike_offer.author_id, f"aid-match:{bike_offer.pk}:{request.pk}")
+    ]
+    assert not Notification.objects.filter(user=unrelated.author).exists()
+    # An old request is not news.
+    AidListing.objects.filter(pk=request.pk).update(created_at=timezone.now() - timedelta(days=1))
+    Notification.objects.all().delete()
+    assert reminders.aid_matches(timezone.now()) == []
+
+
+def test_a_person_promoted_from_the_waiting_list_is_told(django_capture_on_commit_callbacks):
+    event = EventFactory.create(capacity=1)
+    first, second = UserFactory.create_batch(2)
+    events.rsvp_create(user=first, event=event)
+    events.rsvp_create(user=second, event=event)
+    with django_capture_on_commit_callbacks(execute=True):
+        events.rsvp_cancel(user=first, event=event)
+    [notification] = Notification.objects.filter(kind=Kind.EVENT_PROMOTED)
+    assert notification.user == second
+    assert notification.url == event.get_absolute_url()
+    assert [m.to for m in mail.outbox] == [[second.email]]
+    assert "A place freed up" in mail.outbox[0].subject
+
+
+def test_a_milestone_tells_the_hosts_in_app_and_by_email_once(django_capture_on_commit_callbacks):
+    fundraiser = FundraiserFactory.create()
+    campaign = fundraiser.campaign
+    campaign.created_by.language = "en"
+    campaign.created_by.save(update_fields=["language"])
+    milestone = Milestone.objects.create(campaign=campaign, kind="signatures", threshold=100)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notify_milestone.call(milestone.pk) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert notify_milestone.call(milestone.pk) == 0
+    [notification] = Notification.objects.filter(kind=Kind.CAMPAIGN_MILESTONE)
+    assert notification.user == campaign.created_by
+    [message] = mail.outbox
+    assert message.subject == f"{campaign.title}: 100 signatures!"
+    assert f"your campaign “{campaign.title}” has reached 100 signatures" in message.body
+
+
+PARIS_MONDAY_8AM = datetime(2026, 11, 23, 8, 0)
+
+
+@pytest.mark.parametrize(
+    ("moment", "daily", "weekly"),
+    [
+        (datetime(2026, 11, 23, 6, 59), "2026-11-21", "2026-11-09"),
+        (datetime(2026, 11, 23, 7, 0), "2026-11-22", "2026-11-16"),
+        (datetime(2026, 11, 25, 3, 0), "2026-11-23", "2026-11-16"),
+    ],
+)
+def test_digest_slots(moment, daily, weekly):
+    runs = dict(scheduling.due_runs(timezone.make_aware(moment)))
+    assert (runs["daily_digest"], runs["weekly_digest"]) == (daily, weekly)
+
+
+def test_the_tick_queues_each_run_once_and_again_only_when_lost(django_capture_on_commit_callbacks):
+    now = timezone.make_aware(PARIS_MONDAY_8AM)
+    with django_capture_on_commit_callbacks() as queued:
+        first = scheduling.tick(now)
+    jobs = set(ScheduledRun.objects.values_list("job", flat=True))
+    assert jobs == {
+        "event_reminders",
+        "aid_matches",
+        "fundraisers",
+        "daily_digest",
+        "weekly_digest",
+    }  # no challenge prompts before 09:00
+    assert first["runs"] == len(queued) == 5
+    with django_capture_on_commit_callbacks() as queued:
+        again = scheduling.tick(now + timedelta(seconds=30))
+    assert again["runs"] == 0 and queued == []
+    # Twenty minutes later: new slots for the frequent jobs, and the five unfinished runs,
+    # whose tasks never ran, queued once more.
+    with django_capture_on_commit_callbacks(execute=True):
+        later = scheduling.tick(now + timedelta(minutes=20))
+    assert later["lost"] == 5
+    assert ScheduledRun.objects.filter(finished_at__isnull=True).count() == 0
+
+
+def test_the_tick_command_runs_the_due_work(django_capture_on_commit_callbacks):
+    now = timezone.now()
+    event = EventFactory.create(
+        starts_at=now + timedelta(hours=1), ends_at=now + timedelta(hours=2)
+    )
+    person = UserFactory.create()
+    Rsvp.objects.create(event=event, user=person, status=Rsvp.Status.CONFIRMED, position=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("notifications_tick", stdout=StringIO())
+    assert keys(Kind.EVENT_REMINDER) == [(person.pk, f"event:{event.pk}:soon")]
+    assert [m.to for m in mail.outbox] == [[person.email]]
+    assert services.selectors.unread_count(person) == 1

@@ -1,0 +1,146 @@
+"""What a notification says, in the active language: rendered when it is read or e-mailed, so
+each person reads it in their own language."""
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import formats, timezone
+from django.utils.text import Truncator, capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from essaim.notifications.models import Notification
+
+SUBJECT_LENGTH = 110
+
+
+def text_of(notification: Notification) -> str:
+    """The sentence shown to the reader, in the active language."""
+    params = notification.params_dict
+    kind = notification.kind
+    if kind == Notification.Kind.RELAY_MILESTONE:
+        count = int(params.get("count", 0))
+        return ngettext(
+            "Your share link brought a first person to “%(campaign)s”.",
+            "Your share link has now brought %(count)d people to “%(campaign)s”.",
+            count,
+        ) % {"count": count, "campaign": params.get("campaign", "")}
+    if kind == Notification.Kind.MODERATION_DECISION:
+        return moderation_text(params)
+    if kind == Notification.Kind.REPORT_OUTCOME:
+        if params.get("status") == "dismissed":
+            return _("The moderators reviewed what you reported and took no action. Thank you.")
+        return _("The moderators acted on what you reported. Thank you.")
+    if kind == Notification.Kind.APPEAL_DECIDED:
+        if params.get("overturned"):
+            return _("Your appeal was accepted: the decision about %(summary)s is undone.") % {
+                "summary": params.get("summary", "")
+            }
+        return _("Your appeal was rejected: the decision about %(summary)s stands. %(note)s") % {
+            "summary": params.get("summary", ""),
+            "note": params.get("note", ""),
+        }
+    return _campaign_text(kind, params)
+
+
+def _campaign_text(kind: str, params: dict[str, Any]) -> str:
+    when = _when(params.get("when"))
+    if kind == Notification.Kind.EVENT_REMINDER:
+        if params.get("soon"):
+            return _("“%(event)s” starts soon, at %(when)s: see you there!") % {
+                "event": params.get("event", ""),
+                "when": when,
+            }
+        return _("Reminder: “%(event)s” starts on %(when)s, at %(address)s.") % {
+            "event": params.get("event", ""),
+            "when": when,
+            "address": params.get("address", ""),
+        }
+    if kind == Notification.Kind.EVENT_PROMOTED:
+        return _("A place freed up: you are now coming to “%(event)s” on %(when)s.") % {
+            "event": params.get("event", ""),
+            "when": when,
+        }
+    if kind == Notification.Kind.CHALLENGE_PROMPT:
+        return _("Today's challenge for “%(campaign)s”: %(prompt)s") % {
+            "campaign": params.get("campaign", ""),
+            "prompt": params.get("prompt", ""),
+        }
+    if kind == Notification.Kind.FUNDRAISER_NEAR_GOAL:
+        return _("“%(campaign)s” has raised %(percent)s%% of its goal: one more push!") % {
+            "campaign": params.get("campaign", ""),
+            "percent": params.get("percent", ""),
+        }
+    if kind == Notification.Kind.AID_MATCH:
+        return _("A new request may match your offer “%(offer)s”: “%(request)s”.") % {
+            "offer": params.get("offer", ""),
+            "request": params.get("request", ""),
+        }
+    if kind == Notification.Kind.CAMPAIGN_MILESTONE:
+        return _(
+            "Congratulations: your campaign “%(campaign)s” has reached %(count)s %(kind)s."
+        ) % {
+            "campaign": params.get("campaign", ""),
+            "count": params.get("count", ""),
+            "kind": _counted(str(params.get("counted", ""))),
+        }
+    if kind == Notification.Kind.WEBHOOK_DISABLED:
+        return _(
+            "Deliveries to %(url)s for “%(campaign)s” kept failing: the webhook is turned off."
+        ) % {"url": params.get("url", ""), "campaign": params.get("campaign", "")}
+    return _("Something happened.")
+
+
+def subject_of(notification: Notification) -> str:
+    """The subject of the e-mail that carries this notification alone."""
+    params = notification.params_dict
+    if notification.kind == Notification.Kind.CAMPAIGN_MILESTONE:
+        # The hosts' milestone e-mail kept its subject when it moved here.
+        return _("%(campaign)s: %(count)s %(kind)s!") % {
+            "campaign": params.get("campaign", ""),
+            "count": params.get("count", ""),
+            "kind": _counted(str(params.get("counted", ""))),
+        }
+    return Truncator(text_of(notification)).chars(SUBJECT_LENGTH)
+
+
+def _counted(kind: str) -> str:
+    labels = {"signatures": _("signatures"), "participants": _("participants")}
+    return labels.get(kind, kind)
+
+
+def _when(value: object) -> str:
+    """An ISO datetime from params, in the instance's time zone and the active language."""
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def moderation_text(params: dict[str, Any]) -> str:
+    """What a moderation decision says to the person it is about, with its reason."""
+    sentences = {
+        "hide": _("The moderators hid %(summary)s."),
+        "remove": _("The moderators removed %(summary)s."),
+        "auto_hide": _(
+            "%(summary)s was hidden after several reports, until a moderator reviews it."
+        ),
+        "warn": _("The moderators warned you about %(summary)s."),
+        "suspend": _("Your account is suspended until %(until)s because of %(summary)s."),
+        "ban_community": _("You are banned from the community because of %(summary)s."),
+        "ban_instance": _("You are banned from this instance because of %(summary)s."),
+        "disputed": _("The moderators labelled %(summary)s disputed."),
+        "restore": _("The moderators restored %(summary)s."),
+    }
+    sentence = sentences.get(str(params.get("action")), _("The moderators acted on %(summary)s."))
+    until = str(params.get("until", ""))[:16].replace("T", " ")
+    text = capfirst(sentence % {"summary": params.get("summary", ""), "until": until})
+    return _("%(decision)s Reason: %(reason)s") % {
+        "decision": text,
+        "reason": params.get("reason", ""),
+    }
