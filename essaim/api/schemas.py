@@ -1,0 +1,346 @@
+"""Input and output schemas of API v1. Output schemas name every field they show: nothing
+reaches a client by accident (an e-mail address appears in `Me` alone, for its owner)."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from ninja import Field, Path, Schema
+
+from essaim.campaigns.services.fundraising import MAX_DONATION
+
+# What Django's forms refuse (ProhibitNullCharactersValidator), the API refuses too: a NUL
+# byte is a 422 here, not a database error later.
+NO_NUL = r"^[^\x00]*$"
+SLUG = r"^[-a-zA-Z0-9_]+$"
+
+
+Slug = Annotated[str, Path(..., max_length=100, pattern=SLUG)]
+# Ids fit the database's 64-bit integers: a larger one is a 422, not an overflow.
+Id = Annotated[int, Path(..., ge=1, le=2**63 - 1)]
+
+
+# A share code (relay): at most 16 characters, see essaim/relay/services.link_resolve.
+Via = Field(
+    "",
+    max_length=16,
+    pattern=SLUG + "|^$",
+    description="Share code that brought you (credits a relay).",
+)
+
+
+# The models' choices, spelled out: enums of the same name (Category, Status) would collide in
+# the OpenAPI components. tests/test_schemas.py keeps these equal to the models' choices.
+CampaignCategory = Literal[
+    "environment", "solidarity", "refugees", "health", "education", "rights", "culture", "other"
+]
+CampaignStatus = Literal["draft", "live", "closed"]
+ListingKind = Literal["offer", "request"]
+ListingCategory = Literal[
+    "goods", "service", "housing", "job", "internship", "advice", "information"
+]
+ListingStatus = Literal["open", "promised", "done", "withdrawn", "expired"]
+
+
+class Error(Schema):
+    detail: str
+
+
+ERRORS: dict[int, type[Error]] = {
+    status: Error for status in (400, 401, 403, 404, 409, 422, 429, 503)
+}
+
+
+class Person(Schema):
+    handle: str
+    display_name: str
+    url: str
+
+
+class TokenInfo(Schema):
+    name: str
+    scope: str
+    prefix: str
+
+
+class Me(Schema):
+    handle: str
+    display_name: str
+    email: str
+    language: str
+    url: str
+    token: TokenInfo | None
+
+
+# Communities -----------------------------------------------------------------------------
+
+
+class Community(Schema):
+    slug: str
+    name: str
+    visibility: str
+    join_mode: str
+    url: str
+    is_member: bool
+    # What outsiders of a private community do not see, as on its page: null for them.
+    city: str | None
+    description: str | None
+    charter: str | None
+    member_count: int | None
+
+
+class Membership(Schema):
+    community: str
+    role: str
+    status: str
+
+
+class Post(Schema):
+    id: int
+    community: str
+    author: Person
+    body: str
+    created_at: datetime
+    moderation: str
+    like_count: int
+    comment_count: int
+    liked_by_me: bool
+    url: str
+
+
+class PostIn(Schema):
+    body: str = Field(..., max_length=10000, pattern=NO_NUL)
+
+
+class Like(Schema):
+    post: int
+    liked: bool
+    like_count: int
+
+
+# Mutual aid ------------------------------------------------------------------------------
+
+
+class Listing(Schema):
+    id: int
+    kind: str
+    category: str
+    title: str
+    body: str
+    place: str
+    status: str
+    moderation: str
+    community: str | None
+    author: Person
+    expires_at: datetime | None
+    created_at: datetime
+    url: str
+
+
+class ListingIn(Schema):
+    kind: ListingKind
+    category: ListingCategory
+    title: str = Field(..., max_length=120, pattern=NO_NUL)
+    body: str = Field("", max_length=5000, pattern=NO_NUL)
+    place: str = Field("", max_length=120, pattern=NO_NUL)
+    community: str | None = Field(None, max_length=100, pattern=SLUG, description="Community slug.")
+    expires_at: datetime | None = None
+
+
+class ListingStatusIn(Schema):
+    status: ListingStatus
+
+
+# Campaigns -------------------------------------------------------------------------------
+
+
+class Host(Schema):
+    name: str
+    kind: Literal["person", "community"]
+    slug: str
+
+
+class CampaignItem(Schema):
+    slug: str
+    title: str
+    summary: str
+    category: str
+    status: str
+    starts_on: date | None
+    ends_on: date | None
+    created_at: datetime
+    url: str
+
+
+class CampaignCounts(Schema):
+    signatures: int | None
+    participants: int | None
+    events: int
+    raised: int | None
+    currency: str
+
+
+class CampaignDetail(CampaignItem):
+    body: str
+    hosts: list[Host]
+    counts: CampaignCounts
+    actions: list[Literal["pledge", "challenge", "events", "fundraiser"]]
+    can_act: bool
+    is_host: bool
+    is_following: bool
+
+
+class PledgeOut(Schema):
+    text: str
+    count: int
+    goal: int
+    percent: int
+    signed: bool
+    show_name: bool
+    recent: list[Person]
+
+
+class SignIn(Schema):
+    show_name: bool = False
+    via: str = Via
+
+
+class ChallengeDayOut(Schema):
+    date: date
+    prompt: str
+    tip: str
+
+
+class Progress(Schema):
+    joined: bool
+    days_done: int
+    streak: int
+    checked_today: bool
+    checked_yesterday: bool
+
+
+class ChallengeOut(Schema):
+    starts_on: date
+    ends_on: date
+    participants: int
+    check_ins: int
+    day_number: int
+    length: int
+    running: bool
+    today: ChallengeDayOut | None
+    progress: Progress
+
+
+class JoinIn(Schema):
+    via: str = Via
+
+
+class CheckInIn(Schema):
+    day: Literal["today", "yesterday"] = "today"
+
+
+class CheckInOut(Schema):
+    date: date
+    progress: Progress
+
+
+class MyRsvp(Schema):
+    status: str
+    waitlist_rank: int | None
+
+
+class EventOut(Schema):
+    id: int
+    title: str
+    description: str
+    address: str
+    city: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    status: str
+    confirmed: int
+    waiting: int
+    url: str
+
+
+class EventDetail(EventOut):
+    my_rsvp: MyRsvp | None
+
+
+class RsvpIn(Schema):
+    via: str = Via
+
+
+class RsvpCancelled(Schema):
+    cancelled: bool
+
+
+class Totals(Schema):
+    currency: str
+    goal: int
+    donations: int
+    donors: int
+    in_kind: int
+    total: int
+    percent: int
+
+
+class LedgerEntry(Schema):
+    id: int
+    amount: int
+    currency: str
+    donor_name: str | None
+    created_at: datetime
+
+
+class GiveIn(Schema):
+    amount: int = Field(..., gt=0, le=MAX_DONATION, description="In minor units (cents).")
+    anonymous: bool = False
+    idempotency_key: uuid.UUID | None = Field(
+        None, description="Or send the Idempotency-Key header; one key is one gift."
+    )
+    via: str = Via
+
+
+class Gift(Schema):
+    id: int
+    status: str
+    amount: int
+    currency: str
+    anonymous: bool
+    idempotency_key: uuid.UUID
+    created_at: datetime
+
+
+# Referrals and analytics -----------------------------------------------------------------
+
+
+class LinkStats(Schema):
+    visitors: int
+    brought: int
+    downstream: int
+
+
+class Referral(Schema):
+    code: str
+    url: str
+    qr_url: str
+    stats: LinkStats
+
+
+class Table(Schema):
+    name: str
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+
+
+class Analytics(Schema):
+    summary: dict[str, Any]
+    link_totals: dict[str, Any]
+    tables: list[Table]
+
+
+class Done(Schema):
+    done: bool = True
