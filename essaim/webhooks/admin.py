@@ -1,0 +1,19 @@
+from django.contrib import admin
+
+from essaim.webhooks.models import Delivery, Endpoint
+
+
+@admin.register(Endpoint)
+class EndpointAdmin(admin.ModelAdmin):
+    list_display = ("url", "campaign", "active", "consecutive_failures", "created_at")
+    list_filter = ("active",)
+    raw_id_fields = ("campaign", "created_by")
+    exclude = ("secret",)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ("event_id", "endpoint", "status", "attempts", "response_status", "created_at")
+    list_filter = ("status", "event_type")
+    raw_id_fields = ("endpoint",)
+    readonly_fields = ("uuid", "payload")

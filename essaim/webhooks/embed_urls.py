@@ -1,0 +1,10 @@
+from django.urls import URLPattern, URLResolver, path
+
+from essaim.webhooks import embed
+
+app_name = "embed"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("<slug:slug>/", embed.widget, name="widget"),
+    path("<slug:slug>/sign/", embed.sign, name="sign"),
+]

@@ -1,0 +1,28 @@
+"""python manage.py webhooks_retry: hand the webhook deliveries whose retry is due to the task
+workers. Run it every minute (cron; `make prod` does it). Safe to run concurrently and often:
+a delivery handed over is leased for a few minutes, and each attempt is claimed once."""
+
+import logging
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from essaim.webhooks.services.sending import due_deliveries
+from essaim.webhooks.tasks import delivery_send
+
+logger = logging.getLogger(__name__)
+
+
+class Command(BaseCommand):
+    help = "Enqueue the webhook deliveries whose next attempt is due."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--limit", type=int, default=500, help="at most this many per run")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        due = due_deliveries(limit=options["limit"])
+        for delivery_id, attempts in due:
+            delivery_send.enqueue(delivery_id, attempts)
+        if due:
+            logger.info("webhook retries enqueued", extra={"count": len(due)})
+        self.stdout.write(f"{len(due)} webhook deliveries enqueued")

@@ -1,0 +1,105 @@
+import secrets
+import uuid
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from essaim.core.models import BaseModel
+
+
+def new_secret() -> str:
+    return "whsec_" + secrets.token_hex(24)
+
+
+class EventType(models.TextChoices):
+    """What an endpoint can subscribe to; `PING` is only ever sent on a host's request."""
+
+    SIGNATURE = "signature.created", _("New signature")
+    RSVP = "rsvp.created", _("RSVP to an event")
+    DONATION = "donation.succeeded", _("Gift received")
+    MILESTONE = "milestone.reached", _("Milestone reached")
+    PING = "ping", _("Test ping")
+
+
+SUBSCRIBABLE = [choice for choice in EventType if choice != EventType.PING]
+
+
+class Endpoint(BaseModel):
+    """An HTTPS address a campaign's hosts registered to hear of its events, signed with
+    `secret` (generated here, shown to hosts only)."""
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="webhook_endpoints"
+    )
+    url = models.URLField(_("address"), max_length=500)
+    secret = models.CharField(max_length=80, default=new_secret)
+    # Event types (EventType values) this endpoint receives.
+    events = models.JSONField(default=list)
+    active = models.BooleanField(default=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    # Reset by every successful delivery; the endpoint is turned off when it climbs too high.
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["created_at", "id"]
+        constraints = [
+            # Registering the same address twice (a double click) is one endpoint.
+            models.UniqueConstraint(fields=["campaign", "url"], name="unique_webhook_endpoint")
+        ]
+        indexes = [models.Index(fields=["campaign", "active"], name="webhook_endpoint_active")]
+
+    def __str__(self) -> str:
+        return self.url
+
+    @property
+    def event_list(self) -> list[str]:
+        return [str(event) for event in self.events] if isinstance(self.events, list) else []
+
+
+class Delivery(BaseModel):
+    """One event for one endpoint: sent at least once, retried with backoff until it succeeds
+    or the schedule runs out."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Delivered")
+        FAILED = "failed", _("Failed, will retry")
+        GAVE_UP = "gave_up", _("Gave up")
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
+    # Sent as the Essaim-Delivery header: the same on every retry and redelivery, so a
+    # receiver can drop what it has already processed.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event_type = models.CharField(max_length=40, choices=EventType.choices)
+    # Stable for the event ("signature.created:42"): one delivery per endpoint and event.
+    event_id = models.CharField(max_length=80)
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering: ClassVar[list[str]] = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "event_id"], name="unique_webhook_delivery")
+        ]
+        indexes = [
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log"),
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "failed"]),
+                name="webhook_delivery_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} to {self.endpoint_id}"

@@ -1,0 +1,72 @@
+"""Reads of webhooks, scoped to a campaign the caller has already checked is theirs to host."""
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from essaim.accounts.models import User
+from essaim.campaigns.models import Campaign, CampaignHost
+from essaim.campaigns.permissions import COMMUNITY_MANAGERS
+from essaim.communities.models import Membership
+from essaim.core.errors import NotFound
+from essaim.webhooks.models import Delivery, Endpoint
+
+# Bounds how long a process that missed an invalidation (several processes, a local-memory
+# cache) may keep a stale answer.
+LISTENING_CACHE_SECONDS = 60
+
+
+def listening_key(campaign_id: int) -> str:
+    return f"webhooks:listening:{campaign_id}"
+
+
+def campaign_is_listened(campaign_id: int) -> bool:
+    """Whether the campaign has an active endpoint: on every signature, so one cache read,
+    and on a miss one indexed EXISTS (then cached; services clear it when endpoints change)."""
+    cached = cache.get(listening_key(campaign_id))
+    if cached is not None:
+        return bool(cached)
+    listened = Endpoint.objects.filter(campaign_id=campaign_id, active=True).exists()
+    cache.set(listening_key(campaign_id), int(listened), LISTENING_CACHE_SECONDS)
+    return listened
+
+
+def endpoints_of(campaign: Campaign) -> QuerySet[Endpoint]:
+    return Endpoint.objects.filter(campaign=campaign).order_by("created_at", "pk")
+
+
+def endpoint_get(*, campaign: Campaign, pk: int) -> Endpoint:
+    """An endpoint of `campaign`; another campaign's id is the same 404 as a missing one."""
+    endpoint = Endpoint.objects.filter(campaign=campaign, pk=pk).first()
+    if endpoint is None:
+        raise NotFound(_("This webhook does not exist."))
+    return endpoint
+
+
+def deliveries_of(endpoint: Endpoint) -> QuerySet[Delivery]:
+    return endpoint.deliveries.order_by("-created_at", "-pk")
+
+
+def delivery_get(*, campaign: Campaign, pk: int) -> Delivery:
+    delivery = (
+        Delivery.objects.select_related("endpoint")
+        .filter(endpoint__campaign=campaign, pk=pk)
+        .first()
+    )
+    if delivery is None:
+        raise NotFound(_("This delivery does not exist."))
+    return delivery
+
+
+def host_people(campaign: Campaign) -> list[User]:
+    """Everyone who speaks for an accepted host: the person, or a community's managers."""
+    hosts = CampaignHost.objects.filter(campaign=campaign, status=CampaignHost.Status.ACCEPTED)
+    people = User.objects.filter(is_active=True).filter(
+        pk__in=hosts.filter(user__isnull=False).values("user_id")
+    ) | User.objects.filter(
+        is_active=True,
+        memberships__community_id__in=hosts.filter(community__isnull=False).values("community_id"),
+        memberships__status=Membership.Status.ACTIVE,
+        memberships__role__in=COMMUNITY_MANAGERS,
+    )
+    return list(people.distinct().order_by("pk"))

@@ -1,0 +1,31 @@
+"""What the campaigns call, after commit, when something happens that hosts may listen to.
+
+These sit on hot paths (a signature in a viral spike): a campaign without an endpoint costs
+one cache read (see selectors.campaign_is_listened), and one with endpoints costs one task
+enqueued; building the payload and sending happen in the task."""
+
+from essaim.campaigns.models import Donation, Milestone, Rsvp, Signature
+from essaim.webhooks.models import EventType
+from essaim.webhooks.selectors import campaign_is_listened
+from essaim.webhooks.tasks import event_deliver
+
+
+def _emit(event_type: str, *, campaign_id: int, object_id: int) -> None:
+    if campaign_is_listened(campaign_id):
+        event_deliver.enqueue(str(event_type), object_id)
+
+
+def signature_created(signature: Signature) -> None:
+    _emit(EventType.SIGNATURE, campaign_id=signature.pledge.campaign_id, object_id=signature.pk)
+
+
+def rsvp_created(rsvp: Rsvp) -> None:
+    _emit(EventType.RSVP, campaign_id=rsvp.event.campaign_id, object_id=rsvp.pk)
+
+
+def donation_succeeded(donation: Donation) -> None:
+    _emit(EventType.DONATION, campaign_id=donation.fundraiser.campaign_id, object_id=donation.pk)
+
+
+def milestone_reached(milestone: Milestone) -> None:
+    _emit(EventType.MILESTONE, campaign_id=milestone.campaign_id, object_id=milestone.pk)

@@ -1,0 +1,99 @@
+"""The embeddable widget in a real browser, inside an iframe on a page served from another
+origin (a small HTTP server on 127.0.0.1, while the site runs on localhost): it shows the
+campaign's progress, and a visitor acts through it, credited to the organiser whose snippet
+it is. On the site itself (the organiser's preview) the button signs in place, in one click."""
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from django.core.cache import cache
+from playwright.sync_api import expect
+
+from essaim.accounts.models import User
+from essaim.campaigns.models import Signature
+from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
+from tests.browser.conftest import LogIn, NewPage
+from tests.browser.test_webhooks import verified_person
+
+PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
+<link rel="icon" href="data:,"><title>Le blog de l'association</title></head>
+<body><h1>Notre combat pour les fontaines</h1>
+<p>Soutenez la campagne :</p>
+{snippet}
+</body></html>"""
+
+
+@contextmanager
+def another_site(snippet: str) -> Iterator[str]:
+    """A page of someone else's website, with the organiser's snippet pasted into it."""
+    html = PAGE.format(snippet=snippet).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(html)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_the_widget_on_another_site_shows_progress_and_brings_a_signature(
+    new_page: NewPage, member: User, log_in: LogIn
+) -> None:
+    cache.clear()
+    campaign = CampaignFactory.create(
+        title="Des fontaines dans les parcs", slug="fontaines", created_by=member
+    )
+    PledgeFactory.create(
+        campaign=campaign, text="Je demande une fontaine par parc.", goal_ladder="10"
+    )
+
+    # The organiser copies the snippet; in the preview (this site) they sign in one click.
+    host = new_page()
+    log_in(host, member)
+    host.goto(campaign.get_absolute_url())
+    host.get_by_test_id("widget-link").click()
+    snippet = host.get_by_test_id("snippet").input_value()
+    assert re.search(r'<iframe src="http://localhost:\d+/embed/fontaines/\?via=[\w-]+"', snippet)
+    preview = host.frame_locator('[data-testid="preview"]')
+    expect(preview.get_by_test_id("widget-count")).to_have_text("0")
+    preview.get_by_test_id("widget-sign").click()
+    expect(preview.get_by_test_id("widget-signed")).to_be_visible()
+    expect(preview.get_by_test_id("widget-count")).to_have_text("1")
+
+    # A supporter logged in on Essaim reads the association's blog, on another origin.
+    supporter = verified_person("Léa Passante")
+    with another_site(snippet) as url:
+        visitor = new_page()
+        log_in(visitor, supporter)
+        visitor.goto(url)
+        frame = visitor.frame_locator("iframe")
+        expect(frame.get_by_test_id("widget-count")).to_have_text("1")
+        expect(frame.get_by_test_id("widget-progress")).to_have_attribute("value", "10")
+        # Another site's frame gets no session: no in-place button, a link to the campaign.
+        expect(frame.get_by_test_id("widget-sign")).to_have_count(0)
+        with visitor.expect_popup() as opened:
+            frame.get_by_test_id("widget-open").click()
+        campaign_tab = opened.value
+        expect(campaign_tab).to_have_url(re.compile(r"/campaigns/fontaines/#pledge$"))
+        campaign_tab.get_by_test_id("sign").click()
+        expect(campaign_tab.get_by_test_id("signed")).to_be_visible()
+
+        signature = Signature.objects.get(user=supporter)
+        assert signature.host is not None and signature.host.user == member
+        visitor.reload()
+        expect(visitor.frame_locator("iframe").get_by_test_id("widget-count")).to_have_text("2")
