@@ -3,8 +3,11 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 
+from essaim.api.api import api
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("essaim.accounts.i18n_urls")),
     path("", include("essaim.core.urls")),
@@ -18,6 +21,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("notifications/", include("essaim.notifications.urls")),
     path("moderation/", include("essaim.moderation.urls")),
     path("", include("essaim.reach.urls")),
+    path("", include("essaim.webhooks.urls")),
+    path("embed/", include("essaim.webhooks.embed_urls")),
 ]
 
 handler500 = "essaim.core.views.server_error"

@@ -51,6 +51,8 @@ NAMESPACES = {
     "relay",
     "notifications",
     "moderation",
+    "webhooks",
+    "embed",
 }
 # Leaving the account would end the run; its refusals are tested in accounts' own tests.
 SKIPPED = {"accounts:delete"}

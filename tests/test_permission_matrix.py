@@ -89,6 +89,8 @@ def world(db, settings):
         "hosts_only": [
             reverse("relay:dashboard", args=[live.slug]),
             reverse("relay:export", args=[live.slug, "relays"]),
+            reverse("webhooks:list", args=[live.slug]),
+            reverse("webhooks:widget", args=[live.slug]),
         ],
         "people": people,
         "values": {
@@ -137,7 +139,7 @@ def urls(values: dict[str, list[Any]]) -> list[str]:
 
 @pytest.mark.parametrize("role", ROLES)
 def test_no_one_sees_or_changes_what_is_not_theirs(world, role):
-    assert {"relay", "moderation", "campaigns", "communities"} <= NAMESPACES
+    assert {"relay", "moderation", "campaigns", "communities", "webhooks"} <= NAMESPACES
     client = Client(raise_request_exception=False)
     if role != "anonymous":
         client.force_login(world["people"][role])

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    # In INSTALLED_APPS so that the API docs use ninja's bundled Swagger UI, never a CDN.
+    "ninja",
     # Essaim's apps come before allauth so that their templates (the site layout for the
     # log-in and sign-up pages) take precedence over allauth's own.
     "essaim.core",
@@ -54,7 +56,9 @@ INSTALLED_APPS = [
     "essaim.moderation",
     "essaim.reach",
     "essaim.feed",
+    "essaim.webhooks",
     "essaim.demo",
+    "essaim.api",
     "allauth",
     "allauth.account",
 ]
@@ -68,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before the write limits: an API token's owner is counted like the same person's clicks.
+    "essaim.api.middleware.ApiTokenMiddleware",
     "essaim.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -221,3 +227,7 @@ REACH_DIR = Path(os.environ.get("REACH_DIR", str(BASE_DIR / "var" / "reach")))
 # Write limits, by scope (see essaim/moderation/ratelimit.py): a JSON object overriding the
 # defaults, e.g. '{"address": [[600, 60]]}' ([] turns a scope off: load tests from one address).
 RATE_LIMITS = json.loads(os.environ.get("RATE_LIMITS", "{}"))
+# Webhooks (essaim/webhooks): host names an endpoint may reach over plain HTTP and at a
+# private or loopback address (a receiver on the same machine or network). Empty: HTTPS to
+# public addresses only, the protection against requests into the server's own network (SSRF).
+WEBHOOKS_ALLOW_HTTP_HOSTS = env_list("WEBHOOKS_ALLOW_HTTP_HOSTS", "")

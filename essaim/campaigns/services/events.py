@@ -19,8 +19,11 @@ from essaim.campaigns import permissions
 from essaim.campaigns.models import Campaign, Event, EventResult, Rsvp
 from essaim.campaigns.services.campaigns import require_host
 from essaim.core.errors import NotFound, ValidationError
+from essaim.notifications.models import Notification
+from essaim.notifications.services import notify
 from essaim.relay.models import ShareLink, Supporter
 from essaim.relay.services import credited_host, supporter_record
+from essaim.webhooks.services import emit as webhooks
 
 ATTENDANCE_SALT = "essaim.campaigns.attendance"
 
@@ -111,10 +114,22 @@ def _promote(event: Event) -> list[Rsvp]:
     free = event.capacity - event.rsvps.filter(status=Rsvp.Status.CONFIRMED).count()
     if free <= 0:
         return []
-    promoted = list(event.rsvps.filter(status=Rsvp.Status.WAITLISTED).order_by("position")[:free])
+    promoted = list(
+        event.rsvps.filter(status=Rsvp.Status.WAITLISTED)
+        .select_related("user")
+        .order_by("position")[:free]
+    )
     for rsvp in promoted:
         rsvp.status = Rsvp.Status.CONFIRMED
         rsvp.save(update_fields=["status", "updated_at"])
+        # Keyed by queue position: queueing again after a cancellation is a new promotion.
+        notify(
+            user=rsvp.user,
+            kind=Notification.Kind.EVENT_PROMOTED,
+            key=f"event-promoted:{rsvp.pk}:{rsvp.position}",
+            params={"event": event.title, "when": event.starts_at.isoformat()},
+            url=event.get_absolute_url(),
+        )
     return promoted
 
 
@@ -142,15 +157,18 @@ def rsvp_create(*, user: User, event: Event, link: ShareLink | None = None) -> R
     if existing is not None:
         existing.status, existing.position = status, position
         existing.save(update_fields=["status", "position", "updated_at"])
+        transaction.on_commit(lambda: webhooks.rsvp_created(existing))
         return existing
     supporter_record(campaign=locked.campaign, user=user, action=Supporter.Action.RSVP, link=link)
-    return Rsvp.objects.create(
+    rsvp = Rsvp.objects.create(
         event=locked,
         user=user,
         status=status,
         position=position,
         host=credited_host(link),
     )
+    transaction.on_commit(lambda: webhooks.rsvp_created(rsvp))
+    return rsvp
 
 
 @transaction.atomic

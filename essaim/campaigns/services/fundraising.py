@@ -1,6 +1,7 @@
 """Gifts through the payment provider, and in-kind pledges from partners."""
 
 import uuid
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,6 +15,7 @@ from essaim.campaigns.services.campaigns import require_host
 from essaim.core.errors import NotFound, ValidationError
 from essaim.relay.models import ShareLink, Supporter
 from essaim.relay.services import credited_host, link_resolve, supporter_record
+from essaim.webhooks.services import emit as webhooks
 
 MAX_DONATION = 1_000_000_00  # one million, in minor units
 
@@ -110,6 +112,8 @@ def donation_settle(*, reference: str, status: str, donation: Donation | None = 
                     action=Supporter.Action.GIVE,
                     link=link_resolve(current.via),
                 )
+            if status == Donation.Status.SUCCEEDED:
+                transaction.on_commit(partial(webhooks.donation_succeeded, current))
     return current
 
 

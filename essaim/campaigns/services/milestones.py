@@ -53,6 +53,7 @@ def milestones_reach(*, campaign: Campaign, kind: str, count: int, rungs: tuple[
     """Record every rung `count` has reached and queue the hosts' notification for the new
     ones, after commit. Concurrent callers meet on the unique constraint."""
     from essaim.campaigns.tasks import notify_milestone
+    from essaim.webhooks.services import emit as webhooks
 
     reached = [rung for rung in rungs if rung <= count]
     if not reached:
@@ -72,3 +73,4 @@ def milestones_reach(*, campaign: Campaign, kind: str, count: int, rungs: tuple[
         )
         if created:
             transaction.on_commit(partial(notify_milestone.enqueue, milestone.pk))
+            transaction.on_commit(partial(webhooks.milestone_reached, milestone))

@@ -11,6 +11,7 @@ from essaim.campaigns.services.milestones import ladder, milestones_reach
 from essaim.core.errors import NotFound, ValidationError
 from essaim.relay.models import ShareLink, Supporter
 from essaim.relay.services import credited_host, supporter_record
+from essaim.webhooks.services import emit as webhooks
 
 
 def _require_live(user: User, pledge: Pledge) -> None:
@@ -36,6 +37,7 @@ def pledge_sign(
             signature.show_name = show_name
             signature.save(update_fields=["show_name", "updated_at"])
         if created:
+            transaction.on_commit(lambda: webhooks.signature_created(signature))
             supporter_record(
                 campaign=pledge.campaign, user=user, action=Supporter.Action.SIGN, link=link
             )
