@@ -4,7 +4,7 @@ import os
 from collections.abc import Generator
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 
 # pytester: tests/test_postgres_pass.py runs this conftest in a pytest of its own.
@@ -71,7 +71,8 @@ def _clear_cache() -> None:
     With REDIS_URL set (the CI's PostgreSQL pass) this empties a real Redis database, so that
     pass must point at a database number of its own.
     """
-    cache.clear()
+    for each in caches.all():
+        each.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,8 @@ DEAD_REDIS = {
         "BACKEND": "essaim.core.cache.FailSoftRedisCache",
         "LOCATION": "redis://127.0.0.1:6399/0",  # nothing listens there
         "OPTIONS": {"socket_connect_timeout": 0.1, "socket_timeout": 0.1},
-    }
+    },
+    "process": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
 
 

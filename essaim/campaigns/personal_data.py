@@ -61,13 +61,14 @@ def erase(user: User) -> None:
     place goes to the waiting list). Gifts stay in the ledger, which must add up, but become
     anonymous and unlinked."""
     from essaim.campaigns.services.events import rsvp_cancel
+    from essaim.campaigns.services.pledge import signatures_remove
 
     for rsvp in (
         Rsvp.objects.filter(user=user).exclude(status=Rsvp.Status.CANCELLED).select_related("event")
     ):
         rsvp_cancel(user=user, event=rsvp.event)
     Rsvp.objects.filter(user=user).delete()
-    Signature.objects.filter(user=user).delete()
+    signatures_remove(Signature.objects.filter(user=user))
     CheckIn.objects.filter(participant__user=user).delete()
     Participant.objects.filter(user=user).delete()
     CampaignFollow.objects.filter(user=user).delete()

@@ -5,7 +5,7 @@ for write limits still raise, and their callers decide (they let requests throug
 import logging
 from typing import Any
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -13,7 +13,30 @@ logger = logging.getLogger(__name__)
 UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
+class ReusedClientRedisCacheClient(RedisCacheClient):
+    """Django builds a new redis-py client for every cache call, and building one costs more
+    than the call itself on a hot page; a client is thread-safe and tied to its pool, so one
+    per pool serves every call."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(  # type: ignore[attr-defined]
+                connection_pool=pool
+            )
+        return client
+
+
 class FailSoftRedisCache(RedisCache):
+    def __init__(self, server: Any, params: dict[str, Any]) -> None:
+        super().__init__(server, params)
+        self._class = ReusedClientRedisCacheClient
+
     def _soft(self, operation: str, default: Any, call: Any) -> Any:
         try:
             return call()
@@ -68,3 +91,13 @@ class FailSoftRedisCache(RedisCache):
                 "touch", False, lambda: super(FailSoftRedisCache, self).touch(key, timeout, version)
             )
         )
+
+    def count_many(self, keys: list[tuple[str, int]], version: int | None = None) -> list[int]:
+        """One more on each counter (created at 0, expiring after its seconds), all in one
+        round trip: a write asks several limits at once. Raises when Redis is unavailable."""
+        pipeline = self._cache.get_client(write=True).pipeline(transaction=False)
+        for key, seconds in keys:
+            name = self.make_and_validate_key(key, version=version)
+            pipeline.set(name, 0, ex=seconds, nx=True)
+            pipeline.incr(name)
+        return [int(count) for count in pipeline.execute()[1::2]]

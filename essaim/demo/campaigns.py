@@ -31,6 +31,7 @@ from essaim.campaigns.models import (
     Rsvp,
     Signature,
 )
+from essaim.campaigns.services.tally import tally_rebuild
 from essaim.relay import bulk as relay_bulk
 from essaim.relay.bulk import Arrival, pick_referrers
 from essaim.relay.models import Supporter
@@ -354,7 +355,7 @@ def create_campaigns(
         ],
         batch_size=BATCH,
     )
-    counts["signatures"] = len(signers)
+    counts["signatures"] = tally_rebuild(pledge)
 
     for campaign, share in ((eco, 0.35), (walks, 0.2), (camp, 0.25), (petition, 0.3)):
         counts[f"referrals ({campaign.slug[:20]})"] = _cascades(rng, campaign, share, now)[

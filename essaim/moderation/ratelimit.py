@@ -35,6 +35,7 @@ DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
     "address": [(120, 60), (3000, 3600)],
     "signup": [(5, 3600)],
 }
+LEVELS = (NEW, MEMBER, TRUSTED, STAFF)
 
 
 class TooManyRequests(ApplicationError):
@@ -52,36 +53,65 @@ def limits(scope: str) -> list[Limit]:
     return [Limit(*pair) for pair in configured.get(scope, DEFAULT_LIMITS[scope])]
 
 
-def hit(key: str, limit: Limit, now: float | None = None) -> int | None:
-    """Count one request against `limit`; the seconds to wait when it is exceeded, else None."""
-    now = time.time() if now is None else now
-    window = int(now // limit.seconds)
-    name = f"rl:{key}:{limit.seconds}:{window}"
+def _count(keys: list[tuple[str, int]]) -> list[int] | None:
+    """One more on each counter; None when the cache is unavailable (fail open)."""
     try:
-        cache.add(name, 0, limit.seconds + 5)
-        count = cache.incr(name)
+        count_many = getattr(cache, "count_many", None)  # one round trip, with Redis
+        if count_many is not None:
+            return list(count_many(keys))
+        counts = []
+        for name, seconds in keys:
+            cache.add(name, 0, seconds)
+            counts.append(cache.incr(name))
     except Exception:  # noqa: BLE001 - fail open, see the module's docstring
-        logger.warning("rate limit counter unavailable", extra={"key": key})
+        logger.warning("rate limit counter unavailable", extra={"keys": len(keys)})
         return None
-    if count <= limit.count:
-        return None
-    return max(1, math.ceil((window + 1) * limit.seconds - now))
+    return counts
 
 
-def check(request: HttpRequest) -> int | None:
-    """The longest wait any limit this request exceeds asks for, or None."""
-    waits: list[int] = []
+def _strictest_account_limits() -> list[Limit]:
+    """Every window any trust level counts in, with the lowest count allowed there."""
+    strictest: dict[int, int] = {}
+    for level in LEVELS:
+        for limit in limits(f"account:{level}"):
+            strictest[limit.seconds] = min(limit.count, strictest.get(limit.seconds, limit.count))
+    return [Limit(count, seconds) for seconds, count in sorted(strictest.items())]
+
+
+def check(request: HttpRequest, now: float | None = None) -> int | None:
+    """The longest wait any limit this request exceeds asks for, or None.
+
+    All counters move in one round trip. An account is counted against the strictest
+    level's limits first: its own level costs queries to know, and is only looked up when
+    the counts pass them, which a one-click supporter never does."""
+    now = time.time() if now is None else now
     address = client_address(request)
-    checks: list[tuple[str, str]] = [("address", f"address:{address}")]
+    checks = [(f"address:{address}", limit) for limit in limits("address")]
     if request.path == reverse("account_signup"):
-        checks.append(("signup", f"signup:{address}"))
-    if isinstance(request.user, User):
-        checks.append((f"account:{trust_level(request.user)}", f"account:{request.user.pk}"))
-    for scope, key in checks:
-        for limit in limits(scope):
-            wait = hit(key, limit)
-            if wait is not None:
-                waits.append(wait)
+        checks += [(f"signup:{address}", limit) for limit in limits("signup")]
+    user = request.user if isinstance(request.user, User) else None
+    if user is not None:
+        checks += [(f"account:{user.pk}", limit) for limit in _strictest_account_limits()]
+    counts = _count(
+        [
+            (f"rl:{key}:{limit.seconds}:{int(now // limit.seconds)}", limit.seconds + 5)
+            for key, limit in checks
+        ]
+    )
+    if counts is None:
+        return None
+    own: dict[int, Limit] | None = None
+    waits = []
+    for (key, limit), count in zip(checks, counts, strict=True):
+        if count <= limit.count:
+            continue
+        if user is not None and key.startswith("account:"):
+            if own is None:
+                own = {item.seconds: item for item in limits(f"account:{trust_level(user)}")}
+            if limit.seconds not in own or count <= own[limit.seconds].count:
+                continue
+            limit = own[limit.seconds]
+        waits.append(max(1, math.ceil((int(now // limit.seconds) + 1) * limit.seconds - now)))
     return max(waits) if waits else None
 
 

@@ -10,7 +10,7 @@ from essaim.campaigns.models.campaign import (
 from essaim.campaigns.models.challenge import Challenge, ChallengeDay, CheckIn, Participant
 from essaim.campaigns.models.events import Event, EventResult, Rsvp
 from essaim.campaigns.models.fundraising import Donation, Fundraiser, InKindPledge
-from essaim.campaigns.models.pledge import Pledge, Signature
+from essaim.campaigns.models.pledge import Pledge, Signature, SignatureTally
 
 __all__ = [
     "Campaign",
@@ -30,6 +30,7 @@ __all__ = [
     "Pledge",
     "Rsvp",
     "Signature",
+    "SignatureTally",
     "UpdateComment",
     "UpdateReaction",
 ]

@@ -30,3 +30,24 @@ class Signature(BaseModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["pledge", "user"], name="unique_signature")]
         indexes = [models.Index(fields=["pledge", "-created_at"], name="signature_recent")]
+
+
+class SignatureTally(models.Model):
+    """The pledge's signature count, split over a few rows: counting a viral petition's
+    signatures row by row costs more with every signature, and one counter row would make
+    every signer wait for the previous one's commit. A signature moves its signer's shard in
+    the same transaction, so the sum is always exact."""
+
+    SHARDS = 64
+
+    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="tallies")
+    shard = models.PositiveSmallIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pledge", "shard"], name="unique_signature_tally")
+        ]
+
+    def __str__(self) -> str:
+        return f"tally {self.shard} of pledge {self.pledge_id}"

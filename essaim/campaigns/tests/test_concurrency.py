@@ -10,7 +10,7 @@ from essaim.campaigns.selectors import fundraiser_totals, signature_count
 from essaim.campaigns.services.challenge import challenge_join, check_in
 from essaim.campaigns.services.events import rsvp_cancel, rsvp_create
 from essaim.campaigns.services.fundraising import donation_give
-from essaim.campaigns.services.pledge import pledge_sign
+from essaim.campaigns.services.pledge import pledge_sign, pledge_unsign
 from essaim.campaigns.tests.factories import (
     ChallengeFactory,
     EventFactory,
@@ -41,6 +41,25 @@ def test_one_person_clicking_sign_fifty_times_at_once_signs_once():
     run_together(*[lambda: pledge_sign(user=person, pledge=pledge)] * 50)
 
     assert Signature.objects.filter(pledge=pledge).count() == 1
+    assert signature_count(pledge) == 1
+
+
+def test_signing_and_withdrawing_at_once_keep_the_count_exact():
+    pledge = PledgeFactory.create()
+    leaving = UserFactory.create_batch(40)
+    for person in leaving:
+        pledge_sign(user=person, pledge=pledge)
+    coming = UserFactory.create_batch(120)
+
+    run_together(
+        *[lambda person=person: pledge_sign(user=person, pledge=pledge) for person in coming],
+        *[lambda person=person: pledge_unsign(user=person, pledge=pledge) for person in leaving],
+        # Withdrawing twice at once takes one signature away, not two.
+        *[lambda person=person: pledge_unsign(user=person, pledge=pledge) for person in leaving],
+    )
+
+    assert Signature.objects.filter(pledge=pledge).count() == 120
+    assert signature_count(pledge) == 120
 
 
 def test_fifty_rsvps_for_ten_places_then_five_cancellations():

@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from essaim.accounts.services import user_delete
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns import selectors
 from essaim.campaigns.models import (
@@ -22,6 +23,7 @@ from essaim.campaigns.models import (
 from essaim.campaigns.payments import OfflineProvider, PaymentError, WebhookEvent
 from essaim.campaigns.services import campaigns, challenge, events, fundraising, pledge
 from essaim.campaigns.services.milestones import AUTOMATIC_LADDER, goal_for, ladder
+from essaim.campaigns.services.tally import tally_rebuild
 from essaim.campaigns.tasks import notify_milestone
 from essaim.campaigns.tests.factories import (
     CampaignFactory,
@@ -96,6 +98,34 @@ def test_signing_is_once_per_person_and_credits_the_co_host():
     assert board[0]["signatures"] == 1
     pledge.pledge_unsign(user=person, pledge=the_pledge)
     assert not Signature.objects.exists()
+
+
+def test_the_signature_count_follows_signing_withdrawing_and_account_deletion():
+    the_pledge = PledgeFactory.create()
+    people = UserFactory.create_batch(5)
+    for person in people:
+        pledge.pledge_sign(user=person, pledge=the_pledge)
+        pledge.pledge_sign(user=person, pledge=the_pledge, show_name=True)  # a repeat
+    assert selectors.signature_count(the_pledge) == 5
+    pledge.pledge_unsign(user=people[0], pledge=the_pledge)
+    pledge.pledge_unsign(user=people[0], pledge=the_pledge)  # nothing left to withdraw
+    user_delete(user=people[1])
+    assert selectors.signature_count(the_pledge) == 3 == the_pledge.signatures.count()
+    # A bulk load bypasses the services; rebuilding recounts from the rows.
+    Signature.objects.bulk_create(
+        [Signature(pledge=the_pledge, user=person) for person in UserFactory.create_batch(4)]
+    )
+    assert tally_rebuild(the_pledge) == 7 == selectors.signature_count(the_pledge)
+
+
+def test_recent_signers_are_the_latest_who_agreed_to_be_shown():
+    the_pledge = PledgeFactory.create()
+    shown = UserFactory.create_batch(12)
+    for person in shown:
+        pledge.pledge_sign(user=person, pledge=the_pledge, show_name=True)
+    pledge.pledge_sign(user=UserFactory.create(), pledge=the_pledge)  # not shown
+    recent = selectors.recent_signers(the_pledge, 10)
+    assert [signature.user for signature in recent] == shown[::-1][:10]
 
 
 def test_signing_a_closed_or_draft_campaign_is_refused():

@@ -19,6 +19,7 @@ from essaim.campaigns.models import (
     Signature,
 )
 from essaim.campaigns.payments import OfflineProvider, WebhookEvent
+from essaim.campaigns.services import pledge as pledge_services
 from essaim.campaigns.tests.factories import (
     CampaignFactory,
     ChallengeFactory,
@@ -97,7 +98,7 @@ def test_the_public_page_is_cached_for_anonymous_visitors_and_shares_well(client
     first = client.get(campaign.get_absolute_url()).content.decode()
     assert 'property="og:image"' in first and 'name="twitter:card"' in first
     assert 'data-testid="signature-count">0<' in first
-    Signature.objects.create(pledge=pledge, user=UserFactory.create())
+    pledge_services.pledge_sign(user=UserFactory.create(), pledge=pledge)
     # Within the cache's few seconds, anonymous visitors may see the old count...
     assert (
         'data-testid="signature-count">0<'
@@ -414,7 +415,7 @@ def test_anonymous_visitors_share_one_page_each_with_a_working_token_of_their_ow
     token = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
     first = Client(enforce_csrf_checks=True)
     first_page = first.get(url).content.decode()
-    Signature.objects.create(pledge=pledge, user=UserFactory.create())
+    pledge_services.pledge_sign(user=UserFactory.create(), pledge=pledge)
     second = Client(enforce_csrf_checks=True)
     second_page = second.get(url)
     html = second_page.content.decode()

@@ -36,7 +36,11 @@ LEDGER_PAGE_SIZE = 50
 
 
 def pledge_of(campaign: Campaign) -> Pledge | None:
-    return Pledge.objects.filter(campaign=campaign).first()
+    # Read with the campaign when the view asked for it (see `_campaign`).
+    try:
+        return campaign.pledge
+    except Pledge.DoesNotExist:
+        return None
 
 
 def challenge_of(campaign: Campaign) -> Challenge | None:
@@ -82,14 +86,14 @@ def _panel(request: HtmxHttpRequest, campaign: Campaign, panel: str) -> HttpResp
     )
 
 
-def _campaign(request: HttpRequest, slug: str) -> Campaign:
-    return selectors.campaign_get_for(slug=slug, user=request.user)
+def _campaign(request: HttpRequest, slug: str, *related: str) -> Campaign:
+    return selectors.campaign_get_for(slug=slug, user=request.user, related=related)
 
 
 @login_required
 @require_POST
 def pledge_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    campaign = _campaign(request, slug)
+    campaign = _campaign(request, slug, "pledge")
     pledge = pledge_of(campaign)
     if pledge is None:
         raise NotFound(_("This campaign has no pledge."))
@@ -110,7 +114,7 @@ def pledge_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def pledge_unsign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    campaign = _campaign(request, slug)
+    campaign = _campaign(request, slug, "pledge")
     pledge = pledge_of(campaign)
     if pledge is None:
         raise NotFound(_("This campaign has no pledge."))

@@ -2,10 +2,12 @@
 shows to whom, the public log, write limits."""
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
 from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns.tests.factories import PledgeFactory
 from essaim.communities.models import Comment, Community, Membership
 from essaim.communities.tests.factories import (
     CommentFactory,
@@ -202,6 +204,19 @@ def test_established_members_write_more_than_new_accounts(client):
     url = reverse("communities:post", args=[community.slug, post.pk])
     statuses = [client.post(url, {"body": f"c{n}"}).status_code for n in range(25)]
     assert 429 not in statuses
+
+
+def test_a_few_writes_never_look_up_the_trust_level(client):
+    """The level costs queries; under the strictest level's limits nobody needs it."""
+    pledge = PledgeFactory.create()
+    supporter = UserFactory.create()
+    client.force_login(supporter)
+    for _n in range(3):
+        assert (
+            client.post(reverse("campaigns:sign", args=[pledge.campaign.slug])).status_code == 302
+        )
+    assert cache.get(f"trust:{supporter.pk}") is None
+    assert pledge.signatures.filter(user=supporter).count() == 1
 
 
 def test_comments_can_be_reported_from_the_post_page(world):
