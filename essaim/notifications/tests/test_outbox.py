@@ -283,7 +283,7 @@ def test_a_weekly_digest_covers_the_week():
     [pk] = outbox.digests_plan(period)
     assert Notification.objects.filter(delivery_id=pk).count() == 7
     assert outbox.deliveries_send([pk]) == 1
-    assert "Your week on Essaim" in mail.outbox[0].subject
+    assert "Votre semaine sur Essaim" in mail.outbox[0].subject  # the person's language
 
 
 def test_an_inactive_or_addressless_person_gets_no_email():

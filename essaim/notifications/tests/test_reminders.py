@@ -130,7 +130,7 @@ def test_a_person_promoted_from_the_waiting_list_is_told(django_capture_on_commi
     assert notification.user == second
     assert notification.url == event.get_absolute_url()
     assert [m.to for m in mail.outbox] == [[second.email]]
-    assert "A place freed up" in mail.outbox[0].subject
+    assert "Une place s’est libérée" in mail.outbox[0].subject  # the person's language
 
 
 def test_a_milestone_tells_the_hosts_in_app_and_by_email_once(django_capture_on_commit_callbacks):

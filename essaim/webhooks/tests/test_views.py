@@ -107,7 +107,7 @@ def test_a_host_registers_pings_and_reads_the_log(client, campaign):
     ("url", "message"),
     [
         ("http://93.184.216.34/", "https://"),
-        ("https://10.0.0.8/hook", "private or local network"),
+        ("https://10.0.0.8/hook", "réseau privé ou local"),  # the page is in French
     ],
 )
 def test_refused_addresses_are_form_errors(client, campaign, url, message, settings):
