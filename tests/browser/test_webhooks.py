@@ -47,7 +47,7 @@ def test_an_organiser_sees_a_verified_delivery_of_a_new_signature(
         expect(host).to_have_url(re.compile(r"/campaigns/cantine/webhooks/$"))
         form = host.get_by_test_id("endpoint-form")
         form.locator('input[name="url"]').fill(receiver.url)
-        form.get_by_label("RSVP to an event").uncheck()
+        form.get_by_label("Inscription à un événement").uncheck()
         form.get_by_test_id("add-endpoint").click()
         expect(host).to_have_url(re.compile(r"/campaigns/cantine/webhooks/\d+/$"))
         receiver.secret = host.get_by_test_id("secret").inner_text()
