@@ -4,7 +4,9 @@
   retry, no acknowledged signature is lost and none doubled;
 - PostgreSQL restarted in the middle of a load: clear 503s, the app recovers by itself, nothing
   acknowledged is lost;
-- a task a killed worker left running runs again, with no duplicated effect.
+- a task a killed worker left running runs again, with no duplicated effect: a worker killed
+  with SIGKILL in the middle of sending a batch of digests to a mail server, and the state
+  such a kill leaves, rerun by a real worker.
 
 Redis down, and the 503 page itself: tests/test_production.py."""
 
@@ -17,7 +19,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -253,6 +255,126 @@ def test_a_task_a_killed_worker_left_running_runs_again_with_no_duplicated_effec
     notify_milestone.using(backend="database").enqueue(milestone.pk)
     worker()
     assert len(mails()) == 1
+
+
+class SlowMailServer:
+    """A mail server on loopback (the outside world, faked): it answers SMTP, and holds its
+    "accepted" answer to the `hold_at`-th message until the test lets it go, so the test can
+    kill the sender while it waits. A message counts as delivered once accepted; one whose
+    sender died before the answer was never accepted."""
+
+    def __init__(self, hold_at: int) -> None:
+        self.hold_at = hold_at
+        self.accepted: list[str] = []
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.received = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _address = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._session, args=(connection,), daemon=True).start()
+
+    def _session(self, connection: socket.socket) -> None:
+        stream = connection.makefile("rwb")
+        try:
+            stream.write(b"220 sink\r\n")
+            stream.flush()
+            while line := stream.readline():
+                verb = line[:4].upper()
+                if verb == b"DATA":
+                    stream.write(b"354 go\r\n")
+                    stream.flush()
+                    data = b"".join(iter(lambda: stream.readline(), b".\r\n"))
+                    recipient = next(
+                        row.split(b":", 1)[1].strip().decode()
+                        for row in data.split(b"\r\n")
+                        if row.lower().startswith(b"to:")
+                    )
+                    self.received += 1
+                    if self.received == self.hold_at:
+                        self.holding.set()
+                        self.release.wait(30)
+                        return  # the sender is gone: this one was never accepted
+                    self.accepted.append(recipient)
+                    stream.write(b"250 queued\r\n")
+                elif verb == b"QUIT":
+                    stream.write(b"221 bye\r\n")
+                    stream.flush()
+                    return
+                else:  # EHLO, MAIL, RCPT, RSET, NOOP
+                    stream.write(b"250 ok\r\n")
+                stream.flush()
+        except OSError:
+            return
+        finally:
+            connection.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def test_a_worker_killed_while_sending_digests_leaves_the_rest_to_the_rerun_each_sent_once():
+    from essaim.notifications import outbox, services
+    from essaim.notifications.models import Delivery, Frequency, Notification
+    from essaim.notifications.tasks import send_deliveries
+
+    yesterday = timezone.localdate() - timedelta(days=1)
+    noon = timezone.make_aware(datetime.combine(yesterday, datetime.min.time())) + timedelta(
+        hours=12
+    )
+    people = UserFactory.create_batch(12)
+    for number, person in enumerate(people):
+        told = services.notify(
+            user=person,
+            kind=Notification.Kind.RELAY_MILESTONE,  # a daily digest by default
+            key=f"relay:{number}",
+            params={"campaign": "Fontaines", "count": 5},
+            url="/campaigns/fontaines/",
+        )
+        assert told is not None
+        Notification.objects.filter(pk=told.pk).update(created_at=noon)
+    ids = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, yesterday))
+    assert len(ids) == 12
+    queued = send_deliveries.using(backend="database").enqueue(ids)
+    mail_server = SlowMailServer(hold_at=5)
+    database = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(mail_server.port),
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    command = [sys.executable, "manage.py", "db_worker", "--backend", "database"]
+    try:
+        worker = subprocess.Popen(command, cwd=ROOT, env=env)
+        assert mail_server.holding.wait(60), "the worker never reached the fifth e-mail"
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+        mail_server.release.set()
+        assert len(mail_server.accepted) == 4
+        assert DBTaskResult.objects.get(pk=queued.id).status == TaskResultStatus.RUNNING
+        out = StringIO()
+        call_command("requeue_stale_tasks", "--older-than", "0", stdout=out)
+        assert out.getvalue().startswith("1 ")
+        subprocess.run([*command, "--batch"], cwd=ROOT, env=env, check=True, timeout=120)
+    finally:
+        mail_server.close()
+    assert sorted(mail_server.accepted) == sorted(person.email for person in people)
+    assert DBTaskResult.objects.get(pk=queued.id).status == TaskResultStatus.SUCCESSFUL
+    assert set(Delivery.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
+        Delivery.Status.SENT
+    }
 
 
 def restart_postgres() -> None:

@@ -7,10 +7,13 @@ minute on SQLite. Part of `make test`.
 """
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -43,7 +46,20 @@ CHECKS = [
 
 
 @pytest.fixture
-def seeded(db: None, settings: Any) -> dict[str, Any]:
+def connection_kept() -> Iterator[None]:
+    """Schemathesis calls the WSGI application itself, not through Django's test client, so
+    each request would close the database connection at its end, as in production; on
+    PostgreSQL that is the test's own connection, in the middle of its transaction. Django's
+    test client keeps it open the same way."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def seeded(db: None, settings: Any, connection_kept: None) -> dict[str, Any]:
     """Objects the generated requests reach, and a write token of their host."""
     # Every generated request must reach the API: write limits have their own tests.
     settings.RATE_LIMITS = {scope: [] for scope in DEFAULT_LIMITS}
