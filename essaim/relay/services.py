@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 from datetime import datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -174,7 +175,9 @@ def supporter_record(
         return Supporter.objects.get(campaign=campaign, user=user)
     if referrer is not None:
         # After commit: counting then sees every concurrent referral that committed.
-        transaction.on_commit(lambda: referrer_tell(campaign=campaign, referrer=referrer))
+        transaction.on_commit(
+            partial(referrer_tell, campaign_id=campaign.pk, referrer_id=referrer.pk)
+        )
     return supporter
 
 
@@ -192,11 +195,17 @@ def _lineage_extend(*, campaign: Campaign, referrer: User, person: User) -> None
     )
 
 
-def referrer_tell(*, campaign: Campaign, referrer: User) -> None:
-    """Tell the referrer of the highest milestone their link has reached, once each."""
-    count = Supporter.objects.filter(campaign=campaign, referrer=referrer).count()
+def referrer_tell(*, campaign_id: int, referrer_id: int) -> None:
+    """Tell the referrer of the highest milestone their link has reached, once each. Runs
+    after the referral's commit: counting then sees every concurrent referral that committed,
+    so no milestone is skipped; the campaign and the person are read only when one is due."""
+    count = Supporter.objects.filter(campaign_id=campaign_id, referrer_id=referrer_id).count()
     reached = [milestone for milestone in MILESTONES if milestone <= count]
     if not reached:
+        return
+    referrer = User.objects.filter(pk=referrer_id).first()
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if referrer is None or campaign is None:
         return
     notify(
         user=referrer,

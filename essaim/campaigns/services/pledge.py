@@ -55,7 +55,13 @@ def pledge_sign(
             # Last: the tally's row stays locked until the commit, and other signers may
             # be waiting for it.
             tally_move(pledge_id=pledge.pk, user_id=user.pk, delta=1)
-            transaction.on_commit(partial(webhooks.signature_created, signature))
+            transaction.on_commit(
+                partial(
+                    webhooks.signature_created,
+                    campaign_id=pledge.campaign_id,
+                    signature_id=signature.pk,
+                )
+            )
     except IntegrityError:
         existing = Signature.objects.filter(pledge=pledge, user=user).first()
         if existing is None:
