@@ -8,6 +8,9 @@ from essaim.api.api import api
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # Early: a viral campaign's page and its one-click actions are most of the traffic, and
+    # every pattern tried before them costs each request.
+    path("campaigns/", include("essaim.campaigns.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("essaim.accounts.i18n_urls")),
     path("", include("essaim.core.urls")),
@@ -16,7 +19,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("communities/", include("essaim.communities.urls")),
     path("aid/", include("essaim.aid.urls")),
     path("messages/", include("essaim.messaging.urls")),
-    path("campaigns/", include("essaim.campaigns.urls")),
     path("", include("essaim.relay.urls")),
     path("notifications/", include("essaim.notifications.urls")),
     path("moderation/", include("essaim.moderation.urls")),

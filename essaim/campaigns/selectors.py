@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import caches
 from django.db.models import Count, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +37,8 @@ from essaim.core.models import Moderation
 
 # How far back the list of recent signers looks.
 RECENT_WINDOW = 500
+# How long an app server process keeps what it shares between requests (recent signers).
+SHARED_SECONDS = 2
 
 
 def campaigns_visible_to(user: User | AnonymousUser) -> QuerySet[Campaign]:
@@ -90,22 +93,35 @@ def signature_count(pledge: Pledge) -> int:
     return int(SignatureTally.objects.filter(pledge=pledge).aggregate(n=Sum("count"))["n"] or 0)
 
 
+def pledge_progress(count: int, goal_ladder: str) -> dict[str, int]:
+    """The count, the next goal on the pledge's ladder and how far along it is."""
+    goal = goal_for(count, ladder(goal_ladder))
+    return {"count": count, "goal": goal, "percent": min(100, round(100 * count / goal))}
+
+
 def pledge_summary(pledge: Pledge, user: User | AnonymousUser) -> dict[str, Any]:
-    count = signature_count(pledge)
-    goal = goal_for(count, ladder(pledge.goal_ladder))
     mine = (
         Signature.objects.filter(pledge=pledge, user=user).first()
         if isinstance(user, User)
         else None
     )
     return {
-        "count": count,
-        "goal": goal,
-        "percent": min(100, round(100 * count / goal)) if goal else 100,
+        **pledge_progress(signature_count(pledge), pledge.goal_ladder),
         "signed": mine is not None,
         "show_name": bool(mine and mine.show_name),
         "recent": recent_signers(pledge, 10),
     }
+
+
+def recent_signers_shared(pledge: Pledge, limit: int) -> list[Signature]:
+    """`recent_signers`, kept a couple of seconds by each app server process: the panel a
+    signer gets back during a viral spike costs no query for it."""
+    key = f"recent-signers:{pledge.pk}:{limit}"
+    recent: list[Signature] | None = caches["process"].get(key)
+    if recent is None:
+        recent = recent_signers(pledge, limit)
+        caches["process"].set(key, recent, SHARED_SECONDS)
+    return recent
 
 
 def recent_signers(pledge: Pledge, limit: int) -> list[Signature]:

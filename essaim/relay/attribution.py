@@ -46,6 +46,18 @@ def arrive(request: HttpRequest, link: ShareLink) -> None:
     request.session[SESSION_KEY] = touches
 
 
+def touched_codes(request: HttpRequest) -> list[str]:
+    """The codes of the links still credited in this session, one per campaign (for the
+    signing lane, which does not know the campaign's id before its statement)."""
+    now = time.time()
+    touches = request.session.get(SESSION_KEY, {})
+    return [
+        str(touch.get("code", ""))
+        for touch in touches.values()
+        if isinstance(touch, dict) and now - float(touch.get("at", 0)) < _window_seconds()
+    ]
+
+
 def touched_link(request: HttpRequest, campaign: Campaign) -> ShareLink | None:
     """The link to credit for an action on `campaign` now, if any."""
     touch = request.session.get(SESSION_KEY, {}).get(str(campaign.pk))

@@ -34,7 +34,6 @@ from essaim.campaigns import permissions
 from essaim.campaigns import selectors as campaign_selectors
 from essaim.campaigns.models import Campaign, Challenge, Fundraiser, Pledge, Signature
 from essaim.campaigns.services import pledge as pledge_services
-from essaim.campaigns.services.milestones import goal_for, ladder
 from essaim.core.errors import ApplicationError, NotFound
 from essaim.core.http import HtmxHttpRequest
 from essaim.core.middleware import CONTENT_SECURITY_POLICY
@@ -77,12 +76,10 @@ def _progress(campaign: Campaign, user: User | AnonymousUser) -> dict[str, Any]:
     context: dict[str, Any] = {}
     pledge = Pledge.objects.filter(campaign=campaign).first()
     if pledge is not None:
-        count = campaign_selectors.signature_count(pledge)
-        goal = goal_for(count, ladder(pledge.goal_ladder))
         context["pledge"] = {
-            "count": count,
-            "goal": goal,
-            "percent": min(100, round(100 * count / goal)) if goal else 100,
+            **campaign_selectors.pledge_progress(
+                campaign_selectors.signature_count(pledge), pledge.goal_ladder
+            ),
             "signed": isinstance(user, User)
             and Signature.objects.filter(pledge=pledge, user=user).exists(),
         }

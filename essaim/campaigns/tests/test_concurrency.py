@@ -11,6 +11,7 @@ from essaim.campaigns.services.challenge import challenge_join, check_in
 from essaim.campaigns.services.events import rsvp_cancel, rsvp_create
 from essaim.campaigns.services.fundraising import donation_give
 from essaim.campaigns.services.pledge import pledge_sign, pledge_unsign
+from essaim.campaigns.services.quick_sign import pledge_sign_quick
 from essaim.campaigns.tests.factories import (
     ChallengeFactory,
     EventFactory,
@@ -18,6 +19,8 @@ from essaim.campaigns.tests.factories import (
     PledgeFactory,
 )
 from essaim.core.tests.concurrency import run_together
+from essaim.relay.models import Lineage, Supporter
+from essaim.relay.services import link_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -42,6 +45,48 @@ def test_one_person_clicking_sign_fifty_times_at_once_signs_once():
 
     assert Signature.objects.filter(pledge=pledge).count() == 1
     assert signature_count(pledge) == 1
+
+
+def _quick(person, pledge, link_codes=()):
+    return pledge_sign_quick(
+        user_id=person.pk,
+        session_hash=person.get_session_auth_hash(),
+        slug=pledge.campaign.slug,
+        show_name=False,
+        link_codes=list(link_codes),
+    )
+
+
+def test_the_signing_lane_at_once_by_many_and_by_one_counts_exactly():
+    pledge = PledgeFactory.create()
+    people = UserFactory.create_batch(120)
+    repeat = people[0]
+
+    run_together(
+        *[lambda person=person: _quick(person, pledge) for person in people],
+        *[lambda: _quick(repeat, pledge)] * 30,
+        # The ORM path at the same time, on the same rows.
+        *[lambda person=person: pledge_sign(user=person, pledge=pledge) for person in people[:30]],
+    )
+
+    assert Signature.objects.filter(pledge=pledge).count() == 120
+    assert signature_count(pledge) == 120
+    assert Supporter.objects.filter(campaign=pledge.campaign).count() == 120
+
+
+def test_a_crowd_through_one_share_link_at_once_is_one_cascade():
+    pledge = PledgeFactory.create()
+    relay = UserFactory.create()
+    pledge_sign(user=relay, pledge=pledge)
+    code = link_for(user=relay, campaign=pledge.campaign).code
+    crowd = UserFactory.create_batch(60)
+
+    run_together(*[lambda person=person: _quick(person, pledge, [code]) for person in crowd])
+
+    referred = Supporter.objects.filter(campaign=pledge.campaign, referrer=relay)
+    assert referred.count() == 60 and set(referred.values_list("generation", flat=True)) == {1}
+    assert Lineage.objects.filter(campaign=pledge.campaign, ancestor=relay).count() == 60
+    assert signature_count(pledge) == 61
 
 
 def test_signing_and_withdrawing_at_once_keep_the_count_exact():
