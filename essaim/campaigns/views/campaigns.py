@@ -1,4 +1,4 @@
-import re
+import logging
 from typing import Any
 
 from django.contrib import messages
@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache, caches
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -42,13 +41,13 @@ from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest, person, redirect_back
 from essaim.relay.selectors import public_counts, share_panel
 
+logger = logging.getLogger(__name__)
+
 LIST_PAGE_SIZE = 20
 # How long anonymous visitors may see counts that lag: the price of surviving a viral spike.
 PUBLIC_CACHE_SECONDS = 10
 # ...of which each app server process keeps its own copy for this long (see CACHES["process"]).
 PROCESS_CACHE_SECONDS = 2
-TOKEN_PLACEHOLDER = "__essaim_csrf_token__"  # noqa: S105 - a placeholder, not a secret
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]+)"')
 
 
 @require_GET
@@ -102,8 +101,8 @@ def _page_key(slug: str) -> str:
 
 
 def _cached_page(request: HttpRequest, slug: str) -> HttpResponse | None:
-    """The whole page, as last rendered for an anonymous visitor, with this visitor's own
-    CSRF token put back in: one cache read serves the crowd of a viral spike."""
+    """The whole page, as last rendered for an anonymous visitor: one cache read serves the
+    crowd of a viral spike. It holds no one's CSRF token (`shared_page` in base.html)."""
     if not _plain_anonymous_visit(request):
         return None
     key = _page_key(slug)
@@ -113,18 +112,18 @@ def _cached_page(request: HttpRequest, slug: str) -> HttpResponse | None:
         if html is None:
             return None
         caches["process"].set(key, html, PROCESS_CACHE_SECONDS)
-    return HttpResponse(html.replace(TOKEN_PLACEHOLDER, get_token(request)))
+    return HttpResponse(html)
 
 
 def _keep_page(request: HttpRequest, slug: str, response: HttpResponse) -> None:
     if not _plain_anonymous_visit(request) or response.status_code != 200:
         return
     html = response.content.decode()
-    # Every form and htmx header of the page carries the same masked token of this visitor.
-    found = CSRF_INPUT.search(html)
-    if found is None:
+    if "csrfmiddlewaretoken" in html or "X-CSRFToken" in html:
+        # A form crept into the shared page: sharing it would hand this visitor's token to
+        # everyone. Serve it uncached rather than leak it.
+        logger.warning("anonymous campaign page holds a CSRF token", extra={"slug": slug})
         return
-    html = html.replace(found.group(1), TOKEN_PLACEHOLDER)
     cache.set(_page_key(slug), html, PUBLIC_CACHE_SECONDS)
     caches["process"].set(_page_key(slug), html, PROCESS_CACHE_SECONDS)
 
@@ -167,6 +166,7 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "content": mark_safe(content),  # noqa: S308 - our own template's output
             "is_host": is_host,
             "is_following": selectors.is_following(request.user, campaign),
+            "shared_page": _plain_anonymous_visit(request),
         },
     )
     _keep_page(request, slug, response)
