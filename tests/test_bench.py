@@ -1,8 +1,11 @@
 """The benchmarks keep working: each runs at a tiny scale (its figures are not looked at)."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,3 +40,29 @@ def test_the_reach_benchmark_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "speed ratio" in result.stdout and "spread ratio" in result.stdout
+
+
+@pytest.mark.postgres
+def test_the_load_benchmark_runs_and_loses_nothing() -> None:
+    # The production stack against a throw-away database of its own, Redis database 14.
+    assert shutil.which("wrk"), "wrk not found: apt-get install wrk (.ci/run tools does)"
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "load" / "run.py"),
+            "--seconds=2",
+            "--connections=4",
+            "--workers=2",
+            "--supporters=1500",
+            "--rate=20",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    for line in ("bare view (first)", "one-click signing", "mixed 80/15/5", "bare view (last)"):
+        assert line in result.stdout
+    assert result.stdout.count("lost: 0; doubled: 0") == 2
+    assert "exact: True" in result.stdout

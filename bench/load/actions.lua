@@ -75,9 +75,10 @@ function request()
 end
 
 function response(status, headers, body)
+  -- "s<line>" a signature, "j<line>" a challenge join: acknowledged when answered 2xx.
   local what = table.remove(pending, 1)
-  if what and what:sub(1, 1) == "s" and status >= 200 and status < 300 then
-    table.insert(acked, what:sub(2))
+  if what and what ~= "v" and status >= 200 and status < 300 then
+    table.insert(acked, what)
   end
 end
 
