@@ -1,3 +1,4 @@
+import time
 import uuid
 from datetime import timedelta
 
@@ -447,3 +448,41 @@ def test_a_members_language_switch_still_needs_the_csrf_token():
     )
     person.refresh_from_db()
     assert switched.status_code == 302 and person.language == "en"
+
+
+def test_a_stale_shared_page_is_served_while_one_visit_renews_it(client, monkeypatch):
+    from essaim.campaigns.views import campaigns as views
+
+    pledge = PledgeFactory.create()
+    url = pledge.campaign.get_absolute_url()
+    assert 'data-testid="signature-count">0<' in client.get(url).content.decode()
+    pledge_services.pledge_sign(user=UserFactory.create(), pledge=pledge)
+    caches_process = views.caches["process"]
+    caches_process.clear()
+    later = time.time() + views.PUBLIC_CACHE_SECONDS + 1
+    monkeypatch.setattr(views.time, "time", lambda: later)
+    # The first visit past the copy's freshness renders afresh...
+    assert 'data-testid="signature-count">1<' in client.get(url).content.decode()
+    # ...and while another renewal is claimed, visitors get the copy, not a rendering each.
+    pledge_services.pledge_sign(user=UserFactory.create(), pledge=pledge)
+    caches_process.clear()
+    monkeypatch.setattr(views.time, "time", lambda: later + views.PUBLIC_CACHE_SECONDS + 1)
+    views.cache.add(f"{views._page_key(pledge.campaign.slug)}:renewing", 1, 10)
+    assert 'data-testid="signature-count">1<' in client.get(url).content.decode()
+
+
+def test_a_campaign_hidden_by_the_moderators_is_not_served_from_the_shared_copy(
+    client, monkeypatch
+):
+    from essaim.campaigns.views import campaigns as views
+
+    pledge = PledgeFactory.create()
+    url = pledge.campaign.get_absolute_url()
+    assert client.get(url).status_code == 200
+    Campaign.objects.filter(pk=pledge.campaign.pk).update(moderation="hidden")
+    views.caches["process"].clear()
+    later = time.time() + views.PUBLIC_CACHE_SECONDS + 1
+    monkeypatch.setattr(views.time, "time", lambda: later)
+    assert client.get(url).status_code == 404
+    # The copy is gone: no later visit sees it, even before the renewal claim expires.
+    assert client.get(url).status_code == 404

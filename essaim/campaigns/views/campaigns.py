@@ -1,4 +1,5 @@
 import logging
+import time
 from typing import Any
 
 from django.contrib import messages
@@ -48,6 +49,9 @@ LIST_PAGE_SIZE = 20
 PUBLIC_CACHE_SECONDS = 10
 # ...of which each app server process keeps its own copy for this long (see CACHES["process"]).
 PROCESS_CACHE_SECONDS = 2
+# An older copy is still served while one request renders the next (no stampede of every
+# app server rendering at once); past this age it is not served at all.
+STALE_CACHE_SECONDS = 60
 
 
 @require_GET
@@ -102,14 +106,21 @@ def _page_key(slug: str) -> str:
 
 def _cached_page(request: HttpRequest, slug: str) -> HttpResponse | None:
     """The whole page, as last rendered for an anonymous visitor: one cache read serves the
-    crowd of a viral spike. It holds no one's CSRF token (`shared_page` in base.html)."""
+    crowd of a viral spike. It holds no one's CSRF token (`shared_page` in base.html). Once
+    the copy is older than PUBLIC_CACHE_SECONDS, the first request to claim the renewal
+    renders the page afresh while everyone else is still served the copy."""
     if not _plain_anonymous_visit(request):
         return None
     key = _page_key(slug)
     html = caches["process"].get(key)
     if html is None:
-        html = cache.get(key)
-        if html is None:
+        kept = cache.get(key)
+        if kept is None:
+            return None
+        html, rendered_at = kept
+        if time.time() - rendered_at >= PUBLIC_CACHE_SECONDS and cache.add(
+            f"{key}:renewing", 1, PUBLIC_CACHE_SECONDS
+        ):
             return None
         caches["process"].set(key, html, PROCESS_CACHE_SECONDS)
     return HttpResponse(html)
@@ -124,8 +135,10 @@ def _keep_page(request: HttpRequest, slug: str, response: HttpResponse) -> None:
         # everyone. Serve it uncached rather than leak it.
         logger.warning("anonymous campaign page holds a CSRF token", extra={"slug": slug})
         return
-    cache.set(_page_key(slug), html, PUBLIC_CACHE_SECONDS)
-    caches["process"].set(_page_key(slug), html, PROCESS_CACHE_SECONDS)
+    key = _page_key(slug)
+    cache.set(key, (html, time.time()), STALE_CACHE_SECONDS)
+    cache.delete(f"{key}:renewing")
+    caches["process"].set(key, html, PROCESS_CACHE_SECONDS)
 
 
 @require_GET
@@ -133,7 +146,12 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     cached = _cached_page(request, slug)
     if cached is not None:
         return cached
-    campaign = selectors.campaign_get_for(slug=slug, user=request.user)
+    try:
+        campaign = selectors.campaign_get_for(slug=slug, user=request.user)
+    except NotFound:
+        # Hidden or removed since the copy was made: no stale copy of it is served again.
+        cache.delete(_page_key(slug))
+        raise
     remember_attribution(request, campaign)
     is_host = permissions.is_host(request.user, campaign)
     if request.user.is_authenticated:
