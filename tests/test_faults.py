@@ -6,9 +6,12 @@
   acknowledged is lost;
 - a task a killed worker left running runs again, with no duplicated effect: a worker killed
   with SIGKILL in the middle of sending a batch of digests to a mail server, and the state
-  such a kill leaves, rerun by a real worker.
+  such a kill leaves, rerun by a real worker;
+- Redis killed in the middle of a load (a Redis of the test's own): pages still render,
+  one-click actions go through (write limits let them), no 500, and once Redis is back the
+  limits count again.
 
-Redis down, and the 503 page itself: tests/test_production.py."""
+The 503 page itself and a Redis that never answered: tests/test_production.py."""
 
 import http.client
 import os
@@ -50,7 +53,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(
+    port: int, workers: int, *, redis_url: str | None = None
+) -> subprocess.Popen[bytes]:
     database = settings.DATABASES["default"]
     url = (
         f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
@@ -60,7 +65,7 @@ def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": url,
-        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "REDIS_URL": redis_url if redis_url is not None else os.environ.get("REDIS_URL", ""),
         "RATE_LIMITS": '{"address": []}',
         "ALLOWED_HOSTS": "127.0.0.1",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
@@ -405,3 +410,80 @@ def test_postgresql_restarted_mid_load_gives_clear_503s_recovers_and_loses_nothi
     assert {status for status in load.statuses if status >= 500} <= {503}
     assert all(b"Traceback" not in body for body in load.failures)
     assert_nothing_lost_nor_doubled(pledge, load, credentials)
+
+
+def start_redis(port: int) -> subprocess.Popen[bytes]:
+    redis = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        ping = subprocess.run(
+            ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True, check=False
+        )
+        if ping.stdout.strip() == "PONG":
+            return redis
+        time.sleep(0.1)
+    redis.kill()
+    raise AssertionError("the test's Redis did not start")
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        return answer.status, answer.read()
+    except OSError:
+        return 0, b""
+
+
+def test_redis_killed_mid_load_pages_render_actions_go_through_and_limits_come_back():
+    pledge = PledgeFactory.create()
+    page = pledge.campaign.get_absolute_url()
+    credentials = logged_in(150)
+    redis_port, port = free_port(), free_port()
+    redis = start_redis(redis_port)
+    server = start_server(port, workers=2, redis_url=f"redis://127.0.0.1:{redis_port}/0")
+    load = Load()
+    pages: list[int] = []
+    try:
+        assert get(port, page)[0] == 200
+        load.start(port, pledge.campaign.slug, credentials, threads=4)
+        load.wait_for(30)
+        redis.kill()  # SIGKILL: connections drop, nothing answers any more
+        redis.wait(timeout=10)
+        # Past the app servers' own 2-second copies: the page must come from the database.
+        outage_ends = time.monotonic() + 4
+        while time.monotonic() < outage_ends:
+            pages.append(get(port, page)[0])
+        load.join()
+        redis = start_redis(redis_port)
+        status, _body = sign(port, pledge.campaign.slug, *credentials[0][1:])
+        counters = subprocess.run(
+            ["redis-cli", "-p", str(redis_port), "--scan", "--pattern", "*rl:account:*"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        redis.kill()
+        redis.wait(timeout=10)
+    assert pages and set(pages) == {200}
+    assert all(status < 500 for status in load.statuses)
+    assert_nothing_lost_nor_doubled(pledge, load, credentials)
+    # Redis back: the write limits count again (the repeat signature was counted).
+    assert status == 200 and counters
