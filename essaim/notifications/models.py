@@ -35,7 +35,9 @@ class Notification(BaseModel):
     url = models.CharField(max_length=300, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     # The e-mail that carries it (alone, or in a digest): set once, so a notification is
-    # never in two e-mails, and one left unset by "off" is never e-mailed later.
+    # never in two e-mails. Null means "owed an e-mail": a digest planning takes it, whenever
+    # the person changed their frequency since. What "off" stops is bound to the person's
+    # `off` row (outbox.OFF_KEY, never sent), so turning e-mails back on sends none of it.
     delivery = models.ForeignKey(
         "notifications.Delivery",
         on_delete=models.SET_NULL,
@@ -112,13 +114,20 @@ class Delivery(BaseModel):
     user = models.ForeignKey(
         "accounts.User", on_delete=models.CASCADE, related_name="email_deliveries"
     )
-    # "notification:<notification key>" or "<daily|weekly>:<first day of the period>": once
-    # per person and key, so a rerun of the planning finds the e-mail it already wrote.
+    # "notification:<notification key>", "<daily|weekly>:<first day of the period>", or
+    # "off" (what the person stopped, never sent): once per person and key, so a rerun of the
+    # planning finds the e-mail it already wrote.
     key = models.CharField(max_length=140)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=200, blank=True)
+    # When the tick's sweep may queue this row again: pushed forward by a lease when a send is
+    # queued and by a backoff after a failure (outbox). Null for rows written before the
+    # column existed, which the sweep treats by their age. Nullable, so adding it is safe
+    # while the previous version still writes rows. No index of its own: the sweep reads it
+    # within the pending rows, which the partial index `delivery_pending` already narrows.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "deliveries"

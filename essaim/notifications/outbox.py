@@ -7,6 +7,17 @@ the server refuses before the commit, the transaction rolls back and the row is 
 for the next run; once committed, no run sends it again. What cannot be closed is the instant
 between the server accepting the message and the commit: a crash exactly there resends it,
 and the stable Message-ID (one per row) lets mail servers and clients drop that copy.
+
+Why the send is inside the transaction: sent after the commit, a crash between the two would
+leave a row marked sent that never left (an e-mail lost for good); sent before the mark, every
+rerun would send it again. The price is a transaction, and the row's lock, held while the mail
+server answers: EMAIL_TIMEOUT bounds it, and other workers skip a locked row, never wait on it.
+
+When a row is tried again: every queued send holds a lease (`next_attempt_at`, LEASE ahead) so
+the tick's sweep does not queue it twice; a failed attempt pushes it back by a growing backoff
+(1, 2, 4 … minutes, capped), and only MAX_ATTEMPTS failures give up on it. A message that can
+never be built or sent (a header Django refuses, params its text cannot use) fails at once,
+alone: the rest of its batch goes on.
 """
 
 import logging
@@ -14,14 +25,14 @@ import smtplib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, QuerySet
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -29,15 +40,31 @@ from django.utils.translation import ngettext
 
 from essaim.notifications.links import unsubscribe_url
 from essaim.notifications.models import Delivery, Frequency, Notification
-from essaim.notifications.selectors import frequencies_of
-from essaim.notifications.texts import subject_of, text_of
+from essaim.notifications.selectors import DIGEST_FREQUENCIES, TIME_SENSITIVE, frequencies_of
+from essaim.notifications.texts import one_line, subject_of, text_of
 
 logger = logging.getLogger(__name__)
 
 SEND_BATCH = 50
 PLAN_BATCH = 500
 MAX_ATTEMPTS = 8
-DIGEST_FREQUENCIES = (Frequency.DAILY, Frequency.WEEKLY)
+# How far back a digest looks for notifications no e-mail carries yet: a week, and a day for a
+# late run. Items of a kind whose frequency changed wait for the next digest of the new one.
+DIGEST_LOOKBACK = timedelta(days=8)
+# The person's row that holds what they turned off: never sent (models.Notification.delivery).
+OFF_KEY = "off"
+# A queued send owns its row this long; past it, the sweep takes the send as lost.
+LEASE = timedelta(minutes=15)
+STALLED_AFTER = timedelta(minutes=5)  # a row of the previous version (no lease) is this old
+SWEEP_LIMIT = 5000
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=1)
+# The message of a row cannot be built or sent, whatever the retries: a header Django refuses
+# (BadHeaderError is a ValueError), params its text cannot format, a kind since removed.
+POISON = (ValueError, KeyError, TypeError)
+# The mail server or the way to it: worth another attempt later. A missing or broken template
+# fails every row alike until a fix is deployed, so it is retried too rather than failed.
+TRANSIENT = (smtplib.SMTPException, OSError, TemplateDoesNotExist, TemplateSyntaxError)
 
 
 @dataclass(frozen=True)
@@ -64,13 +91,18 @@ def digest_period(frequency: str, first_day: date) -> DigestPeriod:
 
 
 def digests_plan(period: DigestPeriod) -> list[int]:
-    """Write one pending digest per person with notifications of the period that no e-mail
-    carries yet, of kinds they want in this digest, and bind those notifications to it.
-    Returns the period's pending digests. A rerun finds the rows it wrote (unique per person
-    and period) and only binds what is still unbound; a digest already sent gets nothing more.
-    """
+    """Write one pending digest per person with notifications no e-mail carries yet, created
+    before the end of the period (up to DIGEST_LOOKBACK back), of kinds they now want in this
+    digest, and bind those notifications to it. Returns the period's pending digests.
+
+    Looking back, not only inside the period, is what keeps an item whose kind changed
+    frequency since (weekly to daily mid-week, daily to at once) from being left unbound for
+    ever: the next digest of either kind takes it. A rerun finds the rows it wrote (unique per
+    person and period) and binds only what is still unbound, so an item is in one e-mail."""
     window = Notification.objects.filter(
-        created_at__gte=period.start, created_at__lt=period.end, delivery__isnull=True
+        created_at__gte=period.end - DIGEST_LOOKBACK,
+        created_at__lt=period.end,
+        delivery__isnull=True,
     )
     kinds_by_user: dict[int, set[str]] = defaultdict(set)
     for user_id, kind in window.values_list("user_id", "kind").distinct():
@@ -83,7 +115,7 @@ def digests_plan(period: DigestPeriod) -> list[int]:
             kinds = [
                 kind
                 for kind in kinds_by_user[user_id]
-                if frequencies[user_id].get(kind) == period.frequency
+                if _in_digest(period.frequency, kind, frequencies[user_id].get(kind))
             ]
             if kinds:
                 _plan_one(period, user_id, kinds, window)
@@ -94,22 +126,69 @@ def digests_plan(period: DigestPeriod) -> list[int]:
     )
 
 
-def _plan_one(period: DigestPeriod, user_id: int, kinds: list[str], window: Any) -> Delivery | None:
+def _in_digest(digest: str, kind: str, frequency: str | None) -> bool:
+    if frequency == digest:
+        return True
+    # An unbound item of a kind now sent at once was written under a digest frequency (at
+    # once binds it when written): the next morning's digest is when it was due anyway. Not a
+    # reminder, which would come too late to help.
+    return (
+        digest == Frequency.DAILY
+        and frequency == Frequency.IMMEDIATELY
+        and kind not in TIME_SENSITIVE
+    )
+
+
+def _plan_one(
+    period: DigestPeriod, user_id: int, kinds: list[str], window: QuerySet[Notification]
+) -> Delivery | None:
+    """Locks the digest row before binding: a worker sending it holds that lock from reading
+    its items to marking it sent, so what is bound here is either in that e-mail or waits
+    for a row still pending, never bound to one already sent."""
     with transaction.atomic():
-        delivery, _created = Delivery.objects.get_or_create(user_id=user_id, key=period.key)
-        if delivery.status != Delivery.Status.PENDING:
+        created, _new = Delivery.objects.get_or_create(
+            user_id=user_id,
+            key=period.key,
+            defaults={"next_attempt_at": timezone.now() + LEASE},
+        )
+        delivery = (
+            Delivery.objects.select_for_update(of=("self",))
+            .filter(pk=created.pk, status=Delivery.Status.PENDING)
+            .first()
+        )
+        if delivery is None:
             return None
         window.filter(user_id=user_id, kind__in=kinds).update(delivery=delivery)
     return delivery
 
 
-def deliveries_stalled(*, before: datetime, limit: int = 5000) -> list[int]:
-    """Pending rows whose send was never queued or never ran (a worker lost with the task)."""
-    return list(
-        Delivery.objects.filter(status=Delivery.Status.PENDING, created_at__lt=before)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+def off_delivery(user_id: int) -> Delivery:
+    """The person's row for what they turned off: created once, never sent."""
+    delivery, _created = Delivery.objects.get_or_create(
+        user_id=user_id, key=OFF_KEY, defaults={"status": Delivery.Status.SKIPPED}
     )
+    return delivery
+
+
+def deliveries_claim_due(*, now: datetime, limit: int = SWEEP_LIMIT) -> list[int]:
+    """Pending rows whose queued send is lost or whose backoff is over, each leased to the
+    caller, which queues them: a concurrent tick skips the rows leased here (their lock on
+    PostgreSQL, the conditional update everywhere), so no row is queued twice."""
+    due = Q(next_attempt_at__lte=now) | Q(
+        next_attempt_at__isnull=True, created_at__lt=now - STALLED_AFTER
+    )
+    pending = Delivery.objects.filter(due, status=Delivery.Status.PENDING)
+    with transaction.atomic():
+        candidates = list(
+            pending.select_for_update(skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        return [
+            pk
+            for pk in candidates
+            if pending.filter(pk=pk).update(next_attempt_at=now + LEASE, updated_at=now)
+        ]
 
 
 def batches(ids: list[int], size: int = SEND_BATCH) -> list[list[int]]:
@@ -118,14 +197,26 @@ def batches(ids: list[int], size: int = SEND_BATCH) -> list[list[int]]:
 
 def deliveries_send(delivery_ids: list[int]) -> int:
     """Send these rows that are still pending, over one connection; returns how many went.
-    Safe to run twice and side by side (module docstring)."""
+    Safe to run twice and side by side (module docstring). A row that fails does not stop
+    the others; a connection that cannot be opened is a failed attempt for each of them."""
+    connection = get_connection()
+    try:
+        connection.open()
+    except TRANSIENT as error:
+        for pk in delivery_ids:
+            _record_failure(pk, error)
+        return 0
     sent = 0
-    with get_connection() as connection:
+    try:
         for pk in delivery_ids:
             try:
                 sent += _send_one(pk, connection)
-            except (smtplib.SMTPException, OSError) as error:
+            except POISON as error:
+                _record_poison(pk, error)
+            except TRANSIENT as error:
                 _record_failure(pk, error)
+    finally:
+        connection.close()
     return sent
 
 
@@ -146,7 +237,10 @@ def _send_one(pk: int, connection: BaseEmailBackend) -> int:
             return 0
         # Conditional, for databases without row locks (SQLite): only one claim succeeds.
         claimed = Delivery.objects.filter(pk=pk, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.SENT, sent_at=now, attempts=F("attempts") + 1, updated_at=now
+            status=Delivery.Status.SENT,
+            sent_at=now,
+            attempts=F("attempts") + 1,
+            updated_at=now,
         )
         if not claimed:
             return 0
@@ -155,17 +249,58 @@ def _send_one(pk: int, connection: BaseEmailBackend) -> int:
     return 1
 
 
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failure: 1, 2, 4 … minutes, up to the cap."""
+    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+
+
 def _record_failure(pk: int, error: Exception) -> None:
-    """The mail server refused: the row stays pending for the next sweep, up to a limit."""
+    """The mail server refused or could not be reached: the row waits its backoff, then the
+    sweep queues it again; after MAX_ATTEMPTS failures it is given up."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(pk=pk, status=Delivery.Status.PENDING)
+            .first()
+        )
+        if delivery is None:  # sent meanwhile, or another worker has it
+            return
+        attempts = delivery.attempts + 1
+        now = timezone.now()
+        status = Delivery.Status.FAILED if attempts >= MAX_ATTEMPTS else Delivery.Status.PENDING
+        Delivery.objects.filter(pk=pk).update(
+            attempts=attempts,
+            status=status,
+            last_error=str(error)[:200],
+            next_attempt_at=now + backoff(attempts),
+            updated_at=now,
+        )
     logger.warning(
-        "notification e-mail failed", extra={"delivery_id": pk, "error": str(error)[:200]}
+        "notification e-mail failed",
+        extra={
+            "delivery_id": pk,
+            "attempts": attempts,
+            "status": status,
+            "error": str(error)[:200],
+        },
     )
-    Delivery.objects.filter(pk=pk, status=Delivery.Status.PENDING).update(
-        attempts=F("attempts") + 1, last_error=str(error)[:200], updated_at=timezone.now()
+
+
+def _record_poison(pk: int, error: Exception) -> None:
+    """The message of this row can never be built or sent: failed at once, so that it is not
+    tried again every few minutes, and logged with its traceback, since it is a bug."""
+    now = timezone.now()
+    failed = Delivery.objects.filter(pk=pk, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.FAILED,
+        attempts=F("attempts") + 1,
+        last_error=f"{type(error).__name__}: {error}"[:200],
+        updated_at=now,
     )
-    Delivery.objects.filter(
-        pk=pk, status=Delivery.Status.PENDING, attempts__gte=MAX_ATTEMPTS
-    ).update(status=Delivery.Status.FAILED)
+    logger.error(
+        "notification e-mail cannot be built",
+        exc_info=error,
+        extra={"delivery_id": pk, "failed": failed, "error": type(error).__name__},
+    )
 
 
 def message_for(
@@ -202,7 +337,7 @@ def message_for(
             "preferences_url": settings.SITE_URL + reverse("notifications:preferences"),
             "unsubscribe_url": unsubscribe_url(user_id=user.pk, kinds=kinds),
         }
-        subject = heading if frequency in DIGEST_FREQUENCIES else subject_of(items[0])
+        subject = one_line(heading if frequency in DIGEST_FREQUENCIES else subject_of(items[0]))
         text = render_to_string("notifications/email/message.txt", context)
         html = render_to_string("notifications/email/message.html", context)
     message = EmailMultiAlternatives(

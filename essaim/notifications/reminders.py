@@ -164,15 +164,17 @@ def fundraisers_near_goal(now: datetime) -> list[int]:
     return deliveries
 
 
-def aid_matches(now: datetime) -> list[int]:
-    """A new request on the board tells the authors of the open offers it matches (the
-    board's own suggested matches), if they can see it."""
+def aid_matches(*, since: datetime) -> list[int]:
+    """A new request on the board (written since `since`) tells the authors of the open
+    offers it matches (the board's own suggested matches), if they can see it. The caller
+    measures `since` from its run's slot, not from the moment the run executes, so that a run
+    hours late still sees the requests of its own time (scheduling.aid_window_start)."""
     deliveries: list[int] = []
     requests = AidListing.objects.filter(
         kind=AidListing.Kind.REQUEST,
         status=AidListing.Status.OPEN,
         moderation="visible",
-        created_at__gte=now - AID_WINDOW,
+        created_at__gte=since,
     ).select_related("author")
     for request in requests:
         for offer in matches_for(request, related_only=True):

@@ -19,8 +19,10 @@ logger = logging.getLogger(__name__)
 DIGEST_HOUR = 7  # digests leave at 07:00, local time, for the day or week before
 CHALLENGE_PROMPT_HOURS = range(9, 21)  # prompts go out from 09:00; later runs catch late days
 LOST_AFTER = timedelta(minutes=15)  # a run queued this long ago and unfinished is queued again
-STALLED_AFTER = timedelta(minutes=5)  # an e-mail pending this long is queued again
 KEEP_RUNS = timedelta(days=30)
+# How far back the aid board's matches look at most, however long the workers were down: an
+# older request is not news any more.
+AID_MAX_LOOKBACK = timedelta(days=2)
 
 
 def _floor(moment: datetime, minutes: int) -> str:
@@ -51,7 +53,8 @@ def due_runs(now: datetime) -> list[tuple[str, str]]:
 
 
 def tick(now: datetime | None = None) -> dict[str, int]:
-    """Queue the due runs not yet queued, again those lost, and the e-mails left pending."""
+    """Queue the due runs not yet queued, again those lost, and the e-mails whose send was
+    lost or whose backoff is over (each leased, so queued once: outbox.deliveries_claim_due)."""
     now = now or timezone.now()
     queued: list[int] = []
     for job, slot in due_runs(now):
@@ -72,7 +75,7 @@ def tick(now: datetime | None = None) -> dict[str, int]:
             queued.append(pk)
     for pk in queued:
         transaction.on_commit(partial(tasks.run_scheduled.enqueue, pk))
-    stalled = outbox.deliveries_stalled(before=now - STALLED_AFTER)
+    stalled = outbox.deliveries_claim_due(now=now)
     for batch in outbox.batches(stalled):
         transaction.on_commit(partial(tasks.send_deliveries.enqueue, batch))
     ScheduledRun.objects.filter(finished_at__lt=now - KEEP_RUNS).delete()
@@ -86,15 +89,36 @@ def _digest(frequency: str, slot: str) -> list[int]:
     return outbox.digests_plan(outbox.digest_period(frequency, date.fromisoformat(slot)))
 
 
-JOBS: dict[str, Callable[[str, datetime], list[int]]] = {
-    "event_reminders": lambda slot, now: reminders.event_reminders(now),
-    "aid_matches": lambda slot, now: reminders.aid_matches(now),
-    "fundraisers": lambda slot, now: reminders.fundraisers_near_goal(now),
-    "challenge_prompts": lambda slot, now: reminders.challenge_prompts(
-        date.fromisoformat(slot[:10])
+def _slot_time(slot: str) -> datetime:
+    return timezone.make_aware(datetime.fromisoformat(slot))
+
+
+def aid_window_start(scheduled: ScheduledRun) -> datetime:
+    """Where this aid-match run starts looking: its own slot (not the moment it runs, which
+    may be hours late) or the end of the last completed run, whichever is earlier, less the
+    window that also covers a request committed a while after it was written. Overlaps cost
+    nothing: each match is told once (its notification key)."""
+    slot = _slot_time(scheduled.slot)
+    last = (
+        ScheduledRun.objects.filter(job=scheduled.job, finished_at__isnull=False)
+        .exclude(pk=scheduled.pk)
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    start = slot if last is None else min(slot, last)
+    return max(start - reminders.AID_WINDOW, slot - AID_MAX_LOOKBACK)
+
+
+JOBS: dict[str, Callable[[ScheduledRun, datetime], list[int]]] = {
+    "event_reminders": lambda scheduled, now: reminders.event_reminders(now),
+    "aid_matches": lambda scheduled, now: reminders.aid_matches(since=aid_window_start(scheduled)),
+    "fundraisers": lambda scheduled, now: reminders.fundraisers_near_goal(now),
+    "challenge_prompts": lambda scheduled, now: reminders.challenge_prompts(
+        date.fromisoformat(scheduled.slot[:10])
     ),
-    "daily_digest": lambda slot, now: _digest(Frequency.DAILY, slot),
-    "weekly_digest": lambda slot, now: _digest(Frequency.WEEKLY, slot),
+    "daily_digest": lambda scheduled, now: _digest(Frequency.DAILY, scheduled.slot),
+    "weekly_digest": lambda scheduled, now: _digest(Frequency.WEEKLY, scheduled.slot),
 }
 
 
@@ -106,7 +130,7 @@ def run(run_id: int) -> int:
     if scheduled is None or scheduled.job not in JOBS:
         return 0
     now = timezone.now()
-    deliveries = JOBS[scheduled.job](scheduled.slot, now)
+    deliveries = JOBS[scheduled.job](scheduled, now)
     with transaction.atomic():
         for batch in outbox.batches(deliveries):
             transaction.on_commit(partial(tasks.send_deliveries.enqueue, batch))

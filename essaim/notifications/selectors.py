@@ -21,6 +21,28 @@ DEFAULT_FREQUENCY: dict[str, str] = {
     Kind.WEBHOOK_DISABLED: Frequency.IMMEDIATELY,
 }
 
+# Reminders that are only worth reading on the day, before the moment: a digest would bring
+# them the next morning, once the event has started or the day's challenge is over. They come
+# at once or not at all, which the preferences table shows (rather than a digest that would
+# quietly drop them, leaving a setting that does nothing).
+TIME_SENSITIVE: frozenset[str] = frozenset({Kind.EVENT_REMINDER, Kind.CHALLENGE_PROMPT})
+DIGEST_FREQUENCIES: frozenset[str] = frozenset({Frequency.DAILY, Frequency.WEEKLY})
+
+
+def frequencies_allowed(kind: str) -> list[str]:
+    """The frequencies a person may choose for `kind`, in the order of the table."""
+    if kind in TIME_SENSITIVE:
+        return [Frequency.IMMEDIATELY.value, Frequency.OFF.value]
+    return list(Frequency.values)
+
+
+def _effective(kind: str, frequency: str) -> str:
+    # A digest saved for a time-sensitive kind before they were refused: the person wanted
+    # these e-mails, and at once is the only way they still help.
+    if kind in TIME_SENSITIVE and frequency in DIGEST_FREQUENCIES:
+        return Frequency.IMMEDIATELY.value
+    return frequency
+
 
 def notifications_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).order_by("-created_at", "-pk")
@@ -34,7 +56,7 @@ def frequency_for(user: User, kind: str) -> str:
     chosen = (
         Preference.objects.filter(user=user, kind=kind).values_list("frequency", flat=True).first()
     )
-    return chosen or DEFAULT_FREQUENCY.get(kind, Frequency.IMMEDIATELY)
+    return _effective(kind, chosen or DEFAULT_FREQUENCY.get(kind, Frequency.IMMEDIATELY))
 
 
 def frequencies_of(user_ids: list[int]) -> dict[int, dict[str, str]]:
@@ -43,7 +65,7 @@ def frequencies_of(user_ids: list[int]) -> dict[int, dict[str, str]]:
     for user_id, kind, frequency in Preference.objects.filter(user_id__in=user_ids).values_list(
         "user_id", "kind", "frequency"
     ):
-        chosen[user_id][kind] = frequency
+        chosen[user_id][kind] = _effective(kind, frequency)
     return chosen
 
 

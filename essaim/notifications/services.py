@@ -5,12 +5,13 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from essaim.accounts.models import User
 
 # Module imports: tasks → scheduling → reminders call back into this module.
-from essaim.notifications import selectors, tasks
+from essaim.notifications import outbox, selectors, tasks
 from essaim.notifications.models import Delivery, Frequency, Notification, Preference
 from essaim.notifications.texts import text_of
 
@@ -31,7 +32,8 @@ def notify(
 
     When the person wants this kind at once, the e-mail is written to the outbox in the same
     transaction (so it is lost with nothing and sent after commit); `enqueue_email=False`
-    leaves queuing the send to a caller that batches many (the reminders)."""
+    leaves queuing the send to a caller that batches many (the reminders). A kind turned off
+    is bound to the person's `off` row, so no digest takes it later."""
     if not user.is_active:
         return None
     delivery: Delivery | None = None
@@ -42,15 +44,22 @@ def notify(
             )
             # Read after the insert: the common repeat (the same milestone told again on
             # every signature) costs no more than before.
-            if user.email and selectors.frequency_for(user, kind) == Frequency.IMMEDIATELY:
+            frequency = selectors.frequency_for(user, kind)
+            if user.email and frequency == Frequency.IMMEDIATELY:
+                # Leased: the send queued after commit owns it, the tick's sweep leaves it.
                 delivery = Delivery.objects.create(
-                    user=user, key=NOTIFICATION_DELIVERY_PREFIX + notification.key
+                    user=user,
+                    key=NOTIFICATION_DELIVERY_PREFIX + notification.key,
+                    next_attempt_at=timezone.now() + outbox.LEASE,
                 )
+            elif frequency == Frequency.OFF:
+                delivery = outbox.off_delivery(user.pk)
+            if delivery is not None:
                 Notification.objects.filter(pk=notification.pk).update(delivery=delivery)
                 notification.delivery = delivery
     except IntegrityError:
         return None
-    if delivery is not None and enqueue_email:
+    if delivery is not None and delivery.status == Delivery.Status.PENDING and enqueue_email:
         transaction.on_commit(partial(tasks.send_deliveries.enqueue, [delivery.pk]))
     return notification
 
@@ -64,20 +73,37 @@ def mark_read(*, user: User, pk: int | None = None) -> int:
 
 
 def preferences_set(*, user: User, choices: dict[str, str]) -> None:
-    """Store how `user` wants each kind of e-mail; unknown kinds or frequencies are ignored
-    (the form validates them). One row per person and kind (UniqueConstraint)."""
-    kinds, frequencies = set(Notification.Kind.values), set(Frequency.values)
+    """Store how `user` wants each kind of e-mail; unknown kinds, frequencies, and digests of a
+    time-sensitive kind are ignored (the form refuses them). One row per person and kind
+    (UniqueConstraint).
+
+    A kind turned off leaves the e-mails not yet sent: its notifications move to the person's
+    `off` row. The pending rows that held them are locked first (the lock a sending worker
+    holds from reading a row's items to marking it sent), so none is taken out of an e-mail
+    that is leaving, and none stays in one that has not left."""
+    kinds = set(Notification.Kind.values)
     with transaction.atomic():
         for kind, frequency in choices.items():
-            if kind in kinds and frequency in frequencies:
+            if kind in kinds and frequency in selectors.frequencies_allowed(kind):
                 Preference.objects.update_or_create(
                     user=user, kind=kind, defaults={"frequency": frequency}
                 )
-        # What a digest not yet sent holds of a kind now off stays out of it.
-        stopped = [kind for kind, frequency in choices.items() if frequency == Frequency.OFF]
-        Notification.objects.filter(
-            user=user, kind__in=stopped, delivery__status=Delivery.Status.PENDING
-        ).update(delivery=None)
+        stopped = [
+            kind
+            for kind, frequency in choices.items()
+            if kind in kinds and frequency == Frequency.OFF
+        ]
+        if not stopped:
+            return
+        items = Notification.objects.filter(user=user, kind__in=stopped)
+        pending = list(
+            Delivery.objects.select_for_update()
+            .filter(user=user, status=Delivery.Status.PENDING, pk__in=items.values("delivery_id"))
+            .values_list("pk", flat=True)
+        )
+        items.filter(Q(delivery__isnull=True) | Q(delivery_id__in=pending)).update(
+            delivery=outbox.off_delivery(user.pk)
+        )
 
 
 def unsubscribe(*, user: User, kinds: tuple[str, ...]) -> None:

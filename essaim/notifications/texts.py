@@ -1,17 +1,24 @@
 """What a notification says, in the active language: rendered when it is read or e-mailed, so
 each person reads it in their own language."""
 
+import re
 from datetime import datetime
 from typing import Any
 
 from django.utils import formats, timezone
 from django.utils.text import Truncator, capfirst
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from essaim.notifications.models import Notification
 
 SUBJECT_LENGTH = 110
+# Where the summary goes while the sentence around it is settled (see _with_summary).
+_SUMMARY = "\x00summary\x00"
+# French contracts "de" with what the summary starts with ("d'un message", "du", "des"); the
+# catalogue cannot, since the summary is only known when the sentence is rendered.
+_FRENCH_DE = re.compile(r"\bde " + re.escape(_SUMMARY))
+_FRENCH_VOWELS = "aeiouàâäéèêëîïôöûüùœæ"
 
 
 def text_of(notification: Notification) -> str:
@@ -32,14 +39,16 @@ def text_of(notification: Notification) -> str:
             return _("The moderators reviewed what you reported and took no action. Thank you.")
         return _("The moderators acted on what you reported. Thank you.")
     if kind == Notification.Kind.APPEAL_DECIDED:
+        summary = str(params.get("summary", ""))
         if params.get("overturned"):
-            return _("Your appeal was accepted: the decision about %(summary)s is undone.") % {
-                "summary": params.get("summary", "")
-            }
-        return _("Your appeal was rejected: the decision about %(summary)s stands. %(note)s") % {
-            "summary": params.get("summary", ""),
-            "note": params.get("note", ""),
-        }
+            return _with_summary(
+                _("Your appeal was accepted: the decision about %(summary)s is undone."), summary
+            )
+        return _with_summary(
+            _("Your appeal was rejected: the decision about %(summary)s stands. %(note)s"),
+            summary,
+            note=params.get("note", ""),
+        )
     return _campaign_text(kind, params)
 
 
@@ -92,16 +101,25 @@ def _campaign_text(kind: str, params: dict[str, Any]) -> str:
 
 
 def subject_of(notification: Notification) -> str:
-    """The subject of the e-mail that carries this notification alone."""
+    """The subject of the e-mail that carries this notification alone, on one line."""
     params = notification.params_dict
     if notification.kind == Notification.Kind.CAMPAIGN_MILESTONE:
         # The hosts' milestone e-mail kept its subject when it moved here.
-        return _("%(campaign)s: %(count)s %(kind)s!") % {
-            "campaign": params.get("campaign", ""),
-            "count": params.get("count", ""),
-            "kind": _counted(str(params.get("counted", ""))),
-        }
-    return Truncator(text_of(notification)).chars(SUBJECT_LENGTH)
+        return one_line(
+            _("%(campaign)s: %(count)s %(kind)s!")
+            % {
+                "campaign": params.get("campaign", ""),
+                "count": params.get("count", ""),
+                "kind": _counted(str(params.get("counted", ""))),
+            }
+        )
+    return Truncator(one_line(text_of(notification))).chars(SUBJECT_LENGTH)
+
+
+def one_line(text: str) -> str:
+    """Every run of whitespace as one space: a header cannot hold a line break (Django refuses
+    to send it), and a moderator's reason or a title may contain one."""
+    return " ".join(text.split())
 
 
 def _counted(kind: str) -> str:
@@ -138,9 +156,32 @@ def moderation_text(params: dict[str, Any]) -> str:
         "restore": _("The moderators restored %(summary)s."),
     }
     sentence = sentences.get(str(params.get("action")), _("The moderators acted on %(summary)s."))
-    until = str(params.get("until", ""))[:16].replace("T", " ")
-    text = capfirst(sentence % {"summary": params.get("summary", ""), "until": until})
+    text = capfirst(
+        _with_summary(sentence, str(params.get("summary", "")), until=_when(params.get("until")))
+    )
     return _("%(decision)s Reason: %(reason)s") % {
         "decision": text,
         "reason": params.get("reason", ""),
     }
+
+
+def _with_summary(sentence: str, summary: str, **values: object) -> str:
+    """`sentence` with its %(summary)s, and in French the "de" before it contracted with the
+    summary's first word: "au sujet d'un message", not "au sujet de un message"."""
+    text = sentence % {**values, "summary": _SUMMARY}
+    if (get_language() or "").split("-")[0] == "fr":
+        text = _FRENCH_DE.sub(lambda _match: _french_de(summary), text)
+    return text.replace(_SUMMARY, summary)
+
+
+def _french_de(summary: str) -> str:
+    # "de" + "le"/"les" contract to "du"/"des"; before a vowel it elides. A leading "h" is left
+    # alone: whether it is mute depends on the word.
+    first, _space, rest = summary.partition(" ")
+    if first.lower() == "le" and rest:
+        return "du " + rest
+    if first.lower() == "les" and rest:
+        return "des " + rest
+    if summary[:1].lower() in _FRENCH_VOWELS:
+        return "d'" + summary
+    return "de " + summary

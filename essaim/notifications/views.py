@@ -59,7 +59,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 def _table(form: PreferencesForm) -> dict[str, object]:
-    return {"form": form, "frequencies": Frequency.choices, "rows": [form[k] for k in form.fields]}
+    rows = [
+        {"field": form[kind], "allowed": selectors.frequencies_allowed(kind)}
+        for kind in form.fields
+    ]
+    return {"form": form, "frequencies": Frequency.choices, "rows": rows}
 
 
 # No log-in and no CSRF token: the signed token is the authority, and mail clients POST here

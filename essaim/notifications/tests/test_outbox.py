@@ -2,16 +2,18 @@
 recipient's language, with one-click unsubscribe."""
 
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import ClassVar
 
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.locmem import EmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection
 from django.utils import timezone
 
+from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
 from essaim.notifications import outbox, scheduling, services, tasks
 from essaim.notifications.links import unsubscribe_read
@@ -44,10 +46,19 @@ def at(moment: datetime, notification: Notification | None) -> None:
     Notification.objects.filter(pk=notification.pk).update(created_at=moment)
 
 
-YESTERDAY = timezone.localdate() - timedelta(days=1)
-NOON_YESTERDAY = timezone.make_aware(datetime.combine(YESTERDAY, datetime.min.time())) + timedelta(
-    hours=12
-)
+def noon(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=12)
+
+
+@pytest.fixture
+def yesterday() -> date:
+    """Read when the test runs, not when the module is imported (a run across midnight)."""
+    return timezone.localdate() - timedelta(days=1)
+
+
+def emails(person: User) -> list[Delivery]:
+    """The person's e-mails, without the row that holds what they turned off."""
+    return list(Delivery.objects.filter(user=person).exclude(key=outbox.OFF_KEY).order_by("pk"))
 
 
 def test_an_immediate_kind_is_emailed_once_after_commit_in_the_recipients_language(
@@ -104,10 +115,10 @@ def test_the_email_is_in_french_for_a_french_reader(django_capture_on_commit_cal
             params={"action": "warn", "summary": "un message", "reason": "insultes"},
         )
     [message] = mail.outbox
-    # Rendered under the reader's language, not the worker's (English in these tests).
+    # Rendered under the reader's language, not the worker's (English in these tests), and
+    # French elides "de" before the summary.
     assert (
-        message.subject
-        == "Les modérateurs vous ont averti au sujet de un message. Motif : insultes"
+        message.subject == "Les modérateurs vous ont averti au sujet d'un message. Motif : insultes"
     )
     assert message.body.splitlines()[2] == message.subject
 
@@ -126,7 +137,7 @@ def test_the_persons_choice_decides_whether_it_leaves_at_once(
     assert told is not None
     assert Notification.objects.filter(user=person).count() == 1  # in-app always
     assert len(mail.outbox) == int(emailed)
-    assert Delivery.objects.count() == int(emailed)
+    assert len(emails(person)) == int(emailed)
 
 
 def test_defaults_and_a_saved_choice():
@@ -142,17 +153,17 @@ def test_defaults_and_a_saved_choice():
     ]
 
 
-def daily_digest_of_yesterday(person, items=3):
+def daily_digest_of(person, day: date, items=3):
     services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.DAILY})
     told = [milestone(person, key=f"k{n}", count=n + 1) for n in range(items)]
     for notification in told:
-        at(NOON_YESTERDAY, notification)
+        at(noon(day), notification)
     return told
 
 
-def run_daily_digest(django_capture_on_commit_callbacks) -> ScheduledRun:
+def run_daily_digest(django_capture_on_commit_callbacks, day: date) -> ScheduledRun:
     run = ScheduledRun.objects.create(
-        job="daily_digest", slot=YESTERDAY.isoformat(), enqueued_at=timezone.now()
+        job="daily_digest", slot=day.isoformat(), enqueued_at=timezone.now()
     )
     with django_capture_on_commit_callbacks(execute=True):
         tasks.run_scheduled.enqueue(run.pk)
@@ -160,16 +171,16 @@ def run_daily_digest(django_capture_on_commit_callbacks) -> ScheduledRun:
 
 
 def test_a_daily_digest_carries_the_days_items_of_its_kinds_once(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, yesterday
 ):
     person, other = UserFactory.create(language="en"), UserFactory.create()
-    daily_digest_of_yesterday(person, items=3)
+    daily_digest_of(person, yesterday, items=3)
     today = milestone(person, key="today", count=9)  # tomorrow's digest
     immediate = services.notify(user=person, kind=Kind.APPEAL_DECIDED, key="a", params={})
-    at(NOON_YESTERDAY, immediate)  # had its own e-mail (its send was not run here)
+    at(noon(yesterday), immediate)  # had its own e-mail (its send was not run here)
     Preference.objects.create(user=other, kind=Kind.RELAY_MILESTONE, frequency="off")
-    at(NOON_YESTERDAY, milestone(other))
-    run_daily_digest(django_capture_on_commit_callbacks)
+    at(noon(yesterday), milestone(other))
+    run_daily_digest(django_capture_on_commit_callbacks, yesterday)
     digests = [m for m in mail.outbox if m.subject.startswith("Your day on Essaim")]
     assert len(digests) == 1
     [digest] = digests
@@ -190,20 +201,20 @@ def test_a_daily_digest_carries_the_days_items_of_its_kinds_once(
 
 
 def test_a_crash_between_planning_and_sending_loses_nothing_and_doubles_nothing(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, yesterday
 ):
     person = UserFactory.create(language="en")
-    daily_digest_of_yesterday(person, items=2)
+    daily_digest_of(person, yesterday, items=2)
     # Step one ran (the digest written, its items bound), then the worker died: its
     # transaction had committed, the send was never queued.
-    planned = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, YESTERDAY))
+    planned = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, yesterday))
     assert len(planned) == 1 and mail.outbox == []
     # The task runs again from the start.
-    run_daily_digest(django_capture_on_commit_callbacks)
+    run_daily_digest(django_capture_on_commit_callbacks, yesterday)
     assert len(mail.outbox) == 1
     assert mail.outbox[0].body.count("- Your share link") == 2
     # And the tick's sweep of stalled e-mails finds nothing left.
-    assert outbox.deliveries_stalled(before=timezone.now() + timedelta(days=1)) == []
+    assert outbox.deliveries_claim_due(now=timezone.now() + timedelta(days=1)) == []
 
 
 class WorkerDies(BaseException):
@@ -261,14 +272,17 @@ class RefusingBackend(EmailBackend):
         raise OSError("connection refused")
 
 
-def test_unsubscribing_a_kind_takes_it_out_of_a_digest_not_yet_sent():
+def test_unsubscribing_a_kind_takes_it_out_of_a_digest_not_yet_sent(yesterday):
     person = UserFactory.create()
-    daily_digest_of_yesterday(person, items=2)
-    [pk] = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, YESTERDAY))
+    daily_digest_of(person, yesterday, items=2)
+    [pk] = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, yesterday))
     services.unsubscribe(user=person, kinds=(Kind.RELAY_MILESTONE.value,))
     assert outbox.deliveries_send([pk]) == 0
-    assert Delivery.objects.get().status == Delivery.Status.SKIPPED
+    assert [d.status for d in emails(person)] == [Delivery.Status.SKIPPED]
     assert Notification.objects.filter(user=person).count() == 2  # in-app stays
+    # Turned on again, a digest does not bring back what was stopped.
+    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.DAILY})
+    assert outbox.digests_plan(outbox.digest_period(Frequency.DAILY, timezone.localdate())) == []
 
 
 def test_a_weekly_digest_covers_the_week():
@@ -310,15 +324,224 @@ def test_personal_data_export_and_erase():
     assert not Delivery.objects.filter(user=person).exists()
 
 
-def test_the_tick_sweeps_emails_whose_send_was_lost(django_capture_on_commit_callbacks):
+def test_the_tick_sweeps_emails_whose_send_was_lost(django_capture_on_commit_callbacks, clock):
     person = UserFactory.create()
     services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
     milestone(person, enqueue_email=False)  # the enqueue lost with its worker
-    Delivery.objects.update(created_at=timezone.now() - timedelta(minutes=10))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scheduling.tick()["stalled_emails"] == 0  # its own send still owns it
+    clock.advance(minutes=16)  # past the lease
     with django_capture_on_commit_callbacks(execute=True):
         counts = scheduling.tick()
     assert counts["stalled_emails"] == 1
     assert len(mail.outbox) == 1
+
+
+def test_the_sweep_queues_a_row_once_per_lease(django_capture_on_commit_callbacks, clock):
+    person = UserFactory.create()
+    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
+    leased = milestone(person, enqueue_email=False).delivery_id
+    # A row written by the previous version: no lease, only its age.
+    legacy = milestone(person, key="legacy", enqueue_email=False).delivery_id
+    Delivery.objects.filter(pk=legacy).update(
+        next_attempt_at=None, created_at=clock.now - timedelta(minutes=6)
+    )
+    assert outbox.deliveries_claim_due(now=clock.now) == [legacy]
+    assert outbox.deliveries_claim_due(now=clock.now) == []  # a second tick: already queued
+    clock.advance(minutes=16)  # both queued sends lost with their worker
+    assert outbox.deliveries_claim_due(now=clock.now) == [leased, legacy]
+    assert outbox.deliveries_claim_due(now=clock.now) == []
+    assert Delivery.objects.get(pk=leased).next_attempt_at == clock.now + outbox.LEASE
+
+
+def test_an_eight_minute_outage_delays_the_email_and_loses_nothing(
+    settings, clock, django_capture_on_commit_callbacks
+):
+    person = UserFactory.create()
+    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
+    delivery_id = milestone(person, enqueue_email=False).delivery_id
+    settings.EMAIL_BACKEND = "essaim.notifications.tests.test_outbox.RefusingBackend"
+    start = clock.now
+    assert outbox.deliveries_send([delivery_id]) == 0  # the send queued at commit
+    retried = []
+    for minute in range(1, 9):  # the tick of every minute
+        clock.advance(minutes=1)
+        with django_capture_on_commit_callbacks(execute=True):
+            if scheduling.tick()["stalled_emails"]:
+                retried.append(minute)
+    assert retried == [1, 3, 7]  # backoff: 1, 2, 4 minutes
+    delivery = Delivery.objects.get(pk=delivery_id)
+    assert (delivery.status, delivery.attempts) == ("pending", 4)
+    assert delivery.next_attempt_at == start + timedelta(minutes=7 + 8)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the server is back
+    clock.now = start + timedelta(minutes=15)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scheduling.tick()["stalled_emails"] == 1
+    assert Delivery.objects.get(pk=delivery_id).status == "sent"
+    assert [m.to for m in mail.outbox] == [[person.email]]
+
+
+@pytest.mark.parametrize(
+    ("attempts", "minutes"), [(1, 1), (2, 2), (3, 4), (6, 32), (7, 60), (20, 60)]
+)
+def test_the_backoff_doubles_up_to_an_hour(attempts, minutes):
+    assert outbox.backoff(attempts) == timedelta(minutes=minutes)
+
+
+class UnreachableBackend(EmailBackend):
+    def open(self):
+        raise ConnectionRefusedError("connection refused")
+
+
+def test_a_mail_server_that_cannot_be_reached_is_a_failed_attempt_for_the_whole_batch(
+    settings, clock
+):
+    people = UserFactory.create_batch(2)
+    for person in people:
+        services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
+        milestone(person, enqueue_email=False)
+    ids = list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+    settings.EMAIL_BACKEND = "essaim.notifications.tests.test_outbox.UnreachableBackend"
+    assert outbox.deliveries_send(ids) == 0
+    assert (
+        list(
+            Delivery.objects.order_by("pk").values_list(
+                "status", "attempts", "next_attempt_at", "last_error"
+            )
+        )
+        == [("pending", 1, clock.now + timedelta(minutes=1), "connection refused")] * 2
+    )
+
+
+def poison_reason(person: User, notification: Notification) -> None:
+    Notification.objects.filter(pk=notification.pk).update(
+        kind=Kind.MODERATION_DECISION, params={"action": "warn", "summary": "x", "reason": 3}
+    )
+    User.objects.filter(pk=person.pk).update(email="a@example.org\nBcc: b@example.org")
+
+
+def removed_kind(person: User, notification: Notification) -> None:
+    Notification.objects.filter(pk=notification.pk).update(kind="a_kind_since_removed")
+
+
+def unusable_params(person: User, notification: Notification) -> None:
+    Notification.objects.filter(pk=notification.pk).update(params={"count": "many"})
+
+
+@pytest.mark.parametrize(
+    ("poison", "error"),
+    [
+        (poison_reason, "BadHeaderError"),
+        (removed_kind, "KeyError"),
+        (unusable_params, "ValueError"),
+    ],
+)
+def test_an_email_that_cannot_be_sent_fails_alone_and_the_batch_goes_on(
+    poison, error, django_capture_on_commit_callbacks, clock
+):
+    poisoned, fine = UserFactory.create_batch(2, language="en")
+    for person in (poisoned, fine):
+        services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
+    bad = milestone(poisoned, enqueue_email=False)
+    milestone(fine, enqueue_email=False)
+    poison(poisoned, bad)
+    ids = list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+    assert outbox.deliveries_send(ids) == 1
+    assert [m.to for m in mail.outbox] == [[fine.email]]
+    failed = Delivery.objects.get(pk=bad.delivery_id)
+    assert (failed.status, failed.attempts) == ("failed", 1)
+    assert failed.last_error.startswith(f"{error}: ")
+    # Never picked again: not by a rerun, not by the sweep.
+    clock.advance(hours=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert scheduling.tick()["stalled_emails"] == 0
+    assert outbox.deliveries_send(ids) == 0
+
+
+def test_a_reason_on_several_lines_is_sent_with_a_one_line_subject(
+    django_capture_on_commit_callbacks,
+):
+    person = UserFactory.create(language="en")
+    with django_capture_on_commit_callbacks(execute=True):
+        told = services.notify(
+            user=person,
+            kind=Kind.MODERATION_DECISION,
+            key="action:2",
+            params={"action": "hide", "summary": "a post", "reason": "spam\r\n\nand  insults"},
+        )
+    assert told is not None and told.delivery_id is not None
+    [message] = mail.outbox
+    assert message.subject == "The moderators hid a post. Reason: spam and insults"
+    assert "Reason: spam\r\n\nand  insults" in message.body  # the body keeps its lines
+    assert Delivery.objects.get(pk=told.delivery_id).status == "sent"
+
+
+def test_the_smtp_connection_gives_up_after_email_timeout():
+    # The send holds a transaction and a row lock (outbox docstring): it must not hang.
+    assert SMTPBackend().timeout == 30
+
+
+def test_switching_weekly_to_daily_mid_week_puts_mondays_item_in_the_next_daily_digest():
+    person = UserFactory.create(language="en")
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday() + 7)
+    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.WEEKLY})
+    at(noon(monday), milestone(person, key="monday"))
+    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.DAILY})
+    at(noon(monday + timedelta(days=1)), milestone(person, key="tuesday"))
+    # Tuesday's digest (sent Wednesday morning) takes Monday's item too.
+    [pk] = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, monday + timedelta(days=1)))
+    assert sorted(Notification.objects.filter(delivery_id=pk).values_list("key", flat=True)) == [
+        "monday",
+        "tuesday",
+    ]
+    # Neither goes in another e-mail: not the next day's digest, not the week's.
+    for period in (
+        outbox.digest_period(Frequency.DAILY, monday + timedelta(days=2)),
+        outbox.digest_period(Frequency.WEEKLY, monday),
+    ):
+        assert outbox.digests_plan(period) == []
+    assert Notification.objects.filter(delivery_id=pk).count() == 2
+    assert outbox.deliveries_send([pk]) == 1
+    assert "2 notifications" in mail.outbox[0].subject
+
+
+def test_switching_daily_to_at_once_sends_what_waited_in_the_next_days_digest(yesterday):
+    person = UserFactory.create(language="en")
+    daily_digest_of(person, yesterday, items=1)
+    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.IMMEDIATELY})
+    [pk] = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, yesterday))
+    assert Notification.objects.filter(delivery_id=pk).count() == 1
+    assert outbox.deliveries_send([pk]) == 1
+
+
+def test_a_reminder_left_unbound_is_not_put_in_a_digest(yesterday):
+    person = UserFactory.create()
+    reminder = services.notify(
+        user=person, kind=Kind.EVENT_REMINDER, key="event:1:soon", params={"soon": True}
+    )
+    assert reminder is not None
+    # Written under a digest frequency saved before they were refused.
+    Notification.objects.filter(pk=reminder.pk).update(delivery=None, created_at=noon(yesterday))
+    assert outbox.digests_plan(outbox.digest_period(Frequency.DAILY, yesterday)) == []
+
+
+def test_a_digest_saved_for_a_reminder_before_it_was_refused_sends_it_at_once():
+    person = UserFactory.create()
+    Preference.objects.create(user=person, kind=Kind.CHALLENGE_PROMPT, frequency=Frequency.DAILY)
+    assert services.selectors.frequency_for(person, Kind.CHALLENGE_PROMPT) == "immediately"
+    told = services.notify(user=person, kind=Kind.CHALLENGE_PROMPT, key="challenge:1:today")
+    assert told is not None and told.delivery is not None
+    assert told.delivery.status == Delivery.Status.PENDING
+
+
+@pytest.mark.parametrize("kind", [Kind.EVENT_REMINDER, Kind.CHALLENGE_PROMPT])
+@pytest.mark.parametrize("frequency", [Frequency.DAILY, Frequency.WEEKLY])
+def test_a_reminder_cannot_be_set_to_a_digest(kind, frequency):
+    person = UserFactory.create()
+    services.preferences_set(user=person, choices={kind: frequency})
+    assert not Preference.objects.filter(user=person).exists()
+    services.preferences_set(user=person, choices={kind: Frequency.OFF})
+    assert list(Preference.objects.values_list("kind", "frequency")) == [(kind.value, "off")]
 
 
 @pytest.mark.postgres

@@ -107,8 +107,9 @@ def test_a_new_request_tells_the_authors_of_matching_offers_who_can_see_it():
     request = AidListingFactory.create(
         kind=AidListing.Kind.REQUEST, title="Cherche vélo enfant", body="", place="Paris"
     )
-    reminders.aid_matches(timezone.now())
-    reminders.aid_matches(timezone.now())
+    since = timezone.now() - reminders.AID_WINDOW
+    reminders.aid_matches(since=since)
+    reminders.aid_matches(since=since)
     assert keys(Kind.AID_MATCH) == [
         (bike_offer.author_id, f"aid-match:{bike_offer.pk}:{request.pk}")
     ]
@@ -116,7 +117,46 @@ def test_a_new_request_tells_the_authors_of_matching_offers_who_can_see_it():
     # An old request is not news.
     AidListing.objects.filter(pk=request.pk).update(created_at=timezone.now() - timedelta(days=1))
     Notification.objects.all().delete()
-    assert reminders.aid_matches(timezone.now()) == []
+    assert reminders.aid_matches(since=since) == []
+
+
+def aid_run(slot_time: datetime) -> ScheduledRun:
+    return ScheduledRun.objects.create(
+        job="aid_matches", slot=scheduling._floor(slot_time, 10), enqueued_at=slot_time
+    )
+
+
+@pytest.mark.parametrize(("created_hours_ago", "told"), [(2.5, True), (4.5, True), (49, False)])
+def test_an_aid_match_run_hours_late_still_sees_the_requests_since_the_last_run(
+    created_hours_ago, told
+):
+    now = timezone.now()
+    offer = AidListingFactory.create(title="Vélo enfant à donner", body="", place="Paris")
+    request = AidListingFactory.create(
+        kind=AidListing.Kind.REQUEST, title="Cherche vélo enfant", body="", place="Paris"
+    )
+    AidListing.objects.filter(pk=request.pk).update(
+        created_at=now - timedelta(hours=created_hours_ago)
+    )
+    # The last run finished three hours ago; the workers were down since. The run of the next
+    # slot executes now.
+    ScheduledRun.objects.filter(pk=aid_run(now - timedelta(hours=3, minutes=10)).pk).update(
+        finished_at=now - timedelta(hours=3)
+    )
+    late = aid_run(now - timedelta(hours=3))
+    scheduling.run(late.pk)
+    expected = [(offer.author_id, f"aid-match:{offer.pk}:{request.pk}")] if told else []
+    assert keys(Kind.AID_MATCH) == expected
+
+
+def test_an_aid_match_run_looks_back_from_its_slot_and_never_more_than_two_days():
+    slot_time = timezone.make_aware(datetime(2026, 11, 23, 8, 10))
+    run = aid_run(slot_time)
+    assert scheduling.aid_window_start(run) == slot_time - reminders.AID_WINDOW  # the first
+    ScheduledRun.objects.filter(pk=aid_run(slot_time - timedelta(days=5)).pk).update(
+        finished_at=slot_time - timedelta(days=5)
+    )
+    assert scheduling.aid_window_start(run) == slot_time - scheduling.AID_MAX_LOOKBACK
 
 
 def test_a_person_promoted_from_the_waiting_list_is_told(django_capture_on_commit_callbacks):

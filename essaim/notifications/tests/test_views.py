@@ -37,12 +37,45 @@ def test_saving_the_table(client):
     assert choices(person)["aid_match"] == "immediately"
 
 
-@pytest.mark.parametrize("bad", [{}, {"relay_milestone": "sometimes"}])
+VALID_TABLE = {kind.value: "off" for kind in Kind}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {kind: value for kind, value in VALID_TABLE.items() if kind != "aid_match"},
+        VALID_TABLE | {"relay_milestone": "sometimes"},
+        # A digest would bring a reminder too late: only at once or off.
+        VALID_TABLE | {"event_reminder": "daily"},
+        VALID_TABLE | {"challenge_prompt": "weekly"},
+    ],
+    ids=["one-kind-missing", "bogus-frequency", "event-reminder-digest", "challenge-digest"],
+)
 def test_an_incomplete_or_bogus_table_changes_nothing(client, bad):
     person = UserFactory.create()
     client.force_login(person)
+    # The same table, valid, is saved: the one bad line is what refuses it.
     assert client.post(PREFERENCES, bad).status_code == 400
     assert choices(person) == {}
+
+
+def test_a_reminder_row_offers_only_at_once_or_off(client):
+    client.force_login(UserFactory.create())
+    page = client.get(PREFERENCES).content.decode()
+    for kind in ("event_reminder", "challenge_prompt"):
+        for value in ("immediately", "off"):
+            assert f'name="{kind}" value="{value}"' in page
+        for value in ("daily", "weekly"):
+            assert f'name="{kind}" value="{value}"' not in page
+    assert 'name="aid_match" value="weekly"' in page
+    assert 'data-testid="time-sensitive-note"' in page
+
+
+def test_the_valid_table_of_the_bad_cases_is_saved(client):
+    person = UserFactory.create()
+    client.force_login(person)
+    assert client.post(PREFERENCES, VALID_TABLE).status_code == 302
+    assert choices(person) == VALID_TABLE
 
 
 def test_anonymous_people_are_sent_to_log_in(client):
@@ -83,15 +116,17 @@ def test_rfc_8058_one_click_post_from_the_mail_client(client):
 @pytest.mark.parametrize(
     "token",
     [
-        "x",
-        "x" * 300,
-        unsubscribe_token(user_id=10**9, kinds=["relay_milestone"]),
-        unsubscribe_token(user_id=1, kinds=["not-a-kind"]),
+        lambda person: "x",
+        lambda person: "x" * 300,
+        lambda person: unsubscribe_token(user_id=person.pk + 1000, kinds=["relay_milestone"]),
+        # A real person, signed by this instance: only the kind is wrong.
+        lambda person: unsubscribe_token(user_id=person.pk, kinds=["not-a-kind"]),
     ],
+    ids=["garbage", "long-garbage", "no-such-person", "no-such-kind"],
 )
 def test_a_forged_or_stale_link_changes_nothing(client, token):
-    UserFactory.create()
-    response = client.post(reverse("notifications:unsubscribe", args=[token]))
+    person = UserFactory.create()
+    response = client.post(reverse("notifications:unsubscribe", args=[token(person)]))
     assert response.status_code == 404
     assert not Preference.objects.exists()
 
