@@ -33,6 +33,9 @@ TRANSITIONS: dict[str, set[str]] = {
 
 
 def _check_fields(*, title: str, kind: str, category: str, expires_at: datetime | None) -> None:
+    # A naive time names no instant (and cannot be compared with now): refused, not guessed.
+    if expires_at is not None and timezone.is_naive(expires_at):
+        raise ValidationError(_("Give the expiry date with its time zone."))
     if not title.strip():
         raise ValidationError(_("Please give your listing a title."))
     if kind not in AidListing.Kind.values:

@@ -3,28 +3,83 @@
 app's static files: ninja is in INSTALLED_APPS, so no CDN is ever asked).
 
 Every error answers `{"detail": "…"}`: domain errors (essaim/core/errors) with their status,
-ninja's own (authentication, CSRF, validation) mapped here to the same shape.
+ninja's own (authentication, CSRF, validation) mapped here to the same shape, an unexpected
+one as a logged 500 (a database outage as a 503), an unknown address under /api/v1/ as a 404.
+What Django itself answers around the API (a wrong method, a 404 outside /api/v1/) is put in
+the same shape by essaim/api/middleware.py.
 """
 
+import logging
+from functools import partial
 from typing import Any
 
+from django.core import signals
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, re_path, resolve, reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
+from ninja.types import DictStrAny
 
+from essaim.api.auth import public
 from essaim.api.routers import aid, campaigns, communities, me, relay
 from essaim.core.errors import ApplicationError
+from essaim.core.middleware import database_unavailable
+
+logger = logging.getLogger(__name__)
+
+UNKNOWN_ADDRESS = "unknown-address"
 
 API_DESCRIPTION = """Essaim's REST API: communities, posts, mutual aid, campaigns and their
 one-click actions, referrals and reach analytics.
 
 Authenticate with a personal access token (`Authorization: Bearer essaim_…`), created on your
 profile's *Access tokens* page, or, from the site's own pages, with your session and its CSRF
-token. Reads of public objects need no authentication. Errors are `{"detail": "…"}`."""
+token. Reads of public objects need no authentication (their security lists an empty
+alternative). Errors are `{"detail": "…"}`, whatever the status.
 
-api = NinjaAPI(
+Gifts (`POST /campaigns/{slug}/fundraiser/donations`) need an `Idempotency-Key` (a UUID): a
+retry with the same key and body answers the same gift, the same key with another amount or
+anonymity is a 409. No other operation reads that header: creating a listing or a post twice
+creates two, so retry those only when no answer came back and check the list first."""
+
+
+class _Schema(OpenAPISchema):
+    def operation_security(self, operation: Operation) -> list[DictStrAny] | None:
+        security = super().operation_security(operation)
+        # `public` is a plain function (no OpenAPI scheme): OpenAPI says "anonymous too" with
+        # an empty requirement, which ninja cannot express by itself.
+        if security is not None and public in operation.auth_callbacks:
+            security.append({})
+        return security
+
+
+class EssaimAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: DictStrAny | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return _Schema(self, path_prefix)
+
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        patterns, app_name, namespace = super().urls
+        # Last: an address no operation matches is the API's 404, never the site's HTML page
+        # (config/urls.py mounts these patterns, so the catch-all stays inside /api/v1/).
+        catch_all = re_path(
+            r"^.*$", csrf_exempt(partial(unknown_address, api=self)), name=UNKNOWN_ADDRESS
+        )
+        return [*patterns, catch_all], app_name, namespace
+
+
+api = EssaimAPI(
     title="Essaim API",
     version="1.0.0",
     description=API_DESCRIPTION,
@@ -41,6 +96,45 @@ api.add_router("/campaigns", relay.router)
 
 def _detail(request: HttpRequest, message: str, status: int, **extra: Any) -> HttpResponse:
     return api.create_response(request, {"detail": message, **extra}, status=status)
+
+
+def unknown_address(request: HttpRequest, api: NinjaAPI) -> HttpResponse:
+    # The catch-all also stops CommonMiddleware's APPEND_SLASH redirect (a POST cannot follow
+    # it anyway): the answer names the address with its slash instead.
+    slashed = f"{request.path_info}/"
+    if not request.path_info.endswith("/") and resolve(slashed).url_name != UNKNOWN_ADDRESS:
+        message = _("No API operation at this address: did you mean %(address)s?") % {
+            "address": f"{request.path}/"
+        }
+    else:
+        docs = reverse(f"{api.urls_namespace}:openapi-view")
+        message = _("No API operation at this address: see %(docs)s for the list.") % {"docs": docs}
+    return _detail(request, message, 404)
+
+
+@api.exception_handler(Exception)
+def unexpected_error(request: HttpRequest, error: Exception) -> HttpResponse:
+    """Any error no more specific handler takes, answered in the API's shape rather than
+    re-raised into Django's HTML error pages; a real failure is logged with its traceback and
+    reported on Django's `got_request_exception` signal (error trackers listen to it), as
+    Django reports a view's error."""
+    if isinstance(error, OperationalError | InterfaceError):
+        return database_unavailable(request, error)
+    if isinstance(error, RequestDataTooBig):
+        return _detail(request, _("The request body is too large."), 413)
+    if isinstance(error, SuspiciousOperation):
+        logger.warning(
+            "api suspicious request",
+            extra={"path": request.path, "method": request.method, "error": type(error).__name__},
+        )
+        return _detail(request, _("This request cannot be processed."), 400)
+    logger.error(
+        "api server error",
+        exc_info=error,
+        extra={"path": request.path, "method": request.method, "error": type(error).__name__},
+    )
+    signals.got_request_exception.send(sender=None, request=request)
+    return _detail(request, _("Something went wrong on our side; it was logged."), 500)
 
 
 @api.exception_handler(ApplicationError)

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError, HttpError
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.security.base import SecuritySchema
 
 from essaim.accounts.models import User
 from essaim.api import permissions
@@ -67,8 +68,23 @@ class SessionAuth(APIKeyCookie):
     token (X-CSRFToken header), as any form of the site does."""
 
     def __init__(self) -> None:
-        self.param_name = settings.SESSION_COOKIE_NAME
         super().__init__(csrf=True)
+
+    # Read on each request (and each schema), not once at import: settings may change after
+    # (tests override them; the schema documents the cookie actually read).
+    @property
+    def param_name(self) -> str:  # type: ignore[override]
+        return settings.SESSION_COOKIE_NAME
+
+    @property
+    def openapi_security_schema(self) -> SecuritySchema:
+        return SecuritySchema(
+            type=self.openapi_type, name=self.param_name, **{"in": self.openapi_in}
+        )
+
+    @openapi_security_schema.setter
+    def openapi_security_schema(self, computed_at_import: SecuritySchema) -> None:
+        """AuthBase stores the schema once, at import: it is computed on each read instead."""
 
     def _get_key(self, request: HttpRequest) -> str | None:
         if bearer_secret(request) is not None or not request.user.is_authenticated:

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Path, Schema
+from pydantic import AwareDatetime
 
 from essaim.campaigns.services.fundraising import MAX_DONATION
 
@@ -144,7 +145,10 @@ class ListingIn(Schema):
     body: str = Field("", max_length=5000, pattern=NO_NUL)
     place: str = Field("", max_length=120, pattern=NO_NUL)
     community: str | None = Field(None, max_length=100, pattern=SLUG, description="Community slug.")
-    expires_at: datetime | None = None
+    # A naive time names no instant: a 422 here, not a guess or a server error later.
+    expires_at: AwareDatetime | None = Field(
+        None, description="With its offset: 2030-01-01T00:00:00+01:00, or …Z for UTC."
+    )
 
 
 class ListingStatusIn(Schema):

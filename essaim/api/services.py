@@ -41,7 +41,9 @@ def secret_hash(secret: str) -> str:
 
 
 def token_create(*, user: User, name: str, scope: str) -> CreatedToken:
-    """A new token for `user`. The returned secret is the only copy there will ever be."""
+    """A new token for `user`. The returned secret is the only copy there will ever be.
+
+    Locks the owner's user row (select_for_update) while counting the live tokens."""
     name = name.strip()
     if not name:
         raise ValidationError(_("Give the token a name."))
@@ -51,15 +53,18 @@ def token_create(*, user: User, name: str, scope: str) -> CreatedToken:
         raise ValidationError(_("Choose a scope: read only, or read and write."))
     if not permissions.can_use_api(user):
         raise NotFound(_("This person does not exist."))
-    live = AccessToken.objects.filter(user=user, revoked_at__isnull=True)
-    if live.count() >= MAX_LIVE_TOKENS:
-        raise ValidationError(
-            _("You have %(count)d tokens: revoke one before creating another.")
-            % {"count": MAX_LIVE_TOKENS}
-        )
     secret = SECRET_START + secrets.token_urlsafe(SECRET_BYTES)
     try:
         with transaction.atomic():
+            # The owner's row is the lock: two creations at once count one after the other,
+            # so the cap is exact (counting alone would let both through at 19).
+            User.objects.select_for_update().only("pk").get(pk=user.pk)
+            live = AccessToken.objects.filter(user=user, revoked_at__isnull=True)
+            if live.count() >= MAX_LIVE_TOKENS:
+                raise ValidationError(
+                    _("You have %(count)d tokens: revoke one before creating another.")
+                    % {"count": MAX_LIVE_TOKENS}
+                )
             token = AccessToken.objects.create(
                 user=user,
                 name=name,

@@ -61,6 +61,8 @@ def listing_list(request: HttpRequest, filters: Query[ListingFilters]) -> Presen
 
 @router.post("/listings", response={201: schemas.Listing, **schemas.ERRORS}, auth=WRITE)
 def listing_create(request: HttpRequest, data: schemas.ListingIn) -> Status[dict[str, Any]]:
+    """Not idempotent: no Idempotency-Key is read, and sending twice creates two listings
+    (retry only when no answer came back, after looking for it in the list)."""
     user = actor(request)
     listing = services.listing_create(
         author=user,

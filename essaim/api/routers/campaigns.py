@@ -28,7 +28,7 @@ from essaim.campaigns.services import challenge as challenge_services
 from essaim.campaigns.services import events as event_services
 from essaim.campaigns.services import fundraising
 from essaim.campaigns.services import pledge as pledge_services
-from essaim.core.errors import NotFound, ValidationError
+from essaim.core.errors import Conflict, NotFound, ValidationError
 from essaim.relay.attribution import touched_link
 from essaim.relay.models import ShareLink
 from essaim.relay.services import link_resolve
@@ -372,20 +372,41 @@ def fundraiser_give(
     slug: schemas.Slug,
     data: schemas.GiveIn,
     idempotency_key: str | None = Header(
-        None, alias="Idempotency-Key", max_length=64, pattern=schemas.NO_NUL
+        None,
+        alias="Idempotency-Key",
+        max_length=64,
+        pattern=schemas.NO_NUL,
+        description="A UUID, one per gift (or idempotency_key in the body).",
     ),
 ) -> dict[str, Any]:
-    """One idempotency key is one gift, however many times it is sent: a retry answers with
-    the gift as it stands."""
+    """One idempotency key is one gift, however many times it is sent: a retry with the same
+    amount and anonymity answers with the gift as it stands; the same key with another amount
+    or anonymity, or a key someone else already used, is a 409 and gives nothing."""
     campaign = _campaign(request, slug)
-    donation = fundraising.donation_give(
-        user=actor(request),
-        fundraiser=_fundraiser(campaign),
-        amount=data.amount,
-        idempotency_key=_idempotency_key(idempotency_key, data.idempotency_key),
-        anonymous=data.anonymous,
-        link=_credited_link(request, campaign, data.via),
-    )
+    try:
+        donation = fundraising.donation_give(
+            user=actor(request),
+            fundraiser=_fundraiser(campaign),
+            amount=data.amount,
+            idempotency_key=_idempotency_key(idempotency_key, data.idempotency_key),
+            anonymous=data.anonymous,
+            link=_credited_link(request, campaign, data.via),
+            same_terms_only=True,
+        )
+    except fundraising.IdempotencyKeyReused as error:
+        # The service words it for the page's form ("reload the page"); a script needs to
+        # hear what to change.
+        if error.same_person:
+            message = _(
+                "This Idempotency-Key was already used for a gift of another amount or "
+                "anonymity: send a new key for a new gift, or the same body to retry."
+            )
+        else:
+            message = _(
+                "This Idempotency-Key is already taken: send a new key (a fresh UUID) for "
+                "each gift."
+            )
+        raise Conflict(message) from error
     return {
         "id": donation.pk,
         "status": donation.status,

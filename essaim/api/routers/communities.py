@@ -92,6 +92,8 @@ def post_list(request: HttpRequest, slug: schemas.Slug) -> Presented:
 def post_create(
     request: HttpRequest, slug: schemas.Slug, data: schemas.PostIn
 ) -> Status[dict[str, Any]]:
+    """Not idempotent: no Idempotency-Key is read, and sending twice creates two posts (retry
+    only when no answer came back, after looking for it in the list)."""
     user = actor(request)
     community = selectors.content_get_for(slug=slug, user=user).community
     created = services.post_create(author=user, community=community, body=data.body)

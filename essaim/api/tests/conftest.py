@@ -27,6 +27,13 @@ def person(db: None) -> User:
 
 
 @pytest.fixture
+def english_person(db: None) -> User:
+    """Someone whose profile language is English: for tests that assert a sentence word for
+    word (the site's default language is French)."""
+    return UserFactory.create(language="en")
+
+
+@pytest.fixture
 def api_client() -> Client:
     # Exceptions must surface as responses: a 500 is a failure the tests assert on.
     return Client(raise_request_exception=False)

@@ -1,15 +1,21 @@
 """Who may call the API: tokens (scoped, revocable), sessions with CSRF, anonymous reads;
 suspended and banned accounts; write limits per account; the `{"detail": …}` errors."""
 
+import logging
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from django.db import OperationalError
 from django.test import Client
 from django.utils import timezone
 
+from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
 from essaim.api import services
 from essaim.api.tests.conftest import call, make_token
+from essaim.campaigns import selectors as campaign_selectors
 from essaim.campaigns.models import Signature
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
 from essaim.moderation.trust import MEMBER, NEW, TRUSTED
@@ -158,5 +164,211 @@ def test_malformed_json_is_a_4xx_with_a_detail(api_client, person, pledge):
 
 
 def test_an_unknown_path_is_a_404_json(api_client):
-    response = api_client.get("/api/v1/nothing-here")
+    response = api_client.get("/api/v1/nothing-here", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 404
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json() == {
+        "detail": "No API operation at this address: see /api/v1/docs for the list."
+    }
+
+
+def test_an_address_without_its_slash_names_the_one_with_it(api_client):
+    response = api_client.post("/api/v1/campaigns", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": "No API operation at this address: did you mean /api/v1/campaigns/?"
+    }
+
+
+# Every error, whoever answers it (an endpoint, ninja, a middleware, Django), is JSON with a
+# sentence in `detail`.
+
+
+class Recorded(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def recorded() -> Iterator[Recorded]:
+    """What essaim.api.api logs (the suite runs without pytest's log capture)."""
+    handler = Recorded()
+    logger = logging.getLogger("essaim.api.api")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+
+
+@pytest.fixture
+def english(english_person: User) -> tuple[Client, User]:
+    """A client and a person who read English (anonymous requests too)."""
+    return Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="en"), english_person
+
+
+def _failing(error: Exception) -> Callable[..., Any]:
+    def fail(*args: Any, **kwargs: Any) -> Any:
+        raise error
+
+    return fail
+
+
+def _unknown(client, secret, monkeypatch, settings):
+    return call(client, "POST", "/nothing/here", secret, {"a": 1})
+
+
+def _outside_v1(client, secret, monkeypatch, settings):
+    return client.get("/api/v2/campaigns")
+
+
+def _root(client, secret, monkeypatch, settings):
+    return client.get("/api/v1/")
+
+
+def _wrong_method(client, secret, monkeypatch, settings):
+    return call(client, "PUT", "/campaigns/climat", secret, {})
+
+
+def _too_large(client, secret, monkeypatch, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    return call(client, "POST", SIGN, secret, {"show_name": True, "via": "x" * 2000})
+
+
+def _server_error(client, secret, monkeypatch, settings):
+    monkeypatch.setattr(
+        campaign_selectors, "campaign_summary", _failing(RuntimeError("forced by the test"))
+    )
+    return call(client, "GET", "/campaigns/climat", secret)
+
+
+def _database_down(client, secret, monkeypatch, settings):
+    monkeypatch.setattr(
+        campaign_selectors, "campaign_summary", _failing(OperationalError("server closed"))
+    )
+    return call(client, "GET", "/campaigns/climat", secret)
+
+
+def _anonymous_write(client, secret, monkeypatch, settings):
+    return call(client, "POST", SIGN)
+
+
+def _read_token_write(client, secret, monkeypatch, settings):
+    return call(client, "POST", SIGN, secret)
+
+
+def _invalid(client, secret, monkeypatch, settings):
+    return call(client, "POST", SIGN, secret, {"show_name": "maybe"})
+
+
+def _too_many(client, secret, monkeypatch, settings):
+    settings.RATE_LIMITS = {"address": [(1, 60)]}
+    assert call(client, "DELETE", SIGN, secret).status_code == 200
+    return call(client, "DELETE", SIGN, secret)
+
+
+@pytest.mark.parametrize(
+    ("request_it", "scope", "status", "detail"),
+    [
+        pytest.param(
+            _unknown,
+            "write",
+            404,
+            "No API operation at this address: see /api/v1/docs for the list.",
+            id="404-unknown",
+        ),
+        pytest.param(_outside_v1, "write", 404, "Not found.", id="404-outside-v1"),
+        pytest.param(_root, "write", 404, "Not found.", id="404-root"),
+        pytest.param(
+            _wrong_method,
+            "write",
+            405,
+            "This method is not allowed here; allowed: GET.",
+            id="405",
+        ),
+        pytest.param(_too_large, "write", 413, "The request body is too large.", id="413"),
+        pytest.param(
+            _server_error,
+            "write",
+            500,
+            "Something went wrong on our side; it was logged.",
+            id="500",
+        ),
+        pytest.param(
+            _database_down,
+            "write",
+            503,
+            "The service is briefly unavailable; please try again in a few seconds.",
+            id="503",
+        ),
+        pytest.param(
+            _anonymous_write,
+            "write",
+            401,
+            "Log in, or send a personal access token (Authorization: Bearer …).",
+            id="401",
+        ),
+        pytest.param(
+            _read_token_write,
+            "read",
+            403,
+            "This token is read-only: create a read and write token.",
+            id="403",
+        ),
+        pytest.param(_invalid, "write", 422, "Invalid input: show_name.", id="422"),
+        pytest.param(
+            _too_many,
+            "write",
+            429,
+            "Too many requests: please wait {retry_after} seconds and try again.",
+            id="429",
+        ),
+    ],
+)
+def test_every_error_is_json_with_a_detail_sentence(
+    english, pledge, monkeypatch, settings, recorded, request_it, scope, status, detail
+):
+    client, person = english
+    secret = make_token(person, scope)
+    response = request_it(client, secret, monkeypatch, settings)
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].partition(";")[0] == "application/json"
+    body = response.json()
+    assert isinstance(body["detail"], str)
+    assert body["detail"] == detail.format(retry_after=response.get("Retry-After"))
+    if status == 503:
+        assert response["Retry-After"] == "5"
+    if status == 429:
+        assert 1 <= int(response["Retry-After"]) <= 60
+    if status == 500:
+        assert [
+            (record.getMessage(), record.path, record.error) for record in recorded.records
+        ] == [("api server error", "/api/v1/campaigns/climat", "RuntimeError")]
+        assert recorded.records[0].exc_info is not None
+    assert not Signature.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/campaigns/climat", "GET"),
+        ("PATCH", "/campaigns/climat", "GET"),
+        ("OPTIONS", "/campaigns/climat", "GET"),
+        ("HEAD", "/campaigns/climat", "GET"),
+        ("GET", SIGN, "DELETE, POST"),
+        ("PUT", SIGN, "DELETE, POST"),
+    ],
+)
+def test_a_wrong_method_is_a_405_json_with_its_allow_header(english, pledge, method, path, allowed):
+    client, person = english
+    response = call(client, method, path, make_token(person))
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert sorted(response["Allow"].split(", ")) == allowed.split(", ")
+    if method != "HEAD":  # a HEAD answer has no body
+        assert response.json() == {
+            "detail": f"This method is not allowed here; allowed: {response['Allow']}."
+        }
+    assert not Signature.objects.exists()

@@ -2,11 +2,14 @@
 pagination, the provider interface for gifts, referrals and analytics for hosts."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.test import Client
 
 from essaim.accounts.tests.factories import UserFactory
+from essaim.aid import services as aid_services
 from essaim.aid.models import AidListing
 from essaim.aid.tests.factories import AidListingFactory
 from essaim.api import schemas
@@ -28,6 +31,7 @@ from essaim.campaigns.tests.factories import (
 )
 from essaim.communities.models import Community, Membership, Post, PostReaction
 from essaim.communities.tests.factories import CommunityFactory, MembershipFactory
+from essaim.core.errors import ValidationError
 from essaim.relay.models import Supporter
 from essaim.relay.services import link_for
 
@@ -99,12 +103,72 @@ def test_giving_is_idempotent_by_its_key(api_client, person, campaign):
     assert {answer.status_code for answer in answers} == {200}
     assert {answer.json()["id"] for answer in answers} == {Donation.objects.get().pk}
     assert answers[0].json()["status"] == "succeeded"
-    in_body = call(api_client, "POST", path, secret, {"amount": 5_00, "idempotency_key": key})
+    in_body = call(api_client, "POST", path, secret, {"amount": 25_00, "idempotency_key": key})
+    assert in_body.status_code == 200
     assert in_body.json()["id"] == answers[0].json()["id"]
     totals = call(api_client, "GET", "/campaigns/climat/fundraiser").json()
     assert totals["donations"] == 25_00 and totals["donors"] == 1
     ledger = call(api_client, "GET", path).json()
     assert ledger["count"] == 1 and ledger["items"][0]["amount"] == 25_00
+
+
+@pytest.mark.parametrize(
+    "replay",
+    [{"amount": 5_00}, {"amount": 25_00, "anonymous": True}, {"amount": 5_00, "anonymous": True}],
+)
+def test_a_key_replayed_with_other_terms_is_a_conflict_and_gives_nothing(
+    api_client, english_person, campaign, replay
+):
+    secret = make_token(english_person)
+    key = str(uuid.uuid4())
+    path = "/campaigns/climat/fundraiser/donations"
+    first = call(api_client, "POST", path, secret, {"amount": 25_00}, HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == 200
+    response = call(api_client, "POST", path, secret, replay, HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert response.json() == {
+        "detail": "This Idempotency-Key was already used for a gift of another amount or "
+        "anonymity: send a new key for a new gift, or the same body to retry."
+    }
+    donation = Donation.objects.get()
+    assert (donation.amount, donation.anonymous, donation.status) == (25_00, False, "succeeded")
+
+
+def test_a_key_someone_else_used_is_a_conflict_in_words_for_scripts(
+    api_client, person, english_person, campaign
+):
+    key = str(uuid.uuid4())
+    path = "/campaigns/climat/fundraiser/donations"
+    mine = call(
+        api_client, "POST", path, make_token(person), {"amount": 25_00, "idempotency_key": key}
+    )
+    assert mine.status_code == 200
+    other = make_token(english_person)
+    response = call(api_client, "POST", path, other, {"amount": 25_00, "idempotency_key": key})
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "This Idempotency-Key is already taken: send a new key (a fresh UUID) for "
+        "each gift."
+    }
+    assert Donation.objects.get().user == person
+
+
+def test_the_give_page_keeps_its_replay_behaviour(campaign, person, english_person):
+    # Only the API asks for the same terms: the page's form still answers the first gift.
+    key = str(uuid.uuid4())
+    page = Client()
+    page.force_login(person)
+    first = page.post("/campaigns/climat/give/", {"amount": "25", "idempotency_key": key})
+    again = page.post("/campaigns/climat/give/", {"amount": "5", "idempotency_key": key})
+    assert (first.status_code, again.status_code) == (302, 302)
+    other = Client()
+    other.force_login(english_person)
+    taken = other.post("/campaigns/climat/give/", {"amount": "25", "idempotency_key": key})
+    assert taken.status_code == 400
+    assert "This form was already used; reload the page." in taken.content.decode()
+    donation = Donation.objects.get()
+    assert (donation.user, donation.amount) == (person, 25_00)
 
 
 @pytest.mark.parametrize(
@@ -172,6 +236,7 @@ def test_listings_filters_create_and_lifecycle(api_client, person):
         {"kind": "request", "category": "housing", "title": "Une chambre", "place": "Lyon"},
     )
     assert created.status_code == 201
+    assert created.json()["expires_at"] is None
     listing_id = created.json()["id"]
     path = f"/aid/listings/{listing_id}/status"
     assert call(api_client, "POST", path, secret, {"status": "promised"}).json()["status"] == (
@@ -180,6 +245,47 @@ def test_listings_filters_create_and_lifecycle(api_client, person):
     other = make_token(UserFactory.create())
     assert call(api_client, "POST", path, other, {"status": "done"}).status_code == 403
     assert AidListing.objects.get(pk=listing_id).status == AidListing.Status.PROMISED
+
+
+@pytest.mark.parametrize(
+    ("expires_at", "status", "stored"),
+    [
+        ("2030-01-01T00:00:00", 422, None),
+        ("2030-01-01T00:00:00+01:00", 201, datetime(2029, 12, 31, 23, tzinfo=UTC)),
+        ("2030-01-01T00:00:00Z", 201, datetime(2030, 1, 1, tzinfo=UTC)),
+    ],
+)
+def test_a_listing_expiry_needs_its_time_zone(
+    api_client, english_person, expires_at, status, stored
+):
+    response = call(
+        api_client,
+        "POST",
+        "/aid/listings",
+        make_token(english_person),
+        {"kind": "offer", "category": "goods", "title": "Table", "expires_at": expires_at},
+    )
+    assert response.status_code == status, response.content
+    if status == 422:
+        body = response.json()
+        assert body["detail"] == "Invalid input: expires_at."
+        assert [problem["field"] for problem in body["errors"]] == ["expires_at"]
+        assert not AidListing.objects.exists()
+    else:
+        assert AidListing.objects.get().expires_at == stored
+
+
+def test_the_listing_service_refuses_a_naive_expiry(person):
+    with pytest.raises(ValidationError) as refused:
+        aid_services.listing_create(
+            author=person,
+            kind="offer",
+            category="goods",
+            title="Table",
+            expires_at=datetime(2030, 1, 1),  # naive on purpose: what a careless caller sends
+        )
+    assert refused.value.message == "Give the expiry date with its time zone."
+    assert not AidListing.objects.exists()
 
 
 def test_a_listing_in_a_community_one_cannot_see_is_a_404(api_client, person):

@@ -11,6 +11,7 @@ After an intended change to the API, refresh the snapshot and commit it with the
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -44,3 +45,18 @@ def test_the_app_serves_the_schema() -> None:
     served = response.json()
     assert served["info"]["title"] == "Essaim API"
     assert served["paths"].keys() == _current()["paths"].keys()  # type: ignore[attr-defined]
+
+
+def test_reads_are_documented_as_open_to_anonymous_callers() -> None:
+    paths: Any = _current()["paths"]
+    anonymous = {
+        (method, path)
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if {} in operation["security"]
+    }
+    reads = {(method, path) for path, operations in paths.items() for method in operations}
+    reads = {(method, path) for method, path in reads if method == "get"}
+    # One's own account is the one read that needs credentials.
+    assert anonymous == reads - {("get", "/api/v1/me")}
+    assert len(anonymous) == 17

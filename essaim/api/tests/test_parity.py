@@ -1,38 +1,63 @@
 """One source of truth: for the same person, the API answers what the pages answer. A 404 on
-the page is a 404 in the API; a list on the page holds the same items as the API's."""
+the page is a 404 in the API; a list on the page holds the same items as the API's; a write the
+page refuses, the API refuses, and neither changes anything; the reach dashboard's numbers are
+the API's. For each role of the house rule: anonymous, outsider, member, moderator (and the
+host, who created the objects)."""
 
+import json
 import re
 from typing import Any
 
 import pytest
+from django.db import transaction
 from django.test import Client
+from ninja.responses import NinjaJSONEncoder
 
 from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
+from essaim.aid.models import AidListing
 from essaim.aid.tests.factories import AidListingFactory
 from essaim.api.tests.conftest import call, make_token
-from essaim.campaigns.models import Campaign
-from essaim.campaigns.tests.factories import CampaignFactory
-from essaim.communities.models import Community, Membership
+from essaim.campaigns.models import Campaign, Pledge, Signature
+from essaim.campaigns.services.pledge import pledge_sign
+from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
+from essaim.communities.models import Community, Membership, Post, PostReaction
 from essaim.communities.tests.factories import CommunityFactory, MembershipFactory, PostFactory
 from essaim.core.models import Moderation
+from essaim.moderation.ratelimit import DEFAULT_LIMITS
+from essaim.relay import analytics
+from essaim.relay.services import link_for
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "outsider", "member", "host"]
+ROLES = ["anonymous", "outsider", "member", "moderator", "host"]
+INSIDERS = {"member", "moderator", "host"}
 
 
 @pytest.fixture
 def world() -> dict[str, Any]:
     host = UserFactory.create()
     member = UserFactory.create()
+    moderator = UserFactory.create()
     private = CommunityFactory.create(slug="prive", visibility=Community.Visibility.PRIVATE)
     public = CommunityFactory.create(slug="public")
     for community in (private, public):
         MembershipFactory.create(community=community, user=member)
+        MembershipFactory.create(
+            community=community, user=moderator, role=Membership.Role.MODERATOR
+        )
         MembershipFactory.create(community=community, user=host, role=Membership.Role.OWNER)
+    live = CampaignFactory.create(slug="en-cours", created_by=host)
+    draft = CampaignFactory.create(slug="brouillon", status=Campaign.Status.DRAFT, created_by=host)
+    for campaign in (live, draft):
+        PledgeFactory.create(campaign=campaign)
     return {
-        "people": {"outsider": UserFactory.create(), "member": member, "host": host},
+        "people": {
+            "outsider": UserFactory.create(),
+            "member": member,
+            "moderator": moderator,
+            "host": host,
+        },
         "private_post": PostFactory.create(community=private, author=host),
         "public_post": PostFactory.create(community=public, author=host),
         "hidden_post": PostFactory.create(
@@ -40,10 +65,8 @@ def world() -> dict[str, Any]:
         ),
         "private_listing": AidListingFactory.create(community=private, author=member),
         "public_listing": AidListingFactory.create(author=host),
-        "draft": CampaignFactory.create(
-            slug="brouillon", status=Campaign.Status.DRAFT, created_by=host
-        ),
-        "live": CampaignFactory.create(slug="en-cours", created_by=host),
+        "draft": draft,
+        "live": live,
         "closed": CampaignFactory.create(
             slug="finie", status=Campaign.Status.CLOSED, created_by=host
         ),
@@ -138,7 +161,7 @@ def test_the_aid_board_is_the_same(world, role):
     on_page = {int(pk) for pk in re.findall(r'href="/aid/(\d+)/"', html)}
     listed = call(Client(), "GET", "/aid/listings", secret).json()
     assert {item["id"] for item in listed["items"]} == on_page
-    assert (world["private_listing"].pk in on_page) == (role in {"member", "host"})
+    assert (world["private_listing"].pk in on_page) == (role in INSIDERS)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -157,7 +180,137 @@ def test_a_private_community_shows_outsiders_its_name_alone(world, role):
     html = page.get("/communities/prive/").content.decode()
     community = call(Client(), "GET", "/communities/prive", secret).json()
     assert community["name"] in html
-    insider = role in {"member", "host"}
+    insider = role in INSIDERS
     assert (community["description"] is not None) == insider
     assert (community["charter"] is not None) == insider
     assert ("Respect et bienveillance." in html) == insider
+
+
+# Writes ------------------------------------------------------------------------------------
+
+
+def _writes(world: dict[str, Any]) -> list[tuple[str, dict[str, Any], str, str, dict[str, Any]]]:
+    """(page URL, form data, API method, API path, JSON body) of the same write."""
+    private_post, listing = world["private_post"], world["private_listing"]
+    return [
+        (
+            "/communities/prive/posts/",
+            {"body": "Bonjour"},
+            "POST",
+            "/communities/prive/posts",
+            {"body": "Bonjour"},
+        ),
+        (
+            f"/communities/prive/posts/{private_post.pk}/like/",
+            {},
+            "POST",
+            f"/communities/prive/posts/{private_post.pk}/like",
+            {},
+        ),
+        (
+            f"/aid/{listing.pk}/status/",
+            {"status": "withdrawn"},
+            "POST",
+            f"/aid/listings/{listing.pk}/status",
+            {"status": "withdrawn"},
+        ),
+        ("/campaigns/brouillon/sign/", {}, "POST", "/campaigns/brouillon/pledge/signature", {}),
+        ("/campaigns/en-cours/sign/", {}, "POST", "/campaigns/en-cours/pledge/signature", {}),
+    ]
+
+
+def _state() -> dict[str, Any]:
+    """Everything the writes above could change."""
+    return {
+        "posts": sorted(Post.objects.values_list("pk", "body")),
+        "likes": sorted(PostReaction.objects.values_list("post_id", "user_id")),
+        "listings": sorted(AidListing.objects.values_list("pk", "status")),
+        "signatures": sorted(Signature.objects.values_list("pledge_id", "user_id")),
+    }
+
+
+def _rolled_back(send: Any, *arguments: Any) -> tuple[Any, bool]:
+    """Send a write, tell whether it changed anything, then undo it: the page and the API
+    each start from the same world."""
+    before = _state()
+    with transaction.atomic():
+        response = send(*arguments)
+        changed = _state() != before
+        transaction.set_rollback(True)
+    assert _state() == before
+    return response, changed
+
+
+def _refused_on_the_page(response: Any) -> bool:
+    """An error status, or the log-in page for anonymous visitors."""
+    return response.status_code >= 400 or (
+        response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    )
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_write_refused_on_the_page_is_refused_by_the_api_and_changes_nothing(
+    world, role, settings
+):
+    settings.RATE_LIMITS = {scope: [] for scope in DEFAULT_LIMITS}
+    page, _read = _clients(world, role)
+    user = world["people"].get(role)
+    secret = make_token(user, "write", name=f"parity-write-{role}") if user else None
+    api = Client(raise_request_exception=False)
+    outcomes = []
+    for page_url, form, method, api_path, body in _writes(world):
+        on_page, page_changed = _rolled_back(page.post, page_url, form)
+        in_api, api_changed = _rolled_back(call, api, method, api_path, secret, body)
+        refused = _refused_on_the_page(on_page)
+        case = (role, page_url, on_page.status_code, in_api.status_code)
+        assert refused != page_changed, case
+        assert (in_api.status_code >= 400) == refused, case
+        assert api_changed == page_changed, case
+        if refused:
+            assert isinstance(in_api.json()["detail"], str), case
+        outcomes.append(not refused)
+    expected = {
+        "anonymous": [False, False, False, False, False],
+        "outsider": [False, False, False, False, True],
+        "member": [True, True, True, False, True],
+        "moderator": [True, True, False, False, True],
+        "host": [True, True, False, False, True],
+    }
+    assert outcomes == expected[role]
+
+
+# Analytics ---------------------------------------------------------------------------------
+
+
+def test_the_api_analytics_are_the_reach_dashboards(world):
+    host = world["people"]["host"]
+    # People the host brought, so that the tables have rows.
+    pledge = Pledge.objects.get(campaign=world["live"])
+    link = link_for(user=host, campaign=world["live"])
+    for supporter in (world["people"]["member"], world["people"]["moderator"]):
+        pledge_sign(user=supporter, pledge=pledge, link=link)
+    page = Client()
+    page.force_login(host)
+    shown = page.get("/campaigns/en-cours/reach/").context
+    answer = call(Client(), "GET", "/campaigns/en-cours/analytics", make_token(host, "read"))
+    assert answer.status_code == 200
+    body = answer.json()
+
+    def as_json(value: Any) -> Any:
+        return json.loads(json.dumps(value, cls=NinjaJSONEncoder))
+
+    assert body["summary"] == as_json(shown["summary"])
+    assert body["link_totals"] == as_json(shown["link_totals"])
+    assert [table["name"] for table in body["tables"]] == list(analytics.TABLES)
+    assert body["summary"]["referred"] == 2
+    assert any(table["rows"] for table in body["tables"])
+    for table in body["tables"]:
+        on_page = shown[table["name"].replace("-", "_")]
+        assert table == as_json(
+            {
+                "name": on_page.name,
+                "title": str(on_page.title),
+                "headers": [str(header) for header in on_page.headers],
+                "rows": on_page.rows,
+            }
+        )

@@ -1,9 +1,10 @@
 """Schemathesis against the API, in process (WSGI) on the test database: generated requests,
-valid and invalid, on every operation, authenticated with a write token so that writes run,
-must never meet a server error, and every answer must match the schema.
+valid and invalid, on every operation, must never meet a server error, every answer must match
+the schema, and every error must be `{"detail": "…"}` JSON. Three callers: the host with a
+write token (writes run), a member with a read-only token (writes are refused), and nobody.
 
-Bounded: a few examples per operation (MAX_EXAMPLES), no deadline per example; about a
-minute on SQLite. Part of `make test`.
+Bounded: a few examples per operation and caller (MAX_EXAMPLES), no deadline per example;
+well under a minute on SQLite. Part of `make test`.
 """
 
 import itertools
@@ -36,12 +37,31 @@ from essaim.campaigns.tests.factories import (
 from essaim.communities.tests.factories import CommunityFactory, MembershipFactory, PostFactory
 from essaim.moderation.ratelimit import DEFAULT_LIMITS
 
-MAX_EXAMPLES = 8
+MAX_EXAMPLES = 6
+CALLERS = ["host with a write token", "member with a read-only token", "anonymous"]
+
+
+@schemathesis.check
+def errors_are_json_with_a_detail(ctx: Any, response: Any, case: Any) -> None:
+    """Whoever answers an error (an endpoint, ninja, a middleware, Django), a client reads
+    `{"detail": "…"}`."""
+    if response.status_code < 400 or case.method.upper() == "HEAD":
+        return
+    content_type = response.headers.get("content-type", [""])[0]
+    assert content_type.partition(";")[0] == "application/json", (
+        response.status_code,
+        content_type,
+    )
+    body = response.json()
+    assert isinstance(body, dict) and isinstance(body.get("detail"), str), body
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    errors_are_json_with_a_detail,
 ]
 
 
@@ -60,7 +80,7 @@ def connection_kept() -> Iterator[None]:
 
 @pytest.fixture
 def seeded(db: None, settings: Any, connection_kept: None) -> dict[str, Any]:
-    """Objects the generated requests reach, and a write token of their host."""
+    """Objects the generated requests reach, and the headers of each caller."""
     # Every generated request must reach the API: write limits have their own tests.
     settings.RATE_LIMITS = {scope: [] for scope in DEFAULT_LIMITS}
     host = UserFactory.create()
@@ -73,8 +93,14 @@ def seeded(db: None, settings: Any, connection_kept: None) -> dict[str, Any]:
     MembershipFactory.create(community=community, user=host)
     post = PostFactory.create(community=community, author=host)
     listing = AidListingFactory.create(author=host)
+    member = UserFactory.create()
+    MembershipFactory.create(community=community, user=member)
     return {
-        "secret": make_token(host, "write"),
+        "headers": {
+            CALLERS[0]: {"Authorization": f"Bearer {make_token(host, 'write')}"},
+            CALLERS[1]: {"Authorization": f"Bearer {make_token(member, 'read')}"},
+            CALLERS[2]: {},
+        },
         # Generated path values mostly name nothing; every other case uses a seeded one.
         "values": {
             "slug": itertools.cycle([None, "climat", None, "voisins"]),
@@ -98,10 +124,13 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
     suppress_health_check=list(HealthCheck),
     derandomize=True,
 )
-def test_no_server_error_and_answers_match_the_schema(case: Any, seeded: dict[str, Any]) -> None:
+@pytest.mark.parametrize("caller", CALLERS)
+def test_no_server_error_and_answers_match_the_schema(
+    case: Any, seeded: dict[str, Any], caller: str
+) -> None:
     for name, values in seeded["values"].items():
         if case.path_parameters and name in case.path_parameters:
             value = next(values)
             if value is not None:
                 case.path_parameters[name] = value
-    case.call_and_validate(headers={"Authorization": f"Bearer {seeded['secret']}"}, checks=CHECKS)
+    case.call_and_validate(headers=seeded["headers"][caller], checks=CHECKS)

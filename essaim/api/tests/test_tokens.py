@@ -12,8 +12,11 @@ from django.utils import timezone
 from essaim.accounts.services import user_delete
 from essaim.accounts.tests.factories import UserFactory
 from essaim.api import services
+from essaim.api.api import api
+from essaim.api.auth import READ, SessionAuth
 from essaim.api.models import AccessToken
 from essaim.core.errors import Conflict, NotFound, ValidationError
+from essaim.core.tests.concurrency import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +104,51 @@ def test_last_use_is_written_at_most_once_a_minute(person, django_assert_num_que
     AccessToken.objects.update(last_used_at=timezone.now() - timedelta(minutes=2))
     with django_assert_num_queries(2):
         services.token_authenticate(secret=created.secret)
+
+
+def test_at_most_twenty_live_tokens_and_a_revoked_one_frees_a_place(person):
+    created = [
+        services.token_create(user=person, name=f"t{number}", scope="read")
+        for number in range(services.MAX_LIVE_TOKENS)
+    ]
+    with pytest.raises(ValidationError) as refused:
+        services.token_create(user=person, name="one more", scope="read")
+    assert refused.value.message == "You have 20 tokens: revoke one before creating another."
+    services.token_revoke(actor=person, token=created[0].token)
+    services.token_create(user=person, name="one more", scope="read")
+    assert AccessToken.objects.filter(user=person, revoked_at__isnull=True).count() == 20
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_creating_tokens_at_once_never_passes_the_cap():
+    person = UserFactory.create()
+    for number in range(services.MAX_LIVE_TOKENS - 2):
+        services.token_create(user=person, name=f"t{number}", scope="read")
+
+    def create(number: int) -> bool:
+        try:
+            services.token_create(user=person, name=f"at once {number}", scope="read")
+        except ValidationError:
+            return False
+        return True
+
+    results = run_together(*[lambda number=number: create(number) for number in range(10)])
+
+    assert sorted(results) == [False] * 8 + [True] * 2
+    assert AccessToken.objects.filter(user=person, revoked_at__isnull=True).count() == 20
+
+
+def test_the_session_cookie_name_is_read_when_used(person, settings):
+    settings.SESSION_COOKIE_NAME = "essaim_session"
+    session_auth = next(auth for auth in READ if isinstance(auth, SessionAuth))
+    assert session_auth.param_name == "essaim_session"
+    schemes = api.get_openapi_schema(path_prefix="/api/v1/")["components"]["securitySchemes"]
+    assert schemes["SessionAuth"] == {"type": "apiKey", "in": "cookie", "name": "essaim_session"}
+    client = Client()
+    client.force_login(person)
+    assert "essaim_session" in client.cookies
+    assert client.get("/api/v1/me").json()["handle"] == person.handle
 
 
 # The profile page ------------------------------------------------------------------------

@@ -20,6 +20,19 @@ from essaim.webhooks.services import emit as webhooks
 MAX_DONATION = 1_000_000_00  # one million, in minor units
 
 
+class IdempotencyKeyReused(ValidationError):
+    """The idempotency key already names another gift: someone else's or another
+    fundraiser's (`same_person` False), or, when the caller asks for the same terms, one's own
+    of another amount or anonymity. A ValidationError, so that a form shows it as its own
+    error; a conflict (409) for the API, which words it for scripts."""
+
+    status_code = 409
+
+    def __init__(self, message: str, *, same_person: bool) -> None:
+        super().__init__(message)
+        self.same_person = same_person
+
+
 def donation_give(
     *,
     user: User,
@@ -29,10 +42,13 @@ def donation_give(
     anonymous: bool = False,
     link: ShareLink | None = None,
     payments: PaymentProvider | None = None,
+    same_terms_only: bool = False,
 ) -> Donation:
     """Give `amount` (minor units). One idempotency key is one donation, however many times
     and however concurrently it is submitted: the key is unique, the provider is asked with
-    the same key, and a repeat returns the first donation as it stands."""
+    the same key, and a repeat returns the first donation as it stands. With
+    `same_terms_only`, a repeat with another amount or anonymity is refused instead
+    (IdempotencyKeyReused): a script that reuses a key by mistake learns it."""
     campaign = fundraiser.campaign
     if not permissions.can_view(user, campaign):
         raise NotFound(_("This campaign does not exist."))
@@ -62,7 +78,14 @@ def donation_give(
     except IntegrityError:
         donation, created = Donation.objects.get(idempotency_key=idempotency_key), False
     if donation.user_id != user.pk or donation.fundraiser_id != fundraiser.pk:
-        raise ValidationError(_("This form was already used; reload the page."))
+        raise IdempotencyKeyReused(
+            _("This form was already used; reload the page."), same_person=False
+        )
+    if same_terms_only and (donation.amount, donation.anonymous) != (amount, anonymous):
+        raise IdempotencyKeyReused(
+            _("This key was already used for a gift of another amount or anonymity."),
+            same_person=True,
+        )
     if not created or donation.status != Donation.Status.PENDING:
         return donation
     try:
