@@ -5,10 +5,17 @@ from essaim.webhooks.models import Delivery, Endpoint
 
 @admin.register(Endpoint)
 class EndpointAdmin(admin.ModelAdmin):
-    list_display = ("url", "campaign", "active", "consecutive_failures", "created_at")
+    list_display = (
+        "url",
+        "campaign",
+        "active",
+        "consecutive_failures",
+        "failing_since",
+        "created_at",
+    )
     list_filter = ("active",)
     raw_id_fields = ("campaign", "created_by")
-    exclude = ("secret",)
+    exclude = ("secret", "previous_secret")
 
 
 @admin.register(Delivery)

@@ -1,31 +1,49 @@
-"""The embeddable widget: a campaign's progress and a sign button, inside an iframe on any
-site (`/embed/<slug>/?via=<code>`).
+"""The embeddable widget: a campaign's progress, a sign button and a short form, inside an
+iframe on any site (`/embed/<slug>/?via=<code>`).
 
-Only these views may be framed: they send no X-Frame-Options and a Content-Security-Policy
-whose `frame-ancestors` is `*`; every other page keeps DENY and `frame-ancestors 'none'`.
-Framing by anyone is safe because nothing here acts on a visitor's behalf from another site:
+Only the widget views may be framed: they send no X-Frame-Options and a
+Content-Security-Policy whose `frame-ancestors` is `*`; every other page, the short form's
+target (`join`) included, keeps DENY and `frame-ancestors 'none'`. Framing by anyone is safe
+because nothing here acts on a visitor's behalf from another site:
 
 - In a third-party iframe the browser sends no session (SameSite=Lax cookies), so the
-  visitor is anonymous and the button opens the campaign in a new tab, top-level, through
+  visitor is anonymous there. The button opens the campaign in a new tab, top-level, through
   the organiser's share link (`/r/<code>`): the visit is counted and the signature credited,
-  and the visitor signs there in one click (or signs up, keeping the credit).
-- Signing in place, in one click, is offered only to a logged-in visitor whose browser says
-  the frame is on this site itself (`Sec-Fetch-Site: same-origin`), like the hosts' preview;
-  a page elsewhere cannot make someone click it (clickjacking), and a browser that sends no
-  fetch metadata gets the new-tab button.
+  and the visitor signs there in one click. The short form is for those who have no account
+  yet: their e-mail address, sent by GET to `join` in a new tab, which remembers the
+  organiser's link (first-party, top-level: the visitor's own session) and opens the sign-up
+  page with the address filled in, coming back to the campaign. Nothing is written from
+  inside the frame, so it needs no CSRF token, and the clickjacking trade-off stays: a framing
+  page can at most make someone open a tab of ours.
+- Signing in place, in one click, is offered only to a logged-in visitor whose frame's page
+  was requested from this site itself (`Sec-Fetch-Site: same-origin`, or `none`: not framed),
+  like the hosts' preview. That check is what keeps the button from a same-site page on
+  another subdomain, which does get the cookies; a browser that sends no fetch metadata gets
+  the new-tab button. The POST itself is guarded by the CSRF token (only in a page rendered
+  with the button) and Django's Origin check: from our own frame it is always same-origin, so
+  checking its fetch metadata again would add nothing.
 
-An anonymous e-mail form is not offered: a signature belongs to an account (one per person),
-and a form posted from a third-party frame has no CSRF cookie; see the README.
+An anonymous, e-mail-only signature is not offered: a signature belongs to an account (one
+per person).
+
+The anonymous widget is the same for every visitor of a campaign through one share code in
+one language: it is rendered once per `WIDGET_CACHE_SECONDS` (one query on a hit, which
+checks the campaign may still be shown) and sent with `Cache-Control: public`.
 """
 
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -37,7 +55,7 @@ from essaim.campaigns.services import pledge as pledge_services
 from essaim.core.errors import ApplicationError, NotFound
 from essaim.core.http import HtmxHttpRequest
 from essaim.core.middleware import CONTENT_SECURITY_POLICY
-from essaim.relay.attribution import touched_link
+from essaim.relay.attribution import arrive, touched_link
 from essaim.relay.models import ShareLink
 from essaim.relay.services import link_resolve
 
@@ -46,6 +64,12 @@ EMBED_CONTENT_SECURITY_POLICY = CONTENT_SECURITY_POLICY.replace(
 )
 # Fetch metadata values under which the frame is on this site (or not framed at all).
 FIRST_PARTY = {"same-origin", "none"}
+# The anonymous widget, rendered once for everyone: its counts may lag by this much on the
+# server, and by `WIDGET_MAX_AGE` more in browsers and shared caches.
+WIDGET_CACHE_SECONDS = 30
+WIDGET_MAX_AGE = 30
+# What a share code can look like (token_urlsafe); anything else is no code, and no cache key.
+CODE = re.compile(r"[A-Za-z0-9_-]{1,16}")
 
 
 def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -61,14 +85,19 @@ def embeddable(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 
 def first_party(request: HttpRequest) -> bool:
-    """Whether the browser says the request comes from this site's own pages. A browser that
-    says nothing (no fetch metadata: old, or not a browser) gets the new-tab button: signing
-    in place must not rest on SameSite cookies alone."""
+    """Whether the browser says this page was requested from this site's own pages (or not
+    from a page at all). Same-site pages on other subdomains do get our SameSite=Lax cookies,
+    so a logged-in session alone does not mean the frame is ours; a browser that says nothing
+    (no fetch metadata: old, or not a browser) counts as not first-party."""
     return request.headers.get("Sec-Fetch-Site", "") in FIRST_PARTY
 
 
+def _code(value: str) -> str:
+    return value if CODE.fullmatch(value) else ""
+
+
 def _link(campaign: Campaign, code: str) -> ShareLink | None:
-    link = link_resolve(code[:16]) if code else None
+    link = link_resolve(code) if _code(code) else None
     return link if link is not None and link.campaign_id == campaign.pk else None
 
 
@@ -104,6 +133,7 @@ def _render(
         "open_url": reverse("relay:go", args=[link.code]) if link else campaign.get_absolute_url(),
         "can_act": permissions.can_act(campaign),
         "in_place": isinstance(user, User) and first_party(request),
+        "known": isinstance(user, User),
         **_progress(campaign, user),
         **extra,
     }
@@ -124,27 +154,55 @@ def _missing(request: HttpRequest) -> HttpResponse:
     return render(request, "webhooks/embed_missing.html", status=404)
 
 
+def _widget_key(request: HtmxHttpRequest, campaign: Campaign, code: str) -> str:
+    # The campaign's last change in the key: a new title or status shows at once.
+    return ":".join(
+        [
+            "embed:widget",
+            str(campaign.pk),
+            str(int(campaign.updated_at.timestamp())),
+            code,
+            translation.get_language() or "",
+            "htmx" if getattr(request, "htmx", False) else "page",
+        ]
+    )
+
+
 @require_GET
 @embeddable
 def widget(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     campaign = _campaign(request, slug)
     if campaign is None:
         return _missing(request)
-    return _render(request, campaign, _link(campaign, request.GET.get("via", "")))
+    code = _code(request.GET.get("via", "")[:16])
+    if isinstance(request.user, User):
+        response = _render(request, campaign, _link(campaign, code))
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+    key = _widget_key(request, campaign, code)
+    html = cache.get(key)
+    if html is None:
+        response = _render(request, campaign, _link(campaign, code))
+        cache.set(key, response.content, WIDGET_CACHE_SECONDS)
+    else:
+        response = HttpResponse(html)
+    patch_cache_control(response, public=True, max_age=WIDGET_MAX_AGE)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_POST
 @embeddable
 def sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    """Sign in place, in one click, from a frame on this site; anything else shows the widget
-    unchanged (its button then opens the campaign)."""
+    """Sign in place, in one click, from the widget's button (CSRF-checked, see the module's
+    docstring); a visitor who is not logged in gets the widget back unchanged."""
     campaign = _campaign(request, slug)
     if campaign is None:
         return _missing(request)
-    link = _link(campaign, request.POST.get("via", ""))
+    link = _link(campaign, request.POST.get("via", "")[:16])
     pledge = Pledge.objects.filter(campaign=campaign).first()
     user = request.user
-    if pledge is None or not isinstance(user, User) or not first_party(request):
+    if pledge is None or not isinstance(user, User):
         return _render(request, campaign, link)
     try:
         pledge_services.pledge_sign(
@@ -153,3 +211,25 @@ def sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     except ApplicationError as error:
         return _render(request, campaign, link, error=error.message)
     return _render(request, campaign, link, thanks=True)
+
+
+@require_GET
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    """The short form's target, top-level in a new tab, so with the visitor's own session:
+    the organiser's link is remembered as on a share link's visit, then a logged-in visitor
+    goes to the campaign and anyone else to the sign-up page, their e-mail address filled
+    in, coming back to the campaign once their account exists."""
+    campaign = campaign_selectors.campaign_get_for(slug=slug, user=request.user)
+    link = _link(campaign, request.GET.get("via", "")[:16])
+    if link is not None:
+        arrive(request, link)
+    back = campaign.get_absolute_url()
+    if Pledge.objects.filter(campaign=campaign).exists():
+        back += "#pledge"
+    if isinstance(request.user, User):
+        return redirect(back)
+    query = {"next": back}
+    email = request.GET.get("email", "").strip()[:254]
+    if email:
+        query["email"] = email
+    return redirect(f"{reverse('account_signup')}?{urlencode(query)}")

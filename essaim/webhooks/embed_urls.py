@@ -7,4 +7,5 @@ app_name = "embed"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/", embed.widget, name="widget"),
     path("<slug:slug>/sign/", embed.sign, name="sign"),
+    path("<slug:slug>/join/", embed.join, name="join"),
 ]

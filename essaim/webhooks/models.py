@@ -28,19 +28,24 @@ SUBSCRIBABLE = [choice for choice in EventType if choice != EventType.PING]
 
 class Endpoint(BaseModel):
     """An HTTPS address a campaign's hosts registered to hear of its events, signed with
-    `secret` (generated here, shown to hosts only)."""
+    `secret` (generated here, shown to hosts only). After a rotation the previous secret also
+    signs, until `previous_secret_expires_at`, so the receiver can switch without a gap."""
 
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.CASCADE, related_name="webhook_endpoints"
     )
     url = models.URLField(_("address"), max_length=500)
     secret = models.CharField(max_length=80, default=new_secret)
+    previous_secret = models.CharField(max_length=80, blank=True, default="")
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
     # Event types (EventType values) this endpoint receives.
     events = models.JSONField(default=list)
     active = models.BooleanField(default=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
-    # Reset by every successful delivery; the endpoint is turned off when it climbs too high.
+    # Failed attempts since the last success, and when the first of them failed: the
+    # endpoint is turned off only when both say the failure is sustained (services/sending.py).
     consecutive_failures = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -63,13 +68,19 @@ class Endpoint(BaseModel):
 
 class Delivery(BaseModel):
     """One event for one endpoint: sent at least once, retried with backoff until it succeeds
-    or the schedule runs out."""
+    or the schedule runs out.
+
+    pending → sending → succeeded | failed (→ sending again when due) | gave_up; `held` while
+    the endpoint is off, pending again when it is turned back on. While `sending`,
+    `next_attempt_at` is the attempt's lease: past it, the worker is presumed dead."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
         SUCCEEDED = "succeeded", _("Delivered")
         FAILED = "failed", _("Failed, will retry")
         GAVE_UP = "gave_up", _("Gave up")
+        HELD = "held", _("Held while the webhook is off")
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     # Sent as the Essaim-Delivery header: the same on every retry and redelivery, so a
@@ -98,6 +109,12 @@ class Delivery(BaseModel):
                 fields=["next_attempt_at"],
                 condition=Q(status__in=["pending", "failed"]),
                 name="webhook_delivery_due",
+            ),
+            # Attempts whose worker may have died: the sweep looks for expired leases.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="sending"),
+                name="webhook_delivery_leased",
             ),
         ]
 

@@ -5,6 +5,10 @@
 A receiver recomputes the HMAC over the timestamp, a dot and the raw request body with the
 endpoint's secret, compares in constant time, and refuses a timestamp more than a few minutes
 old (a replayed request). `verify` is the reference implementation.
+
+For a day after the secret is rotated, deliveries are signed with both secrets, the header
+carrying two v1 values (new first): a receiver accepts the request when one of them matches
+the secret it knows, so it can switch to the new secret at any time during that day.
 """
 
 import hashlib
@@ -18,8 +22,13 @@ def signature_of(*, secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def signature_header(*, secret: str, timestamp: int, body: bytes) -> str:
-    return f"t={timestamp},v1={signature_of(secret=secret, timestamp=timestamp, body=body)}"
+def signature_header(*, secret: str, timestamp: int, body: bytes, previous_secret: str = "") -> str:
+    """The Essaim-Signature header; `previous_secret` adds its own v1 value (rotation)."""
+    secrets = [secret, previous_secret] if previous_secret else [secret]
+    values = ",".join(
+        f"v1={signature_of(secret=key, timestamp=timestamp, body=body)}" for key in secrets
+    )
+    return f"t={timestamp},{values}"
 
 
 def verify(

@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("campaigns/<slug:slug>/webhooks/<int:pk>/", views.endpoint_detail, name="endpoint"),
     path("campaigns/<slug:slug>/webhooks/<int:pk>/ping/", views.endpoint_ping, name="ping"),
     path("campaigns/<slug:slug>/webhooks/<int:pk>/enable/", views.endpoint_enable, name="enable"),
+    path("campaigns/<slug:slug>/webhooks/<int:pk>/rotate/", views.endpoint_rotate, name="rotate"),
     path("campaigns/<slug:slug>/webhooks/<int:pk>/delete/", views.endpoint_delete, name="delete"),
     path(
         "campaigns/<slug:slug>/webhooks/deliveries/<int:pk>/redeliver/",

@@ -1,5 +1,6 @@
 """The hosts' pages: their campaign's webhooks and delivery log, and the widget's snippet.
-Hosts only: anyone else gets the 404 of a campaign that does not exist."""
+Hosts only: anyone else gets the 404 of a campaign that does not exist. A page that shows a
+secret is sent with `Cache-Control: no-store`, so no cache (the browser's included) keeps it."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,7 +8,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from essaim.campaigns import selectors as campaign_selectors
@@ -18,7 +21,13 @@ from essaim.relay.services import link_for
 from essaim.webhooks import selectors
 from essaim.webhooks.forms import EndpointForm, PingForm
 from essaim.webhooks.services import endpoints as services
-from essaim.webhooks.services.sending import MAX_ATTEMPTS, RETRY_SCHEDULE
+from essaim.webhooks.services.sending import (
+    DISABLE_AFTER_FAILING_FOR,
+    DISABLE_AFTER_FAILURES,
+    MAX_ATTEMPTS,
+    REDELIVERABLE,
+    RETRY_SCHEDULE,
+)
 
 DELIVERIES_PAGE_SIZE = 30
 
@@ -35,7 +44,7 @@ def endpoint_list(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                endpoint = services.endpoint_create(
+                endpoint, created = services.endpoint_create(
                     actor=person(request),
                     campaign=campaign,
                     url=form.cleaned_data["url"],
@@ -45,7 +54,10 @@ def endpoint_list(request: HttpRequest, slug: str) -> HttpResponse:
                 form.add_error("url", error.message)
             else:
                 messages.success(
-                    request, _("Webhook registered. Give its secret to your receiver.")
+                    request,
+                    _("Webhook registered. Give its secret to your receiver.")
+                    if created
+                    else _("This address was registered already: its events are updated."),
                 )
                 return redirect("webhooks:endpoint", slug=campaign.slug, pk=endpoint.pk)
         status = 400
@@ -60,6 +72,8 @@ def endpoint_list(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "retry_minutes": [seconds // 60 for seconds in RETRY_SCHEDULE],
             "max_attempts": MAX_ATTEMPTS,
+            "disable_failures": DISABLE_AFTER_FAILURES,
+            "disable_days": DISABLE_AFTER_FAILING_FOR.days,
         },
         status=status,
     )
@@ -67,6 +81,7 @@ def endpoint_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
+@cache_control(no_store=True)
 def endpoint_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     campaign = _hosted(request, slug)
     endpoint = selectors.endpoint_get(campaign=campaign, pk=pk)
@@ -76,7 +91,14 @@ def endpoint_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(
         request,
         "webhooks/endpoint_detail.html",
-        {"campaign": campaign, "endpoint": endpoint, "page": page, "ping_form": PingForm()},
+        {
+            "campaign": campaign,
+            "endpoint": endpoint,
+            "page": page,
+            "ping_form": PingForm(),
+            "previous_secret_until": selectors.previous_secret_until(endpoint),
+            "redeliverable": [str(status) for status in REDELIVERABLE],
+        },
     )
 
 
@@ -111,6 +133,27 @@ def endpoint_enable(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     endpoint = selectors.endpoint_get(campaign=campaign, pk=pk)
     services.endpoint_enable(actor=person(request), endpoint=endpoint)
     messages.success(request, _("The webhook is on again."))
+    return _back(campaign, endpoint.pk)
+
+
+@login_required
+@require_POST
+@cache_control(no_store=True)
+def endpoint_rotate(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    campaign = _hosted(request, slug)
+    endpoint = selectors.endpoint_get(campaign=campaign, pk=pk)
+    endpoint = services.endpoint_secret_rotate(actor=person(request), endpoint=endpoint)
+    expires = formats.date_format(
+        timezone.localtime(endpoint.previous_secret_expires_at), "SHORT_DATETIME_FORMAT"
+    )
+    messages.success(
+        request,
+        _(
+            "New secret generated: give it to your receiver. The previous one is still "
+            "accepted until %(when)s."
+        )
+        % {"when": expires},
+    )
     return _back(campaign, endpoint.pk)
 
 

@@ -1,7 +1,8 @@
 """The embeddable widget in a real browser, inside an iframe on a page served from another
 origin (a small HTTP server on 127.0.0.1, while the site runs on localhost): it shows the
 campaign's progress, and a visitor acts through it, credited to the organiser whose snippet
-it is. On the site itself (the organiser's preview) the button signs in place, in one click."""
+it is; a visitor without an account goes to the sign-up page through its short form. On the
+site itself (the organiser's preview) the button signs in place, in one click."""
 
 import re
 import threading
@@ -95,5 +96,20 @@ def test_the_widget_on_another_site_shows_progress_and_brings_a_signature(
 
         signature = Signature.objects.get(user=supporter)
         assert signature.host is not None and signature.host.user == member
-        visitor.reload()
-        expect(visitor.frame_locator("iframe").get_by_test_id("widget-count")).to_have_text("2")
+        # The anonymous widget is cached for half a minute (on the server, then in browsers):
+        # once that has passed (the server's copy cleared here), a new reader sees the count.
+        cache.clear()
+        reader = new_page()
+        reader.goto(url)
+        expect(reader.frame_locator("iframe").get_by_test_id("widget-count")).to_have_text("2")
+
+        # A reader without an account types their address in the widget's short form: the
+        # sign-up page opens in a new tab, the address filled in, on the way back to sign.
+        short_form = reader.frame_locator("iframe").get_by_test_id("widget-join")
+        short_form.get_by_test_id("widget-email").fill("nouvelle@example.org")
+        with reader.expect_popup() as opened:
+            short_form.get_by_test_id("widget-join-button").click()
+        signup = opened.value
+        expect(signup).to_have_url(re.compile(r"/accounts/signup/\?"))
+        assert "next=%2Fcampaigns%2Ffontaines%2F%23pledge" in signup.url
+        expect(signup.locator('input[name="email"]')).to_have_value("nouvelle@example.org")

@@ -20,8 +20,9 @@ def _emit(
 
 
 def signature_created(*, campaign_id: int, signature_id: int, listened: bool | None = None) -> None:
-    """`listened`: whether the campaign has an active endpoint, when the caller read it along
-    with its own write (the signing lane's statement), which spares the cache read."""
+    """`listened`: whether the campaign has an endpoint, on or off (an endpoint that is off
+    keeps its events, held), when the caller read it along with its own write (the signing
+    lane's statement), which spares the cache read."""
     _emit(EventType.SIGNATURE, campaign_id=campaign_id, object_id=signature_id, listened=listened)
 
 

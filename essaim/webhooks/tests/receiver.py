@@ -1,10 +1,11 @@
 """A real webhook receiver on 127.0.0.1, for tests: it checks each delivery's signature with
-the secret it is given and answers 200 when it verifies (or `status` when set), 400 when not."""
+the secret it is given and answers 200 when it verifies (or `status` when set), 400 when not.
+`during`, when set, runs in the receiver's thread before it answers (what happens mid-send)."""
 
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +31,7 @@ class Receiver:
     secret: str = ""
     status: int | None = None
     received: list[Received] = field(default_factory=list)
+    during: Callable[[], None] | None = None
 
 
 @contextmanager
@@ -46,6 +48,8 @@ def running_receiver() -> Iterator[Receiver]:
                 now=int(time.time()),
             )
             receiver.received.append(Received(dict(self.headers.items()), body, verified))
+            if receiver.during is not None:
+                receiver.during()
             status = receiver.status or (200 if verified else 400)
             self.send_response(status)
             self.send_header("Content-Type", "text/plain")
