@@ -38,6 +38,23 @@ def test_ready_when_database_migrations_and_cache_are(client):
     assert client.get(reverse("core:bare")).content == b"ok"
 
 
+def test_every_cache_call_fails_soft_with_redis_down(settings):
+    from django.core.cache import caches
+
+    settings.CACHES = DEAD_REDIS
+    cache = caches.create_connection("default")
+    # What the project calls on the default cache: each misses, or is dropped, never raises.
+    assert cache.get("k") is None and cache.get("k", "default") == "default"
+    assert cache.add("k", 1, 5) is False
+    assert cache.get_or_set("k", "computed", 5) == "computed"
+    assert cache.get_many(["k", "l"]) == {}
+    assert cache.has_key("k") is False and cache.touch("k", 5) is False
+    assert cache.delete("k") is False
+    cache.set("k", 1, 5)
+    cache.set_many({"k": 1}, 5)
+    cache.delete_many(["k"])
+
+
 @pytest.mark.django_db
 def test_with_redis_down_pages_render_writes_go_through_and_readiness_says_so(client, settings):
     settings.CACHES = DEAD_REDIS

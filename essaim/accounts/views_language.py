@@ -4,6 +4,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from essaim.accounts.models import User
+from essaim.core.http import person
 
 
 @csrf_exempt
@@ -23,5 +24,5 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def _member_set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     if language in dict(User._meta.get_field("language").choices or []):
-        User.objects.filter(pk=request.user.pk).update(language=language)
+        User.objects.filter(pk=person(request).pk).update(language=language)
     return django_set_language(request)

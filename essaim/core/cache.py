@@ -49,6 +49,16 @@ class FailSoftRedisCache(RedisCache):
             "get", default, lambda: super(FailSoftRedisCache, self).get(key, default, version)
         )
 
+    def add(self, key: Any, value: Any, timeout: Any = None, version: int | None = None) -> bool:
+        # Not added: a caller using `add` as a claim (the shared page's renewal) backs off.
+        return bool(
+            self._soft(
+                "add",
+                False,
+                lambda: super(FailSoftRedisCache, self).add(key, value, timeout, version),
+            )
+        )
+
     def get_many(self, keys: Any, version: int | None = None) -> Any:
         return self._soft(
             "get_many", {}, lambda: super(FailSoftRedisCache, self).get_many(keys, version)

@@ -6,12 +6,12 @@ it checks the session's person (active, password hash unchanged: `accounts.sessi
 the campaign (live, visible, with a pledge), inserts the signature (or changes whether the
 name is shown), moves the signer's tally shard, records the supporter with the share link
 that brought them (referrer, parent, cascade root, generation and lineage, as
-`relay.services.supporter_record` does) and reads back the count and the milestones already
-recorded and whether the hosts listen (webhooks). When any check fails the statement writes
-nothing and returns no row, and the caller hands the request to the ordinary path, which
-explains the refusal. What follows the
-commit — new milestones, the hosts' webhook, the referrer's notification — goes through the
-same services as the ORM path. Tests sign both ways and compare every row."""
+`relay.services.supporter_record` does) and reads back the count, the milestones already
+recorded and whether the hosts registered a webhook (`webhooks.selectors`). When any check
+fails the statement writes nothing and returns no row, and the caller hands the request to
+the ordinary path, which explains the refusal. What follows the commit — new milestones, the
+hosts' webhook, the referrer's notification — goes through the same services as the ORM
+path. Tests sign both ways and compare every row."""
 
 from dataclasses import dataclass
 from functools import partial
@@ -128,7 +128,7 @@ SELECT t.pledge_id, t.campaign_id, t.text, t.goal_ladder, (SELECT language FROM 
        (SELECT referrer_id FROM supported),
        ARRAY(SELECT threshold FROM campaigns_milestone
              WHERE campaign_id = t.campaign_id AND kind = %(kind)s::text),
-       EXISTS (SELECT 1 FROM webhooks_endpoint e WHERE e.campaign_id = t.campaign_id AND e.active)
+       EXISTS (SELECT 1 FROM webhooks_endpoint e WHERE e.campaign_id = t.campaign_id)
 FROM target t LEFT JOIN signed s ON true
 """  # noqa: S608
 

@@ -1,5 +1,6 @@
 import time
 import uuid
+from types import SimpleNamespace
 from datetime import timedelta
 
 import pytest
@@ -454,20 +455,25 @@ def test_a_stale_shared_page_is_served_while_one_visit_renews_it(client, monkeyp
     from essaim.campaigns.views import campaigns as views
 
     pledge = PledgeFactory.create()
-    url = pledge.campaign.get_absolute_url()
+    campaign = pledge.campaign
+    url = campaign.get_absolute_url()
+
+    def signed_and_aged(seconds: float) -> None:
+        # A new signature, a campaign edited (so the rendered content is new too), and the
+        # page's clock moved on; each app server process's own copy expired.
+        pledge_services.pledge_sign(user=UserFactory.create(), pledge=pledge)
+        Campaign.objects.filter(pk=campaign.pk).update(updated_at=timezone.now())
+        views.caches["process"].clear()
+        monkeypatch.setattr(views, "time", SimpleNamespace(time=lambda: real_time() + seconds))
+
+    real_time = time.time
     assert 'data-testid="signature-count">0<' in client.get(url).content.decode()
-    pledge_services.pledge_sign(user=UserFactory.create(), pledge=pledge)
-    caches_process = views.caches["process"]
-    caches_process.clear()
-    later = time.time() + views.PUBLIC_CACHE_SECONDS + 1
-    monkeypatch.setattr(views.time, "time", lambda: later)
+    signed_and_aged(views.PUBLIC_CACHE_SECONDS + 1)
     # The first visit past the copy's freshness renders afresh...
     assert 'data-testid="signature-count">1<' in client.get(url).content.decode()
-    # ...and while another renewal is claimed, visitors get the copy, not a rendering each.
-    pledge_services.pledge_sign(user=UserFactory.create(), pledge=pledge)
-    caches_process.clear()
-    monkeypatch.setattr(views.time, "time", lambda: later + views.PUBLIC_CACHE_SECONDS + 1)
-    views.cache.add(f"{views._page_key(pledge.campaign.slug)}:renewing", 1, 10)
+    # ...and while another visit has claimed the renewal, visitors get the copy.
+    signed_and_aged(2 * views.PUBLIC_CACHE_SECONDS + 2)
+    assert views.cache.add(f"{views._page_key(campaign.slug)}:renewing", 1, 10)
     assert 'data-testid="signature-count">1<' in client.get(url).content.decode()
 
 
@@ -482,7 +488,7 @@ def test_a_campaign_hidden_by_the_moderators_is_not_served_from_the_shared_copy(
     Campaign.objects.filter(pk=pledge.campaign.pk).update(moderation="hidden")
     views.caches["process"].clear()
     later = time.time() + views.PUBLIC_CACHE_SECONDS + 1
-    monkeypatch.setattr(views.time, "time", lambda: later)
+    monkeypatch.setattr(views, "time", SimpleNamespace(time=lambda: later))
     assert client.get(url).status_code == 404
     # The copy is gone: no later visit sees it, even before the renewal claim expires.
     assert client.get(url).status_code == 404
