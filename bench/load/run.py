@@ -143,7 +143,10 @@ def wrk(
         "p50": p50 / 1000,
         "p95": p95 / 1000,
         "p99": p99 / 1000,
-        "errors": socket_errors + status_errors,
+        # Answers other than 2xx/3xx, and connections that failed (a worker recycled by
+        # gunicorn's max_requests closes its socket: wrk counts a read error).
+        "errors": status_errors,
+        "socket": socket_errors,
         "requests": requests,
         "acked": acked,
     }
@@ -170,7 +173,8 @@ def offered(
             "p50": percentile(latencies, 0.50) * 1000,
             "p95": percentile(latencies, 0.95) * 1000,
             "p99": percentile(latencies, 0.99) * 1000,
-            "errors": sum(1 for a in answers if not 200 <= a.status < 300),
+            "errors": sum(1 for a in answers if a.status and not 200 <= a.status < 300),
+            "socket": sum(1 for a in answers if not a.status),
         },
         [answer.index for answer in answers if 200 <= answer.status < 300],
     )
@@ -351,11 +355,12 @@ def main() -> None:
         phases.append(("bare view (last)", plain("/bare")))
         ceiling = (phases[0][1]["rps"] + phases[-1][1]["rps"]) / 2
         heading = f"{'phase':<28}{'req/s':>9}{'ratio':>8}{'p50 ms':>9}{'p95 ms':>9}"
-        print(f"\n{heading}{'p99 ms':>9}{'errors':>8}")
+        print(f"\n{heading}{'p99 ms':>9}{'errors':>8}{'socket':>8}")
         for label, figures in phases:
             print(
                 f"{label:<28}{figures['rps']:>9,.0f}{figures['rps'] / ceiling:>8.2f}"
-                f"{figures['p50']:>9.1f}{figures['p95']:>9.1f}{figures['p99']:>9.1f}{figures['errors']:>8}"
+                f"{figures['p50']:>9.1f}{figures['p95']:>9.1f}{figures['p99']:>9.1f}"
+                f"{figures['errors']:>8}{figures['socket']:>8}"
             )
         # Requests still in flight when wrk stopped finish before counting (graceful stop).
         server.terminate()
