@@ -21,10 +21,12 @@ keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 # tail latencies of 0.8 s from it). A million is hours at that rate.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000000"))
 max_requests_jitter = max_requests // 10
-# The application is imported once, by the master, before the workers fork: a recycled or
-# replaced worker serves within milliseconds instead of importing Django and every app again
-# (about a second during which its connections wait), and the workers share that memory.
-# Nothing opens a connection at import time; each worker opens its own on first use.
+# The application, with every URL pattern and view (config/wsgi.py), is imported once by the
+# master before the workers fork: a recycled or replaced worker serves within milliseconds
+# instead of importing Django and every app again (about a second during which its
+# connections wait), and the workers share that memory. Nothing opens a connection or a
+# thread at import time; each worker opens its own on first use. New code therefore needs a
+# restart of the master (`kill -HUP` reloads workers from the code already imported).
 preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() in {"1", "true", "yes", "on"}
 accesslog = os.environ.get("GUNICORN_ACCESSLOG") or None
 errorlog = "-"

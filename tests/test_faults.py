@@ -464,6 +464,7 @@ def test_redis_killed_mid_load_pages_render_actions_go_through_and_limits_come_b
         load.wait_for(30)
         redis.kill()  # SIGKILL: connections drop, nothing answers any more
         redis.wait(timeout=10)
+        before_outage = len(load.acknowledged)
         # Past the app servers' own 2-second copies: the page must come from the database.
         outage_ends = time.monotonic() + 4
         while time.monotonic() < outage_ends:
@@ -483,6 +484,7 @@ def test_redis_killed_mid_load_pages_render_actions_go_through_and_limits_come_b
         redis.kill()
         redis.wait(timeout=10)
     assert pages and set(pages) == {200}
+    assert before_outage < len(credentials), "signing went on while Redis was down"
     assert all(status < 500 for status in load.statuses)
     assert_nothing_lost_nor_doubled(pledge, load, credentials)
     # Redis back: the write limits count again (the repeat signature was counted).

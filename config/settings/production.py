@@ -10,6 +10,9 @@ if os.environ.get("SECRET_KEY") is None:
     raise RuntimeError("SECRET_KEY must be set in production")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Connections kept a minute: a new one per request would cost a connection set-up each time
+# and lose the statements prepared on it (base.py).
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))  # noqa: F405
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

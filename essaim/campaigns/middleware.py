@@ -30,7 +30,7 @@ from essaim.campaigns.models import Campaign, Pledge
 from essaim.campaigns.services.quick_sign import QuickSignature, pledge_sign_quick
 from essaim.core.middleware import database_unavailable
 from essaim.moderation.ratelimit import check_writer, too_many
-from essaim.moderation.trust import trust_level
+from essaim.moderation.trust import NEW, trust_level
 from essaim.relay.attribution import touched_codes
 
 SIGN_VIEW = "campaigns:sign"
@@ -66,7 +66,7 @@ class QuickSignMiddleware:
         wait = check_writer(
             request,
             user_id=user_id,
-            level_of=lambda: trust_level(User.objects.get(pk=user_id)),
+            level_of=lambda: _trust_level_of(user_id),
         )
         if wait is not None:
             return too_many(request, wait)
@@ -84,6 +84,12 @@ class QuickSignMiddleware:
             # request was counted).
             return self.get_response(request)
         return _panel(request, slug, signed, user_id=user_id, show_name=show_name)
+
+
+def _trust_level_of(user_id: int) -> int:
+    # Read only when the strictest limits are passed; an account gone since counts as new.
+    person = User.objects.filter(pk=user_id).first()
+    return trust_level(person) if person is not None else NEW
 
 
 def _lane_match(request: HttpRequest) -> ResolverMatch | None:

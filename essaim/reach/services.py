@@ -49,13 +49,12 @@ def platform_graph() -> Graph:
 
 def conversions_for(campaign: Campaign) -> dict[int, tuple[int, int]]:
     """Each relay of the campaign: (people their link brought, their followers)."""
-    brought = dict(
-        Supporter.objects.filter(campaign=campaign, referrer__isnull=False)
-        .values_list("referrer")
-        .annotate(n=Count("id"))
-    )
+    referred = Supporter.objects.filter(campaign=campaign, referrer__isnull=False)
+    brought = dict(referred.values_list("referrer").annotate(n=Count("id")))
     followers = dict(
-        UserFollow.objects.filter(followed_id__in=list(brought))
+        # A subquery, not the ids: a viral campaign's relays outnumber the 65,535 parameters
+        # a statement bound by the server may carry.
+        UserFollow.objects.filter(followed_id__in=referred.values("referrer"))
         .values_list("followed")
         .annotate(n=Count("id"))
     )

@@ -13,11 +13,13 @@ the ordinary path, which explains the refusal. What follows the commit — new m
 hosts' webhook, the referrer's notification — goes through the same services as the ORM
 path. Tests sign both ways and compare every row."""
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from essaim.accounts.sessions import SESSION_HASH_SQL, session_hash_params
@@ -27,6 +29,8 @@ from essaim.core.models import Moderation
 from essaim.relay.models import Supporter
 from essaim.relay.services import referrer_tell
 from essaim.webhooks.services import emit as webhooks
+
+logger = logging.getLogger(__name__)
 
 MILESTONE_KIND = "signatures"
 
@@ -214,26 +218,42 @@ def _after_signing(
     known: set[int],
     listened: bool,
 ) -> None:
-    """What the ORM path does after its commit: new milestones (the campaign is read only when
-    one is due), the hosts' webhook, the referrer's notification. The statement committed on
-    its own (autocommit), so these run at once; inside a caller's transaction (tests), after
-    it commits, as on the ORM path."""
-    if any(rung <= count and rung not in known for rung in rungs):
-        milestones_reach(
-            campaign=Campaign.objects.get(pk=campaign_id),
-            kind=MILESTONE_KIND,
-            count=count,
-            rungs=rungs,
-        )
-    transaction.on_commit(
+    """What the ORM path does after its commit: the hosts' webhook, the referrer's
+    notification, new milestones (the campaign is read only when one is due). The statement
+    committed on its own (autocommit), so these run at once; inside a caller's transaction
+    (tests), after it commits, as on the ORM path.
+
+    The signature is stored whatever happens here, and a repeat click inserts nothing, so a
+    failure must not make the signer believe it failed: each step is logged and skipped. A
+    milestone skipped so is recorded by the next signature (milestones_reach records every
+    rung reached)."""
+    steps = [
         partial(
             webhooks.signature_created,
             campaign_id=campaign_id,
             signature_id=signature_id,
             listened=listened,
         )
-    )
+    ]
     if referrer_id is not None:
-        transaction.on_commit(
-            partial(referrer_tell, campaign_id=campaign_id, referrer_id=referrer_id)
+        steps.append(partial(referrer_tell, campaign_id=campaign_id, referrer_id=referrer_id))
+    if any(rung <= count and rung not in known for rung in rungs):
+        steps.append(partial(_milestones, campaign_id=campaign_id, count=count, rungs=rungs))
+    for step in steps:
+        transaction.on_commit(partial(_best_effort, step, signature_id=signature_id))
+
+
+def _milestones(*, campaign_id: int, count: int, rungs: tuple[int, ...]) -> None:
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is not None:
+        milestones_reach(campaign=campaign, kind=MILESTONE_KIND, count=count, rungs=rungs)
+
+
+def _best_effort(step: Callable[[], None], *, signature_id: int) -> None:
+    try:
+        step()
+    except DatabaseError as error:
+        logger.warning(
+            "after signing: step skipped",
+            extra={"signature_id": signature_id, "error": type(error).__name__},
         )

@@ -1,6 +1,7 @@
 """The one-click signing lane (PostgreSQL): the same rows as the ORM path, the same answers,
 the same refusals — and one statement instead of fifteen."""
 
+import re
 import time
 
 import pytest
@@ -10,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -70,17 +71,20 @@ SCRIPT = [
 ]
 
 
-def _sign_orm(*, person, pledge, link, show_name):
+def _sign_orm(*, person, pledge, code, show_name):
+    # What the view credits: the touched link, if it still counts (relay.attribution).
+    link = link_resolve(code) if code else None
     pledge_sign(user=person, pledge=pledge, show_name=show_name, link=link)
 
 
-def _sign_lane(*, person, pledge, link, show_name):
+def _sign_lane(*, person, pledge, code, show_name):
+    # The session's raw code: the statement itself decides whether the link still counts.
     signed = pledge_sign_quick(
         user_id=person.pk,
         session_hash=person.get_session_auth_hash(),
         slug=pledge.campaign.slug,
         show_name=show_name,
-        link_codes=[link.code] if link is not None else [],
+        link_codes=[code] if code else [],
     )
     assert signed is not None
 
@@ -89,10 +93,13 @@ def _play(sign, people, community, django_capture_on_commit_callbacks):
     campaign, pledge, host, links = world(people, community)
     cast = {**people, "H": host}
     for name, by, show_name in SCRIPT:
-        # What the view credits: the touched link, if it still counts (relay.attribution).
-        link = link_resolve(links[by].code) if by else None
         with django_capture_on_commit_callbacks(execute=True):
-            sign(person=cast[name], pledge=pledge, link=link, show_name=show_name)
+            sign(
+                person=cast[name],
+                pledge=pledge,
+                code=links[by].code if by else None,
+                show_name=show_name,
+            )
     return _facts(campaign, pledge, cast, links)
 
 
@@ -287,6 +294,40 @@ def test_without_the_csrf_token_the_lane_refuses_and_writes_nothing():
     assert not Signature.objects.exists()
 
 
+def test_with_its_csrf_token_the_lane_signs(client):
+    pledge = PledgeFactory.create()
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(UserFactory.create())
+    token = strict.get(reverse("campaigns:list")).cookies["csrftoken"].value
+    with CaptureQueriesContext(connection) as queries:
+        response = strict.post(
+            reverse("campaigns:sign", args=[pledge.campaign.slug]),
+            HTTP_HX_REQUEST="true",
+            HTTP_X_CSRFTOKEN=token,
+        )
+    assert response.status_code == 200
+    assert any(LANE_MARKER in query["sql"] for query in queries.captured_queries)
+    assert Signature.objects.count() == 1
+
+
+def test_the_lanes_panel_is_the_views_panel(client, rf):
+    from essaim.campaigns.views.actions import _panel
+
+    pledge = PledgeFactory.create(goal_ladder="5, 50")
+    person = UserFactory.create(language="en", display_name="Nadia")
+    client.force_login(person)
+    lane = _htmx_sign(client, pledge.campaign, show_name="on").content.decode()
+    request = rf.post("/", HTTP_HX_REQUEST="true")
+    request.user = person
+    request.htmx = True
+    with translation.override("en"):
+        view = _panel(request, pledge.campaign, "pledge").content.decode()
+    # Only the masked CSRF token differs (it is new on every rendering); the recent signers
+    # are each process's copy of a couple of seconds, here empty on both sides.
+    token = re.compile(r'value="[A-Za-z0-9]{64}"')
+    assert token.sub("TOKEN", lane) == token.sub("TOKEN", view)
+
+
 def test_a_session_from_before_a_password_change_signs_nothing(client):
     pledge = PledgeFactory.create()
     person = UserFactory.create()
@@ -315,13 +356,24 @@ def test_a_closed_campaign_is_refused_by_the_ordinary_path_counted_once(client):
     assert counted == 1
 
 
-def test_the_write_limits_hold_in_the_lane(client, settings):
+def test_the_write_limits_hold_in_the_lane(client, settings, monkeypatch):
+    from essaim.campaigns import middleware
+
+    refusals = []
+    real_too_many = middleware.too_many
+
+    def too_many(*args):
+        refusals.append(args)
+        return real_too_many(*args)
+
+    monkeypatch.setattr(middleware, "too_many", too_many)
     settings.RATE_LIMITS = {f"account:{level}": [[1, 60]] for level in range(4)}
     first, second = PledgeFactory.create(), PledgeFactory.create()
     client.force_login(UserFactory.create())
     assert _htmx_sign(client, first.campaign).status_code == 200
     refused = _htmx_sign(client, second.campaign)
     assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert len(refusals) == 1  # refused by the lane itself, not by the ordinary stack
     assert Signature.objects.filter(pledge=second).count() == 0
 
 

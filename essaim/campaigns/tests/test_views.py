@@ -1,7 +1,7 @@
 import time
 import uuid
-from types import SimpleNamespace
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse

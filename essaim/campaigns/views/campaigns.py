@@ -2,6 +2,7 @@ import logging
 import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache, caches
@@ -46,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 LIST_PAGE_SIZE = 20
 # How long anonymous visitors may see counts that lag: the price of surviving a viral spike.
+# The page's content has a copy of its own as old (for visits through share links, which are
+# not shared pages), so a renewed page may lag up to twice this.
 PUBLIC_CACHE_SECONDS = 10
 # ...of which each app server process keeps its own copy for this long (see CACHES["process"]).
 PROCESS_CACHE_SECONDS = 2
@@ -100,8 +103,10 @@ def _plain_anonymous_visit(request: HttpRequest) -> bool:
     )
 
 
-def _page_key(slug: str) -> str:
-    return f"campaign-page-full:{slug}:{get_language()}"
+def _page_key(slug: str, language: str | None = None) -> str:
+    # v2: (html, rendered at); the version keeps a rolling deploy's old and new app servers
+    # from reading each other's copies.
+    return f"campaign-page-full:v2:{slug}:{language or get_language()}"
 
 
 def _cached_page(request: HttpRequest, slug: str) -> HttpResponse | None:
@@ -149,8 +154,9 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     try:
         campaign = selectors.campaign_get_for(slug=slug, user=request.user)
     except NotFound:
-        # Hidden or removed since the copy was made: no stale copy of it is served again.
-        cache.delete(_page_key(slug))
+        # Hidden or removed since the copy was made: no stale copy of it is served again,
+        # in any language.
+        cache.delete_many([_page_key(slug, code) for code, _name in settings.LANGUAGES])
         raise
     remember_attribution(request, campaign)
     is_host = permissions.is_host(request.user, campaign)
