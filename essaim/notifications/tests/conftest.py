@@ -1,7 +1,7 @@
 """A clock the outbox tests move by hand: backoffs and leases are minutes long."""
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -22,3 +22,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     moment = Clock(now=timezone.now().replace(microsecond=0))
     monkeypatch.setattr(timezone, "now", lambda: moment.now)
     return moment
+
+
+@pytest.fixture
+def yesterday() -> date:
+    """Read when the test runs, not when the module is imported (a run across midnight)."""
+    return timezone.localdate() - timedelta(days=1)

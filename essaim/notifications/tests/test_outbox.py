@@ -2,7 +2,7 @@
 recipient's language, with one-click unsubscribe."""
 
 import threading
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import ClassVar
 
 import pytest
@@ -22,43 +22,15 @@ from essaim.notifications.models import (
     Frequency,
     Notification,
     Preference,
-    ScheduledRun,
+)
+from essaim.notifications.tests.helpers import (
+    Kind,
+    daily_digest_of,
+    milestone,
+    run_daily_digest,
 )
 
 pytestmark = pytest.mark.django_db
-
-Kind = Notification.Kind
-
-
-def milestone(user, key="k1", count=5, **extra):
-    return services.notify(
-        user=user,
-        kind=Kind.RELAY_MILESTONE,
-        key=key,
-        params={"campaign": "Fontaines", "count": count},
-        url="/campaigns/fontaines/",
-        **extra,
-    )
-
-
-def at(moment: datetime, notification: Notification | None) -> None:
-    assert notification is not None
-    Notification.objects.filter(pk=notification.pk).update(created_at=moment)
-
-
-def noon(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=12)
-
-
-@pytest.fixture
-def yesterday() -> date:
-    """Read when the test runs, not when the module is imported (a run across midnight)."""
-    return timezone.localdate() - timedelta(days=1)
-
-
-def emails(person: User) -> list[Delivery]:
-    """The person's e-mails, without the row that holds what they turned off."""
-    return list(Delivery.objects.filter(user=person).exclude(key=outbox.OFF_KEY).order_by("pk"))
 
 
 def test_an_immediate_kind_is_emailed_once_after_commit_in_the_recipients_language(
@@ -121,83 +93,6 @@ def test_the_email_is_in_french_for_a_french_reader(django_capture_on_commit_cal
         message.subject == "Les modérateurs vous ont averti au sujet d'un message. Motif : insultes"
     )
     assert message.body.splitlines()[2] == message.subject
-
-
-@pytest.mark.parametrize(
-    ("frequency", "emailed"),
-    [("immediately", True), ("daily", False), ("weekly", False), ("off", False)],
-)
-def test_the_persons_choice_decides_whether_it_leaves_at_once(
-    frequency, emailed, django_capture_on_commit_callbacks
-):
-    person = UserFactory.create()
-    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: frequency})
-    with django_capture_on_commit_callbacks(execute=True):
-        told = milestone(person)
-    assert told is not None
-    assert Notification.objects.filter(user=person).count() == 1  # in-app always
-    assert len(mail.outbox) == int(emailed)
-    assert len(emails(person)) == int(emailed)
-
-
-def test_defaults_and_a_saved_choice():
-    person = UserFactory.create()
-    assert services.selectors.frequency_for(person, Kind.EVENT_REMINDER) == "immediately"
-    assert services.selectors.frequency_for(person, Kind.RELAY_MILESTONE) == "daily"
-    services.preferences_set(
-        user=person, choices={Kind.RELAY_MILESTONE: "weekly", "nonsense": "daily", "x": "y"}
-    )
-    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "bogus"})
-    assert list(Preference.objects.values_list("kind", "frequency")) == [
-        (Kind.RELAY_MILESTONE.value, "weekly")
-    ]
-
-
-def daily_digest_of(person, day: date, items=3):
-    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.DAILY})
-    told = [milestone(person, key=f"k{n}", count=n + 1) for n in range(items)]
-    for notification in told:
-        at(noon(day), notification)
-    return told
-
-
-def run_daily_digest(django_capture_on_commit_callbacks, day: date) -> ScheduledRun:
-    run = ScheduledRun.objects.create(
-        job="daily_digest", slot=day.isoformat(), enqueued_at=timezone.now()
-    )
-    with django_capture_on_commit_callbacks(execute=True):
-        tasks.run_scheduled.enqueue(run.pk)
-    return run
-
-
-def test_a_daily_digest_carries_the_days_items_of_its_kinds_once(
-    django_capture_on_commit_callbacks, yesterday
-):
-    person, other = UserFactory.create(language="en"), UserFactory.create()
-    daily_digest_of(person, yesterday, items=3)
-    today = milestone(person, key="today", count=9)  # tomorrow's digest
-    immediate = services.notify(user=person, kind=Kind.APPEAL_DECIDED, key="a", params={})
-    at(noon(yesterday), immediate)  # had its own e-mail (its send was not run here)
-    Preference.objects.create(user=other, kind=Kind.RELAY_MILESTONE, frequency="off")
-    at(noon(yesterday), milestone(other))
-    run_daily_digest(django_capture_on_commit_callbacks, yesterday)
-    digests = [m for m in mail.outbox if m.subject.startswith("Your day on Essaim")]
-    assert len(digests) == 1
-    [digest] = digests
-    assert digest.to == [person.email]
-    assert "3 notifications" in digest.subject
-    assert digest.body.count("- Your share link") == 3
-    assert "brought 9 people" not in digest.body
-    assert "Your appeal" not in digest.body
-    assert digest.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    today.refresh_from_db()
-    assert today.delivery is None
-    # The run again (a requeued task), and the planning again: nothing more.
-    ScheduledRun.objects.update(finished_at=None)
-    with django_capture_on_commit_callbacks(execute=True):
-        tasks.run_scheduled.enqueue(ScheduledRun.objects.get().pk)
-        outbox.deliveries_send(list(Delivery.objects.values_list("pk", flat=True)))
-    assert len([m for m in mail.outbox if m.subject.startswith("Your day")]) == 1
 
 
 def test_a_crash_between_planning_and_sending_loses_nothing_and_doubles_nothing(
@@ -270,34 +165,6 @@ def test_a_refusing_mail_server_leaves_the_email_pending_then_gives_up(settings)
 class RefusingBackend(EmailBackend):
     def send_messages(self, messages):
         raise OSError("connection refused")
-
-
-def test_unsubscribing_a_kind_takes_it_out_of_a_digest_not_yet_sent(yesterday):
-    person = UserFactory.create()
-    daily_digest_of(person, yesterday, items=2)
-    [pk] = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, yesterday))
-    services.unsubscribe(user=person, kinds=(Kind.RELAY_MILESTONE.value,))
-    assert outbox.deliveries_send([pk]) == 0
-    assert [d.status for d in emails(person)] == [Delivery.Status.SKIPPED]
-    assert Notification.objects.filter(user=person).count() == 2  # in-app stays
-    # Turned on again, a digest does not bring back what was stopped.
-    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.DAILY})
-    assert outbox.digests_plan(outbox.digest_period(Frequency.DAILY, timezone.localdate())) == []
-
-
-def test_a_weekly_digest_covers_the_week():
-    person = UserFactory.create()
-    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.WEEKLY})
-    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday() + 7)
-    period = outbox.digest_period(Frequency.WEEKLY, monday)
-    inside = [milestone(person, key=f"w{day}", count=day + 1) for day in range(7)]
-    for day, notification in enumerate(inside):
-        at(period.start + timedelta(days=day, hours=20), notification)
-    at(period.end + timedelta(minutes=1), milestone(person, key="after", count=50))
-    [pk] = outbox.digests_plan(period)
-    assert Notification.objects.filter(delivery_id=pk).count() == 7
-    assert outbox.deliveries_send([pk]) == 1
-    assert "Votre semaine sur Essaim" in mail.outbox[0].subject  # the person's language
 
 
 def test_an_inactive_or_addressless_person_gets_no_email():
@@ -479,69 +346,6 @@ def test_a_reason_on_several_lines_is_sent_with_a_one_line_subject(
 def test_the_smtp_connection_gives_up_after_email_timeout():
     # The send holds a transaction and a row lock (outbox docstring): it must not hang.
     assert SMTPBackend().timeout == 30
-
-
-def test_switching_weekly_to_daily_mid_week_puts_mondays_item_in_the_next_daily_digest():
-    person = UserFactory.create(language="en")
-    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday() + 7)
-    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.WEEKLY})
-    at(noon(monday), milestone(person, key="monday"))
-    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.DAILY})
-    at(noon(monday + timedelta(days=1)), milestone(person, key="tuesday"))
-    # Tuesday's digest (sent Wednesday morning) takes Monday's item too.
-    [pk] = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, monday + timedelta(days=1)))
-    assert sorted(Notification.objects.filter(delivery_id=pk).values_list("key", flat=True)) == [
-        "monday",
-        "tuesday",
-    ]
-    # Neither goes in another e-mail: not the next day's digest, not the week's.
-    for period in (
-        outbox.digest_period(Frequency.DAILY, monday + timedelta(days=2)),
-        outbox.digest_period(Frequency.WEEKLY, monday),
-    ):
-        assert outbox.digests_plan(period) == []
-    assert Notification.objects.filter(delivery_id=pk).count() == 2
-    assert outbox.deliveries_send([pk]) == 1
-    assert "2 notifications" in mail.outbox[0].subject
-
-
-def test_switching_daily_to_at_once_sends_what_waited_in_the_next_days_digest(yesterday):
-    person = UserFactory.create(language="en")
-    daily_digest_of(person, yesterday, items=1)
-    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.IMMEDIATELY})
-    [pk] = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, yesterday))
-    assert Notification.objects.filter(delivery_id=pk).count() == 1
-    assert outbox.deliveries_send([pk]) == 1
-
-
-def test_a_reminder_left_unbound_is_not_put_in_a_digest(yesterday):
-    person = UserFactory.create()
-    reminder = services.notify(
-        user=person, kind=Kind.EVENT_REMINDER, key="event:1:soon", params={"soon": True}
-    )
-    assert reminder is not None
-    # Written under a digest frequency saved before they were refused.
-    Notification.objects.filter(pk=reminder.pk).update(delivery=None, created_at=noon(yesterday))
-    assert outbox.digests_plan(outbox.digest_period(Frequency.DAILY, yesterday)) == []
-
-
-def test_a_digest_saved_for_a_reminder_before_it_was_refused_sends_it_at_once():
-    person = UserFactory.create()
-    Preference.objects.create(user=person, kind=Kind.CHALLENGE_PROMPT, frequency=Frequency.DAILY)
-    assert services.selectors.frequency_for(person, Kind.CHALLENGE_PROMPT) == "immediately"
-    told = services.notify(user=person, kind=Kind.CHALLENGE_PROMPT, key="challenge:1:today")
-    assert told is not None and told.delivery is not None
-    assert told.delivery.status == Delivery.Status.PENDING
-
-
-@pytest.mark.parametrize("kind", [Kind.EVENT_REMINDER, Kind.CHALLENGE_PROMPT])
-@pytest.mark.parametrize("frequency", [Frequency.DAILY, Frequency.WEEKLY])
-def test_a_reminder_cannot_be_set_to_a_digest(kind, frequency):
-    person = UserFactory.create()
-    services.preferences_set(user=person, choices={kind: frequency})
-    assert not Preference.objects.filter(user=person).exists()
-    services.preferences_set(user=person, choices={kind: Frequency.OFF})
-    assert list(Preference.objects.values_list("kind", "frequency")) == [(kind.value, "off")]
 
 
 @pytest.mark.postgres
