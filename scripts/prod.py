@@ -21,14 +21,6 @@ sys.path.insert(0, str(ROOT))
 from config.local_stack import ensure_database, environment  # noqa: E402
 
 PYTHON = sys.executable
-# What cron runs every minute on a deployment (README): here the stack runs it itself. Each is
-# safe to run concurrently and often; one still running is not started again.
-EVERY_MINUTE = [
-    ["requeue_stale_tasks"],
-    ["webhooks_retry"],
-    ["notifications_tick"],
-]
-SWEEP_SECONDS = 60
 
 
 def manage(env: dict[str, str], *arguments: str) -> None:
@@ -49,6 +41,8 @@ def main() -> None:
     ]
     for _n in range(int(os.environ.get("TASK_WORKERS", "2"))):
         children.append(subprocess.Popen([PYTHON, "manage.py", "db_worker"], cwd=ROOT, env=env))
+    # The periodic jobs (essaim.core.scheduler): settling, retries, reminders, stale tasks.
+    children.append(subprocess.Popen([PYTHON, "manage.py", "scheduler"], cwd=ROOT, env=env))
     print(f"Essaim (production mode) on {env['SITE_URL']} — Ctrl-C to stop", flush=True)
 
     def stop(_signum: int, _frame: object) -> None:
@@ -62,17 +56,7 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    sweeps: dict[str, subprocess.Popen[bytes]] = {}
-    next_sweep = time.monotonic() + SWEEP_SECONDS
     while True:
-        if time.monotonic() >= next_sweep:
-            next_sweep += SWEEP_SECONDS
-            for command in EVERY_MINUTE:
-                running = sweeps.get(command[0])
-                if running is None or running.poll() is not None:
-                    sweeps[command[0]] = subprocess.Popen(
-                        [PYTHON, "manage.py", *command], cwd=ROOT, env=env
-                    )
         for child in children:
             if child.poll() is not None:
                 print(

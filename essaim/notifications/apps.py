@@ -7,6 +7,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from essaim.accounts import personal_data
-        from essaim.notifications import services
+        from essaim.core import scheduler
+        from essaim.notifications import scheduling, services
 
         personal_data.register("notifications", export=services.export, erase=services.erase)
+        scheduler.register("notifications_tick", every=60, run=scheduling.tick)

@@ -2,15 +2,11 @@
 workers. Run it every minute (cron; `make prod` does it). Safe to run concurrently and often:
 a delivery handed over is leased for a few minutes, and each attempt is claimed once."""
 
-import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from essaim.webhooks.services.sending import due_deliveries
-from essaim.webhooks.tasks import delivery_send
-
-logger = logging.getLogger(__name__)
+from essaim.webhooks.tasks import retries_enqueue
 
 
 class Command(BaseCommand):
@@ -20,9 +16,5 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=500, help="at most this many per run")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        due = due_deliveries(limit=options["limit"])
-        for delivery_id, attempts in due:
-            delivery_send.enqueue(delivery_id, attempts)
-        if due:
-            logger.info("webhook retries enqueued", extra={"count": len(due)})
-        self.stdout.write(f"{len(due)} webhook deliveries enqueued")
+        count = retries_enqueue(limit=options["limit"])
+        self.stdout.write(f"{count} webhook deliveries enqueued")
