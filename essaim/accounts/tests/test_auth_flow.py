@@ -132,3 +132,43 @@ def test_the_language_switch_saves_the_profile_language(client):
     alice.refresh_from_db()
     assert alice.language == "en"
     assert '<html lang="en">' in client.get("/aid/").content.decode()
+
+
+RATE_LIMITED_FORMS = [
+    (
+        "login",
+        "account_login",
+        lambda n: {"login": f"nobody{n}@exemple.test", "password": "wrong-password"},
+    ),
+    (
+        "signup",
+        "account_signup",
+        lambda n: {
+            "email": f"new{n}@exemple.test",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "display_name": f"New {n}",
+        },
+    ),
+    ("reset_password", "account_reset_password", lambda n: {"email": f"r{n}@exemple.test"}),
+]
+
+
+@pytest.mark.parametrize(("action", "url_name", "data"), RATE_LIMITED_FORMS)
+def test_allauth_limits_count_the_visitor_behind_the_proxy_not_the_proxy(
+    client, settings, action, url_name, data
+):
+    """Behind the documented proxy (PROXY_COUNT=1) every request reaches the app from the
+    proxy's address: a limit counted on it would lock everyone out at once."""
+    settings.PROXY_COUNT = 1
+    settings.ACCOUNT_RATE_LIMITS = {action: "2/m/ip"}
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    attacker = {**proxy, "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.7"}
+    statuses = [client.post(reverse(url_name), data(n), **attacker).status_code for n in range(3)]
+    assert statuses[-1] == 429
+    assert 429 not in statuses[:2]
+
+    someone_else = client.post(
+        reverse(url_name), data(9), **proxy, HTTP_X_FORWARDED_FOR="198.51.100.4"
+    )
+    assert someone_else.status_code != 429
