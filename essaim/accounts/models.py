@@ -1,9 +1,11 @@
+import secrets
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.urls import reverse
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from essaim.core.models import BaseModel
@@ -21,12 +23,29 @@ def canonical_email(email: str) -> str:
     return f"{local}@{domain}"
 
 
+# Handles that would shadow the people/ URLs.
+RESERVED_HANDLES = frozenset({"me", "settings", "export", "delete"})
+
+
+def free_handle(display_name: str) -> str:
+    """A free public handle derived from the display name — never from the e-mail address."""
+    base = (slugify(display_name) or "membre")[:30]
+    candidate = base
+    while candidate in RESERVED_HANDLES or User.objects.filter(handle=candidate).exists():
+        candidate = f"{base}-{secrets.token_hex(2)}"
+    return candidate
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
         if not email:
             raise ValueError("An e-mail address is required")
+        # createsuperuser and other callers of the manager pass no handle: every profile link
+        # reverses one, so an account without it breaks every page it is shown on.
+        if not extra.get("handle"):
+            extra["handle"] = free_handle(extra.get("display_name", ""))
         user = self.model(email=self.normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -74,6 +93,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        constraints = [
+            # Profile links reverse the handle on every page; bulk writes skip save().
+            models.CheckConstraint(condition=~models.Q(handle=""), name="user_handle_not_empty"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.handle
@@ -82,6 +105,12 @@ class User(AbstractUser):
         return reverse("accounts:profile", kwargs={"handle": self.handle})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        # The admin's add form and any code building a User by hand reach here without one.
+        if not self.handle:
+            self.handle = free_handle(self.display_name)
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "handle"}
         self.email_canonical = canonical_email(self.email) if self.email else None
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "email" in update_fields:

@@ -7,29 +7,15 @@ from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from essaim.accounts import personal_data
-from essaim.accounts.models import User, UserFollow
+from essaim.accounts.models import User, UserFollow, free_handle
 from essaim.core.errors import NotFound, ValidationError
 from essaim.core.images import extension_for
 
 # Shown in place of a deleted person's name, in both languages since it is stored once.
 DELETED_DISPLAY_NAME = "Compte supprimé · Deleted account"
-
-
-def handle_for(display_name: str) -> str:
-    """A free public handle derived from the display name — never from the e-mail address."""
-    base = (slugify(display_name) or "membre")[:30]
-    candidate = base
-    while candidate in RESERVED_HANDLES or User.objects.filter(handle=candidate).exists():
-        candidate = f"{base}-{secrets.token_hex(2)}"
-    return candidate
-
-
-# Handles that would shadow the people/ URLs.
-RESERVED_HANDLES = frozenset({"me", "settings", "export", "delete"})
 
 
 def user_create(
@@ -49,7 +35,7 @@ def user_create(
                     email=email,
                     password=password,
                     display_name=display_name,
-                    handle=handle_for(display_name),
+                    handle=free_handle(display_name),
                     language=language,
                     city=city,
                     bio=bio,

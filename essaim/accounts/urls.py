@@ -4,7 +4,7 @@ from essaim.accounts import views, views_tokens
 
 app_name = "accounts"
 
-# "me" is a reserved handle (services.RESERVED_HANDLES), so these never shadow a profile.
+# "me" is a reserved handle (models.RESERVED_HANDLES), so these never shadow a profile.
 urlpatterns: list[URLPattern | URLResolver] = [
     path("me/settings/", views.settings_view, name="settings"),
     path("me/export/", views.export, name="export"),

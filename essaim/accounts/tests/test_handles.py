@@ -1,0 +1,62 @@
+"""Every account has a handle, however it was made: profile links on every page reverse it."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
+from django.urls import reverse
+
+from essaim.accounts.models import User
+
+
+@pytest.mark.django_db
+def test_an_admin_made_by_createsuperuser_has_a_handle_and_reads_moderation(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "motdepasse-solide-42")
+    call_command("createsuperuser", "--noinput", "--email", "admin@exemple.test", verbosity=0)
+    admin = User.objects.get(email="admin@exemple.test")
+    assert admin.handle == "membre"
+    client = Client()
+    client.force_login(admin)
+    for name in ("moderation:queue", "moderation:audit"):
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        assert f'href="/people/{admin.handle}/"' in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("display_name", "expected"), [("Zoé Martin", "zoe-martin"), ("", "membre"), ("me", "me-")]
+)
+def test_a_person_built_by_hand_gets_a_free_handle_on_save(
+    display_name: str, expected: str
+) -> None:
+    user = User(email=f"{expected}@exemple.test", display_name=display_name)
+    user.save()
+    assert user.handle.startswith(expected)
+    assert User.objects.get(pk=user.pk).handle == user.handle
+
+
+@pytest.mark.django_db
+def test_a_second_person_with_the_same_name_gets_another_handle() -> None:
+    first = User.objects.create_user("a@exemple.test", display_name="Zoé")
+    second = User.objects.create_user("b@exemple.test", display_name="Zoé")
+    assert first.handle == "zoe"
+    assert second.handle.startswith("zoe-")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_accounts_without_a_handle_one() -> None:
+    executor = MigrationExecutor(connection)
+    before = [("accounts", "0002_user_banned_at_user_email_canonical_and_more")]
+    after = [("accounts", "0003_user_handle_not_empty")]
+    executor.migrate(before)
+    old_user = executor.loader.project_state(before).apps.get_model("accounts", "User")
+    # The handle is unique, so at most one account can have gone without one.
+    old_user.objects.create(email="x@exemple.test", password="!", display_name="", handle="")
+    old_user.objects.create(email="y@exemple.test", password="!", handle="membre")
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    assert User.objects.get(email="x@exemple.test").handle.startswith("membre-")
