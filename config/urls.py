@@ -15,6 +15,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("essaim.accounts.i18n_urls")),
     path("", include("essaim.core.urls")),
     path("", include("essaim.feed.urls")),
+    # Under the profile's settings ("me" is a reserved handle), served by the API's domain.
+    path("people/me/tokens/", include("essaim.api.urls")),
     path("people/", include("essaim.accounts.urls")),
     path("communities/", include("essaim.communities.urls")),
     path("aid/", include("essaim.aid.urls")),

@@ -71,19 +71,3 @@ class DeleteAccountForm(forms.Form):
         if not self.user.check_password(password):
             raise forms.ValidationError(_("This is not your password."))
         return password
-
-
-class AccessTokenForm(forms.Form):
-    """A new personal access token for the API (essaim/api)."""
-
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=60,
-        help_text=_("What the token is for, e.g. “newsletter script”."),
-    )
-    scope = forms.ChoiceField(
-        label=_("Access"),
-        choices=[("read", _("Read only")), ("write", _("Read and write"))],
-        initial="read",
-        widget=forms.RadioSelect,
-    )

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from essaim.accounts import views, views_tokens
+from essaim.accounts import views
 
 app_name = "accounts"
 
@@ -9,8 +9,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("me/settings/", views.settings_view, name="settings"),
     path("me/export/", views.export, name="export"),
     path("me/delete/", views.delete_account, name="delete"),
-    path("me/tokens/", views_tokens.tokens, name="tokens"),
-    path("me/tokens/<int:pk>/revoke/", views_tokens.token_revoke, name="token_revoke"),
     path("<slug:handle>/", views.profile, name="profile"),
     path("<slug:handle>/follow/", views.follow, name="follow"),
     path("<slug:handle>/unfollow/", views.unfollow, name="unfollow"),

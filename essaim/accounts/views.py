@@ -10,21 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from essaim.accounts import profile as profile_parts
 from essaim.accounts import selectors, services
 from essaim.accounts.forms import DeleteAccountForm, ProfileForm
 from essaim.accounts.models import User
-from essaim.communities.selectors import annotate_posts, posts_visible_to
 from essaim.core.http import HtmxHttpRequest, redirect_back
 
-PROFILE_POSTS = 10
 PEOPLE_PAGE_SIZE = 50
 
 
 @require_GET
 def profile(request: HttpRequest, handle: str) -> HttpResponse:
     person = selectors.person_get(handle=handle)
-    posts = annotate_posts(posts_visible_to(request.user).filter(author=person), request.user)
-    posts = posts.order_by("-created_at", "-pk")[:PROFILE_POSTS]
     return render(
         request,
         "accounts/profile.html",
@@ -32,7 +29,7 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
             "person": person,
             "counts": selectors.follow_counts(person),
             "is_following": selectors.is_following(request.user, person),
-            "posts": posts,
+            "parts": profile_parts.parts_for(request.user, person),
         },
     )
 

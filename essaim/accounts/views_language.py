@@ -3,8 +3,8 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
+from essaim.accounts.http import person
 from essaim.accounts.models import User
-from essaim.core.http import person
 
 
 @csrf_exempt

@@ -12,13 +12,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from essaim.accounts.http import person
 from essaim.aid import selectors, services
 from essaim.aid.forms import ListingForm, SearchForm
 from essaim.aid.models import AidListing
 from essaim.communities.models import Community
 from essaim.communities.selectors import communities_with_visible_content
 from essaim.core.errors import NotFound
-from essaim.core.http import HtmxHttpRequest, person
+from essaim.core.http import HtmxHttpRequest
 from essaim.messaging.forms import ConversationStartForm
 
 BOARD_PAGE_SIZE = 20

@@ -6,9 +6,11 @@ class CommunitiesConfig(AppConfig):
     label = "communities"
 
     def ready(self) -> None:
-        from essaim.accounts import personal_data
+        from essaim.accounts import personal_data, profile
         from essaim.communities import personal_data as communities_data
+        from essaim.communities.views import profile_posts
 
         personal_data.register(
             "communities", export=communities_data.export, erase=communities_data.erase
         )
+        profile.register("communities.posts", profile_posts)

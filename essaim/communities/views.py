@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +12,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from essaim.accounts.http import person
+from essaim.accounts.models import User
+from essaim.accounts.profile import Part
 from essaim.communities import permissions, selectors, services
 from essaim.communities.forms import (
     CommentForm,
@@ -21,12 +25,22 @@ from essaim.communities.forms import (
 )
 from essaim.communities.models import Comment, Community, Membership
 from essaim.core.errors import NotFound
-from essaim.core.http import HtmxHttpRequest, person, redirect_back
+from essaim.core.http import HtmxHttpRequest, redirect_back
 from essaim.core.models import shown_q
 
 POSTS_PAGE_SIZE = 20
 DIRECTORY_PAGE_SIZE = 30
 MEMBERS_PAGE_SIZE = 100
+PROFILE_POSTS = 10
+
+
+def profile_posts(viewer: User | AnonymousUser, profile_person: User) -> Part:
+    """The person's recent posts on their profile (accounts.profile), those `viewer` may read."""
+    posts = selectors.posts_visible_to(viewer).filter(author=profile_person)
+    recent = selectors.annotate_posts(posts, viewer).order_by("-created_at", "-pk")
+    return Part(
+        template="communities/_profile_posts.html", context={"posts": recent[:PROFILE_POSTS]}
+    )
 
 
 def _community_for(request: HtmxHttpRequest, slug: str) -> tuple[Community, Membership | None]:

@@ -1,14 +1,9 @@
 """Small helpers views share."""
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.middleware import HtmxDetails
-
-if TYPE_CHECKING:
-    from essaim.accounts.models import User
 
 
 def redirect_back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
@@ -42,11 +37,3 @@ def client_address(request: HttpRequest) -> str:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return str(request.META.get("REMOTE_ADDR", "")) or "unknown"
-
-
-def person(request: HttpRequest) -> "User":
-    """The logged-in person, for views behind login_required (typed for mypy)."""
-    from essaim.accounts.models import User
-
-    assert isinstance(request.user, User)
-    return request.user

@@ -6,8 +6,9 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from essaim.accounts.http import person
 from essaim.core import errors
-from essaim.core.http import HtmxHttpRequest, person
+from essaim.core.http import HtmxHttpRequest
 from essaim.messaging.forms import ConversationStartForm, MessageForm
 from essaim.messaging.permissions import can_receive_messages
 from essaim.messaging.selectors import (

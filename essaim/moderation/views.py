@@ -7,10 +7,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from essaim.accounts.http import person
 from essaim.accounts.models import User
 from essaim.communities.selectors import content_get_for
 from essaim.core.errors import NotFound
-from essaim.core.http import person, redirect_back
+from essaim.core.http import redirect_back
 from essaim.moderation import permissions, selectors, services
 from essaim.moderation.forms import (
     AppealDecisionForm,

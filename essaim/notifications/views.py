@@ -8,8 +8,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from essaim.accounts.http import person
 from essaim.accounts.models import User
-from essaim.core.http import person, redirect_back
+from essaim.core.http import redirect_back
 from essaim.notifications import selectors, services
 from essaim.notifications.forms import PreferencesForm
 from essaim.notifications.links import unsubscribe_read

@@ -4,10 +4,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from essaim.accounts.http import person
 from essaim.campaigns import selectors as campaign_selectors
 from essaim.core.charts import line_chart
 from essaim.core.errors import NotFound, ValidationError
-from essaim.core.http import person
 from essaim.reach import services
 from essaim.reach.forms import PlanForm
 from essaim.reach.models import ReachPlan

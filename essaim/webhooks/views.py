@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from essaim.accounts.http import person
 from essaim.campaigns import selectors as campaign_selectors
 from essaim.campaigns.models import Campaign
 from essaim.core.errors import ValidationError
-from essaim.core.http import person
 from essaim.relay.services import link_for
 from essaim.webhooks import selectors
 from essaim.webhooks.forms import EndpointForm, PingForm

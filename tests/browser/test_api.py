@@ -50,7 +50,7 @@ def test_an_organiser_creates_a_token_and_signs_through_the_api(
     assert Signature.objects.get().user == member
 
     # Revoked on the page, the token stops working at once.
-    page.goto(reverse("accounts:tokens"))
+    page.goto(reverse("tokens:list"))
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_test_id("revoke").click()
     expect(page.get_by_test_id("revoked")).to_be_visible()

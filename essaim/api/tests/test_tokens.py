@@ -160,20 +160,20 @@ def _secret_in(html: str) -> str | None:
 
 
 def test_the_page_needs_a_log_in(client):
-    response = client.get(reverse("accounts:tokens"))
+    response = client.get(reverse("tokens:list"))
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
 
 
 def test_creating_a_token_shows_the_secret_once_then_lists_its_prefix(client, person):
     client.force_login(person)
-    response = client.post(reverse("accounts:tokens"), {"name": "Script", "scope": "write"})
+    response = client.post(reverse("tokens:list"), {"name": "Script", "scope": "write"})
     assert response.status_code == 201
     assert "no-store" in response["Cache-Control"]
     secret = _secret_in(response.content.decode())
     assert secret is not None
     assert services.token_authenticate(secret=secret).scope == "write"  # type: ignore[union-attr]
-    page = client.get(reverse("accounts:tokens")).content.decode()
+    page = client.get(reverse("tokens:list")).content.decode()
     assert secret not in page
     assert secret[: services.PREFIX_LENGTH] in page
     assert "Script" in page
@@ -182,7 +182,7 @@ def test_creating_a_token_shows_the_secret_once_then_lists_its_prefix(client, pe
 def test_a_duplicate_name_is_a_form_error(client, person):
     client.force_login(person)
     services.token_create(user=person, name="Script", scope="read")
-    response = client.post(reverse("accounts:tokens"), {"name": "Script", "scope": "read"})
+    response = client.post(reverse("tokens:list"), {"name": "Script", "scope": "read"})
     assert response.status_code == 409
     assert _secret_in(response.content.decode()) is None
     assert AccessToken.objects.count() == 1
@@ -191,7 +191,7 @@ def test_a_duplicate_name_is_a_form_error(client, person):
 def test_revoking_from_the_page(client, person):
     client.force_login(person)
     created = services.token_create(user=person, name="Script", scope="read")
-    response = client.post(reverse("accounts:token_revoke", kwargs={"pk": created.token.pk}))
+    response = client.post(reverse("tokens:revoke", kwargs={"pk": created.token.pk}))
     assert response.status_code == 302
     assert AccessToken.objects.get().revoked_at is not None
 
@@ -199,20 +199,20 @@ def test_revoking_from_the_page(client, person):
 def test_nobody_revokes_or_sees_someone_elses_token(client, person):
     created = services.token_create(user=person, name="Secret script", scope="write")
     client.force_login(UserFactory.create())
-    response = client.post(reverse("accounts:token_revoke", kwargs={"pk": created.token.pk}))
+    response = client.post(reverse("tokens:revoke", kwargs={"pk": created.token.pk}))
     assert response.status_code == 404
     assert AccessToken.objects.get().revoked_at is None
-    assert "Secret script" not in client.get(reverse("accounts:tokens")).content.decode()
+    assert "Secret script" not in client.get(reverse("tokens:list")).content.decode()
 
 
 def test_the_forms_need_the_csrf_token(person):
     client = Client(enforce_csrf_checks=True)
     client.force_login(person)
-    response = client.post(reverse("accounts:tokens"), {"name": "Script", "scope": "write"})
+    response = client.post(reverse("tokens:list"), {"name": "Script", "scope": "write"})
     assert response.status_code == 403
     assert not AccessToken.objects.exists()
 
 
 def test_the_settings_page_links_to_the_tokens(client, person):
     client.force_login(person)
-    assert reverse("accounts:tokens") in client.get(reverse("accounts:settings")).content.decode()
+    assert reverse("tokens:list") in client.get(reverse("accounts:settings")).content.decode()

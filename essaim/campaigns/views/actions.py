@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from essaim.accounts.http import person
 from essaim.campaigns import permissions, selectors
 from essaim.campaigns.forms import GiveForm, InKindForm, SignForm
 from essaim.campaigns.models import (
@@ -29,7 +30,7 @@ from essaim.campaigns.services import challenge as challenge_services
 from essaim.campaigns.services import fundraising
 from essaim.campaigns.services import pledge as pledge_services
 from essaim.core.errors import NotFound, ValidationError
-from essaim.core.http import HtmxHttpRequest, person, redirect_back
+from essaim.core.http import HtmxHttpRequest, redirect_back
 from essaim.relay.attribution import touched_link
 
 LEDGER_PAGE_SIZE = 50

@@ -15,6 +15,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from essaim.accounts.http import person
 from essaim.accounts.models import User
 from essaim.campaigns import permissions, selectors
 from essaim.campaigns.forms import (
@@ -40,7 +41,7 @@ from essaim.campaigns.views.actions import (
 from essaim.campaigns.views.common import remember_attribution
 from essaim.communities.models import Community
 from essaim.core.errors import NotFound
-from essaim.core.http import HtmxHttpRequest, person, redirect_back
+from essaim.core.http import HtmxHttpRequest, redirect_back
 from essaim.relay.selectors import public_counts, share_panel
 
 logger = logging.getLogger(__name__)

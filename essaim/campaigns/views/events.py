@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from essaim.accounts.http import person
 from essaim.campaigns import permissions, selectors
 from essaim.campaigns.forms import CapacityForm, EventForm, ResultForm
 from essaim.campaigns.models import Campaign, Event, Rsvp
 from essaim.campaigns.services import events as event_services
 from essaim.core.errors import NotFound
-from essaim.core.http import HtmxHttpRequest, person
+from essaim.core.http import HtmxHttpRequest
 from essaim.relay.attribution import touched_link
 
 

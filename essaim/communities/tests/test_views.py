@@ -402,3 +402,20 @@ def test_name_only_and_invitation_pages_render_xss_payloads_inert(client):
         ):
             html = client.get(url).content.decode()
             assert dangerous_markup(html, page=True) == [], (payload, url)
+
+
+@pytest.mark.parametrize(
+    ("viewer", "sees_private"),
+    [("anonymous", False), ("outsider", False), ("member", True), ("author", True)],
+)
+def test_a_profile_shows_the_posts_the_viewer_may_read(client, private, viewer, sees_private):
+    """The profile page is accounts', its posts are communities' (accounts.profile registry)."""
+    author = private["owner"]
+    PostFactory.create(author=author, body="message-public")
+    member = MembershipFactory.create(community=private["community"]).user
+    people = {"outsider": UserFactory.create(), "member": member, "author": author}
+    if viewer in people:
+        client.force_login(people[viewer])
+    html = client.get(reverse("accounts:profile", args=[author.handle])).content.decode()
+    assert "message-public" in html
+    assert ("message-secret" in html) is sees_private

@@ -1,5 +1,6 @@
-"""The profile's personal access tokens page: create (the secret is shown once, on the
-response to the creation itself), list, revoke. The rules live in essaim/api/services."""
+"""The personal access tokens page, linked from the profile's settings: create (the secret is
+shown once, on the response to the creation itself), list, revoke. The rules live in
+services."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from essaim.accounts.forms import AccessTokenForm
+from essaim.accounts.http import person
 from essaim.api import selectors as token_selectors
 from essaim.api import services as token_services
+from essaim.api.forms import AccessTokenForm
 from essaim.core.errors import ApplicationError
-from essaim.core.http import person
 
 
 def _page(
@@ -21,7 +22,7 @@ def _page(
 ) -> HttpResponse:
     return render(
         request,
-        "accounts/tokens.html",
+        "api/tokens.html",
         {
             "form": form,
             "tokens": token_selectors.tokens_of(person(request)),
@@ -34,7 +35,7 @@ def _page(
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
-def tokens(request: HttpRequest) -> HttpResponse:
+def token_list(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _page(request, AccessTokenForm())
     form = AccessTokenForm(request.POST)
@@ -58,4 +59,4 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = token_selectors.token_get_for(pk=pk, user=user)
     token_services.token_revoke(actor=user, token=token)
     messages.success(request, _("The token “%(name)s” is revoked.") % {"name": token.name})
-    return redirect("accounts:tokens")
+    return redirect("tokens:list")
