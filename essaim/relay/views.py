@@ -1,6 +1,5 @@
 from typing import Any
 
-import segno
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,6 +10,7 @@ from essaim.campaigns import selectors as campaign_selectors
 from essaim.core.charts import Chart, bar_chart, line_chart
 from essaim.core.csv_files import csv_response
 from essaim.core.errors import NotFound
+from essaim.core.qr import qr_svg
 from essaim.relay import analytics
 from essaim.relay.attribution import arrive
 from essaim.relay.models import ShareLink
@@ -38,7 +38,7 @@ def go(request: HttpRequest, code: str) -> HttpResponse:
 def qr(request: HttpRequest, code: str) -> HttpResponse:
     link = _link(code[:16])
     response = HttpResponse(
-        segno.make(share_url(link), error="m").svg_inline(scale=4, border=2),
+        qr_svg(share_url(link), scale=4, border=2),
         content_type="image/svg+xml",
     )
     response["Cache-Control"] = "public, max-age=86400"

@@ -1,6 +1,5 @@
 from datetime import UTC, datetime
 
-import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +17,7 @@ from essaim.campaigns.models import Campaign, Event, Rsvp
 from essaim.campaigns.services import events as event_services
 from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest
+from essaim.core.qr import qr_svg
 from essaim.relay.attribution import touched_link
 
 
@@ -205,7 +205,7 @@ def my_ticket(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         + reverse("campaigns:event", kwargs={"slug": slug, "pk": pk})
         + f"?ticket={token}"
     )
-    svg = segno.make(url, error="m").svg_inline(scale=5)
+    svg = qr_svg(url, scale=5, border=4)
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
     return response
