@@ -6,7 +6,9 @@ class AidConfig(AppConfig):
     label = "aid"
 
     def ready(self) -> None:
-        from essaim.accounts import personal_data
+        from essaim.accounts import personal_data, trust
         from essaim.aid import personal_data as aid_data
+        from essaim.aid.selectors import kept_listings_of
 
         personal_data.register("aid", export=aid_data.export, erase=aid_data.erase)
+        trust.contributions_register("aid.listings", kept_listings_of)

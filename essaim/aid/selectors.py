@@ -10,7 +10,7 @@ from essaim.aid.search import apply_search, normalise
 from essaim.communities.models import Community
 from essaim.communities.selectors import content_visible_q
 from essaim.core.errors import NotFound
-from essaim.core.models import shown_q
+from essaim.core.models import Moderation, shown_q
 
 MATCHES = 5
 
@@ -93,3 +93,8 @@ def listings_of(author: User, viewer: User | AnonymousUser) -> QuerySet[AidListi
         .select_related("community")
         .order_by("-created_at", "-pk")
     )
+
+
+def kept_listings_of(user: User) -> QuerySet[AidListing]:
+    """The person's listings nobody took down: contributions toward trust (accounts.trust)."""
+    return AidListing.objects.filter(author=user, moderation=Moderation.VISIBLE)

@@ -12,14 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.accounts.screening import admit, content_admitted
 from essaim.aid.models import AidListing
 from essaim.aid.search import search_text_for
 from essaim.communities import permissions as community_permissions
 from essaim.communities.models import Community
 from essaim.core.errors import PermissionDenied, ValidationError
 from essaim.core.models import Moderation
-from essaim.moderation.screening import admit
-from essaim.moderation.services import content_admitted
 
 Status = AidListing.Status
 

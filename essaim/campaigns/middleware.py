@@ -24,13 +24,13 @@ from django_htmx.middleware import HtmxDetails
 
 from essaim.accounts.models import User
 from essaim.accounts.sessions import session_login
+from essaim.accounts.trust import NEW, trust_level
 from essaim.campaigns import selectors
 from essaim.campaigns.forms import SignForm
 from essaim.campaigns.models import Campaign, Pledge
 from essaim.campaigns.services.quick_sign import QuickSignature, pledge_sign_quick
 from essaim.core.middleware import database_unavailable
 from essaim.moderation.ratelimit import check_writer, too_many
-from essaim.moderation.trust import NEW, trust_level
 from essaim.relay.attribution import touched_codes
 
 SIGN_VIEW = "campaigns:sign"

@@ -6,11 +6,14 @@ class CommunitiesConfig(AppConfig):
     label = "communities"
 
     def ready(self) -> None:
-        from essaim.accounts import personal_data, profile
+        from essaim.accounts import personal_data, profile, trust
         from essaim.communities import personal_data as communities_data
+        from essaim.communities.selectors import kept_comments_of, kept_posts_of
         from essaim.communities.views import profile_posts
 
         personal_data.register(
             "communities", export=communities_data.export, erase=communities_data.erase
         )
         profile.register("communities.posts", profile_posts)
+        trust.contributions_register("communities.posts", kept_posts_of)
+        trust.contributions_register("communities.comments", kept_comments_of)

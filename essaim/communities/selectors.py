@@ -192,3 +192,12 @@ def is_following_community(user: User | AnonymousUser, community: Community) -> 
 
 def follower_count(community: Community) -> int:
     return CommunityFollow.objects.filter(community=community).count()
+
+
+def kept_posts_of(user: User) -> QuerySet[Post]:
+    """The person's posts nobody took down: contributions toward trust (accounts.trust)."""
+    return Post.objects.filter(author=user, moderation=Moderation.VISIBLE)
+
+
+def kept_comments_of(user: User) -> QuerySet[Comment]:
+    return Comment.objects.filter(author=user, moderation=Moderation.VISIBLE)

@@ -8,6 +8,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.accounts.screening import admit, content_admitted
 from essaim.communities import permissions
 from essaim.communities.models import (
     Comment,
@@ -19,8 +20,6 @@ from essaim.communities.models import (
     new_invitation_token,
 )
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from essaim.moderation.screening import admit
-from essaim.moderation.services import content_admitted
 
 # Addresses that would shadow the communities/ URLs.
 RESERVED_SLUGS = frozenset({"new", "join"})

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.accounts.screening import Admission, admit, content_admitted
+from essaim.accounts.trust import NEW, trust_level
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from essaim.messaging.models import (
     MESSAGE_BODY_MAX_LENGTH,
@@ -18,9 +20,6 @@ from essaim.messaging.models import (
     Message,
 )
 from essaim.messaging.permissions import can_receive_messages
-from essaim.moderation.screening import Admission, admit
-from essaim.moderation.services import content_admitted
-from essaim.moderation.trust import NEW, trust_level
 
 if TYPE_CHECKING:
     from essaim.aid.models import AidListing

@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.accounts.trust import MEMBER, NEW, STAFF, TRUSTED, trust_level
 from essaim.core.errors import ApplicationError
 from essaim.core.http import client_address
 from essaim.core.middleware import error_response
-from essaim.moderation.trust import MEMBER, NEW, STAFF, TRUSTED, trust_level
 
 logger = logging.getLogger(__name__)
 

@@ -10,10 +10,11 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.accounts.screening import Admission
+from essaim.accounts.trust import NEW, trust_level
 from essaim.core.errors import PermissionDenied, ValidationError
 from essaim.core.models import Moderation
 from essaim.moderation.models import FilterRule, InstanceSettings
-from essaim.moderation.trust import NEW, trust_level
 
 RULES_CACHE_KEY = "moderation:filter-rules"
 RULES_CACHE_SECONDS = 60
@@ -93,16 +94,7 @@ def screen(text: str) -> Verdict:
     return verdict
 
 
-@dataclass
-class Admission:
-    """How a new text enters: its initial state, and why a case opens (if one does)."""
-
-    state: str = Moderation.VISIBLE
-    flagged_by: str = ""
-    reason: str = "other"
-
-
-def admit(*, author: User, texts: list[str]) -> Admission:
+def admit(author: User, texts: list[str]) -> Admission:
     """Check what `author` is about to publish. Refuses (clear error) a suspended author, a
     blocked word or domain, and links from a new account; holds or flags the rest as the
     filters and the spam-wave switch say."""

@@ -1,5 +1,7 @@
 """The moderators' reads: their queue, a case, pending appeals, and the two logs."""
 
+from datetime import datetime
+
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -90,3 +92,11 @@ def audit_log() -> QuerySet[Action]:
     return Action.objects.select_related("actor", "subject", "community").order_by(
         "-created_at", "-pk"
     )
+
+
+# What keeps a person from the trusted level for a while (accounts.trust).
+SANCTIONS = ["hide", "remove", "warn", "suspend", "ban_community", "ban_instance", "auto_hide"]
+
+
+def sanctioned_since(user: User, since: datetime) -> bool:
+    return Action.objects.filter(subject=user, kind__in=SANCTIONS, created_at__gte=since).exists()

@@ -13,14 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.accounts.screening import Admission
+from essaim.accounts.trust import TRUSTED, forget, trust_level
 from essaim.communities.models import Membership
 from essaim.core.errors import NotFound, PermissionDenied, ValidationError
 from essaim.core.models import Moderated, Moderation
 from essaim.moderation import permissions
 from essaim.moderation.models import Action, Appeal, Case, InstanceSettings, Reason, Report
-from essaim.moderation.screening import Admission
 from essaim.moderation.targets import author_of, community_of, describe, visible_target, words_of
-from essaim.moderation.trust import TRUSTED, forget, trust_level
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
 

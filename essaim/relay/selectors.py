@@ -3,7 +3,7 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from essaim.accounts.models import User
@@ -75,3 +75,8 @@ def share_panel(user: User | AnonymousUser, campaign: Campaign, *, is_host: bool
         "share_intents": share_intents(url=url, text=campaign.title),
         "share_stats": link_stats(link),
     }
+
+
+def campaign_actions_of(user: User) -> "QuerySet[Supporter]":
+    """One row per campaign the person acted in: contributions toward trust (accounts.trust)."""
+    return Supporter.objects.filter(user=user)

@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
+from essaim.accounts.trust import MEMBER, NEW, TRUSTED
 from essaim.api import services
 from essaim.api.tests.conftest import call, make_token
 from essaim.campaigns import selectors as campaign_selectors
 from essaim.campaigns.models import Signature
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
-from essaim.moderation.trust import MEMBER, NEW, TRUSTED
 
 pytestmark = pytest.mark.django_db
 

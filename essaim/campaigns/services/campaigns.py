@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.accounts.screening import admit, content_admitted
 from essaim.campaigns import permissions
 from essaim.campaigns.models import (
     Campaign,
@@ -22,8 +23,6 @@ from essaim.communities.models import Community
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from essaim.core.images import extension_for
 from essaim.core.models import Moderation
-from essaim.moderation.screening import admit
-from essaim.moderation.services import content_admitted
 
 RESERVED_SLUGS = frozenset({"new", "invitations", "payments"})
 

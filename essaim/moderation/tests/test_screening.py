@@ -8,6 +8,7 @@ from django.utils import timezone
 from essaim.accounts.adapters import AccountAdapter
 from essaim.accounts.models import canonical_email
 from essaim.accounts.tests.factories import UserFactory
+from essaim.accounts.trust import MEMBER, NEW, STAFF, TRUSTED, compute
 from essaim.communities.services import comment_create, post_create
 from essaim.communities.tests.factories import CommunityFactory, MembershipFactory, PostFactory
 from essaim.core.errors import PermissionDenied, ValidationError
@@ -16,7 +17,6 @@ from essaim.messaging.services import conversation_start
 from essaim.moderation.models import Action, Case, FilterRule, InstanceSettings
 from essaim.moderation.screening import fold, screen
 from essaim.moderation.tests.factories import new_account, trusted_member
-from essaim.moderation.trust import MEMBER, NEW, STAFF, TRUSTED, compute
 
 pytestmark = pytest.mark.django_db
 

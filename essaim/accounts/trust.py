@@ -1,22 +1,45 @@
 """Trust levels that grow with good activity. A new account (level 0) cannot post links nor
 start conversations with strangers, and has lower write limits; a trusted member's reports
-count toward hiding content automatically."""
+count toward hiding content automatically.
+
+What counts as good activity (kept posts, listings, campaign actions) and what holds a person
+back (a recent sanction) belongs to domains above accounts: each registers, in its
+AppConfig.ready(), `contributions_register` (the rows a person's contributions are, counted
+in one query) or `sanctions_register` (whether the person was sanctioned since a date)."""
 
 import contextlib
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db.models import Func, IntegerField, Q, Subquery
+from django.db.models import Func, IntegerField, QuerySet, Subquery
 from django.utils import timezone
 
 from essaim.accounts.models import User
 
 NEW, MEMBER, TRUSTED, STAFF = 0, 1, 2, 3
 CACHE_SECONDS = 300
-SANCTIONS = ["hide", "remove", "warn", "suspend", "ban_community", "ban_instance", "auto_hide"]
+SANCTION_MEMORY = timedelta(days=90)
+
+Contributions = Callable[[User], QuerySet[Any]]
+Sanctioned = Callable[[User, datetime], bool]
+
+_contributions: dict[str, Contributions] = {}
+_sanctions: dict[str, Sanctioned] = {}
+
+
+def contributions_register(name: str, rows: Contributions) -> None:
+    """`rows(user)`: the rows that are `user`'s contributions, those nobody took down.
+    Registering the same name again replaces it (ready() may run more than once in tests)."""
+    _contributions[name] = rows
+
+
+def sanctions_register(name: str, sanctioned: Sanctioned) -> None:
+    """`sanctioned(user, since)`: whether `user` was sanctioned since `since`."""
+    _sanctions[name] = sanctioned
 
 
 def _setting(name: str, default: int) -> int:
@@ -25,30 +48,21 @@ def _setting(name: str, default: int) -> int:
 
 def contributions(user: User) -> int:
     """Things a person did that others could see and did not get sanctioned for."""
-    from essaim.aid.models import AidListing
-    from essaim.communities.models import Comment, Post
-    from essaim.core.models import Moderation
-    from essaim.relay.models import Supporter
-
-    kept = Q(author=user, moderation=Moderation.VISIBLE)
-    # One query: four counts as scalar subqueries.
+    if not _contributions:
+        return 0
+    # One query: one count per registered kind, as scalar subqueries.
+    names = sorted(_contributions)
     counts = (
         User.objects.filter(pk=user.pk)
         .annotate(
-            kept_posts=_count(Post.objects.filter(kept)),
-            kept_comments=_count(Comment.objects.filter(kept)),
-            kept_listings=_count(AidListing.objects.filter(kept)),
-            campaign_actions=_count(Supporter.objects.filter(user=user)),
+            **{f"count_{i}": _count(_contributions[name](user)) for i, name in enumerate(names)}
         )
-        .values("kept_posts", "kept_comments", "kept_listings", "campaign_actions")
+        .values(*(f"count_{i}" for i in range(len(names))))
         .first()
     )
     if counts is None:
         return 0
-    return sum(
-        int(counts[name] or 0)
-        for name in ("kept_posts", "kept_comments", "kept_listings", "campaign_actions")
-    )
+    return sum(int(count or 0) for count in counts.values())
 
 
 def _count(rows: Any) -> Any:
@@ -59,21 +73,16 @@ def _count(rows: Any) -> Any:
 
 
 def compute(user: User) -> int:
-    from essaim.moderation.models import Action
-
     if user.is_staff:
         return STAFF
     age = timezone.now() - user.date_joined
     if age < timedelta(hours=_setting("TRUST_MEMBER_HOURS", 24)):
         return NEW  # too young for any threshold: nothing to count
     done = contributions(user)
-    recent_sanction = Action.objects.filter(
-        subject=user, kind__in=SANCTIONS, created_at__gte=timezone.now() - timedelta(days=90)
-    ).exists()
     if (
         age >= timedelta(days=_setting("TRUST_TRUSTED_DAYS", 30))
         and done >= _setting("TRUST_TRUSTED_CONTRIBUTIONS", 20)
-        and not recent_sanction
+        and not _sanctioned_since(user, timezone.now() - SANCTION_MEMORY)
     ):
         return TRUSTED
     # Past the first threshold: a few contributions after a day, or a week of age.
@@ -83,6 +92,10 @@ def compute(user: User) -> int:
     ) or age >= timedelta(days=_setting("TRUST_MEMBER_DAYS", 7)):
         return MEMBER
     return NEW
+
+
+def _sanctioned_since(user: User, since: datetime) -> bool:
+    return any(sanctioned(user, since) for sanctioned in _sanctions.values())
 
 
 def trust_level(user: User | AnonymousUser) -> int:
