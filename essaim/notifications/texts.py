@@ -116,10 +116,14 @@ def subject_of(notification: Notification) -> str:
     return Truncator(one_line(text_of(notification))).chars(SUBJECT_LENGTH)
 
 
+_BREAKING_SPACES = re.compile(r"[^\S\u00a0\u202f]+")
+
+
 def one_line(text: str) -> str:
     """Every run of whitespace as one space: a header cannot hold a line break (Django refuses
-    to send it), and a moderator's reason or a title may contain one."""
-    return " ".join(text.split())
+    to send it), and a moderator's reason or a title may contain one. No-break spaces stay:
+    French puts them before its colons."""
+    return _BREAKING_SPACES.sub(" ", text).strip()
 
 
 def _counted(kind: str) -> str:

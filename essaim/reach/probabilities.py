@@ -1,12 +1,21 @@
 """Edge probabilities: how likely what u relays makes v act."""
 
 import numpy as np
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from essaim.core.errors import ValidationError
 from essaim.reach.graph import FloatArray, Graph
 
 TRIVALENCY = np.array([0.1, 0.01, 0.001])
 SCHEMES = ("weighted_cascade", "constant", "trivalency", "calibrated")
+# How the planner's page names the scheme a plan was computed with (its result keeps the key).
+SCHEME_LABELS: dict[str, Promise] = {
+    "weighted_cascade": _("one over the number of accounts each person follows"),
+    "constant": _("the same for every follow"),
+    "trivalency": _("0.1, 0.01 or 0.001 at random"),
+    "calibrated": _("calibrated on the campaign's share links"),
+}
 
 
 def check(prob: FloatArray) -> FloatArray:

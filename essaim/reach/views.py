@@ -8,7 +8,7 @@ from essaim.accounts.http import person
 from essaim.campaigns import selectors as campaign_selectors
 from essaim.core.charts import line_chart
 from essaim.core.errors import NotFound, ValidationError
-from essaim.reach import services
+from essaim.reach import probabilities, services
 from essaim.reach.forms import PlanForm
 from essaim.reach.models import ReachPlan
 
@@ -52,5 +52,15 @@ def plan_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         [str(i) for i in range(1, len(curve) + 1)],
         [float(v) for v in curve],
     )
+    scheme = plan.result.get("scheme", "") if isinstance(plan.result, dict) else ""
     template = "reach/_plan.html" if request.headers.get("HX-Request") else "reach/plan.html"
-    return render(request, template, {"campaign": campaign, "plan": plan, "chart": chart})
+    return render(
+        request,
+        template,
+        {
+            "campaign": campaign,
+            "plan": plan,
+            "chart": chart,
+            "scheme": probabilities.SCHEME_LABELS.get(scheme, scheme),
+        },
+    )

@@ -268,7 +268,7 @@ def test_the_panel_speaks_the_signers_language(client):
     pledge = PledgeFactory.create()
     client.force_login(UserFactory.create(language="fr"))
     html = _htmx_sign(client, pledge.campaign).content.decode()
-    assert "Vous avez signé. Merci !" in html
+    assert "Vous avez signé. Merci\u00a0!" in html
 
 
 def test_a_signature_through_a_share_link_is_credited_by_the_lane(client):

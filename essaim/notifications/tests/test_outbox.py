@@ -90,7 +90,8 @@ def test_the_email_is_in_french_for_a_french_reader(django_capture_on_commit_cal
     # Rendered under the reader's language, not the worker's (English in these tests), and
     # French elides "de" before the summary.
     assert (
-        message.subject == "Les modérateurs vous ont averti au sujet d'un message. Motif : insultes"
+        message.subject
+        == "Les modérateurs vous ont averti au sujet d'un message. Motif\u00a0: insultes"
     )
     assert message.body.splitlines()[2] == message.subject
 

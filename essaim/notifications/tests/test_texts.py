@@ -23,7 +23,7 @@ SUSPENDED = {
         (
             "fr",
             "Votre compte est suspendu jusqu'au 25 novembre 2026 14:00 à cause d'un message "
-            "de Karim. Motif : spam",
+            "de Karim. Motif\u00a0: spam",
         ),
         (
             "en",
@@ -54,14 +54,14 @@ def test_the_end_of_a_suspension_is_in_the_instances_time_zone_and_the_readers_l
 def test_french_contracts_de_with_the_summary(summary, phrase):
     with translation.override("fr"):
         text = moderation_text({"action": "warn", "summary": summary, "reason": "x"})
-    assert text == f"Les modérateurs vous ont averti {phrase} Motif : x"
+    assert text == f"Les modérateurs vous ont averti {phrase} Motif\u00a0: x"
 
 
 def test_only_the_de_before_the_summary_contracts_not_the_words_of_the_people():
     params = {"action": "warn", "summary": "un message de un ami", "reason": "de un"}
     with translation.override("fr"):
         assert moderation_text(params) == (
-            "Les modérateurs vous ont averti au sujet d'un message de un ami. Motif : de un"
+            "Les modérateurs vous ont averti au sujet d'un message de un ami. Motif\u00a0: de un"
         )
     with translation.override("en"):
         assert moderation_text(params) == (

@@ -71,6 +71,29 @@ def test_a_host_asks_for_the_best_relays_among_the_followers(
     assert ReachPlan.objects.get().result == plan.result
 
 
+@pytest.mark.parametrize(
+    ("language", "scheme", "words"),
+    [
+        ("fr", "calibrated", "calibrées sur les liens de partage de la campagne"),
+        ("en", "calibrated", "calibrated on the campaign's share links"),
+        ("fr", "weighted_cascade", "un sur le nombre de comptes que chaque personne suit"),
+    ],
+)
+def test_the_plan_names_its_probabilities_in_the_readers_language(client, language, scheme, words):
+    campaign = CampaignFactory.create()
+    campaign.created_by.language = language
+    campaign.created_by.save(update_fields=["language"])
+    result = {"relays": [], "reach": 1, "low": 1, "high": 1, "runs": 10, "curve": [1.0]}
+    result |= {"scheme": scheme, "graph": {"nodes": 2, "edges": 1}}
+    plan = ReachPlan.objects.create(
+        campaign=campaign, status=ReachPlan.Status.DONE, progress=100, result=result
+    )
+    client.force_login(campaign.created_by)
+    html = client.get(reverse("reach:plan", args=[campaign.slug, plan.pk])).content.decode()
+    assert f"{words}." in html.replace("&#x27;", "'")
+    assert f": {scheme}." not in html
+
+
 def test_among_my_own_followers(client, campaign, django_capture_on_commit_callbacks):
     campaign, _creator, _relay = campaign
     host = campaign.created_by
