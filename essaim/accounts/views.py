@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from essaim.accounts import profile as profile_parts
 from essaim.accounts import selectors, services
 from essaim.accounts.forms import DeleteAccountForm, ProfileForm
 from essaim.accounts.models import User
+from essaim.core import parts
 from essaim.core.http import HtmxHttpRequest, redirect_back
 
 PEOPLE_PAGE_SIZE = 50
@@ -29,7 +29,7 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
             "person": person,
             "counts": selectors.follow_counts(person),
             "is_following": selectors.is_following(request.user, person),
-            "parts": profile_parts.parts_for(request.user, person),
+            "parts": parts.parts_for("accounts.profile", viewer=request.user, profile_of=person),
         },
     )
 

@@ -18,9 +18,9 @@ from essaim.aid.forms import ListingForm, SearchForm
 from essaim.aid.models import AidListing
 from essaim.communities.models import Community
 from essaim.communities.selectors import communities_with_visible_content
+from essaim.core import parts
 from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest
-from essaim.messaging.forms import ConversationStartForm
 
 BOARD_PAGE_SIZE = 20
 ACTIVE = (AidListing.Status.OPEN, AidListing.Status.PROMISED)
@@ -82,13 +82,13 @@ def listing_create(request: HtmxHttpRequest) -> HttpResponse:
 def listing_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     listing = selectors.listing_get_for(pk=pk, user=request.user)
     is_author = request.user.is_authenticated and request.user.pk == listing.author_id
-    context: dict[str, Any] = {"listing": listing, "is_author": is_author}
+    context: dict[str, Any] = {
+        "listing": listing,
+        "is_author": is_author,
+        "parts": parts.parts_for("aid.listing", viewer=request.user, listing=listing),
+    }
     if is_author and listing.is_active:
         context["matches"] = selectors.matches_for(listing)
-    if request.user.is_authenticated and not is_author and listing.is_active:
-        context["reply_form"] = ConversationStartForm(
-            initial={"recipient": listing.author.handle, "listing": listing.pk}
-        )
     return render(request, "aid/listing_detail.html", context)
 
 

@@ -6,14 +6,15 @@ class CommunitiesConfig(AppConfig):
     label = "communities"
 
     def ready(self) -> None:
-        from essaim.accounts import personal_data, profile, trust
+        from essaim.accounts import personal_data, trust
         from essaim.communities import personal_data as communities_data
         from essaim.communities.selectors import kept_comments_of, kept_posts_of
         from essaim.communities.views import profile_posts
+        from essaim.core import parts
 
         personal_data.register(
             "communities", export=communities_data.export, erase=communities_data.erase
         )
-        profile.register("communities.posts", profile_posts)
+        parts.register("accounts.profile", "communities.posts", profile_posts)
         trust.contributions_register("communities.posts", kept_posts_of)
         trust.contributions_register("communities.comments", kept_comments_of)

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from essaim.accounts.http import person
 from essaim.accounts.models import User
-from essaim.accounts.profile import Part
 from essaim.communities import permissions, selectors, services
 from essaim.communities.forms import (
     CommentForm,
@@ -27,6 +26,7 @@ from essaim.communities.models import Comment, Community, Membership
 from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest, redirect_back
 from essaim.core.models import shown_q
+from essaim.core.parts import Part
 
 POSTS_PAGE_SIZE = 20
 DIRECTORY_PAGE_SIZE = 30
@@ -34,9 +34,10 @@ MEMBERS_PAGE_SIZE = 100
 PROFILE_POSTS = 10
 
 
-def profile_posts(viewer: User | AnonymousUser, profile_person: User) -> Part:
-    """The person's recent posts on their profile (accounts.profile), those `viewer` may read."""
-    posts = selectors.posts_visible_to(viewer).filter(author=profile_person)
+def profile_posts(*, viewer: User | AnonymousUser, profile_of: User) -> Part:
+    """The person's recent posts on their profile (a core.parts part), those `viewer` may
+    read."""
+    posts = selectors.posts_visible_to(viewer).filter(author=profile_of)
     recent = selectors.annotate_posts(posts, viewer).order_by("-created_at", "-pk")
     return Part(
         template="communities/_profile_posts.html", context={"posts": recent[:PROFILE_POSTS]}

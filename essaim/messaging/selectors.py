@@ -1,7 +1,7 @@
 """Reads on private conversations, always scoped to the person asking."""
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypedDict, cast
+from typing import Any, TypedDict, cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -21,12 +21,11 @@ from django.utils.translation import gettext as _
 from django_stubs_ext import WithAnnotations
 
 from essaim.accounts.models import User
+from essaim.aid.models import AidListing
+from essaim.aid.selectors import listing_get_for as aid_listing_get_for
 from essaim.core.errors import NotFound
 from essaim.core.models import shown_q
 from essaim.messaging.models import Conversation, ConversationParticipant, Message
-
-if TYPE_CHECKING:
-    from essaim.aid.models import AidListing
 
 INBOX_PAGE_SIZE = 20
 MESSAGES_PAGE_SIZE = 30
@@ -144,14 +143,12 @@ def message_recipient_get(*, handle: str) -> User:
     return recipient
 
 
-def listing_get_for(*, pk: int, user: User) -> "AidListing":
+def listing_get_for(*, pk: int, user: User) -> AidListing:
     """The aid listing `pk` if `user` may see it, by the aid domain's visibility rules."""
-    from essaim.aid.selectors import listing_get_for as aid_listing_get_for
-
     return aid_listing_get_for(pk=pk, user=user)
 
 
-def conversation_listing_for(*, user: User, conversation: Conversation) -> "AidListing | None":
+def conversation_listing_for(*, user: User, conversation: Conversation) -> AidListing | None:
     """The listing the conversation is about, or None when there is none or `user` may no
     longer see it (then the page shows no title and no link)."""
     if conversation.listing_id is None:

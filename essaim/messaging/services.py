@@ -2,16 +2,17 @@
 
 import logging
 import uuid
-from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from essaim.accounts.models import User
+from essaim.accounts.models import User, UserFollow
 from essaim.accounts.screening import Admission, admit, content_admitted
 from essaim.accounts.trust import NEW, trust_level
+from essaim.aid.models import AidListing
+from essaim.communities.models import Membership
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from essaim.messaging.models import (
     MESSAGE_BODY_MAX_LENGTH,
@@ -21,13 +22,10 @@ from essaim.messaging.models import (
 )
 from essaim.messaging.permissions import can_receive_messages
 
-if TYPE_CHECKING:
-    from essaim.aid.models import AidListing
-
 logger = logging.getLogger(__name__)
 
 
-def pair_key(first: User, second: User, listing: "AidListing | None" = None) -> str:
+def pair_key(first: User, second: User, listing: AidListing | None = None) -> str:
     """The key that makes a two-person conversation about one listing (or none) unique."""
     low, high = sorted([first.pk, second.pk])
     return f"{low}:{high}:{listing.pk if listing is not None else 0}"
@@ -36,9 +34,6 @@ def pair_key(first: User, second: User, listing: "AidListing | None" = None) -> 
 def is_stranger(sender: User, recipient: User) -> bool:
     """The recipient does not follow the sender and they share no community (following someone
     does not make one known to them)."""
-    from essaim.accounts.models import UserFollow
-    from essaim.communities.models import Membership
-
     if UserFollow.objects.filter(follower=recipient, followed=sender).exists():
         return False
     mine = Membership.objects.filter(user=sender, status=Membership.Status.ACTIVE).values(
@@ -67,7 +62,7 @@ def conversation_start(
     sender: User,
     recipient: User,
     body: str,
-    listing: "AidListing | None" = None,
+    listing: AidListing | None = None,
     idempotency_key: uuid.UUID | None = None,
 ) -> Conversation:
     """Write `body` to `recipient`, in the conversation the two already have about `listing`

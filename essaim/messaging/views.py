@@ -1,14 +1,18 @@
 """Inbox, conversation and new-message pages. Thin: parse, call a service or selector, render."""
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from essaim.accounts.http import person
+from essaim.accounts.models import User
+from essaim.aid.models import AidListing
 from essaim.core import errors
 from essaim.core.http import HtmxHttpRequest
+from essaim.core.parts import Part
 from essaim.messaging.forms import ConversationStartForm, MessageForm
 from essaim.messaging.permissions import can_receive_messages
 from essaim.messaging.selectors import (
@@ -21,6 +25,17 @@ from essaim.messaging.selectors import (
     message_recipient_get,
 )
 from essaim.messaging.services import conversation_mark_read, conversation_start, message_send
+
+
+def listing_reply(*, viewer: User | AnonymousUser, listing: AidListing) -> Part | None:
+    """The reply form on an open aid listing (a core.parts part): replying starts a
+    conversation with its author, about it."""
+    if not viewer.is_authenticated or viewer.pk == listing.author_id or not listing.is_active:
+        return None
+    form = ConversationStartForm(
+        initial={"recipient": listing.author.handle, "listing": listing.pk}
+    )
+    return Part(template="messaging/_listing_reply.html", context={"reply_form": form})
 
 
 @login_required

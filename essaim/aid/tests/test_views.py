@@ -210,6 +210,26 @@ def test_replying_opens_one_private_conversation_about_the_listing(client):
     assert "Perceuse" in html
 
 
+@pytest.mark.parametrize(
+    ("viewer", "status", "shown"),
+    [
+        ("anonymous", "open", False),
+        ("author", "open", False),
+        ("other", "open", True),
+        ("other", "promised", True),
+        ("other", "done", False),
+    ],
+)
+def test_messagings_reply_form_is_on_open_listings_for_others_only(client, viewer, status, shown):
+    """The listing page is aid's, the reply form messaging's (a core.parts part)."""
+    listing = AidListingFactory.create(status=status)
+    if viewer != "anonymous":
+        client.force_login(listing.author if viewer == "author" else UserFactory.create())
+    page = client.get(listing.get_absolute_url()).content.decode()
+    assert ('data-testid="reply"' in page) is shown
+    assert (f'name="listing" value="{listing.pk}"' in page) is shown
+
+
 def test_matches_show_requests_for_an_offer_to_its_author(client):
     offer = AidListingFactory.create(title="Donne vélo adulte", place="Lyon")
     match = AidListingFactory.create(title="Cherche vélo", kind="request", place="Lyon")

@@ -409,7 +409,7 @@ def test_name_only_and_invitation_pages_render_xss_payloads_inert(client):
     [("anonymous", False), ("outsider", False), ("member", True), ("author", True)],
 )
 def test_a_profile_shows_the_posts_the_viewer_may_read(client, private, viewer, sees_private):
-    """The profile page is accounts', its posts are communities' (accounts.profile registry)."""
+    """The profile page is accounts', its posts are communities' (a core.parts part)."""
     author = private["owner"]
     PostFactory.create(author=author, body="message-public")
     member = MembershipFactory.create(community=private["community"]).user
