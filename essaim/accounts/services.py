@@ -6,16 +6,30 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts import personal_data
 from essaim.accounts.models import User, UserFollow, free_handle
-from essaim.core.errors import NotFound, ValidationError
+from essaim.core.errors import NotFound, PermissionDenied, ValidationError
 from essaim.core.images import extension_for
 
 # Shown in place of a deleted person's name, in both languages since it is stored once.
 DELETED_DISPLAY_NAME = "Compte supprimé · Deleted account"
+
+
+def require_good_standing(user: User) -> None:
+    """A suspended person reads but does not take part until the date: every service that
+    writes on someone's behalf (sign, join, check in, RSVP, give, follow, like, publish)
+    asks here, so the pages, htmx and the API refuse alike. Withdrawing (unsign, leave,
+    cancel, unfollow) and one's own data (export, deletion) stay open."""
+    if user.is_suspended:
+        assert user.suspended_until is not None
+        until = formats.date_format(timezone.localtime(user.suspended_until), "DATETIME_FORMAT")
+        raise PermissionDenied(
+            _("Your account is suspended until %(date)s: you cannot take part until then.")
+            % {"date": until}
+        )
 
 
 def user_create(
@@ -79,6 +93,7 @@ def profile_update(
 
 def user_follow(*, follower: User, followed: User) -> bool:
     """Follow `followed`; True when this call created the follow (repeating it is harmless)."""
+    require_good_standing(follower)
     if follower.pk == followed.pk:
         raise ValidationError(_("You cannot follow yourself."))
     if not followed.is_active or followed.deleted_at is not None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.accounts.screening import admit, content_admitted
+from essaim.accounts.services import require_good_standing
 from essaim.communities import permissions
 from essaim.communities.models import (
     Comment,
@@ -119,6 +120,7 @@ def community_join(*, user: User, community: Community, token: str | None = None
     pending request; by invitation → only with the current invitation token. A valid token
     also lets people in without approval, and activates a request already waiting.
     Repeating it returns the same membership (the unique constraint settles double clicks)."""
+    require_good_standing(user)
     invited = _holds_invitation(community, token)
     existing = permissions.membership_of(user, community)
     if existing is not None:
@@ -231,6 +233,7 @@ def invitation_rotate(*, actor: User, community: Community) -> str:
 
 
 def community_follow(*, user: User, community: Community) -> None:
+    require_good_standing(user)
     if not permissions.can_view_content(community, permissions.membership_of(user, community)):
         raise NotFound(_("This community does not exist."))
     CommunityFollow.objects.get_or_create(user=user, community=community)
@@ -290,6 +293,7 @@ def comment_delete(*, actor: User, comment: Comment) -> None:
 
 def post_like(*, user: User, post: Post) -> None:
     """Like a post the person can see; liking twice is still one like."""
+    require_good_standing(user)
     if not permissions.can_view_content(
         post.community, permissions.membership_of(user, post.community)
     ):

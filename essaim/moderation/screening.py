@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.accounts.screening import Admission
+from essaim.accounts.services import require_good_standing
 from essaim.accounts.trust import NEW, trust_level
-from essaim.core.errors import PermissionDenied, ValidationError
+from essaim.core.errors import ValidationError
 from essaim.core.models import Moderation
 from essaim.moderation.models import FilterRule, InstanceSettings
 
@@ -98,12 +99,7 @@ def admit(author: User, texts: list[str]) -> Admission:
     """Check what `author` is about to publish. Refuses (clear error) a suspended author, a
     blocked word or domain, and links from a new account; holds or flags the rest as the
     filters and the spam-wave switch say."""
-    if author.is_suspended:
-        assert author.suspended_until is not None
-        raise PermissionDenied(
-            _("Your account is suspended until %(date)s: you cannot publish until then.")
-            % {"date": author.suspended_until.strftime("%d/%m/%Y %H:%M")}
-        )
+    require_good_standing(author)
     text = "\n".join(texts)
     level = trust_level(author)
     if level == NEW and has_link(text):

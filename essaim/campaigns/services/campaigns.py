@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.accounts.screening import admit, content_admitted
+from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
 from essaim.campaigns.models import (
     Campaign,
@@ -41,11 +42,13 @@ def _check_dates(starts_on: date | None, ends_on: date | None) -> None:
 
 
 def require_host(actor: User, campaign: Campaign) -> None:
-    """NotFound for who may not even see the campaign, PermissionDenied for other non-hosts."""
+    """NotFound for who may not even see the campaign, PermissionDenied for other non-hosts
+    and for a suspended host (hosting is writing)."""
     if not permissions.is_host(actor, campaign):
         if not permissions.can_view(actor, campaign):
             raise NotFound(_("This campaign does not exist."))
         raise PermissionDenied(_("Only the campaign's hosts can do this."))
+    require_good_standing(actor)
 
 
 @transaction.atomic
@@ -176,6 +179,7 @@ def host_respond(*, actor: User, host: CampaignHost, accept: bool) -> CampaignHo
 
 
 def campaign_follow(*, user: User, campaign: Campaign) -> None:
+    require_good_standing(user)
     if not permissions.can_view(user, campaign):
         raise NotFound(_("This campaign does not exist."))
     CampaignFollow.objects.get_or_create(user=user, campaign=campaign)
@@ -193,6 +197,7 @@ def update_create(*, actor: User, campaign: Campaign, body: str) -> CampaignUpda
 
 
 def update_comment(*, user: User, update: CampaignUpdate, body: str) -> UpdateComment:
+    require_good_standing(user)
     if not permissions.can_view(user, update.campaign):
         raise NotFound(_("This campaign does not exist."))
     if not body.strip():
@@ -201,6 +206,7 @@ def update_comment(*, user: User, update: CampaignUpdate, body: str) -> UpdateCo
 
 
 def update_like(*, user: User, update: CampaignUpdate) -> None:
+    require_good_standing(user)
     if not permissions.can_view(user, update.campaign):
         raise NotFound(_("This campaign does not exist."))
     UpdateReaction.objects.get_or_create(user=user, update=update)

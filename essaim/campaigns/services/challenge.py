@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
 from essaim.campaigns.models import (
     Campaign,
@@ -24,6 +25,7 @@ from essaim.relay.services import credited_host, supporter_record
 
 
 def _require_live(user: User, challenge: Challenge) -> None:
+    require_good_standing(user)
     if not permissions.can_view(user, challenge.campaign):
         raise NotFound(_("This campaign does not exist."))
     if not permissions.can_act(challenge.campaign):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
 from essaim.campaigns.models import Campaign, Event, EventResult, Rsvp
 from essaim.campaigns.services.campaigns import require_host
@@ -56,6 +57,7 @@ def event_create(
     longitude: Decimal | None = None,
 ) -> Event:
     """Hosts create approved events; anyone else proposes one that hosts then decide on."""
+    require_good_standing(actor)
     if not permissions.can_view(actor, campaign):
         raise NotFound(_("This campaign does not exist."))
     if not permissions.can_act(campaign):
@@ -134,6 +136,7 @@ def _promote(event: Event) -> list[Rsvp]:
 
 
 def _require_open_event(user: User, event: Event) -> None:
+    require_good_standing(user)
     if not permissions.can_view(user, event.campaign) or event.status != Event.Status.APPROVED:
         raise NotFound(_("This event does not exist."))
     if not permissions.can_act(event.campaign):

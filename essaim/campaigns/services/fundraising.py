@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
 from essaim.campaigns.models import Campaign, Donation, Fundraiser, InKindPledge
 from essaim.campaigns.payments import PaymentError, PaymentProvider, provider
@@ -49,6 +50,7 @@ def donation_give(
     the same key, and a repeat returns the first donation as it stands. With
     `same_terms_only`, a repeat with another amount or anonymity is refused instead
     (IdempotencyKeyReused): a script that reuses a key by mistake learns it."""
+    require_good_standing(user)
     campaign = fundraiser.campaign
     if not permissions.can_view(user, campaign):
         raise NotFound(_("This campaign does not exist."))

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
 from essaim.campaigns.models import Campaign, Pledge, Signature
 from essaim.campaigns.selectors import signature_count
@@ -37,6 +38,7 @@ def pledge_sign(
     A viral petition runs this thousands of times a minute, so the new signature comes first
     and a repeat is told by the constraint, not by a lookup; the count is the tallies' sum,
     not a count of every row."""
+    require_good_standing(user)
     _require_live(user, pledge)
     try:
         with transaction.atomic():
