@@ -3,6 +3,10 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from essaim.core.pagecache import is_shared
+
 
 def essaim(request: HttpRequest) -> dict[str, Any]:
-    return {"SITE_URL": settings.SITE_URL}
+    # `shared_page`: the page is rendered once for every anonymous visitor
+    # (essaim.core.pagecache), so it must hold no one's CSRF token (base.html).
+    return {"SITE_URL": settings.SITE_URL, "shared_page": is_shared(request)}

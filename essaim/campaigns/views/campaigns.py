@@ -1,13 +1,10 @@
-import logging
-import time
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -42,20 +39,15 @@ from essaim.campaigns.views.common import remember_attribution
 from essaim.communities.models import Community
 from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest, redirect_back
+from essaim.core.pagecache import shared_page
 from essaim.relay.selectors import public_counts, share_panel
 
-logger = logging.getLogger(__name__)
-
 LIST_PAGE_SIZE = 20
-# How long anonymous visitors may see counts that lag: the price of surviving a viral spike.
-# The page's content has a copy of its own as old (for visits through share links, which are
-# not shared pages), so a renewed page may lag up to twice this.
+# How long anonymous visitors may see counts that lag: the price of surviving a viral spike
+# (the shared page, essaim.core.pagecache). The page's content has a copy of its own as old
+# (for anonymous visits through share links, which are not shared pages), so a renewed page
+# may lag up to twice this.
 PUBLIC_CACHE_SECONDS = 10
-# ...of which each app server process keeps its own copy for this long (see CACHES["process"]).
-PROCESS_CACHE_SECONDS = 2
-# An older copy is still served while one request renders the next (no stampede of every
-# app server rendering at once); past this age it is not served at all.
-STALE_CACHE_SECONDS = 60
 
 
 @require_GET
@@ -96,69 +88,10 @@ def detail_context(request: HtmxHttpRequest, campaign: Campaign) -> dict[str, An
     }
 
 
-def _plain_anonymous_visit(request: HttpRequest) -> bool:
-    """A visit whose page is the same for everyone: not logged in, no share code to remember,
-    no one-off message to show."""
-    return (
-        not request.user.is_authenticated and not request.GET and "messages" not in request.COOKIES
-    )
-
-
-def _page_key(slug: str, language: str | None = None) -> str:
-    # v2: (html, rendered at); the version keeps a rolling deploy's old and new app servers
-    # from reading each other's copies.
-    return f"campaign-page-full:v2:{slug}:{language or get_language()}"
-
-
-def _cached_page(request: HttpRequest, slug: str) -> HttpResponse | None:
-    """The whole page, as last rendered for an anonymous visitor: one cache read serves the
-    crowd of a viral spike. It holds no one's CSRF token (`shared_page` in base.html). Once
-    the copy is older than PUBLIC_CACHE_SECONDS, the first request to claim the renewal
-    renders the page afresh while everyone else is still served the copy."""
-    if not _plain_anonymous_visit(request):
-        return None
-    key = _page_key(slug)
-    html = caches["process"].get(key)
-    if html is None:
-        kept = cache.get(key)
-        if kept is None:
-            return None
-        html, rendered_at = kept
-        if time.time() - rendered_at >= PUBLIC_CACHE_SECONDS and cache.add(
-            f"{key}:renewing", 1, PUBLIC_CACHE_SECONDS
-        ):
-            return None
-        caches["process"].set(key, html, PROCESS_CACHE_SECONDS)
-    return HttpResponse(html)
-
-
-def _keep_page(request: HttpRequest, slug: str, response: HttpResponse) -> None:
-    if not _plain_anonymous_visit(request) or response.status_code != 200:
-        return
-    html = response.content.decode()
-    if "csrfmiddlewaretoken" in html or "X-CSRFToken" in html:
-        # A form crept into the shared page: sharing it would hand this visitor's token to
-        # everyone. Serve it uncached rather than leak it.
-        logger.warning("anonymous campaign page holds a CSRF token", extra={"slug": slug})
-        return
-    key = _page_key(slug)
-    cache.set(key, (html, time.time()), STALE_CACHE_SECONDS)
-    cache.delete(f"{key}:renewing")
-    caches["process"].set(key, html, PROCESS_CACHE_SECONDS)
-
-
 @require_GET
+@shared_page(timeout=PUBLIC_CACHE_SECONDS)
 def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    cached = _cached_page(request, slug)
-    if cached is not None:
-        return cached
-    try:
-        campaign = selectors.campaign_get_for(slug=slug, user=request.user)
-    except NotFound:
-        # Hidden or removed since the copy was made: no stale copy of it is served again,
-        # in any language.
-        cache.delete_many([_page_key(slug, code) for code, _name in settings.LANGUAGES])
-        raise
+    campaign = selectors.campaign_get_for(slug=slug, user=request.user)
     remember_attribution(request, campaign)
     is_host = permissions.is_host(request.user, campaign)
     if request.user.is_authenticated:
@@ -183,7 +116,7 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                 request=request,
             )
             cache.set(key, content, PUBLIC_CACHE_SECONDS)
-    response = render(
+    return render(
         request,
         "campaigns/campaign_detail.html",
         {
@@ -191,11 +124,8 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "content": mark_safe(content),  # noqa: S308 - our own template's output
             "is_host": is_host,
             "is_following": selectors.is_following(request.user, campaign),
-            "shared_page": _plain_anonymous_visit(request),
         },
     )
-    _keep_page(request, slug, response)
-    return response
 
 
 @require_GET
