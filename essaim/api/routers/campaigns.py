@@ -391,7 +391,6 @@ def fundraiser_give(
             idempotency_key=_idempotency_key(idempotency_key, data.idempotency_key),
             anonymous=data.anonymous,
             link=_credited_link(request, campaign, data.via),
-            same_terms_only=True,
         )
     except fundraising.IdempotencyKeyReused as error:
         # The service words it for the page's form ("reload the page"); a script needs to

@@ -154,18 +154,20 @@ def test_a_key_someone_else_used_is_a_conflict_in_words_for_scripts(
     assert Donation.objects.get().user == person
 
 
-def test_the_give_page_keeps_its_replay_behaviour(campaign, person, english_person):
-    # Only the API asks for the same terms: the page's form still answers the first gift.
+def test_the_give_page_answers_a_replay_as_the_api_does(campaign, person, english_person):
+    # One behaviour whatever the door: the same terms answer the first gift, other terms or
+    # someone else's key are a conflict.
     key = str(uuid.uuid4())
     page = Client()
     page.force_login(person)
     first = page.post("/campaigns/climat/give/", {"amount": "25", "idempotency_key": key})
+    same = page.post("/campaigns/climat/give/", {"amount": "25", "idempotency_key": key})
     again = page.post("/campaigns/climat/give/", {"amount": "5", "idempotency_key": key})
-    assert (first.status_code, again.status_code) == (302, 302)
+    assert (first.status_code, same.status_code, again.status_code) == (302, 302, 409)
     other = Client()
     other.force_login(english_person)
     taken = other.post("/campaigns/climat/give/", {"amount": "25", "idempotency_key": key})
-    assert taken.status_code == 400
+    assert taken.status_code == 409
     assert "This form was already used; reload the page." in taken.content.decode()
     donation = Donation.objects.get()
     assert (donation.user, donation.amount) == (person, 25_00)

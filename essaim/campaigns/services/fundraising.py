@@ -23,9 +23,9 @@ MAX_DONATION = 1_000_000_00  # one million, in minor units
 
 class IdempotencyKeyReused(ValidationError):
     """The idempotency key already names another gift: someone else's or another
-    fundraiser's (`same_person` False), or, when the caller asks for the same terms, one's own
-    of another amount or anonymity. A ValidationError, so that a form shows it as its own
-    error; a conflict (409) for the API, which words it for scripts."""
+    fundraiser's (`same_person` False), or one's own of another amount or anonymity. A
+    ValidationError, so that a form shows it as its own error; a conflict (409) for the page
+    and the API alike, which words it for scripts."""
 
     status_code = 409
 
@@ -43,13 +43,13 @@ def donation_give(
     anonymous: bool = False,
     link: ShareLink | None = None,
     payments: PaymentProvider | None = None,
-    same_terms_only: bool = False,
 ) -> Donation:
     """Give `amount` (minor units). One idempotency key is one donation, however many times
     and however concurrently it is submitted: the key is unique, the provider is asked with
-    the same key, and a repeat returns the first donation as it stands. With
-    `same_terms_only`, a repeat with another amount or anonymity is refused instead
-    (IdempotencyKeyReused): a script that reuses a key by mistake learns it."""
+    the same key, and a repeat with the same terms returns the first donation as it stands. A
+    repeat with another amount or anonymity is refused (IdempotencyKeyReused), whatever the
+    door: a replayed form or a script that reuses a key must not be told "thank you" for a
+    gift it did not make."""
     require_good_standing(user)
     campaign = fundraiser.campaign
     if not permissions.can_view(user, campaign):
@@ -83,9 +83,12 @@ def donation_give(
         raise IdempotencyKeyReused(
             _("This form was already used; reload the page."), same_person=False
         )
-    if same_terms_only and (donation.amount, donation.anonymous) != (amount, anonymous):
+    if (donation.amount, donation.anonymous) != (amount, anonymous):
         raise IdempotencyKeyReused(
-            _("This key was already used for a gift of another amount or anonymity."),
+            _(
+                "This form was already used for a gift of another amount or anonymity; "
+                "reload the page to give again."
+            ),
             same_person=True,
         )
     if not created or donation.status != Donation.Status.PENDING:

@@ -330,9 +330,13 @@ def test_gifts_are_positive_idempotent_and_settled_by_the_provider():
         user=donor, fundraiser=fundraiser, amount=20_00, idempotency_key=key
     )
     again = fundraising.donation_give(
-        user=donor, fundraiser=fundraiser, amount=99_00, idempotency_key=key
+        user=donor, fundraiser=fundraiser, amount=20_00, idempotency_key=key
     )
     assert first.pk == again.pk and again.amount == 20_00 and again.status == "succeeded"
+    with pytest.raises(fundraising.IdempotencyKeyReused):
+        fundraising.donation_give(
+            user=donor, fundraiser=fundraiser, amount=99_00, idempotency_key=key
+        )
     fundraising.donation_give(
         user=UserFactory.create(),
         fundraiser=fundraiser,

@@ -289,6 +289,29 @@ def test_give_through_the_offline_provider_once_per_form(client):
     assert "Zoé" in ledger
 
 
+@pytest.mark.parametrize(
+    "replay",
+    [{"amount": "40"}, {"amount": "25.50", "anonymous": "on"}],
+    ids=["amount", "anonymity"],
+)
+def test_a_replayed_give_form_with_other_terms_is_a_conflict_as_in_the_api(client, replay):
+    fundraiser = FundraiserFactory.create()
+    url = reverse("campaigns:give", args=[fundraiser.campaign.slug])
+    client.force_login(UserFactory.create())
+    key = str(uuid.uuid4())
+    assert client.post(url, {"amount": "25.50", "idempotency_key": key}).status_code == 302
+    response = client.post(url, {**replay, "idempotency_key": key})
+    assert response.status_code == 409
+    assert "reload the page" in response.content.decode() or "rechargez la page" in (
+        response.content.decode()
+    )
+    donation = Donation.objects.get()
+    assert (donation.amount, donation.anonymous) == (25_50, False)
+    # The same terms again answer as the first gift: a double click stays harmless.
+    assert client.post(url, {"amount": "25.50", "idempotency_key": key}).status_code == 302
+    assert Donation.objects.count() == 1
+
+
 def test_the_payment_webhook_checks_its_signature(client):
     fundraiser = FundraiserFactory.create()
     donor = UserFactory.create()

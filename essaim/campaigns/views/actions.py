@@ -178,16 +178,20 @@ def give(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     link=touched_link(request, campaign),
                 )
             except ValidationError as error:
+                # A replayed form with other terms is a conflict (409), as in the API.
                 form.add_error(None, error.message)
+                status = error.status_code
             else:
                 if donation.status == donation.Status.SUCCEEDED:
                     messages.success(request, _("Thank you for your gift!"))
                 return redirect(campaign)
+        else:
+            status = 400
         return render(
             request,
             "campaigns/give.html",
             {"campaign": campaign, "fundraiser": fundraiser, "form": form},
-            status=400,
+            status=status,
         )
     return render(
         request,
