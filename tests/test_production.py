@@ -18,6 +18,7 @@ from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.tests.factories import PledgeFactory
 from essaim.core.logging import JsonFormatter
 from essaim.core.middleware import DatabaseUnavailableMiddleware
+from essaim.core.views import server_error
 
 DEAD_REDIS = {
     "default": {
@@ -89,7 +90,6 @@ def test_a_database_outage_is_a_clear_503_without_a_traceback():
 
 def test_an_outage_met_before_the_view_is_a_503_too():
     """A middleware that reads the session meets the outage: handler500 answers 503."""
-    from essaim.core.views import server_error
 
     try:
         raise OperationalError("server closed the connection unexpectedly")

@@ -11,6 +11,8 @@ from essaim.campaigns.models import (
     Rsvp,
     Signature,
 )
+from essaim.campaigns.services.events import rsvp_cancel
+from essaim.campaigns.services.pledge import signatures_remove
 
 
 def export(user: User) -> dict[str, Any]:
@@ -60,9 +62,6 @@ def erase(user: User) -> None:
     """Signatures, participations and RSVPs are the person's own acts: they go (a freed event
     place goes to the waiting list). Gifts stay in the ledger, which must add up, but become
     anonymous and unlinked."""
-    from essaim.campaigns.services.events import rsvp_cancel
-    from essaim.campaigns.services.pledge import signatures_remove
-
     for rsvp in (
         Rsvp.objects.filter(user=user).exclude(status=Rsvp.Status.CANCELLED).select_related("event")
     ):

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from essaim.accounts.models import User
 from essaim.aid.models import AidListing
 from essaim.aid.search import search_text_for
+from essaim.aid.services import listing_create, listing_set_status
+from essaim.messaging.services import conversation_start, message_send
 
 Kind, Category, Status = AidListing.Kind, AidListing.Category, AidListing.Status
 
@@ -231,9 +233,6 @@ def create_paris_board(members: list[User]) -> tuple[int, int]:
     """The Paris community's listings and their conversations, written through the services
     (one by one: they are few) so that they look like what people really do.
     Returns how many listings and conversations it wrote."""
-    from essaim.aid.services import listing_create, listing_set_status
-    from essaim.messaging.services import conversation_start, message_send
-
     count = conversations = 0
     for kind, category, title, body, author_index, talk in PARIS_BOARD:
         author = members[author_index % len(members)]

@@ -2,10 +2,10 @@
 
 from django_tasks import task
 
-from essaim.reach import services
+from essaim.reach import planning
 
 
 @task()
 def run_plan(plan_id: int) -> None:
     """Idempotent: a plan already done is left as it is if the task runs again."""
-    services.run(plan_id)
+    planning.run(plan_id)

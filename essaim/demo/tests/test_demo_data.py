@@ -7,7 +7,14 @@ from django.db.models import Count
 
 from essaim.accounts.models import User, UserFollow
 from essaim.aid.models import AidListing
-from essaim.campaigns.models import Campaign
+from essaim.campaigns.models import (
+    Campaign,
+    CampaignHost,
+    CheckIn,
+    Donation,
+    EventResult,
+    Signature,
+)
 from essaim.communities.models import Community, Post
 from essaim.demo import content
 from essaim.messaging.models import Conversation
@@ -73,8 +80,6 @@ def test_the_paris_community_has_the_offers_requests_and_conversations_newcomers
 
 
 def test_the_demo_campaigns_have_numbers_on_every_page():
-    from essaim.campaigns.models import CampaignHost, CheckIn, Donation, EventResult, Signature
-
     _load(people=300)
     eco = Campaign.objects.get(slug="defi-30-jours-zero-dechet")
     assert CampaignHost.objects.filter(campaign=eco).count() == 12

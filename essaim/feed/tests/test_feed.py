@@ -2,6 +2,9 @@ import pytest
 from django.urls import reverse
 
 from essaim.accounts.tests.factories import UserFactory, UserFollowFactory
+from essaim.campaigns.models import CampaignFollow
+from essaim.campaigns.services.campaigns import update_create
+from essaim.campaigns.tests.factories import CampaignFactory
 from essaim.communities.models import Community, CommunityFollow, Membership, Post
 from essaim.communities.tests.factories import CommunityFactory, MembershipFactory, PostFactory
 from essaim.feed.selectors import PAGE_SIZE, Cursor, feed_page
@@ -135,10 +138,6 @@ def test_htmx_more_returns_only_the_next_items(client):
 
 
 def test_followers_of_a_campaign_see_its_updates_and_others_do_not():
-    from essaim.campaigns.models import CampaignFollow
-    from essaim.campaigns.services.campaigns import update_create
-    from essaim.campaigns.tests.factories import CampaignFactory
-
     campaign = CampaignFactory.create()
     update_create(
         actor=campaign.created_by, campaign=campaign, body="Nous avons 1 000 signatures !"

@@ -15,6 +15,7 @@ from essaim.communities.tests.factories import (
     MembershipFactory,
     PostFactory,
 )
+from essaim.core.http import client_address
 from essaim.moderation import services
 from essaim.moderation.models import Action, Appeal, Case, InstanceSettings
 from essaim.moderation.tests.factories import moderated_community, new_account
@@ -230,8 +231,6 @@ def test_comments_can_be_reported_from_the_post_page(world):
 
 
 def test_the_address_behind_proxies_is_the_one_the_first_trusted_proxy_saw(rf, settings):
-    from essaim.core.http import client_address
-
     request = rf.post("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7", REMOTE_ADDR="10.0.0.1")
     settings.PROXY_COUNT = 0
     assert client_address(request) == "10.0.0.1"

@@ -13,7 +13,7 @@ from essaim.accounts.models import UserFollow
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import CampaignFollow
 from essaim.campaigns.tests.factories import CampaignFactory
-from essaim.reach import services
+from essaim.reach import planning
 from essaim.reach.models import ReachGraph, ReachPlan
 from essaim.relay.services import link_for, supporter_record
 
@@ -67,7 +67,7 @@ def test_a_host_asks_for_the_best_relays_among_the_followers(
     html = client.get(response["Location"]).content.decode()
     assert 'data-testid="plan-result"' in html and creator.display_name in html
     # Running the task again changes nothing.
-    services.run(plan.pk)
+    planning.run(plan.pk)
     assert ReachPlan.objects.get().result == plan.result
 
 

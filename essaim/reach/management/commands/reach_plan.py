@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from essaim.campaigns.models import Campaign
 from essaim.core.errors import ValidationError
-from essaim.reach import estimate, imm, probabilities, services
+from essaim.reach import estimate, imm, planning, probabilities
 from essaim.reach.graph import Graph
 from essaim.reach.models import ReachGraph
 
@@ -43,12 +43,12 @@ class Command(BaseCommand):
             return graph, probabilities.scheme(
                 graph, options["probabilities"], p=options["p"], seed=options["seed"]
             )
-        graph = services.platform_graph()
+        graph = planning.platform_graph()
         if options["campaign"]:
             campaign = Campaign.objects.filter(slug=options["campaign"]).first()
             if campaign is None:
                 raise CommandError(f"no campaign at {options['campaign']!r}")
-            return graph, services.probabilities_for(campaign, graph)[0]
+            return graph, planning.probabilities_for(campaign, graph)[0]
         return graph, probabilities.scheme(
             graph, options["probabilities"], p=options["p"], seed=options["seed"]
         )

@@ -1,0 +1,107 @@
+"""No import of Essaim's own modules inside a function.
+
+Such an import dodges a cycle rather than removing it: the layers (the import-linter contract
+in pyproject.toml) still see it, and the cycle bites at run time instead of at start-up. A lower
+domain announces what happened (core.events) or asks a registry filled from above; the one
+place an import waits inside a function is AppConfig.ready(), where the domains subscribe and
+register once every app is loaded."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+OWN = ("essaim", "config")
+# Still there, each named by the branch removing it (file: function).
+STILL_THERE = {
+    "essaim/campaigns/services/milestones.py: milestones_reach": "writepath",
+    "essaim/campaigns/tests/test_quick_sign.py: test_the_lanes_panel_is_the_views_panel": (
+        "writepath"
+    ),
+    "essaim/campaigns/tests/test_quick_sign.py: test_the_write_limits_hold_in_the_lane": (
+        "writepath"
+    ),
+    "essaim/campaigns/tests/test_services.py: "
+    "test_deleting_an_account_removes_its_acts_frees_its_place_and_anonymises_its_gifts": (
+        "writepath"
+    ),
+    "essaim/campaigns/tests/test_views.py: test_the_payment_webhook_checks_its_signature": "perf",
+    "essaim/campaigns/tests/test_views.py: test_hosts_refund_a_gift_once_and_others_cannot": (
+        "perf"
+    ),
+    "essaim/campaigns/tests/test_views.py: "
+    "test_a_stale_shared_page_is_served_while_one_visit_renews_it": "perf",
+    "essaim/campaigns/tests/test_views.py: "
+    "test_a_campaign_hidden_by_the_moderators_is_not_served_from_the_shared_copy": "perf",
+    "essaim/moderation/targets.py: visible_target": "moderation",
+    "essaim/moderation/targets.py: community_of": "moderation",
+    "essaim/moderation/targets.py: url_of": "moderation",
+    "essaim/moderation/targets.py: describe": "moderation",
+    "tests/test_faults.py: "
+    "test_a_worker_killed_while_sending_digests_leaves_the_rest_to_the_rerun_each_sent_once": (
+        "outbox"
+    ),
+}
+
+
+def _own(node: ast.Import | ast.ImportFrom) -> bool:
+    if isinstance(node, ast.ImportFrom):
+        return node.level > 0 or (node.module or "").split(".")[0] in OWN
+    return any(alias.name.split(".")[0] in OWN for alias in node.names)
+
+
+def _is_ready(function: ast.FunctionDef | ast.AsyncFunctionDef, path: Path) -> bool:
+    return path.name == "apps.py" and function.name == "ready"
+
+
+def imports_inside_functions(path: Path) -> list[tuple[str, int]]:
+    """(function, line) of every import of Essaim's modules inside a function of `path`."""
+    found: list[tuple[str, int]] = []
+
+    def visit(node: ast.AST, function: str | None) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                if not _is_ready(child, path):
+                    visit(child, child.name)
+            elif isinstance(child, ast.Import | ast.ImportFrom):
+                if function is not None and _own(child):
+                    found.append((function, child.lineno))
+            else:
+                visit(child, function)
+
+    visit(ast.parse(path.read_text(encoding="utf-8"), filename=str(path)), None)
+    return found
+
+
+def _sources() -> list[Path]:
+    # Not bench/ nor scripts/: standalone programs, which import the project once they have
+    # configured Django.
+    return sorted(
+        path
+        for folder in ("essaim", "config", "tests")
+        for path in (ROOT / folder).rglob("*.py")
+        if "migrations" not in path.parts
+    )
+
+
+def test_no_import_of_essaim_inside_a_function():
+    offending = [
+        f"{path.relative_to(ROOT)}:{line} ({function})"
+        for path in _sources()
+        for function, line in imports_inside_functions(path)
+        if f"{path.relative_to(ROOT)}: {function}" not in STILL_THERE
+    ]
+    assert offending == []
+
+
+def test_the_check_sees_imports_in_functions_and_methods_but_not_in_ready(tmp_path):
+    module = tmp_path / "apps.py"
+    module.write_text(
+        "import essaim.core\n"
+        "def f():\n    from essaim.accounts import models\n"
+        "class C:\n"
+        "    def ready(self):\n        from essaim.accounts import personal_data\n"
+        "    def method(self):\n        import config.urls\n"
+        "        def inner():\n            from . import sibling\n"
+        "def g():\n    import json\n"
+    )
+    assert imports_inside_functions(module) == [("f", 3), ("method", 8), ("inner", 10)]
