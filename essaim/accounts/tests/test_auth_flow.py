@@ -172,3 +172,23 @@ def test_allauth_limits_count_the_visitor_behind_the_proxy_not_the_proxy(
         reverse(url_name), data(9), **proxy, HTTP_X_FORWARDED_FOR="198.51.100.4"
     )
     assert someone_else.status_code != 429
+
+
+def test_an_alias_of_a_bulk_created_address_is_that_account(client):
+    """The demo creates its people in bulk (no save()): an alias of their address must still
+    be the same account, not a second one."""
+    User.objects.bulk_create(
+        [User(email="lucie@demo.essaim.test", display_name="Lucie Moreau", handle="lucie-moreau")]
+    )
+    assert User.objects.get().email_canonical == "lucie@demo.essaim.test"
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "lucie+x@demo.essaim.test",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "display_name": "Lucie bis",
+        },
+    )
+    assert response.status_code == 302
+    assert list(User.objects.values_list("email", flat=True)) == ["lucie@demo.essaim.test"]

@@ -88,3 +88,10 @@ def test_the_demo_campaigns_have_numbers_on_every_page():
     assert EventResult.objects.filter(unit="kg").count() >= 6
     assert Donation.objects.filter(status="succeeded").count() > 100
     assert Signature.objects.count() > 100
+
+
+def test_demo_people_have_their_canonical_address():
+    _load(people=120)
+    assert not User.objects.filter(email_canonical=None).exists()
+    lucie = User.objects.get(email_canonical="lucie@demo.essaim.test")
+    assert lucie.email == "lucie@demo.essaim.test"
