@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from essaim.accounts.services import user_delete
+from essaim.accounts.services import user_delete, user_export
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns import selectors
 from essaim.campaigns.models import (
@@ -413,8 +413,6 @@ def test_in_kind_pledges_count_once_delivered():
 
 
 def test_deleting_an_account_removes_its_acts_frees_its_place_and_anonymises_its_gifts():
-    from essaim.accounts.services import user_delete, user_export
-
     event = EventFactory.create(capacity=1)
     the_pledge = PledgeFactory.create(campaign=event.campaign)
     fundraiser = FundraiserFactory.create(campaign=event.campaign)

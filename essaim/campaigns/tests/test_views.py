@@ -23,6 +23,7 @@ from essaim.campaigns.models import (
 )
 from essaim.campaigns.payments import OfflineProvider, WebhookEvent
 from essaim.campaigns.services import pledge as pledge_services
+from essaim.campaigns.services.fundraising import donation_give
 from essaim.campaigns.tests.factories import (
     CampaignFactory,
     ChallengeFactory,
@@ -315,8 +316,6 @@ def test_a_replayed_give_form_with_other_terms_is_a_conflict_as_in_the_api(clien
 def test_the_payment_webhook_checks_its_signature(client):
     fundraiser = FundraiserFactory.create()
     donor = UserFactory.create()
-    from essaim.campaigns.services.fundraising import donation_give
-
     donation = donation_give(
         user=donor, fundraiser=fundraiser, amount=10_00, idempotency_key=uuid.uuid4()
     )
@@ -406,8 +405,6 @@ def test_cover_image_is_checked_and_stored(client):
 
 
 def test_hosts_refund_a_gift_once_and_others_cannot(client):
-    from essaim.campaigns.services.fundraising import donation_give
-
     fundraiser = FundraiserFactory.create()
     donation = donation_give(
         user=UserFactory.create(), fundraiser=fundraiser, amount=40_00, idempotency_key=uuid.uuid4()

@@ -20,18 +20,6 @@ STILL_THERE = {
     "essaim/campaigns/tests/test_quick_sign.py: test_the_write_limits_hold_in_the_lane": (
         "writepath"
     ),
-    "essaim/campaigns/tests/test_services.py: "
-    "test_deleting_an_account_removes_its_acts_frees_its_place_and_anonymises_its_gifts": (
-        "writepath"
-    ),
-    "essaim/campaigns/tests/test_views.py: test_the_payment_webhook_checks_its_signature": "perf",
-    "essaim/campaigns/tests/test_views.py: test_hosts_refund_a_gift_once_and_others_cannot": (
-        "perf"
-    ),
-    "essaim/campaigns/tests/test_views.py: "
-    "test_a_stale_shared_page_is_served_while_one_visit_renews_it": "perf",
-    "essaim/campaigns/tests/test_views.py: "
-    "test_a_campaign_hidden_by_the_moderators_is_not_served_from_the_shared_copy": "perf",
     "essaim/moderation/targets.py: visible_target": "moderation",
     "essaim/moderation/targets.py: community_of": "moderation",
     "essaim/moderation/targets.py: url_of": "moderation",
