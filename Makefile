@@ -35,10 +35,10 @@ migrate: messages
 
 demo: migrate
 	$(MANAGE) demo_data
-	$(MANAGE) runserver $(HOST):$(PORT)
+	PORT=$(PORT) $(MANAGE) runserver $(HOST):$(PORT)
 
 serve: migrate
-	$(MANAGE) runserver $(HOST):$(PORT)
+	PORT=$(PORT) $(MANAGE) runserver $(HOST):$(PORT)
 
 # The production stack on this machine: PostgreSQL, Redis, gunicorn workers, task workers.
 prod: messages

@@ -25,7 +25,11 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "essaim-insecure-development-key-chang
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# The public address every absolute link is built on (essaim.core.site). With
+# SITE_URL_FROM_REQUEST (development) links follow the address a request came to instead, and
+# SITE_URL serves only work done outside requests.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+SITE_URL_FROM_REQUEST = env_bool("SITE_URL_FROM_REQUEST", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -65,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "essaim.core.site.SiteOriginMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "essaim.core.middleware.ContentSecurityPolicyMiddleware",
     # Early, so that the signing lane's answers carry it too.

@@ -6,6 +6,9 @@ from .base import *  # noqa: F403
 from .base import env_bool
 
 DEBUG = False
+# No default: links handed out must point at the real address (checked at start-up,
+# essaim.core.checks).
+SITE_URL = os.environ.get("SITE_URL", "")
 if os.environ.get("SECRET_KEY") is None:
     raise RuntimeError("SECRET_KEY must be set in production")
 

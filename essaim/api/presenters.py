@@ -3,17 +3,15 @@ decided by the domain selectors before anything reaches these functions."""
 
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 
 from essaim.accounts.models import User
 from essaim.aid.models import AidListing
 from essaim.campaigns.models import Campaign, Event
 from essaim.communities.models import Community, Post
+from essaim.core.site import absolute_url
 
-
-def absolute(path: str) -> str:
-    return settings.SITE_URL + path
+absolute = absolute_url
 
 
 def person(user: User) -> dict[str, Any]:

@@ -6,6 +6,6 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        from essaim.core import scheduler, taskqueue
+        from essaim.core import checks, scheduler, taskqueue  # noqa: F401 - checks registers
 
         scheduler.register("requeue_stale_tasks", every=60, run=taskqueue.requeue_stale_tasks)

@@ -35,6 +35,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 
 from essaim.core.errors import NotFound
+from essaim.core.site import site_origin
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,10 @@ def is_shared(request: HttpRequest) -> bool:
 
 def page_key(path: str, *, language: str | None = None, htmx: bool = False) -> str:
     variant = "htmx" if htmx else "page"
-    return f"shared-page:v{KEY_VERSION}:{path}:{language or get_language()}:{variant}"
+    # The page's links carry the site's address, which in development follows the request's
+    # (essaim.core.site); in production it is one setting, so one copy.
+    origin = site_origin()
+    return f"shared-page:v{KEY_VERSION}:{path}:{language or get_language()}:{variant}:{origin}"
 
 
 def forget(path: str) -> None:

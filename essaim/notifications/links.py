@@ -3,10 +3,10 @@ e-mail is kept, and name only the person and the kinds of e-mail they stop."""
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from essaim.core.site import absolute_url
 from essaim.notifications.models import Notification
 
 UNSUBSCRIBE_SALT = "essaim.notifications.unsubscribe"
@@ -24,7 +24,7 @@ def unsubscribe_token(*, user_id: int, kinds: list[str]) -> str:
 
 def unsubscribe_url(*, user_id: int, kinds: list[str]) -> str:
     token = unsubscribe_token(user_id=user_id, kinds=kinds)
-    return settings.SITE_URL + reverse("notifications:unsubscribe", args=[token])
+    return absolute_url(reverse("notifications:unsubscribe", args=[token]))
 
 
 def unsubscribe_read(token: str) -> Unsubscription | None:

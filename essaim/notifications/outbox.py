@@ -25,9 +25,7 @@ import smtplib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
@@ -38,6 +36,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import ngettext
 
+from essaim.core.site import absolute_url, site_hostname
 from essaim.notifications.links import unsubscribe_url
 from essaim.notifications.models import Delivery, Frequency, Notification
 from essaim.notifications.selectors import DIGEST_FREQUENCIES, TIME_SENSITIVE, frequencies_of
@@ -334,7 +333,7 @@ def message_for(
             "digest": frequency in DIGEST_FREQUENCIES,
             "heading": heading,
             "groups": groups,
-            "preferences_url": settings.SITE_URL + reverse("notifications:preferences"),
+            "preferences_url": absolute_url(reverse("notifications:preferences")),
             "unsubscribe_url": unsubscribe_url(user_id=user.pk, kinds=kinds),
         }
         subject = one_line(heading if frequency in DIGEST_FREQUENCIES else subject_of(items[0]))
@@ -376,8 +375,8 @@ def _heading(frequency: str, first_day: str, count: int) -> str:
 
 
 def _absolute(url: str) -> str:
-    return settings.SITE_URL + url if url.startswith("/") else url
+    return absolute_url(url)
 
 
 def _domain() -> str:
-    return urlsplit(settings.SITE_URL).hostname or "essaim.localhost"
+    return site_hostname()

@@ -1,7 +1,6 @@
 from typing import Any
 from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
@@ -9,12 +8,13 @@ from django.urls import reverse
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign
 from essaim.campaigns.permissions import can_act
+from essaim.core.site import absolute_url
 from essaim.relay.models import Lineage, ShareLink, Supporter
 from essaim.relay.services import link_for
 
 
 def share_url(link: ShareLink) -> str:
-    return settings.SITE_URL + reverse("relay:go", kwargs={"code": link.code})
+    return absolute_url(reverse("relay:go", kwargs={"code": link.code}))
 
 
 def share_intents(*, url: str, text: str) -> list[tuple[str, str]]:

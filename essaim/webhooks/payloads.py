@@ -7,10 +7,10 @@ must not import the campaigns' selectors or services (they import it back)."""
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 from essaim.campaigns.models import Campaign, Donation, Milestone, Rsvp, Signature
+from essaim.core.site import absolute_url
 from essaim.webhooks.models import EventType
 
 
@@ -26,7 +26,7 @@ def _campaign(campaign: Campaign) -> dict[str, Any]:
     return {
         "slug": campaign.slug,
         "title": campaign.title,
-        "url": settings.SITE_URL + campaign.get_absolute_url(),
+        "url": absolute_url(campaign.get_absolute_url()),
     }
 
 

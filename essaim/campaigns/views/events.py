@@ -1,6 +1,5 @@
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -18,6 +17,7 @@ from essaim.campaigns.services import events as event_services
 from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest
 from essaim.core.qr import qr_svg
+from essaim.core.site import absolute_url
 from essaim.relay.attribution import touched_link
 
 
@@ -200,10 +200,8 @@ def my_ticket(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     if mine is None or mine.status != Rsvp.Status.CONFIRMED:
         raise NotFound(_("You have no confirmed place at this event."))
     token = event_services.attendance_token(mine)
-    url = (
-        settings.SITE_URL
-        + reverse("campaigns:event", kwargs={"slug": slug, "pk": pk})
-        + f"?ticket={token}"
+    url = absolute_url(
+        reverse("campaigns:event", kwargs={"slug": slug, "pk": pk}) + f"?ticket={token}"
     )
     svg = qr_svg(url, scale=5, border=4)
     response = HttpResponse(svg, content_type="image/svg+xml")
@@ -237,7 +235,7 @@ def _ical(events: list[Event], name: str) -> HttpResponse:
             f"SUMMARY:{_ical_escape(event.title)}",
             f"LOCATION:{_ical_escape(event.address)}",
             f"DESCRIPTION:{_ical_escape(event.description)}",
-            f"URL:{settings.SITE_URL}{event.get_absolute_url()}",
+            f"URL:{absolute_url(event.get_absolute_url())}",
         ]
         if event.latitude is not None and event.longitude is not None:
             lines.append(f"GEO:{event.latitude};{event.longitude}")
