@@ -81,6 +81,41 @@ def problems(path: Path) -> list[str]:
     return _fix_lines(path.read_text(encoding="utf-8").split("\n"))[1]
 
 
+def entries(path: Path) -> dict[str, list[str]]:
+    """Each msgid of the catalogue (unescaped) and its translations (one, or one per plural
+    form), fuzzy ones left out: gettext does not use them."""
+    found: dict[str, list[str]] = {}
+    msgid: str | None = None
+    fuzzy = False
+    lines = path.read_text(encoding="utf-8").split("\n")
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith("#,"):
+            fuzzy = "fuzzy" in line
+        match = _STRING.match(line)
+        index += 1
+        if match is None:
+            continue
+        pieces = [match.group(2)]
+        while index < len(lines) and lines[index].startswith('"'):
+            pieces.append(lines[index][1:-1])
+            index += 1
+        text = _unescape("".join(pieces))
+        if match.group(1) == "msgid":
+            msgid = text
+        elif match.group(1).startswith("msgstr") and msgid is not None:
+            if not fuzzy:
+                found.setdefault(msgid, []).append(text)
+            if match.group(1) in ("msgstr", "msgstr[1]"):
+                fuzzy = False
+    return found
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), text)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="French typography in the French catalogue.")
     parser.add_argument("path", nargs="?", type=Path, default=CATALOGUE)

@@ -150,6 +150,8 @@ class UserFollow(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("follow")
+        verbose_name_plural = _("follows")
         constraints = [
             models.UniqueConstraint(fields=["follower", "followed"], name="unique_user_follow"),
             models.CheckConstraint(

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AidConfig(AppConfig):
     name = "essaim.aid"
     label = "aid"
+    verbose_name = _("Mutual aid")
 
     def ready(self) -> None:
         from essaim.accounts import personal_data, trust

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "essaim.api"
     label = "api"
+    verbose_name = _("API")
 
     def ready(self) -> None:
         from essaim.accounts import personal_data

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CampaignsConfig(AppConfig):
     name = "essaim.campaigns"
     label = "campaigns"
+    verbose_name = _("Campaigns")
 
     def ready(self) -> None:
         from essaim.accounts import personal_data

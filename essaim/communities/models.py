@@ -76,6 +76,8 @@ class Membership(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(fields=["community", "user"], name="unique_membership"),
         ]
@@ -94,6 +96,8 @@ class CommunityFollow(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("community follow")
+        verbose_name_plural = _("community follows")
         constraints = [
             models.UniqueConstraint(fields=["community", "user"], name="unique_community_follow"),
         ]
@@ -109,6 +113,8 @@ class Post(BaseModel, Moderated):
     body = models.TextField(_("message"), max_length=10000)
 
     class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["community", "-created_at", "-id"]),
@@ -128,6 +134,8 @@ class Comment(BaseModel, Moderated):
     body = models.TextField(_("comment"), max_length=5000)
 
     class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         ordering: ClassVar[list[str]] = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -143,6 +151,8 @@ class PostReaction(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("like")
+        verbose_name_plural = _("likes")
         constraints = [
             models.UniqueConstraint(fields=["post", "user"], name="unique_post_reaction"),
         ]

@@ -52,6 +52,8 @@ class Case(BaseModel):
     flagged_by = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("moderation case")
+        verbose_name_plural = _("moderation cases")
         ordering: ClassVar[list[str]] = ["-updated_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -92,6 +94,8 @@ class Report(BaseModel):
     told_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         ordering: ClassVar[list[str]] = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "reporter"], name="one_report_per_person")
@@ -148,6 +152,8 @@ class Action(BaseModel):
     summary = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("moderation action")
+        verbose_name_plural = _("moderation actions")
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
         indexes = [models.Index(fields=["community", "-created_at"], name="action_log")]
 
@@ -174,6 +180,8 @@ class Appeal(BaseModel):
     decision_note = models.TextField(max_length=2000, blank=True)
 
     class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
         ordering: ClassVar[list[str]] = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["action", "appellant"], name="one_appeal_per_action")
@@ -202,6 +210,8 @@ class FilterRule(BaseModel):
     reason = models.CharField(max_length=12, choices=Reason.choices, default=Reason.OTHER)
 
     class Meta:
+        verbose_name = _("filter rule")
+        verbose_name_plural = _("filter rules")
         ordering: ClassVar[list[str]] = ["kind", "pattern"]
         constraints = [
             models.UniqueConstraint(fields=["kind", "pattern"], name="unique_filter_rule"),

@@ -47,6 +47,8 @@ class Notification(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="unique_notification_key")
@@ -90,6 +92,8 @@ class Preference(BaseModel):
     frequency = models.CharField(max_length=12, choices=Frequency.choices)
 
     class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="unique_notification_preference")
         ]
@@ -130,7 +134,8 @@ class Delivery(BaseModel):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "deliveries"
+        verbose_name = _("e-mail delivery")
+        verbose_name_plural = _("e-mail deliveries")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="unique_delivery_key")]
         indexes = [
             models.Index(
@@ -156,6 +161,8 @@ class ScheduledRun(BaseModel):
     result = models.IntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
         constraints = [models.UniqueConstraint(fields=["job", "slot"], name="unique_scheduled_run")]
 
     def __str__(self) -> str:

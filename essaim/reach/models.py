@@ -18,6 +18,10 @@ class ReachGraph(BaseModel):
     edges = models.PositiveBigIntegerField()
     source = models.CharField(max_length=500, blank=True)
 
+    class Meta:
+        verbose_name = _("follower graph")
+        verbose_name_plural = _("follower graphs")
+
     def __str__(self) -> str:
         return self.name
 
@@ -69,6 +73,8 @@ class ReachPlan(BaseModel):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("reach plan")
+        verbose_name_plural = _("reach plans")
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
 
     def __str__(self) -> str:

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RelayConfig(AppConfig):
     name = "essaim.relay"
     label = "relay"
+    verbose_name = _("Relay")
 
     def ready(self) -> None:
         from essaim.accounts import personal_data, trust

@@ -39,6 +39,8 @@ class ShareLink(BaseModel):
     code = models.CharField(max_length=16, unique=True, default=new_link_code)
 
     class Meta:
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "owner"],
@@ -66,6 +68,8 @@ class LinkVisit(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("link visit")
+        verbose_name_plural = _("link visits")
         constraints = [
             models.UniqueConstraint(fields=["link", "visitor"], name="unique_link_visitor")
         ]
@@ -116,6 +120,8 @@ class Supporter(models.Model):
     day = models.DateField()
 
     class Meta:
+        verbose_name = _("supporter")
+        verbose_name_plural = _("supporters")
         ordering: ClassVar[list[str]] = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "user"], name="unique_supporter")
@@ -142,6 +148,8 @@ class Lineage(models.Model):
     distance = models.PositiveSmallIntegerField()
 
     class Meta:
+        verbose_name = _("referral lineage")
+        verbose_name_plural = _("referral lineages")
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "ancestor", "descendant"], name="unique_lineage"

@@ -51,6 +51,8 @@ class Endpoint(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
         ordering: ClassVar[list[str]] = ["created_at", "id"]
         constraints = [
             # Registering the same address twice (a double click) is one endpoint.
@@ -99,6 +101,8 @@ class Delivery(BaseModel):
     error = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "event_id"], name="unique_webhook_delivery")

@@ -47,6 +47,8 @@ class Campaign(BaseModel, Moderated):
     )
 
     class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "-created_at"], name="campaign_listing")]
         constraints = [
@@ -92,6 +94,8 @@ class CampaignHost(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("co-host")
+        verbose_name_plural = _("co-hosts")
         constraints = [
             models.CheckConstraint(
                 condition=Q(user__isnull=False, community__isnull=True)
@@ -127,6 +131,8 @@ class CampaignFollow(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("campaign follow")
+        verbose_name_plural = _("campaign follows")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "user"], name="unique_campaign_follow")
         ]
@@ -140,6 +146,8 @@ class CampaignUpdate(BaseModel):
     body = models.TextField(_("update"), max_length=10000)
 
     class Meta:
+        verbose_name = _("campaign update")
+        verbose_name_plural = _("campaign updates")
         ordering: ClassVar[list[str]] = ["-created_at", "-id"]
         indexes = [models.Index(fields=["campaign", "-created_at"], name="campaign_update_list")]
 
@@ -156,6 +164,8 @@ class UpdateComment(BaseModel):
     body = models.TextField(_("comment"), max_length=5000)
 
     class Meta:
+        verbose_name = _("comment on an update")
+        verbose_name_plural = _("comments on updates")
         ordering: ClassVar[list[str]] = ["created_at", "id"]
 
 
@@ -164,6 +174,8 @@ class UpdateReaction(BaseModel):
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        verbose_name = _("like of an update")
+        verbose_name_plural = _("likes of updates")
         constraints = [
             models.UniqueConstraint(fields=["update", "user"], name="unique_update_reaction")
         ]
@@ -179,6 +191,8 @@ class Milestone(BaseModel):
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "kind", "threshold"], name="unique_milestone"

@@ -15,6 +15,8 @@ class Challenge(BaseModel):
     ends_on = models.DateField(_("last day"))
 
     class Meta:
+        verbose_name = _("challenge")
+        verbose_name_plural = _("challenges")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__gte=F("starts_on")), name="challenge_dates_in_order"
@@ -32,6 +34,8 @@ class ChallengeDay(BaseModel):
     tip = models.CharField(_("tip"), max_length=500, blank=True)
 
     class Meta:
+        verbose_name = _("challenge day")
+        verbose_name_plural = _("challenge days")
         constraints = [
             models.UniqueConstraint(fields=["challenge", "date"], name="unique_challenge_day")
         ]
@@ -46,6 +50,8 @@ class Participant(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("challenge participant")
+        verbose_name_plural = _("challenge participants")
         constraints = [
             models.UniqueConstraint(fields=["challenge", "user"], name="unique_participant")
         ]
@@ -56,6 +62,8 @@ class CheckIn(BaseModel):
     date = models.DateField()
 
     class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
         constraints = [
             models.UniqueConstraint(fields=["participant", "date"], name="unique_check_in")
         ]

@@ -35,6 +35,8 @@ class Event(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering: ClassVar[list[str]] = ["starts_at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -69,6 +71,8 @@ class Rsvp(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("RSVP")
+        verbose_name_plural = _("RSVPs")
         constraints = [
             models.UniqueConstraint(fields=["event", "user"], name="unique_rsvp"),
             models.UniqueConstraint(fields=["event", "position"], name="unique_rsvp_position"),
@@ -85,6 +89,8 @@ class EventResult(BaseModel):
     quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=2)
 
     class Meta:
+        verbose_name = _("event result")
+        verbose_name_plural = _("event results")
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "measure", "unit"], name="unique_event_result"

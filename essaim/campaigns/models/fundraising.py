@@ -13,6 +13,10 @@ class Fundraiser(BaseModel):
     goal_amount = models.PositiveBigIntegerField(_("goal"))
     currency = models.CharField(_("currency"), max_length=3, default="EUR")
 
+    class Meta:
+        verbose_name = _("fundraiser")
+        verbose_name_plural = _("fundraisers")
+
     def __str__(self) -> str:
         return f"fundraiser of {self.campaign_id}"
 
@@ -47,6 +51,8 @@ class Donation(BaseModel):
     via = models.CharField(max_length=16, blank=True)
 
     class Meta:
+        verbose_name = _("gift")
+        verbose_name_plural = _("gifts")
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="donation_positive")]
         indexes = [models.Index(fields=["fundraiser", "status", "-created_at"], name="ledger")]
 
@@ -67,3 +73,7 @@ class InKindPledge(BaseModel):
     declared_value = models.PositiveBigIntegerField(_("declared value"))  # minor units
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROMISED)
     delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("in-kind pledge")
+        verbose_name_plural = _("in-kind pledges")

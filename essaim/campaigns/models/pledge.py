@@ -14,6 +14,10 @@ class Pledge(BaseModel):
     # Goals the organiser sets, ascending ("100,500,1000"); empty: an automatic ladder.
     goal_ladder = models.CharField(_("goal ladder"), max_length=200, blank=True)
 
+    class Meta:
+        verbose_name = _("pledge")
+        verbose_name_plural = _("pledges")
+
     def __str__(self) -> str:
         return f"pledge of {self.campaign_id}"
 
@@ -28,6 +32,8 @@ class Signature(BaseModel):
     )
 
     class Meta:
+        verbose_name = _("pledge signature")
+        verbose_name_plural = _("pledge signatures")
         constraints = [models.UniqueConstraint(fields=["pledge", "user"], name="unique_signature")]
         indexes = [models.Index(fields=["pledge", "-created_at"], name="signature_recent")]
 
@@ -45,6 +51,8 @@ class SignatureTally(models.Model):
     count = models.IntegerField(default=0)
 
     class Meta:
+        verbose_name = _("signature tally")
+        verbose_name_plural = _("signature tallies")
         constraints = [
             models.UniqueConstraint(fields=["pledge", "shard"], name="unique_signature_tally")
         ]

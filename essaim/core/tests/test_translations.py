@@ -5,7 +5,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from django.apps import AppConfig, apps
 from django.conf import settings
+from django.db.models import Model
+from django.utils.functional import Promise
 
 NBSP = "\u00a0"
 
@@ -67,3 +70,47 @@ def test_the_script_fixes_a_catalogue_and_then_finds_nothing(tmp_path: Path) -> 
 def test_the_french_catalogue_follows_french_typography() -> None:
     """Fix with `python scripts/french_typography.py` (after each rebase: everyone adds)."""
     assert typography.problems(typography.CATALOGUE) == []
+
+
+def _french_catalogue() -> dict[str, list[str]]:
+    return typography.entries(typography.CATALOGUE)
+
+
+def _essaim_models() -> list[type[Model]]:
+    return [model for model in apps.get_models() if model.__module__.startswith("essaim.")]
+
+
+@pytest.mark.parametrize("model", _essaim_models(), ids=lambda model: model._meta.label)
+def test_every_model_has_names_translated_into_french(model: type[Model]) -> None:
+    """The admin names models after their verbose names: each marked for translation, and
+    the French catalogue has it."""
+    catalogue = _french_catalogue()
+    for option in ("verbose_name", "verbose_name_plural"):
+        name = model._meta.original_attrs.get(option)
+        assert isinstance(name, Promise), f"{model._meta.label}.Meta.{option} is not gettext_lazy"
+        assert str(name) in catalogue, f"no French for {model._meta.label}'s {str(name)!r}"
+
+
+@pytest.mark.parametrize(
+    "config",
+    [config for config in apps.get_app_configs() if config.name.startswith("essaim.")],
+    ids=lambda config: config.label,
+)
+def test_every_app_has_a_name_translated_into_french(config: AppConfig) -> None:
+    assert isinstance(config.verbose_name, Promise)
+    assert str(config.verbose_name) in _french_catalogue()
+
+
+def test_the_admin_names_models_in_french(admin_client) -> None:
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    admin_client.get("/")  # a session; the admin's language follows the person's
+    html = admin_client.get("/admin/").content.decode()
+    for name in (
+        "Dossiers de modération",
+        "Campagnes",
+        "Promesses de dons en nature",
+        "Règles de filtrage",
+    ):
+        assert name in html
+    for name in ("Moderation cases", "In-kind pledges", "Filter rules"):
+        assert name not in html
