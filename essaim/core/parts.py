@@ -5,7 +5,8 @@ offers messaging's reply form), and its owner may not import that domain. So the
 its page (`"accounts.profile"`) and asks `parts_for(page, **arguments)`; each higher domain
 registers, in its AppConfig.ready(), a function that takes those arguments and returns its
 part — a template and its context, reads always scoped to the viewer — or None when it has
-nothing to show there. The page includes each part's template with `part` in the context.
+nothing to show there. The page renders each with `{% render_part part %}` (the essaim tag
+library): the part's template, with the page's context and the part's own.
 """
 
 from collections.abc import Callable

@@ -9,8 +9,12 @@ class RelayConfig(AppConfig):
 
     def ready(self) -> None:
         from essaim.accounts import personal_data, trust
+        from essaim.core import parts
+        from essaim.relay import parts as relay_parts
         from essaim.relay import personal_data as relay_data
         from essaim.relay.selectors import campaign_actions_of
 
         personal_data.register("relay", export=relay_data.export)
         trust.contributions_register("relay.campaign_actions", campaign_actions_of)
+        parts.register("campaigns.detail.summary", "relay.reach", relay_parts.campaign_reach)
+        parts.register("campaigns.detail.share", "relay.share", relay_parts.campaign_share)

@@ -37,10 +37,10 @@ from essaim.campaigns.views.actions import (
 )
 from essaim.campaigns.views.common import remember_attribution
 from essaim.communities.models import Community
+from essaim.core import parts
 from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest, redirect_back
 from essaim.core.pagecache import shared_page
-from essaim.relay.selectors import public_counts, share_panel
 
 LIST_PAGE_SIZE = 20
 # How long anonymous visitors may see counts that lag: the price of surviving a viral spike
@@ -82,7 +82,7 @@ def detail_context(request: HtmxHttpRequest, campaign: Campaign) -> dict[str, An
         "updates": campaign.updates.select_related("author").prefetch_related("reactions")[:5],
         "impact": selectors.impact_totals(campaign),
         "leaderboard": selectors.host_leaderboard(campaign),
-        "reach": public_counts(campaign),
+        "summary_parts": parts.parts_for("campaigns.detail.summary", campaign=campaign),
         "events": selectors.events_of(campaign, request.user)[:20],
         **actions_context(request, campaign),
     }
@@ -99,7 +99,12 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "campaigns/_campaign_content.html",
             {
                 **detail_context(request, campaign),
-                **share_panel(request.user, campaign, is_host=is_host),
+                "share_parts": parts.parts_for(
+                    "campaigns.detail.share",
+                    viewer=request.user,
+                    campaign=campaign,
+                    is_host=is_host,
+                ),
                 "is_host": is_host,
             },
             request=request,
@@ -166,7 +171,6 @@ def _manage_context(campaign: Campaign, **forms: Any) -> dict[str, Any]:
         ),
         "all_hosts": campaign.hosts.select_related("user", "community").order_by("created_at"),
         "leaderboard": selectors.host_leaderboard(campaign),
-        "reach": public_counts(campaign),
         "proposed": campaign.events.filter(status="proposed").order_by("starts_at"),
     }
     context.update(forms)

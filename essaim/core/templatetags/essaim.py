@@ -3,6 +3,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 
 from essaim.core.markdown import render_markdown
+from essaim.core.parts import Part
 
 register = template.Library()
 
@@ -23,3 +24,14 @@ def query_replace(context: template.Context, **kwargs: object) -> str:
         else:
             params[key] = str(value)
     return params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def render_part(context: template.Context, part: Part) -> SafeString:
+    """A part another domain contributed to this page (core.parts): its template, rendered with
+    the page's context (request, user, CSRF token) and the part's own."""
+    included = context.template.engine.get_template(part.template) if context.template else None
+    if included is None:
+        raise template.TemplateSyntaxError("render_part needs a template's context")
+    with context.push(part.context):
+        return SafeString(included.render(context))
