@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from essaim.campaigns.models import Campaign
+from essaim.core.dates import plausible_date
 from essaim.core.images import clean_image
 
 
@@ -22,10 +23,16 @@ class CampaignForm(forms.Form):
         help_text=_("Markdown is allowed."),
     )
     starts_on = forms.DateField(
-        label=_("Starts on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Starts on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[plausible_date],
     )
     ends_on = forms.DateField(
-        label=_("Ends on"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Ends on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[plausible_date],
     )
     cover = forms.FileField(
         label=_("Cover image"),
@@ -88,10 +95,14 @@ class EventForm(forms.Form):
         label=_("Longitude"), required=False, min_value=-180, max_value=180, decimal_places=5
     )
     starts_at = forms.DateTimeField(
-        label=_("Starts at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Starts at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        validators=[plausible_date],
     )
     ends_at = forms.DateTimeField(
-        label=_("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Ends at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        validators=[plausible_date],
     )
     capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=100_000)
 
@@ -154,9 +165,15 @@ class PledgeSetupForm(forms.Form):
 
 class ChallengeSetupForm(forms.Form):
     starts_on = forms.DateField(
-        label=_("First day"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("First day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[plausible_date],
     )
-    ends_on = forms.DateField(label=_("Last day"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(
+        label=_("Last day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[plausible_date],
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

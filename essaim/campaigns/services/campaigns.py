@@ -21,6 +21,7 @@ from essaim.campaigns.models import (
     UpdateReaction,
 )
 from essaim.communities.models import Community
+from essaim.core.dates import check_plausible_date
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from essaim.core.images import extension_for
 from essaim.core.models import Moderation
@@ -37,6 +38,8 @@ def _free_slug(title: str) -> str:
 
 
 def _check_dates(starts_on: date | None, ends_on: date | None) -> None:
+    check_plausible_date(starts_on)
+    check_plausible_date(ends_on)
     if starts_on and ends_on and ends_on < starts_on:
         raise ValidationError(_("The campaign cannot end before it starts."))
 

@@ -19,6 +19,7 @@ from essaim.campaigns.models import (
 )
 from essaim.campaigns.services.campaigns import require_host
 from essaim.campaigns.services.milestones import ladder, milestones_reach
+from essaim.core.dates import check_plausible_date
 from essaim.core.errors import NotFound, ValidationError
 from essaim.relay.models import ShareLink, Supporter
 from essaim.relay.services import credited_host, supporter_record
@@ -76,6 +77,8 @@ def challenge_setup(
     *, actor: User, campaign: Campaign, starts_on: date, ends_on: date
 ) -> Challenge:
     require_host(actor, campaign)
+    check_plausible_date(starts_on)
+    check_plausible_date(ends_on)
     if ends_on < starts_on:
         raise ValidationError(_("The challenge cannot end before it starts."))
     existing = Challenge.objects.filter(campaign=campaign).first()

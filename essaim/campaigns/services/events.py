@@ -19,6 +19,7 @@ from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
 from essaim.campaigns.models import Campaign, Event, EventResult, Rsvp
 from essaim.campaigns.services.campaigns import require_host
+from essaim.core.dates import check_plausible_date
 from essaim.core.errors import NotFound, ValidationError
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
@@ -34,6 +35,8 @@ def _lock_event(event: Event) -> Event:
 
 
 def _check_event_fields(*, starts_at: datetime, ends_at: datetime, capacity: int) -> None:
+    check_plausible_date(starts_at)
+    check_plausible_date(ends_at)
     if ends_at <= starts_at:
         raise ValidationError(_("An event must end after it starts."))
     if starts_at <= timezone.now():

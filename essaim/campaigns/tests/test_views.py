@@ -1,6 +1,6 @@
 import time
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -22,6 +22,7 @@ from essaim.campaigns.models import (
     Signature,
 )
 from essaim.campaigns.payments import OfflineProvider, WebhookEvent
+from essaim.campaigns.services import campaigns as campaign_services
 from essaim.campaigns.services import pledge as pledge_services
 from essaim.campaigns.services.fundraising import donation_give
 from essaim.campaigns.tests.factories import (
@@ -33,6 +34,7 @@ from essaim.campaigns.tests.factories import (
 )
 from essaim.campaigns.views.campaigns import PUBLIC_CACHE_SECONDS
 from essaim.core import pagecache
+from essaim.core.errors import ValidationError
 from essaim.core.tests.svg import SVG_NAMESPACE, svg_root_tag
 from essaim.core.tests.xss import XSS_PAYLOADS, dangerous_markup
 
@@ -203,6 +205,7 @@ def test_volunteer_proposes_host_approves_checks_in_and_reports(client):
     for bad in (
         {"capacity": "-3"},
         {"starts_at": "2020-01-01T10:00", "ends_at": "2020-01-01T12:00"},
+        {"starts_at": "9999-01-01T10:00", "ends_at": "9999-01-01T12:00"},
         {"latitude": "123"},
         {"ends_at": start.strftime("%Y-%m-%dT%H:%M")},
     ):
@@ -517,3 +520,53 @@ def test_a_campaign_hidden_by_the_moderators_is_not_served_from_the_shared_copy(
     assert client.get(url).status_code == 404
     # The copy is gone: no later visit sees it, even before the renewal claim expires.
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("section", "fields"),
+    [
+        ("campaign", {"starts_on": "0001-01-01"}),
+        ("campaign", {"ends_on": "9999-12-31"}),
+        ("challenge", {"starts_on": "0001-01-01"}),
+    ],
+)
+def test_the_manage_form_refuses_dates_no_one_means(client, section, fields):
+    campaign = ChallengeFactory.create().campaign
+    assert campaign.status == "live"
+    client.force_login(campaign.created_by)
+    today = timezone.localdate()
+    data = {
+        "campaign": {
+            "section": "campaign",
+            "title": campaign.title,
+            "summary": campaign.summary,
+            "category": campaign.category,
+            "body": campaign.body,
+        },
+        "challenge": {"section": "challenge", "ends_on": today + timedelta(days=3)},
+    }[section]
+    response = client.post(reverse("campaigns:manage", args=[campaign.slug]), {**data, **fields})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "within 10 years of today" in html or "dans les 10 ans" in html
+    campaign.refresh_from_db()
+    challenge = campaign.challenge
+    assert campaign.starts_on is None and campaign.ends_on is None
+    assert challenge.starts_on == today - timedelta(days=5)
+
+
+def test_services_refuse_the_same_dates_whatever_the_door():
+    campaign = CampaignFactory.create()
+    with pytest.raises(ValidationError):
+        campaign_services.campaign_update(
+            actor=campaign.created_by,
+            campaign=campaign,
+            title=campaign.title,
+            summary=campaign.summary,
+            category=campaign.category,
+            body=campaign.body,
+            starts_on=date(1, 1, 1),
+            ends_on=None,
+        )
+    campaign.refresh_from_db()
+    assert campaign.starts_on is None
