@@ -6,6 +6,8 @@ MANAGE := $(BIN)/python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
+# pytest-xdist processes for `make test` (0: none, in this process, e.g. to use a debugger).
+PYTEST_WORKERS ?= 2
 
 .PHONY: install messages migrate demo serve prod test lint typecheck test-postgres test-browser ci screenshot format clean
 
@@ -52,9 +54,10 @@ lint: install
 typecheck: install
 	$(BIN)/mypy .
 
-# The whole suite but the browser tests (those need Chromium: `make test-browser`).
+# The whole suite but the browser tests (those need Chromium: `make test-browser`), spread
+# over PYTEST_WORKERS processes; worksteal: an idle worker takes tests queued on a busy one.
 test: messages lint typecheck
-	$(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not browser" -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The same suite on the local PostgreSQL with Redis as cache, as CI runs it.
 test-postgres: messages

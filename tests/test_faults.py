@@ -392,6 +392,7 @@ def restart_postgres() -> None:
     )
 
 
+@pytest.mark.exclusive
 def test_postgresql_restarted_mid_load_gives_clear_503s_recovers_and_loses_nothing():
     pledge = PledgeFactory.create()
     credentials = logged_in(200)

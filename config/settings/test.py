@@ -3,9 +3,10 @@
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from .base import *  # noqa: F403
-from .base import env_bool
+from .base import CACHES, REDIS_URL, env_bool
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -28,3 +29,13 @@ TASKS = {
     "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
 }
 TEST_RUNS_ON_POSTGRES = env_bool("TEST_RUNS_ON_POSTGRES", False)
+
+# pytest-xdist runs the suite in several processes ("gw0", "gw1"...), each of which empties
+# the cache before every test (conftest.py): each has a Redis database of its own, REDIS_URL's
+# for the first and the next numbers for the others (PostgreSQL: pytest-django gives each its
+# own test database, test_<name>_gw<n>).
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and XDIST_WORKER.startswith("gw"):
+    _redis = urlsplit(REDIS_URL)
+    _database = int(_redis.path.strip("/") or 0) + int(XDIST_WORKER.removeprefix("gw"))
+    CACHES["default"]["LOCATION"] = urlunsplit(_redis._replace(path=f"/{_database}"))
