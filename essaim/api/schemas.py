@@ -281,12 +281,20 @@ class RsvpCancelled(Schema):
 
 
 class Totals(Schema):
+    """Amounts in minor units (cents) of `currency`."""
+
     currency: str
     goal: int
-    donations: int
+    donations: int = Field(..., description="Money received.")
     donors: int
-    in_kind: int
-    total: int
+    in_kind: int = Field(
+        ..., description="Declared value of goods pledged and delivered; counts toward the goal."
+    )
+    in_kind_promised: int = Field(
+        ..., description="Declared value of goods promised, not yet delivered; not counted yet."
+    )
+    partners: int = Field(..., description="Partners who pledged goods (not cancelled).")
+    total: int = Field(..., description="Toward the goal: donations + in_kind.")
     percent: int
 
 

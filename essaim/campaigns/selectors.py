@@ -262,17 +262,24 @@ def impact_totals(campaign: Campaign) -> list[dict[str, Any]]:
 
 
 def fundraiser_totals(fundraiser: Fundraiser) -> dict[str, Any]:
+    """Progress toward the goal, and what it is made of: money received (`donations`) plus
+    the declared value of goods pledged and delivered (`in_kind`). Goods promised but not yet
+    delivered (`in_kind_promised`) are shown beside them and count once delivered."""
     donations = fundraiser.donations.filter(status=Donation.Status.SUCCEEDED).aggregate(
         amount=Sum("amount"), donors=Count("pk")
     )
-    in_kind = fundraiser.in_kind.filter(status=InKindPledge.Status.DELIVERED).aggregate(
-        value=Sum("declared_value")
+    in_kind = fundraiser.in_kind.aggregate(
+        delivered=Sum("declared_value", filter=Q(status=InKindPledge.Status.DELIVERED)),
+        promised=Sum("declared_value", filter=Q(status=InKindPledge.Status.PROMISED)),
+        partners=Count("partner", distinct=True, filter=~Q(status=InKindPledge.Status.CANCELLED)),
     )
-    total = (donations["amount"] or 0) + (in_kind["value"] or 0)
+    total = (donations["amount"] or 0) + (in_kind["delivered"] or 0)
     return {
         "donations": donations["amount"] or 0,
         "donors": donations["donors"],
-        "in_kind": in_kind["value"] or 0,
+        "in_kind": in_kind["delivered"] or 0,
+        "in_kind_promised": in_kind["promised"] or 0,
+        "partners": in_kind["partners"],
         "total": total,
         "goal": fundraiser.goal_amount,
         "percent": min(100, round(100 * total / fundraiser.goal_amount))
