@@ -40,8 +40,8 @@ from django_tasks_db.models import DBTaskResult
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import Milestone, Signature
-from essaim.campaigns.tasks import notify_milestone
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
+from essaim.notifications.milestones import notify_milestone
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -10,10 +10,16 @@ throw-away PostgreSQL database and Redis), loaded in five phases, side by side:
      paced.py: latencies count from when each request was due, so a queue shows);
   5. a mixed load: 80 % page views, 15 % signatures, 5 % joining the challenge (wrk).
 
+A signature's request writes only its row; the scheduler (`manage.py scheduler`, as `make
+prod` runs it) settles the rows every second into the count the pages show. It runs during
+every phase, and a sampler reads meanwhile how far the shown count lags behind the rows (in
+signatures, and the age of the oldest unsettled one).
+
 It prints requests per second, p50/p95/p99 latency and errors, each phase against the bare
-view, then stops the server (requests in flight finish) and counts every acknowledged
-signature and challenge join (a 2xx) against the rows in PostgreSQL — lost and doubled must
-both be zero — and the count shown against the rows.
+view, the settle's lag (its maximum and at the end of the load), then stops the server
+(requests in flight finish), lets the scheduler settle the rest, and counts every
+acknowledged signature and challenge join (a 2xx) against the rows in PostgreSQL — lost and
+doubled must both be zero — and the count shown against the rows once settled.
 
     .venv/bin/python bench/load/run.py                    # 20 s per phase
     .venv/bin/python bench/load/run.py --seconds 5 --connections 8 --supporters 2000
@@ -29,6 +35,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -180,6 +187,62 @@ def offered(
     )
 
 
+LAG_SQL = """
+SELECT (SELECT count(*) FROM campaigns_signature WHERE pledge_id = p.id)
+       - (SELECT COALESCE(sum(count), 0) FROM campaigns_signaturetally WHERE pledge_id = p.id),
+       COALESCE(EXTRACT(EPOCH FROM now() - (
+           SELECT min(created_at) FROM campaigns_signature
+           WHERE pledge_id = p.id AND settled_at IS NULL)), 0)
+FROM campaigns_pledge p JOIN campaigns_campaign c ON c.id = p.campaign_id WHERE c.slug = %s
+"""
+
+
+class LagSampler(threading.Thread):
+    """How far the count the pages show lags behind the signatures stored, read every 0.2 s
+    on a connection of its own: in signatures, and as the age of the oldest unsettled one."""
+
+    def __init__(self, dsn: str, slug: str) -> None:
+        super().__init__(daemon=True)
+        self.dsn, self.slug = dsn, slug
+        self.stopping = threading.Event()
+        self.max_rows, self.max_seconds = 0, 0.0
+        self.last: tuple[int, float] = (0, 0.0)
+
+    def sample(self, connection: Any) -> tuple[int, float]:
+        rows, seconds = connection.execute(LAG_SQL, (self.slug,)).fetchone()
+        return int(rows), float(seconds)
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            while not self.stopping.wait(0.2):
+                self.last = self.sample(connection)
+                self.max_rows = max(self.max_rows, self.last[0])
+                self.max_seconds = max(self.max_seconds, self.last[1])
+
+    def stop(self) -> tuple[int, float]:
+        """Stop sampling; the lag at this moment."""
+        self.stopping.set()
+        self.join(timeout=5)
+        import psycopg
+
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            return self.sample(connection)
+
+    def settled(self, timeout: float = 60) -> bool:
+        """Wait until the scheduler has settled every signature."""
+        import psycopg
+
+        deadline = time.monotonic() + timeout
+        with psycopg.connect(self.dsn, autocommit=True) as connection:
+            while time.monotonic() < deadline:
+                if self.sample(connection) == (0, 0.0):
+                    return True
+                time.sleep(0.2)
+        return False
+
+
 def count_acknowledged(slug: str, acked: set[str]) -> bool:
     """Every acknowledged signature and challenge join (a 2xx) against the rows in
     PostgreSQL, and the count the page shows against the rows. True when nothing is lost,
@@ -220,7 +283,10 @@ def count_acknowledged(slug: str, acked: set[str]) -> bool:
         exact = exact and not lost and not doubled
     shown = signature_count(Pledge.objects.get(campaign__slug=slug))
     rows_count = Signature.objects.filter(pledge__campaign__slug=slug).count()
-    print(f"signature count shown (tallies): {shown:,}; exact: {shown == rows_count}")
+    print(
+        f"signature count shown once settled: {shown:,}; rows: {rows_count:,}; "
+        f"exact: {shown == rows_count}"
+    )
     return exact and shown == rows_count
 
 
@@ -270,6 +336,7 @@ def main() -> None:
     }
     os.environ.update(env)
     server = None
+    scheduler = None
     try:
         subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
         everyone = work / "everyone.txt"
@@ -300,6 +367,10 @@ def main() -> None:
             cwd=ROOT,
             env=env,
         )
+        # The settling of signatures, every second, as `make prod` runs it.
+        scheduler = subprocess.Popen([sys.executable, "manage.py", "scheduler"], cwd=ROOT, env=env)
+        lag = LagSampler(f"postgresql://postgres@127.0.0.1:5432/{name}", slug)
+        lag.start()
         base = f"http://127.0.0.1:{port}"
         wait_ready(f"{base}/readyz", server)
         for path in ("/bare", f"/campaigns/{slug}/"):  # warm every worker
@@ -366,6 +437,14 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         server = None
+        end_rows, end_seconds = lag.stop()
+        print(
+            f"\nshown count behind the rows (settled every second during the load): "
+            f"at most {lag.max_rows:,} signatures, oldest unsettled {lag.max_seconds:.1f} s; "
+            f"at the end {end_rows:,} signatures, {end_seconds:.1f} s"
+        )
+        if not lag.settled():
+            print("the scheduler did not settle every signature within 60 s")
         checks = count_acknowledged(slug, acked)
         by_label = dict(phases)
         goals = []
@@ -384,9 +463,10 @@ def main() -> None:
         if not checks:
             raise SystemExit("acknowledged actions were lost or doubled, or miscounted")
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+        for process in (server, scheduler):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
         from django.db import connections
 
         connections.close_all()

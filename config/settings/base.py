@@ -72,15 +72,11 @@ MIDDLEWARE = [
     "essaim.core.site.SiteOriginMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "essaim.core.middleware.ContentSecurityPolicyMiddleware",
-    # Early, so that the signing lane's answers carry it too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # One-click signing in one SQL statement during a viral spike (PostgreSQL); everything
-    # else goes on down the stack.
-    "essaim.campaigns.middleware.QuickSignMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before the write limits: an API token's owner is counted like the same person's clicks.
     "essaim.api.middleware.ApiTokenMiddleware",
@@ -246,6 +242,11 @@ LOGGING = {
 RELAY_ATTRIBUTION_DAYS = int(os.environ.get("RELAY_ATTRIBUTION_DAYS", "30"))
 SESSION_COOKIE_AGE = max(60 * 60 * 24 * 14, RELAY_ATTRIBUTION_DAYS * 60 * 60 * 24)
 
+# One-click actions write their row and answer; what follows (counts, supporters, webhooks)
+# is settled after (essaim/campaigns/services/settle.py). Inline, right after the write, for
+# development and tests; production leaves it to the scheduler's `campaigns_settle`, every
+# second, so a request never waits for it.
+CAMPAIGNS_SETTLE_INLINE = env_bool("CAMPAIGNS_SETTLE_INLINE", True)
 # Moderation: how many reports from trusted members hide content until a moderator looks.
 MODERATION_AUTO_HIDE_REPORTS = int(os.environ.get("MODERATION_AUTO_HIDE_REPORTS", "3"))
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the

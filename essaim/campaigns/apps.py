@@ -10,7 +10,10 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from essaim.accounts import personal_data
         from essaim.campaigns import personal_data as campaigns_data
+        from essaim.campaigns.services import settle
+        from essaim.core import scheduler
 
         personal_data.register(
             "campaigns", export=campaigns_data.export, erase=campaigns_data.erase
         )
+        scheduler.register("campaigns_settle", every=1, run=settle.settle_due)

@@ -350,6 +350,8 @@ def create_campaigns(
                 show_name=rng.random() < 0.4,
                 host=rng.choice(petition_hosts) if rng.random() < 0.3 else None,
                 created_at=now - timedelta(seconds=rng.randrange(40 * 86400)),
+                # Counted by the rebuild below, their supporters recorded by the cascades.
+                settled_at=now,
             )
             for user in signers
         ],

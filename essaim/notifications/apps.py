@@ -9,8 +9,10 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from essaim.accounts import personal_data
+        from essaim.campaigns.events import MILESTONE_REACHED
         from essaim.core import scheduler
-        from essaim.notifications import scheduling, services
+        from essaim.notifications import milestones, scheduling, services
 
         personal_data.register("notifications", export=services.export, erase=services.erase)
         scheduler.register("notifications_tick", every=60, run=scheduling.tick)
+        MILESTONE_REACHED.subscribe(milestones.milestone_reached, after_commit=True)

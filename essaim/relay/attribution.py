@@ -46,24 +46,18 @@ def arrive(request: HttpRequest, link: ShareLink) -> None:
     request.session[SESSION_KEY] = touches
 
 
-def touched_codes(request: HttpRequest) -> list[str]:
-    """The codes of the links still credited in this session, one per campaign (for the
-    signing lane, which does not know the campaign's id before its statement)."""
-    now = time.time()
-    touches = request.session.get(SESSION_KEY, {})
-    return [
-        str(touch.get("code", ""))
-        for touch in touches.values()
-        if isinstance(touch, dict) and now - float(touch.get("at", 0)) < _window_seconds()
-    ]
+def touched_code(request: HttpRequest, campaign: Campaign) -> str:
+    """The code of the link still credited for an action on `campaign` now, unresolved: the
+    signature stores it as it came and the settle resolves it; "" when none."""
+    touch = request.session.get(SESSION_KEY, {}).get(str(campaign.pk))
+    if not isinstance(touch, dict):
+        return ""
+    if time.time() - float(touch.get("at", 0)) >= _window_seconds():
+        return ""
+    return str(touch.get("code", ""))[:16]
 
 
 def touched_link(request: HttpRequest, campaign: Campaign) -> ShareLink | None:
     """The link to credit for an action on `campaign` now, if any."""
-    touch = request.session.get(SESSION_KEY, {}).get(str(campaign.pk))
-    if not isinstance(touch, dict):
-        return None
-    if time.time() - float(touch.get("at", 0)) >= _window_seconds():
-        return None
-    link = link_resolve(str(touch.get("code", "")))
+    link = link_resolve(touched_code(request, campaign))
     return link if link is not None and link.campaign_id == campaign.pk else None

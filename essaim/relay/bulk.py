@@ -1,20 +1,19 @@
 """Writing whole cascades at once: the demo's campaigns and the analytics benchmark load
-tens of thousands of supporters with their referrals, their links and their visits, with the
-same invariants the one-at-a-time service keeps (generation, root, parent, lineage closure)."""
+tens of thousands of supporters with their referrals, their links and their visits, through
+the same service as one action (`services.supporters_record`: generation, root, parent,
+lineage closure)."""
 
 import bisect
-import itertools
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
 from essaim.campaigns.models import Campaign, CampaignHost
-from essaim.relay.models import Lineage, LinkVisit, ShareLink, Supporter
-from essaim.relay.services import visitor_hash
+from essaim.relay.models import Lineage, LinkVisit, ShareLink
+from essaim.relay.services import Acted, supporters_record, visitor_hash
 
 BATCH = 5000
 
@@ -64,8 +63,8 @@ def load(
     visitors_per_participant: float = 2.5,
 ) -> dict[str, int]:
     """Write `arrivals` (first actions, any order) as the campaign's supporters with links,
-    lineage and visits. A referrer who never acted (a co-host) roots their own cascade."""
-    arrivals = sorted(arrivals, key=lambda a: (a.at, a.user_id))
+    lineage and visits, through the same rules as every action (`supporters_record`). A
+    referrer who never acted (a co-host) roots their own cascade."""
     hosts = {
         host.user_id: host
         for host in CampaignHost.objects.filter(
@@ -87,70 +86,27 @@ def load(
             batch_size=BATCH,
             ignore_conflicts=True,
         )
-        links = dict(
-            ShareLink.objects.filter(campaign=campaign, owner__isnull=False).values_list(
-                "owner_id", "id"
-            )
-        )
-        # Generation, root and ancestors of everyone, in arrival order.
-        generation: dict[int, int] = {}
-        root: dict[int, int] = {}
-        ancestors: dict[int, list[tuple[int, int]]] = {}
-        rows: list[Supporter] = []
-        closure: list[Lineage] = []
-        for arrival in arrivals:
-            user, referrer = arrival.user_id, arrival.referrer_id
-            if user in generation:
-                continue
-            if referrer is not None and (
-                referrer == user or user in dict(ancestors.get(referrer, []))
-            ):
-                referrer = None
-            if referrer is None:
-                generation[user], root[user], ancestors[user] = 0, user, []
-            else:
-                acted = referrer in generation
-                generation[user] = generation[referrer] + 1 if acted else 1
-                root[user] = root[referrer] if acted else referrer
-                ancestors[user] = [(referrer, 1)] + [
-                    (a, d + 1) for a, d in ancestors.get(referrer, [])
-                ]
-                closure.extend(
-                    Lineage(campaign=campaign, ancestor_id=a, descendant_id=user, distance=d)
-                    for a, d in ancestors[user]
-                )
-            source = Supporter.Source.DIRECT
-            if referrer is not None:
-                source = Supporter.Source.COHOST if referrer in hosts else Supporter.Source.LINK
-            rows.append(
-                Supporter(
-                    campaign=campaign,
-                    user_id=user,
+        links = {
+            link.owner_id: link
+            for link in ShareLink.objects.filter(
+                campaign=campaign, owner_id__in=referrers
+            ).select_related("owner", "host")
+        }
+        rows = supporters_record(
+            campaign_id=campaign.pk,
+            acted=[
+                Acted(
+                    user_id=arrival.user_id,
                     action=arrival.action,
-                    source=source,
-                    link_id=links.get(referrer) if referrer is not None else None,
-                    referrer_id=referrer,
-                    root_id=root[user],
-                    generation=generation[user],
-                    created_at=arrival.at,
-                    day=timezone.localdate(arrival.at),
+                    at=arrival.at,
+                    link=links.get(arrival.referrer_id) if arrival.referrer_id else None,
                 )
-            )
-        # Parents are supporter rows: write generation by generation, then point to them.
-        ids: dict[int, int] = {}
-        by_generation = sorted(rows, key=lambda row: row.generation)
-        for number, group in itertools.groupby(by_generation, key=lambda row: row.generation):
-            batch = list(group)
-            for row in batch:
-                if row.referrer_id is not None:
-                    row.parent_id = ids.get(row.referrer_id)
-            Supporter.objects.bulk_create(batch, batch_size=BATCH)
-            ids.update(
-                Supporter.objects.filter(campaign=campaign, generation=number).values_list(
-                    "user_id", "id"
-                )
-            )
-        Lineage.objects.bulk_create(closure, batch_size=BATCH)
+                for arrival in arrivals
+            ],
+            # A loaded past is no news to anyone.
+            tell=False,
+            batch_size=BATCH,
+        )
         # Visits: more visitors than converts, at a rate that differs from link to link.
         brought: dict[int, int] = {}
         for row in rows:
@@ -172,6 +128,8 @@ def load(
     return {
         "supporters": len(rows),
         "referrals": sum(1 for row in rows if row.referrer_id is not None),
-        "lineage": len(closure),
+        "lineage": Lineage.objects.filter(
+            campaign=campaign, descendant_id__in=[row.user_id for row in rows]
+        ).count(),
         "visits": len(visits),
     }

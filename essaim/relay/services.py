@@ -2,8 +2,12 @@
 
 import hashlib
 import hmac
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -11,9 +15,13 @@ from django.utils import timezone
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign, CampaignHost
+from essaim.campaigns.services.pledge import signatures_credit
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
 from essaim.relay.models import Lineage, LinkVisit, ShareLink, Supporter
+
+# Rows per INSERT when many supporters are recorded at once.
+BATCH = 5000
 
 # A referrer hears of the first person their link brought, then of these counts.
 MILESTONES = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
@@ -85,20 +93,29 @@ def link_resolve(code: str, *, usable_only: bool = True) -> ShareLink | None:
     """The link behind a code: a share link's, or a co-host's attribution code (the `?via=`
     links printed before share links existed keep working). Unless `usable_only` is False, a
     link that counts nothing (its owner left) is None."""
-    code = code[:16]
-    if not code:
-        return None
-    link = ShareLink.objects.select_related("owner", "host", "campaign").filter(code=code).first()
-    if link is None:
-        host = (
-            CampaignHost.objects.select_related("user", "campaign")
-            .filter(code=code, status=CampaignHost.Status.ACCEPTED)
-            .first()
+    link = links_resolve({code}).get(code[:16])
+    return link if link is not None and (not usable_only or link_usable(link)) else None
+
+
+def links_resolve(codes: Collection[str]) -> dict[str, ShareLink]:
+    """The links behind `codes` (as `link_resolve`, usable or not), in one query for the
+    share links; a co-host code without its link yet gets one."""
+    wanted = {code[:16] for code in codes if code}
+    if not wanted:
+        return {}
+    links = {
+        link.code: link
+        for link in ShareLink.objects.select_related("owner", "host", "campaign").filter(
+            code__in=wanted
         )
-        if host is None:
-            return None
-        link = link_for_host(host)
-    return link if not usable_only or link_usable(link) else None
+    }
+    missing = wanted - links.keys()
+    if missing:
+        for host in CampaignHost.objects.select_related("user", "campaign").filter(
+            code__in=missing, status=CampaignHost.Status.ACCEPTED
+        ):
+            links[host.code] = link_for_host(host)
+    return links
 
 
 def visitor_hash(*, link: ShareLink, visitor: str) -> str:
@@ -124,6 +141,16 @@ def visit_record(*, link: ShareLink, visitor: str, user: User | None = None) -> 
     return created
 
 
+@dataclass(frozen=True)
+class Acted:
+    """Someone acted on a campaign at `at`; `link`: the share link they came through."""
+
+    user_id: int
+    action: str
+    at: datetime
+    link: ShareLink | None = None
+
+
 def supporter_record(
     *,
     campaign: Campaign,
@@ -132,67 +159,172 @@ def supporter_record(
     link: ShareLink | None = None,
     at: datetime | None = None,
 ) -> Supporter:
-    """Record that `user` acted on `campaign`; only the first action counts, so calling again
-    (another action, a repeated click) returns the first record. The link that brought them,
-    if it still counts, makes a referral: its owner becomes the referrer, and the person takes
-    their place in the referrer's cascade. Self-referral and loops count nothing."""
-    existing = Supporter.objects.filter(campaign=campaign, user=user).first()
-    if existing is not None:
-        return existing
-    at = at or timezone.now()
-    if link is not None and (link.campaign_id != campaign.pk or not link_usable(link)):
-        link = None
-    referrer = link.owner if link is not None else None
-    if referrer is not None and (
-        referrer.pk == user.pk
-        or Lineage.objects.filter(campaign=campaign, ancestor=user, descendant=referrer).exists()
-    ):
-        link, referrer = None, None
-    parent = (
-        Supporter.objects.filter(campaign=campaign, user=referrer).first() if referrer else None
+    """Record that `user` acted on `campaign` (`supporters_record` for one person); calling
+    again (another action, a repeated click) returns the first record."""
+    supporters_record(
+        campaign_id=campaign.pk,
+        acted=[Acted(user_id=user.pk, action=action, at=at or timezone.now(), link=link)],
     )
-    source = Supporter.Source.DIRECT
-    if link is not None:
-        source = Supporter.Source.COHOST if credited_host(link) else Supporter.Source.LINK
-    try:
-        with transaction.atomic():
-            supporter = Supporter.objects.create(
-                campaign=campaign,
-                user=user,
-                action=action,
-                source=source,
-                link=link,
-                referrer=referrer,
-                parent=parent,
-                root_id=parent.root_id if parent else (referrer or user).pk,
-                generation=parent.generation + 1 if parent else (1 if referrer else 0),
-                created_at=at,
-                day=timezone.localdate(at),
-            )
-            if referrer is not None:
-                _lineage_extend(campaign=campaign, referrer=referrer, person=user)
-    except IntegrityError:
-        return Supporter.objects.get(campaign=campaign, user=user)
-    if referrer is not None:
-        # After commit: counting then sees every concurrent referral that committed.
-        transaction.on_commit(
-            partial(referrer_tell, campaign_id=campaign.pk, referrer_id=referrer.pk)
+    return Supporter.objects.get(campaign=campaign, user=user)
+
+
+def supporters_record(
+    *, campaign_id: int, acted: Sequence[Acted], tell: bool = True, batch_size: int = BATCH
+) -> list[Supporter]:
+    """Record who acted on a campaign, set-based, in the caller's transaction; the records
+    written (people already recorded keep their first one, which no later action changes).
+
+    The rules, written once for every path (a click, a settle's batch, a bulk load): the link
+    that brought someone, if it is the campaign's and still counts, makes a referral: its
+    owner becomes the referrer, and the person takes their place in the referrer's cascade —
+    parent (the referrer's own record, if they acted before), root and generation, and a
+    lineage row to the referrer and to each of the referrer's ancestors. Self-referral and
+    loops (a referrer who descends from the person) count nothing. Within `acted`, people
+    are taken in the order they acted, so a batch records what one-by-one calls would.
+
+    Concurrent callers meet on the unique (campaign, person) constraint; the lineage is
+    written only for the records this call wrote. With `tell`, referrers hear of their
+    link's milestones after commit."""
+    ordered = sorted(acted, key=lambda each: (each.at, each.user_id))
+    supporters = Supporter.objects.filter(campaign_id=campaign_id)
+    recorded = {
+        user_id
+        for chunk in _chunks({each.user_id for each in ordered})
+        for user_id in supporters.filter(user_id__in=chunk).values_list("user_id", flat=True)
+    }
+    fresh: list[Acted] = []
+    for each in ordered:
+        if each.user_id in recorded:
+            continue
+        recorded.add(each.user_id)
+        link = each.link
+        if link is not None and (link.campaign_id != campaign_id or not link_usable(link)):
+            link = None
+        fresh.append(Acted(user_id=each.user_id, action=each.action, at=each.at, link=link))
+    if not fresh:
+        return []
+    referrers = {each.link.owner_id for each in fresh if each.link and each.link.owner_id}
+    # What the database knows of the referrers: their own records and their ancestors.
+    known: dict[int, Supporter] = {
+        supporter.user_id: supporter
+        for chunk in _chunks(referrers)
+        for supporter in supporters.filter(user_id__in=chunk).only(
+            "pk", "user_id", "root_id", "generation"
         )
-    return supporter
-
-
-def _lineage_extend(*, campaign: Campaign, referrer: User, person: User) -> None:
-    """`person` descends from `referrer` and from all of the referrer's ancestors."""
-    above = Lineage.objects.filter(campaign=campaign, descendant=referrer).values_list(
-        "ancestor_id", "distance"
-    )
+    }
+    ancestors: dict[int, dict[int, int]] = defaultdict(dict)
+    for chunk in _chunks(referrers):
+        for ancestor, descendant, distance in Lineage.objects.filter(
+            campaign_id=campaign_id, descendant_id__in=chunk
+        ).values_list("ancestor_id", "descendant_id", "distance"):
+            ancestors[descendant][ancestor] = distance
+    rows: dict[int, Supporter] = {}
+    parent_of: dict[int, int] = {}  # person → referrer whose record this call writes first
+    for each in fresh:
+        user, link = each.user_id, each.link
+        referrer = link.owner_id if link is not None else None
+        if referrer is not None and (referrer == user or user in ancestors[referrer]):
+            link, referrer = None, None
+        parent = rows.get(referrer) or known.get(referrer) if referrer is not None else None
+        source = Supporter.Source.DIRECT
+        if link is not None:
+            source = Supporter.Source.COHOST if credited_host(link) else Supporter.Source.LINK
+        rows[user] = Supporter(
+            campaign_id=campaign_id,
+            user_id=user,
+            action=each.action,
+            source=source,
+            link_id=link.pk if link is not None else None,
+            referrer_id=referrer,
+            parent_id=parent.pk if parent is not None else None,
+            root_id=parent.root_id if parent is not None else (referrer or user),
+            generation=parent.generation + 1 if parent is not None else (1 if referrer else 0),
+            created_at=each.at,
+            day=timezone.localdate(each.at),
+        )
+        if referrer is not None:
+            if referrer in rows and referrer not in known:
+                parent_of[user] = referrer
+            ancestors[user] = {referrer: 1} | {
+                ancestor: distance + 1 for ancestor, distance in ancestors[referrer].items()
+            }
+    Supporter.objects.bulk_create(rows.values(), batch_size=batch_size, ignore_conflicts=True)
+    stored = {
+        supporter.user_id: supporter
+        for chunk in _chunks(rows)
+        for supporter in supporters.filter(user_id__in=chunk).only(
+            "pk", "user_id", "action", "referrer_id", "link_id", "created_at"
+        )
+    }
+    # Ours, unless a concurrent caller recorded the same person first (and differently).
+    written = [
+        row
+        for user, row in rows.items()
+        if (stored_row := stored.get(user)) is not None
+        and (stored_row.action, stored_row.referrer_id, stored_row.link_id, stored_row.created_at)
+        == (row.action, row.referrer_id, row.link_id, row.created_at)
+    ]
+    for row in written:
+        row.pk = stored[row.user_id].pk
+    children = [row for row in written if row.user_id in parent_of]
+    for row in children:
+        row.parent_id = stored[parent_of[row.user_id]].pk
+    Supporter.objects.bulk_update(children, ["parent"], batch_size=batch_size)
     Lineage.objects.bulk_create(
-        [Lineage(campaign=campaign, ancestor=referrer, descendant=person, distance=1)]
-        + [
-            Lineage(campaign=campaign, ancestor_id=ancestor, descendant=person, distance=d + 1)
-            for ancestor, d in above
-        ]
+        [
+            Lineage(
+                campaign_id=campaign_id,
+                ancestor_id=ancestor,
+                descendant_id=row.user_id,
+                distance=distance,
+            )
+            for row in written
+            for ancestor, distance in ancestors.get(row.user_id, {}).items()
+        ],
+        batch_size=batch_size,
+        ignore_conflicts=True,
     )
+    if tell:
+        for referrer_id in sorted({row.referrer_id for row in written if row.referrer_id}):
+            # After commit: counting then sees every concurrent referral that committed.
+            transaction.on_commit(
+                partial(referrer_tell, campaign_id=campaign_id, referrer_id=referrer_id)
+            )
+    return written
+
+
+def _chunks(ids: Collection[int]) -> list[list[int]]:
+    # Bounded IN lists: PostgreSQL takes at most 65,535 bound parameters in one query.
+    ordered = sorted(ids)
+    return [ordered[start : start + BATCH] for start in range(0, len(ordered), BATCH)]
+
+
+def signatures_settled(
+    *, campaign_id: int, pledge_id: int, signatures: list[dict[str, Any]]
+) -> None:
+    """`campaigns.signatures_settled`: the signers become supporters, credited to the link
+    they came through, and signatures through a co-host's link are credited to the co-host."""
+    links = links_resolve({signature["via"] for signature in signatures})
+    acted: list[Acted] = []
+    hosts: dict[int, int] = {}
+    for signature in signatures:
+        link = links.get(signature["via"])
+        if link is not None and link.campaign_id != campaign_id:
+            link = None
+        acted.append(
+            Acted(
+                user_id=signature["user_id"],
+                action=Supporter.Action.SIGN,
+                at=datetime.fromisoformat(signature["at"]),
+                link=link,
+            )
+        )
+        host = credited_host(link)
+        if host is not None:
+            hosts[signature["id"]] = host.pk
+    supporters_record(campaign_id=campaign_id, acted=acted)
+    if hosts:
+        signatures_credit(hosts)
 
 
 def referrer_tell(*, campaign_id: int, referrer_id: int) -> None:

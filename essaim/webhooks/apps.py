@@ -8,7 +8,11 @@ class WebhooksConfig(AppConfig):
     verbose_name = _("Webhooks")
 
     def ready(self) -> None:
+        from essaim.campaigns.events import MILESTONE_REACHED, SIGNATURES_SETTLED
         from essaim.core import scheduler
         from essaim.webhooks import tasks
+        from essaim.webhooks.services import emit
 
         scheduler.register("webhooks_retry", every=60, run=tasks.retries_enqueue)
+        SIGNATURES_SETTLED.subscribe(emit.signatures_settled, after_commit=True)
+        MILESTONE_REACHED.subscribe(emit.milestone_reached, after_commit=True)

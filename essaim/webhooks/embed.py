@@ -55,7 +55,7 @@ from essaim.campaigns.services import pledge as pledge_services
 from essaim.core.errors import ApplicationError, NotFound
 from essaim.core.http import HtmxHttpRequest
 from essaim.core.middleware import CONTENT_SECURITY_POLICY
-from essaim.relay.attribution import arrive, touched_link
+from essaim.relay.attribution import arrive, touched_code
 from essaim.relay.models import ShareLink
 from essaim.relay.services import link_resolve
 
@@ -206,7 +206,9 @@ def sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         return _render(request, campaign, link)
     try:
         pledge_services.pledge_sign(
-            user=user, pledge=pledge, link=link or touched_link(request, campaign)
+            user=user,
+            pledge=pledge,
+            via=link.code if link is not None else touched_code(request, campaign),
         )
     except ApplicationError as error:
         return _render(request, campaign, link, error=error.message)

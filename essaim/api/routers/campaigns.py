@@ -29,7 +29,7 @@ from essaim.campaigns.services import events as event_services
 from essaim.campaigns.services import fundraising
 from essaim.campaigns.services import pledge as pledge_services
 from essaim.core.errors import Conflict, NotFound, ValidationError
-from essaim.relay.attribution import touched_link
+from essaim.relay.attribution import touched_code, touched_link
 from essaim.relay.models import ShareLink
 from essaim.relay.services import link_resolve
 
@@ -167,7 +167,7 @@ def pledge_sign(request: HttpRequest, slug: schemas.Slug, data: schemas.SignIn) 
         user=actor(request),
         pledge=pledge,
         show_name=data.show_name,
-        link=_credited_link(request, campaign, data.via),
+        via=data.via or touched_code(request, campaign),
     )
     return _pledge_out(pledge, actor(request))
 

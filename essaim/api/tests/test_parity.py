@@ -288,7 +288,7 @@ def test_the_api_analytics_are_the_reach_dashboards(world):
     pledge = Pledge.objects.get(campaign=world["live"])
     link = link_for(user=host, campaign=world["live"])
     for supporter in (world["people"]["member"], world["people"]["moderator"]):
-        pledge_sign(user=supporter, pledge=pledge, link=link)
+        pledge_sign(user=supporter, pledge=pledge, via=link.code)
     page = Client()
     page.force_login(host)
     shown = page.get("/campaigns/en-cours/reach/").context

@@ -1,4 +1,5 @@
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from essaim.core.models import BaseModel
@@ -23,6 +24,10 @@ class Pledge(BaseModel):
 
 
 class Signature(BaseModel):
+    """One person's signature. The request that signs writes only this row; the settle
+    (`services.settle`) then counts it in the tallies, records the supporter and tells whoever
+    listens, and marks it `settled_at`: once, whatever crashes in between."""
+
     pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="signatures")
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="signatures")
     show_name = models.BooleanField(_("show my name publicly"), default=False)
@@ -30,19 +35,29 @@ class Signature(BaseModel):
     host = models.ForeignKey(
         "campaigns.CampaignHost", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The share link code the signer came through, as it came: the settle resolves it.
+    via = models.CharField(max_length=16, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("pledge signature")
         verbose_name_plural = _("pledge signatures")
         constraints = [models.UniqueConstraint(fields=["pledge", "user"], name="unique_signature")]
-        indexes = [models.Index(fields=["pledge", "-created_at"], name="signature_recent")]
+        indexes = [
+            models.Index(fields=["pledge", "-created_at"], name="signature_recent"),
+            # The settle's queue: small, whatever the number of signatures settled.
+            models.Index(
+                fields=["id"], condition=Q(settled_at__isnull=True), name="signature_unsettled"
+            ),
+        ]
 
 
 class SignatureTally(models.Model):
     """The pledge's signature count, split over a few rows: counting a viral petition's
     signatures row by row costs more with every signature, and one counter row would make
-    every signer wait for the previous one's commit. A signature moves its signer's shard in
-    the same transaction, so the sum is always exact."""
+    every signer wait for the previous one's commit. The settle adds a batch's signatures to
+    one shard in the transaction that marks them settled, so the sum is exactly the settled
+    signatures."""
 
     SHARDS = 64
 

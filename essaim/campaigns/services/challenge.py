@@ -48,7 +48,7 @@ def challenge_join(
                 campaign=challenge.campaign, user=user, action=Supporter.Action.JOIN, link=link
             )
             milestones_reach(
-                campaign=challenge.campaign,
+                campaign_id=challenge.campaign_id,
                 kind="participants",
                 count=challenge.participants.count(),
                 rungs=ladder(""),

@@ -1,12 +1,10 @@
 """Thresholds a count crosses: each recorded once (UniqueConstraint), hosts told once."""
 
-from functools import partial
-
-from django.db import transaction
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from essaim.campaigns.models import Campaign, Milestone
+from essaim.campaigns.events import MILESTONE_REACHED
+from essaim.campaigns.models import Milestone
 
 # What is counted, as the hosts' e-mail says it.
 KINDS: dict[str, Promise] = {"signatures": _("signatures"), "participants": _("participants")}
@@ -49,28 +47,29 @@ def goal_for(count: int, rungs: tuple[int, ...]) -> int:
     return (count // last + 1) * last
 
 
-def milestones_reach(*, campaign: Campaign, kind: str, count: int, rungs: tuple[int, ...]) -> None:
-    """Record every rung `count` has reached and queue the hosts' notification for the new
-    ones, after commit. Concurrent callers meet on the unique constraint."""
-    from essaim.campaigns.tasks import notify_milestone
-    from essaim.webhooks.services import emit as webhooks
-
+def milestones_reach(
+    *, campaign_id: int, kind: str, count: int, rungs: tuple[int, ...]
+) -> list[Milestone]:
+    """Record every rung `count` has reached and announce the new ones (`MILESTONE_REACHED`:
+    the hosts are told after commit). Concurrent callers meet on the unique constraint, so
+    each rung is new for one of them only."""
     reached = [rung for rung in rungs if rung <= count]
     if not reached:
-        return
-    # One read for the rungs already recorded: a signature in a viral spike costs one query
-    # here, not one per rung.
+        return []
+    # One read for the rungs already recorded: a settle costs one query here, not one per rung.
     known = set(
-        Milestone.objects.filter(campaign=campaign, kind=kind, threshold__in=reached).values_list(
-            "threshold", flat=True
-        )
+        Milestone.objects.filter(
+            campaign_id=campaign_id, kind=kind, threshold__in=reached
+        ).values_list("threshold", flat=True)
     )
+    new = []
     for rung in reached:
         if rung in known:
             continue
         milestone, created = Milestone.objects.get_or_create(
-            campaign=campaign, kind=kind, threshold=rung
+            campaign_id=campaign_id, kind=kind, threshold=rung
         )
         if created:
-            transaction.on_commit(partial(notify_milestone.enqueue, milestone.pk))
-            transaction.on_commit(partial(webhooks.milestone_reached, milestone))
+            new.append(milestone)
+            MILESTONE_REACHED.publish(milestone_id=milestone.pk, campaign_id=campaign_id)
+    return new

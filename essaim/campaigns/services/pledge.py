@@ -1,8 +1,9 @@
 """Signing a pledge in one click."""
 
-from functools import partial
+from collections import defaultdict
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
@@ -10,14 +11,10 @@ from essaim.accounts.models import User
 from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
 from essaim.campaigns.models import Campaign, Pledge, Signature
-from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services.campaigns import require_host
-from essaim.campaigns.services.milestones import ladder, milestones_reach
+from essaim.campaigns.services.settle import signatures_settle
 from essaim.campaigns.services.tally import tally_move
 from essaim.core.errors import NotFound, ValidationError
-from essaim.relay.models import ShareLink, Supporter
-from essaim.relay.services import credited_host, supporter_record
-from essaim.webhooks.services import emit as webhooks
 
 
 def _require_live(user: User, pledge: Pledge) -> None:
@@ -28,51 +25,40 @@ def _require_live(user: User, pledge: Pledge) -> None:
         raise ValidationError(_("This campaign is not open for action."))
 
 
-def pledge_sign(
-    *, user: User, pledge: Pledge, show_name: bool = False, link: ShareLink | None = None
-) -> Signature:
+def pledge_sign(*, user: User, pledge: Pledge, show_name: bool = False, via: str = "") -> Signature:
     """Sign once: the unique (pledge, user) constraint makes 50 simultaneous clicks one
-    signature. Signing again may change whether one's name is shown. `link` is the share link
-    that brought the signer, if any.
+    signature. Signing again may change whether one's name is shown. `via` is the code of the
+    share link that brought the signer, as it came (the settle resolves it; the first one
+    stays).
 
-    A viral petition runs this thousands of times a minute, so the new signature comes first
-    and a repeat is told by the constraint, not by a lookup; the count is the tallies' sum,
-    not a count of every row."""
+    Every door signs here (page, htmx, API, widget), and a viral petition runs this thousands
+    of times a minute, so it writes only what must be durable before answering: one
+    `INSERT … ON CONFLICT DO UPDATE`, in autocommit. The tally, the supporter registry, the
+    milestones and whoever listens are settled after (`settle.signatures_settle`): at once
+    when `CAMPAIGNS_SETTLE_INLINE` is on, else by the scheduler within a second. The returned
+    row is the one written; on a repeat its `created_at` and `via` are this request's, not
+    the stored ones."""
     require_good_standing(user)
     _require_live(user, pledge)
-    try:
-        with transaction.atomic():
-            signature = Signature.objects.create(
-                pledge=pledge, user=user, show_name=show_name, host=credited_host(link)
-            )
-            supporter_record(
-                campaign=pledge.campaign, user=user, action=Supporter.Action.SIGN, link=link
-            )
-            milestones_reach(
-                campaign=pledge.campaign,
-                kind="signatures",
-                count=signature_count(pledge) + 1,
-                rungs=ladder(pledge.goal_ladder),
-            )
-            # Last: the tally's row stays locked until the commit, and other signers may
-            # be waiting for it.
-            tally_move(pledge_id=pledge.pk, user_id=user.pk, delta=1)
-            transaction.on_commit(
-                partial(
-                    webhooks.signature_created,
-                    campaign_id=pledge.campaign_id,
-                    signature_id=signature.pk,
-                )
-            )
-    except IntegrityError:
-        existing = Signature.objects.filter(pledge=pledge, user=user).first()
-        if existing is None:
-            raise
-        signature = existing
-        if signature.show_name != show_name:
-            signature.show_name = show_name
-            signature.save(update_fields=["show_name", "updated_at"])
+    [signature] = Signature.objects.bulk_create(
+        [Signature(pledge=pledge, user=user, show_name=show_name, via=via[:16])],
+        update_conflicts=True,
+        unique_fields=["pledge", "user"],
+        update_fields=["show_name", "updated_at"],
+    )
+    if settings.CAMPAIGNS_SETTLE_INLINE:
+        signatures_settle(ids=[signature.pk])
     return signature
+
+
+def signatures_credit(hosts: dict[int, int]) -> None:
+    """Credit signatures to the co-hosts whose audience brought them ({signature id: host
+    id}), for the co-host leaderboard: relay knows which links speak for a co-host."""
+    by_host: dict[int, list[int]] = defaultdict(list)
+    for signature_id, host_id in hosts.items():
+        by_host[host_id].append(signature_id)
+    for host_id, signature_ids in by_host.items():
+        Signature.objects.filter(pk__in=signature_ids).update(host_id=host_id)
 
 
 def pledge_unsign(*, user: User, pledge: Pledge) -> None:
@@ -81,12 +67,16 @@ def pledge_unsign(*, user: User, pledge: Pledge) -> None:
 
 
 def signatures_remove(signatures: QuerySet[Signature]) -> None:
-    """Delete signatures and move their tallies with them (withdrawal, account deletion)."""
+    """Delete signatures and take the settled ones out of their tallies (withdrawal, account
+    deletion). The row lock waits for a settle that holds it, so a signature is taken out of
+    the count exactly when it was counted."""
     with transaction.atomic():
-        for pledge_id, user_id in signatures.select_for_update().values_list(
-            "pledge_id", "user_id"
-        ):
-            tally_move(pledge_id=pledge_id, user_id=user_id, delta=-1)
+        # Every row locked, then `settled_at` read from the locked version: a filter on it
+        # would be checked against the rows as they were before a settle committed.
+        locked = signatures.select_for_update().values_list("pledge_id", "user_id", "settled_at")
+        for pledge_id, user_id, settled_at in locked:
+            if settled_at is not None:
+                tally_move(pledge_id=pledge_id, shard=user_id, delta=-1)
         signatures.delete()
 
 

@@ -1,16 +1,17 @@
-"""Signature counts kept in step with the signatures (see `SignatureTally`)."""
+"""Signature counts kept in step with the settled signatures (see `SignatureTally`)."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Q
 from django.db.models.functions import Mod
 
 from essaim.campaigns.models import Pledge, Signature, SignatureTally
 
 
-def tally_move(*, pledge_id: int, user_id: int, delta: int) -> None:
-    """Add `delta` to the signer's shard, inside the caller's transaction. The shard comes
-    from the signer, so concurrent signers mostly touch different rows."""
-    shard = user_id % SignatureTally.SHARDS
+def tally_move(*, pledge_id: int, shard: int, delta: int) -> None:
+    """Add `delta` to one shard, inside the caller's transaction. Callers spread their shards
+    (the batch's first signature, the signer), so concurrent writers mostly touch different
+    rows; a shard alone may go below zero, only the sum means something."""
+    shard %= SignatureTally.SHARDS
     rows = SignatureTally.objects.filter(pledge_id=pledge_id, shard=shard)
     if rows.update(count=F("count") + delta):
         return
@@ -18,14 +19,14 @@ def tally_move(*, pledge_id: int, user_id: int, delta: int) -> None:
         with transaction.atomic():
             SignatureTally.objects.create(pledge_id=pledge_id, shard=shard, count=delta)
     except IntegrityError:
-        # Another signer created the shard in between.
+        # Another writer created the shard in between.
         rows.update(count=F("count") + delta)
 
 
 def tally_rebuild(pledge: Pledge) -> int:
-    """Recount from the signatures, after a bulk load that bypassed the services."""
+    """Recount from the settled signatures, after a bulk load that bypassed the services."""
     per_shard = (
-        Signature.objects.filter(pledge=pledge)
+        Signature.objects.filter(Q(settled_at__isnull=False), pledge=pledge)
         .annotate(shard=Mod("user_id", SignatureTally.SHARDS))
         .values("shard")
         .annotate(n=Count("pk"))

@@ -11,7 +11,7 @@ from essaim.campaigns.services.challenge import challenge_join, check_in
 from essaim.campaigns.services.events import rsvp_cancel, rsvp_create
 from essaim.campaigns.services.fundraising import donation_give
 from essaim.campaigns.services.pledge import pledge_sign, pledge_unsign
-from essaim.campaigns.services.quick_sign import pledge_sign_quick
+from essaim.campaigns.services.settle import settle_due, signatures_settle
 from essaim.campaigns.tests.factories import (
     ChallengeFactory,
     EventFactory,
@@ -47,29 +47,22 @@ def test_one_person_clicking_sign_fifty_times_at_once_signs_once():
     assert signature_count(pledge) == 1
 
 
-def _quick(person, pledge, link_codes=()):
-    return pledge_sign_quick(
-        user_id=person.pk,
-        session_hash=person.get_session_auth_hash(),
-        slug=pledge.campaign.slug,
-        show_name=False,
-        link_codes=list(link_codes),
-    )
-
-
-def test_the_signing_lane_at_once_by_many_and_by_one_counts_exactly():
+def test_signing_at_once_by_many_and_by_one_while_settles_run_counts_exactly(settings):
+    settings.CAMPAIGNS_SETTLE_INLINE = False
     pledge = PledgeFactory.create()
     people = UserFactory.create_batch(120)
     repeat = people[0]
 
     run_together(
-        *[lambda person=person: _quick(person, pledge) for person in people],
-        *[lambda: _quick(repeat, pledge)] * 30,
-        # The ORM path at the same time, on the same rows.
-        *[lambda person=person: pledge_sign(user=person, pledge=pledge) for person in people[:30]],
+        *[lambda person=person: pledge_sign(user=person, pledge=pledge) for person in people],
+        *[lambda: pledge_sign(user=repeat, pledge=pledge, show_name=True)] * 30,
+        # Settles beside the signers, as several schedulers would run them.
+        *[lambda: signatures_settle(limit=7)] * 20,
     )
+    settle_due()
 
     assert Signature.objects.filter(pledge=pledge).count() == 120
+    assert not Signature.objects.filter(settled_at__isnull=True).exists()
     assert signature_count(pledge) == 120
     assert Supporter.objects.filter(campaign=pledge.campaign).count() == 120
 
@@ -81,7 +74,12 @@ def test_a_crowd_through_one_share_link_at_once_is_one_cascade():
     code = link_for(user=relay, campaign=pledge.campaign).code
     crowd = UserFactory.create_batch(60)
 
-    run_together(*[lambda person=person: _quick(person, pledge, [code]) for person in crowd])
+    run_together(
+        *[
+            lambda person=person: pledge_sign(user=person, pledge=pledge, via=code)
+            for person in crowd
+        ]
+    )
 
     referred = Supporter.objects.filter(campaign=pledge.campaign, referrer=relay)
     assert referred.count() == 60 and set(referred.values_list("generation", flat=True)) == {1}

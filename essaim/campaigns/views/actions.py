@@ -31,7 +31,7 @@ from essaim.campaigns.services import fundraising
 from essaim.campaigns.services import pledge as pledge_services
 from essaim.core.errors import NotFound, ValidationError
 from essaim.core.http import HtmxHttpRequest, redirect_back
-from essaim.relay.attribution import touched_link
+from essaim.relay.attribution import touched_code, touched_link
 
 LEDGER_PAGE_SIZE = 50
 
@@ -104,7 +104,7 @@ def pledge_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         user=person(request),
         pledge=pledge,
         show_name=show_name,
-        link=touched_link(request, campaign),
+        via=touched_code(request, campaign),
     )
     if request.htmx:
         return _panel(request, campaign, "pledge")

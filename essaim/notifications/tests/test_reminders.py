@@ -13,13 +13,13 @@ from essaim.aid.models import AidListing
 from essaim.aid.tests.factories import AidListingFactory
 from essaim.campaigns.models import ChallengeDay, CheckIn, Donation, Milestone, Participant, Rsvp
 from essaim.campaigns.services import events
-from essaim.campaigns.tasks import notify_milestone
 from essaim.campaigns.tests.factories import (
     ChallengeFactory,
     EventFactory,
     FundraiserFactory,
 )
 from essaim.notifications import reminders, scheduling, services
+from essaim.notifications.milestones import notify_milestone
 from essaim.notifications.models import Delivery, Notification, ScheduledRun
 from essaim.relay.services import supporter_record
 

@@ -203,8 +203,8 @@ def test_referrers_are_told_at_the_first_person_and_at_milestones(
     link = link_for(user=relay, campaign=campaign)
     for person in UserFactory.create_batch(6):
         with django_capture_on_commit_callbacks(execute=True):  # each request commits
-            pledge_sign(user=person, pledge=the_pledge, link=link)
-            pledge_sign(user=person, pledge=the_pledge, link=link)  # a double click
+            pledge_sign(user=person, pledge=the_pledge, via=link.code)
+            pledge_sign(user=person, pledge=the_pledge, via=link.code)  # a double click
     told = Notification.objects.filter(user=relay).order_by("created_at")
     assert [n.params["count"] for n in told] == [1, 5]
     assert all(n.kind == Notification.Kind.RELAY_MILESTONE for n in told)

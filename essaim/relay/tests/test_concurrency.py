@@ -28,7 +28,7 @@ def test_sixty_people_signing_through_one_link_at_once():
     link = link_for(user=relay, campaign=campaign)
     people = UserFactory.create_batch(60)
 
-    run_together(*[lambda p=p: pledge_sign(user=p, pledge=pledge, link=link) for p in people])
+    run_together(*[lambda p=p: pledge_sign(user=p, pledge=pledge, via=link.code) for p in people])
 
     brought = Supporter.objects.filter(campaign=campaign, referrer=relay)
     assert brought.count() == 60 and set(brought.values_list("generation", flat=True)) == {2}
@@ -47,7 +47,7 @@ def test_one_person_acting_many_times_at_once_is_one_supporter():
     links = [link_for(user=relay, campaign=pledge.campaign) for relay in relays]
 
     run_together(
-        *[lambda: pledge_sign(user=person, pledge=pledge, link=links[0])] * 20,
+        *[lambda: pledge_sign(user=person, pledge=pledge, via=links[0].code)] * 20,
         *[lambda: challenge_join(user=person, challenge=challenge, link=links[1])] * 20,
     )
 

@@ -1,10 +1,13 @@
-"""What the campaigns call, after commit, when something happens that hosts may listen to.
+"""What is sent when something happens on a campaign that hosts may listen to: called after
+commit, by the campaigns or on their events (`campaigns.events`, subscribed in apps.ready).
 
 These sit on hot paths (a signature in a viral spike): a campaign without an endpoint costs
 one cache read (see selectors.campaign_is_listened), and one with endpoints costs one task
 enqueued; building the payload and sending happen in the task."""
 
-from essaim.campaigns.models import Donation, Milestone, Rsvp
+from typing import Any
+
+from essaim.campaigns.models import Donation, Rsvp
 from essaim.webhooks.models import EventType
 from essaim.webhooks.selectors import campaign_is_listened
 from essaim.webhooks.tasks import event_deliver
@@ -19,11 +22,18 @@ def _emit(
         event_deliver.enqueue(str(event_type), object_id)
 
 
-def signature_created(*, campaign_id: int, signature_id: int, listened: bool | None = None) -> None:
-    """`listened`: whether the campaign has an endpoint, on or off (an endpoint that is off
-    keeps its events, held), when the caller read it along with its own write (the signing
-    lane's statement), which spares the cache read."""
-    _emit(EventType.SIGNATURE, campaign_id=campaign_id, object_id=signature_id, listened=listened)
+def signatures_settled(*, campaign_id: int, signatures: list[dict[str, Any]], **_: Any) -> None:
+    """`campaigns.signatures_settled`: one event per signature, the campaign's endpoints read
+    once for the batch (whether it has any, on or off: an endpoint that is off keeps its
+    events, held)."""
+    listened = campaign_is_listened(campaign_id)
+    for signature in signatures:
+        _emit(
+            EventType.SIGNATURE,
+            campaign_id=campaign_id,
+            object_id=signature["id"],
+            listened=listened,
+        )
 
 
 def rsvp_created(rsvp: Rsvp) -> None:
@@ -34,5 +44,6 @@ def donation_succeeded(donation: Donation) -> None:
     _emit(EventType.DONATION, campaign_id=donation.fundraiser.campaign_id, object_id=donation.pk)
 
 
-def milestone_reached(milestone: Milestone) -> None:
-    _emit(EventType.MILESTONE, campaign_id=milestone.campaign_id, object_id=milestone.pk)
+def milestone_reached(*, milestone_id: int, campaign_id: int) -> None:
+    """`campaigns.milestone_reached`."""
+    _emit(EventType.MILESTONE, campaign_id=campaign_id, object_id=milestone_id)

@@ -1,6 +1,7 @@
-"""Background work of the campaigns: idempotent, given ids only."""
+"""Telling a campaign's hosts that it crossed a milestone (`campaigns.milestone_reached`)."""
 
 import logging
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -63,3 +64,8 @@ def notify_milestone(milestone_id: int) -> int:
         milestone.save(update_fields=["notified_at", "updated_at"])
     logger.info("milestone notified", extra={"milestone_id": milestone_id, "recipients": told})
     return told
+
+
+def milestone_reached(*, milestone_id: int, **_: Any) -> None:
+    """`campaigns.milestone_reached`, after its commit: a task tells the hosts."""
+    notify_milestone.enqueue(milestone_id)

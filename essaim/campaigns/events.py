@@ -1,0 +1,20 @@
+"""What the campaigns announce; the domains above subscribe in their `AppConfig.ready()`
+(relay records the supporters, webhooks tell the hosts' endpoints, notifications tell the
+hosts), so campaigns imports none of them. Payloads are JSON-safe (see `core.events`)."""
+
+from essaim.core.events import Event
+
+SIGNATURES_SETTLED = Event(
+    "campaigns.signatures_settled",
+    doc=(
+        "A batch of one pledge's signatures was settled (counted), inside the settle's "
+        "transaction: campaign_id, pledge_id, signatures=[{id, user_id, via, at}] with `via` "
+        "the share link code the signer came through ('' if none) and `at` the signing time "
+        "(ISO 8601)."
+    ),
+)
+
+MILESTONE_REACHED = Event(
+    "campaigns.milestone_reached",
+    doc="A campaign's count crossed a threshold, recorded once: milestone_id, campaign_id.",
+)

@@ -1,0 +1,128 @@
+"""The settle: a signature's request writes its row; the settle counts it, records the
+supporter and tells whoever listens, once."""
+
+from typing import Any
+
+import pytest
+
+from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns.events import MILESTONE_REACHED, SIGNATURES_SETTLED
+from essaim.campaigns.models import Milestone, Signature
+from essaim.campaigns.selectors import signature_count
+from essaim.campaigns.services.pledge import pledge_sign, pledge_unsign
+from essaim.campaigns.services.settle import settle_due, signatures_settle
+from essaim.campaigns.tests.factories import PledgeFactory
+from essaim.core import scheduler
+from essaim.relay.models import Lineage, Supporter
+from essaim.relay.services import link_for
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def deferred(settings: Any) -> None:
+    """As in production: the request writes, the scheduler settles."""
+    settings.CAMPAIGNS_SETTLE_INLINE = False
+
+
+@pytest.fixture
+def heard() -> list[tuple[str, dict[str, Any]]]:
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    def settled(**payload: Any) -> None:
+        calls.append(("settled", payload))
+
+    def reached(**payload: Any) -> None:
+        calls.append(("milestone", payload))
+
+    SIGNATURES_SETTLED.subscribe(settled)
+    MILESTONE_REACHED.subscribe(reached)
+    yield calls
+    SIGNATURES_SETTLED._now.remove(settled)
+    MILESTONE_REACHED._now.remove(reached)
+
+
+def test_a_signature_is_counted_and_its_signer_recorded_by_the_settle_once(deferred, heard):
+    pledge = PledgeFactory.create(goal_ladder="2")
+    relay, people = UserFactory.create(), UserFactory.create_batch(2)
+    pledge_sign(user=relay, pledge=pledge)
+    code = link_for(user=relay, campaign=pledge.campaign).code
+    for person in people:
+        pledge_sign(user=person, pledge=pledge, via=code)
+
+    assert Signature.objects.filter(pledge=pledge).count() == 3
+    assert signature_count(pledge) == 0 and not Supporter.objects.exists()
+    assert heard == []
+
+    assert signatures_settle() == 3
+    assert signature_count(pledge) == 3
+    assert not Signature.objects.filter(settled_at__isnull=True).exists()
+    referred = Supporter.objects.filter(campaign=pledge.campaign, referrer=relay)
+    assert set(referred.values_list("user_id", flat=True)) == {person.pk for person in people}
+    assert Lineage.objects.filter(ancestor=relay).count() == 2
+    assert Milestone.objects.get().threshold == 2
+    ids = list(Signature.objects.order_by("pk").values_list("pk", flat=True))
+    assert [(kind, payload.get("milestone_id")) for kind, payload in heard] == [
+        ("milestone", Milestone.objects.get().pk),
+        ("settled", None),
+    ]
+    assert [signature["id"] for signature in heard[1][1]["signatures"]] == ids
+    assert heard[1][1]["signatures"][1]["via"] == code
+
+    # Settled once: the next settles find nothing.
+    assert signatures_settle() == 0 and settle_due() == 0
+    assert signature_count(pledge) == 3 and len(heard) == 2
+
+
+def test_a_repeat_before_the_settle_is_one_signature_keeping_its_first_link(deferred):
+    pledge = PledgeFactory.create()
+    relays = UserFactory.create_batch(2)
+    codes = [link_for(user=relay, campaign=pledge.campaign).code for relay in relays]
+    person = UserFactory.create()
+    pledge_sign(user=person, pledge=pledge, via=codes[0])
+    pledge_sign(user=person, pledge=pledge, via=codes[1], show_name=True)
+
+    signature = Signature.objects.get()
+    assert signature.via == codes[0] and signature.show_name
+    settle_due()
+    assert signature_count(pledge) == 1
+    assert Supporter.objects.get(user=person).referrer == relays[0]
+
+
+def test_a_signature_withdrawn_before_the_settle_is_never_counted(deferred):
+    pledge = PledgeFactory.create()
+    staying, leaving = UserFactory.create_batch(2)
+    pledge_sign(user=staying, pledge=pledge)
+    pledge_sign(user=leaving, pledge=pledge)
+    pledge_unsign(user=leaving, pledge=pledge)
+
+    assert settle_due() == 1
+    assert signature_count(pledge) == 1
+    # Withdrawn after the settle: taken out of the count.
+    pledge_unsign(user=staying, pledge=pledge)
+    assert signature_count(pledge) == 0 == Signature.objects.count()
+
+
+def test_a_settle_of_given_rows_leaves_the_others_for_later(deferred):
+    pledge = PledgeFactory.create()
+    for person in UserFactory.create_batch(3):
+        pledge_sign(user=person, pledge=pledge)
+    first = Signature.objects.earliest("pk")
+
+    assert signatures_settle(ids=[first.pk]) == 1
+    assert signature_count(pledge) == 1
+    assert signatures_settle(limit=1) == 1
+    assert settle_due() == 1
+    assert signature_count(pledge) == 3
+
+
+def test_inline_the_count_is_right_at_once():
+    pledge = PledgeFactory.create()
+    pledge_sign(user=UserFactory.create(), pledge=pledge)
+    assert signature_count(pledge) == 1
+    assert not Signature.objects.filter(settled_at__isnull=True).exists()
+
+
+def test_the_scheduler_settles_every_second():
+    job = {job.name: job for job in scheduler.jobs()}["campaigns_settle"]
+    assert job.every == 1 and job.run is settle_due
