@@ -1,6 +1,7 @@
 """The settle: a signature's request writes its row; the settle counts it, records the
 supporter and tells whoever listens, once."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ def deferred(settings: Any) -> None:
 
 
 @pytest.fixture
-def heard() -> list[tuple[str, dict[str, Any]]]:
+def heard() -> Iterator[list[tuple[str, dict[str, Any]]]]:
     calls: list[tuple[str, dict[str, Any]]] = []
 
     def settled(**payload: Any) -> None:
