@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "essaim.moderation.ratelimit.RateLimitMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After htmx (its refusal swaps into the page's alert area), before any view reads a form.
+    "essaim.core.middleware.FormTextMiddleware",
     "essaim.core.middleware.ApplicationErrorMiddleware",
     "essaim.core.middleware.DatabaseUnavailableMiddleware",
 ]

@@ -8,7 +8,8 @@ from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from essaim.core.errors import ApplicationError
+from essaim.core.errors import ApplicationError, ValidationError
+from essaim.core.text import is_storable
 
 logger = logging.getLogger(__name__)
 
@@ -111,3 +112,32 @@ class DatabaseUnavailableMiddleware:
         if isinstance(exception, OperationalError | InterfaceError):
             return database_unavailable(request, exception)
         return None
+
+
+FORM_CONTENT_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+class FormTextMiddleware:
+    """Refuses (400, nothing stored) a form post with a value that is not storable text (see
+    `essaim.core.text`): one check for every form, the site's, allauth's and the admin's,
+    before any view reads it, as Django's forms refuse NUL bytes."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
+            texts = [
+                text
+                for key, values in request.POST.lists()
+                for text in (key, *(str(value) for value in values))
+            ]
+            if not all(is_storable(text) for text in texts):
+                error = ValidationError(
+                    _(
+                        "This form holds characters that cannot be stored (control "
+                        "characters or text that is not UTF-8): remove them and send it again."
+                    )
+                )
+                return error_response(request, error)
+        return self.get_response(request)
