@@ -169,6 +169,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "feed:home"
 SITE_ID = 1
+# The instance's name: in page titles, e-mails ("Hello from …") and the sites framework's row,
+# which every migrate brings in line with it and with SITE_URL (essaim.core.site).
+SITE_NAME = os.environ.get("SITE_NAME", "Essaim")
 
 # allauth: e-mail is the only login; verification is mandatory before a first log-in.
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -181,7 +184,7 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "essaim.accounts.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "essaim.accounts.forms.SignupExtraForm"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Essaim] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -14,6 +14,8 @@ from contextvars import ContextVar
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.sites.models import Site
+from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpRequest, HttpResponse
 
 _request_origin: ContextVar[str | None] = ContextVar("request_origin", default=None)
@@ -43,6 +45,19 @@ def site_url_problem(value: str) -> str | None:
     if parts.path not in {"", "/"} or parts.query or parts.fragment:
         return "it must be an origin only (scheme, host and port), without a path"
     return None
+
+
+def site_row_update(*, using: str = DEFAULT_DB_ALIAS, **_kwargs: object) -> None:
+    """The sites framework's row (allauth's e-mails say "Hello from <its name>" and end with
+    its domain) brought in line with SITE_NAME and SITE_URL; run after every migrate, so a
+    changed setting reaches it (Django creates the row as "example.com")."""
+    values = {"name": settings.SITE_NAME[:50]}
+    # Production's SITE_URL has no default: without it (the checks refuse to migrate then),
+    # the row keeps its domain.
+    if domain := urlsplit(settings.SITE_URL).netloc:
+        values["domain"] = domain
+    Site.objects.using(using).update_or_create(pk=settings.SITE_ID, defaults=values)
+    Site.objects.clear_cache()
 
 
 class SiteOriginMiddleware:

@@ -4,11 +4,13 @@ views; the test outbox stands in for the mail server."""
 import re
 
 import pytest
+from django.contrib.sites.models import Site
 from django.core import mail
 from django.urls import reverse
 
 from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
+from essaim.core.site import site_row_update
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +57,43 @@ def test_sign_up_verify_log_out_and_log_in(client):
     )
     assert response.status_code == 302
     assert client.get(reverse("accounts:settings")).status_code == 200
+
+
+@pytest.fixture
+def _site_cache_cleared():
+    """The sites framework caches its row per process: the renamed one must not outlive the
+    test's transaction."""
+    yield
+    Site.objects.clear_cache()
+
+
+@pytest.mark.usefixtures("_site_cache_cleared")
+def test_the_sign_up_email_carries_the_sites_name_from_the_settings(client, settings):
+    """Django creates the sites row as "example.com"; every migrate (the test database's
+    too) renames it after SITE_NAME and SITE_URL."""
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "camille@exemple.test",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "display_name": "Camille Dupont",
+        },
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    [message] = mail.outbox
+    assert "example.com" not in f"{message.subject} {message.body}"
+    assert message.subject.startswith("[Essaim] ")
+    assert message.body.startswith("Bonjour, c'est Essaim")
+    assert message.body.endswith("Merci d'utiliser Essaim !\n127.0.0.1:8000")
+
+    settings.SITE_NAME, settings.SITE_URL = "Entraide 11e", "https://entraide11.example.org"
+    site_row_update()
+    mail.outbox.clear()
+    client.post(reverse("account_reset_password"), {"email": "camille@exemple.test"})
+    [message] = mail.outbox
+    assert message.body.startswith("Bonjour, c'est Entraide 11e")
+    assert message.body.endswith("Entraide 11e !\nentraide11.example.org")
 
 
 def test_sign_up_without_a_display_name_is_refused_and_creates_nobody(client):
