@@ -4,6 +4,9 @@
   retry, no acknowledged signature is lost and none doubled;
 - PostgreSQL restarted in the middle of a load: clear 503s, the app recovers by itself, nothing
   acknowledged is lost;
+- a settle killed with SIGKILL in the middle of its batch (rows claimed, tallies moved,
+  supporters written, not committed): the next settle counts every signature once, records
+  every supporter once, and no milestone twice;
 - a task a killed worker left running runs again, with no duplicated effect: a worker killed
   with SIGKILL in the middle of sending a batch of digests to a mail server, and the state
   such a kill leaves, rerun by a real worker;
@@ -206,6 +209,90 @@ def test_killing_an_app_server_process_mid_load_loses_and_doubles_nothing():
         server.terminate()
         server.wait(timeout=30)
     assert_nothing_lost_nor_doubled(pledge, load, credentials)
+
+
+SETTLE_AND_HANG = """
+import sys, time
+import django
+django.setup()
+from pathlib import Path
+from essaim.campaigns.events import SIGNATURES_SETTLED
+from essaim.campaigns.services.settle import signatures_settle
+
+def hang(**payload):
+    # Past the tallies, the milestones and relay's supporters, before the commit.
+    Path(sys.argv[1]).write_text(str(len(payload["signatures"])))
+    time.sleep(120)
+
+SIGNATURES_SETTLED.subscribe(hang)
+signatures_settle()
+"""
+
+
+def test_a_settle_killed_mid_batch_leaves_it_whole_to_the_next_one(tmp_path, settings):
+    from essaim.campaigns.selectors import signature_count
+    from essaim.campaigns.services.pledge import pledge_sign
+    from essaim.campaigns.services.settle import settle_due, signatures_settle
+    from essaim.relay.models import Lineage, Supporter
+    from essaim.relay.services import link_for
+
+    settings.CAMPAIGNS_SETTLE_INLINE = False  # as in production: requests only write
+    pledge = PledgeFactory.create(goal_ladder="10, 20")
+    relay = UserFactory.create()
+    pledge_sign(user=relay, pledge=pledge)
+    settle_due()
+    code = link_for(user=relay, campaign=pledge.campaign).code
+    crowd = UserFactory.create_batch(30)
+    for number, person in enumerate(crowd):
+        pledge_sign(user=person, pledge=pledge, via=code if number % 2 else "")
+
+    marker = tmp_path / "mid-settle"
+    database = settings.DATABASES["default"]
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+        f"{database['PORT'] or 5432}/{database['NAME']}",
+        "CAMPAIGNS_SETTLE_INLINE": "0",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    settler = subprocess.Popen(
+        [sys.executable, "-c", SETTLE_AND_HANG, str(marker)], cwd=ROOT, env=env
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert settler.poll() is None, "the settle stopped before its batch"
+            assert time.monotonic() < deadline, "the settle never reached its batch"
+            time.sleep(0.1)
+        assert marker.read_text() == "30"
+        # Another settle meanwhile skips the rows the first one holds, rather than waiting.
+        assert signatures_settle() == 0
+        assert signature_count(pledge) == 1
+        settler.send_signal(signal.SIGKILL)
+        settler.wait(timeout=10)
+    finally:
+        if settler.poll() is None:
+            settler.kill()
+            settler.wait(timeout=10)
+
+    # PostgreSQL rolls the dead connection's transaction back; its rows are free once it
+    # notices the connection is gone.
+    deadline = time.monotonic() + 30
+    settled = 0
+    while settled < 30 and time.monotonic() < deadline:
+        settled += settle_due()
+        time.sleep(0.1)
+    assert settled == 30
+    assert settle_due() == 0
+    assert signature_count(pledge) == 31 == Signature.objects.filter(pledge=pledge).count()
+    supporters = Supporter.objects.filter(campaign=pledge.campaign)
+    assert supporters.count() == 31
+    assert supporters.filter(referrer=relay).count() == 15
+    assert Lineage.objects.filter(campaign=pledge.campaign).count() == 15
+    assert sorted(
+        Milestone.objects.filter(campaign=pledge.campaign).values_list("threshold", flat=True)
+    ) == [10, 20]
 
 
 def test_a_task_a_killed_worker_left_running_runs_again_with_no_duplicated_effect(tmp_path):

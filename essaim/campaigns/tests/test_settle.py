@@ -127,3 +127,26 @@ def test_inline_the_count_is_right_at_once():
 def test_the_scheduler_settles_every_second():
     job = {job.name: job for job in scheduler.jobs()}["campaigns_settle"]
     assert job.every == 1 and job.run is settle_due
+
+
+def test_a_settle_that_fails_midway_leaves_its_whole_batch_to_the_next_one(deferred):
+    pledge = PledgeFactory.create(goal_ladder="2")
+    for person in UserFactory.create_batch(3):
+        pledge_sign(user=person, pledge=pledge)
+
+    def fail(**payload: Any) -> None:
+        raise RuntimeError("the settle dies after the tallies and the supporters")
+
+    SIGNATURES_SETTLED.subscribe(fail)
+    try:
+        with pytest.raises(RuntimeError):
+            signatures_settle()
+    finally:
+        SIGNATURES_SETTLED._now.remove(fail)
+    assert signature_count(pledge) == 0
+    assert not Supporter.objects.exists() and not Milestone.objects.exists()
+    assert Signature.objects.filter(settled_at__isnull=True).count() == 3
+
+    assert settle_due() == 3 and settle_due() == 0
+    assert signature_count(pledge) == 3 == Supporter.objects.count()
+    assert Milestone.objects.count() == 1
