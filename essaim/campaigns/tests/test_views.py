@@ -570,3 +570,22 @@ def test_services_refuse_the_same_dates_whatever_the_door():
         )
     campaign.refresh_from_db()
     assert campaign.starts_on is None
+
+
+def test_calendar_lines_are_folded_at_75_octets(client):
+    event = EventFactory.create(
+        title="Grand ramassage des déchets sur les berges du Rhône " * 3,
+        description="Apportez des gants, des sacs et de l'eau. " * 10,
+    )
+    for url in (
+        reverse("campaigns:event_ical", args=[event.campaign.slug, event.pk]),
+        reverse("campaigns:ical", args=[event.campaign.slug]),
+    ):
+        body = client.get(url).content
+        lines = body.split(b"\r\n")
+        assert lines[-1] == b""
+        assert all(len(line) <= 75 for line in lines), url
+        for line in lines:
+            line.decode("utf-8")
+        unfolded = body.decode().replace("\r\n ", "")
+        assert "SUMMARY:" + event.title.replace(",", "\\,") in unfolded.splitlines()

@@ -16,6 +16,7 @@ from essaim.campaigns.models import Campaign, Event, Rsvp
 from essaim.campaigns.services import events as event_services
 from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest
+from essaim.core.ical import ical_escape, ical_text
 from essaim.core.qr import qr_svg
 from essaim.core.site import absolute_url
 from essaim.relay.attribution import touched_link
@@ -209,10 +210,6 @@ def my_ticket(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     return response
 
 
-def _ical_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
 def _ical_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
@@ -222,7 +219,7 @@ def _ical(events: list[Event], name: str) -> HttpResponse:
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         "PRODID:-//Essaim//Campagnes//FR",
-        f"X-WR-CALNAME:{_ical_escape(name)}",
+        f"X-WR-CALNAME:{ical_escape(name)}",
     ]
     stamp = _ical_time(timezone.now())
     for event in events:
@@ -232,18 +229,16 @@ def _ical(events: list[Event], name: str) -> HttpResponse:
             f"DTSTAMP:{stamp}",
             f"DTSTART:{_ical_time(event.starts_at)}",
             f"DTEND:{_ical_time(event.ends_at)}",
-            f"SUMMARY:{_ical_escape(event.title)}",
-            f"LOCATION:{_ical_escape(event.address)}",
-            f"DESCRIPTION:{_ical_escape(event.description)}",
+            f"SUMMARY:{ical_escape(event.title)}",
+            f"LOCATION:{ical_escape(event.address)}",
+            f"DESCRIPTION:{ical_escape(event.description)}",
             f"URL:{absolute_url(event.get_absolute_url())}",
         ]
         if event.latitude is not None and event.longitude is not None:
             lines.append(f"GEO:{event.latitude};{event.longitude}")
         lines.append("END:VEVENT")
     lines.append("END:VCALENDAR")
-    response = HttpResponse(
-        "\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8"
-    )
+    response = HttpResponse(ical_text(lines), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="essaim.ics"'
     return response
 
