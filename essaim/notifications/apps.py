@@ -11,8 +11,10 @@ class NotificationsConfig(AppConfig):
         from essaim.accounts import personal_data
         from essaim.campaigns.events import MILESTONE_REACHED
         from essaim.core import scheduler
-        from essaim.notifications import milestones, scheduling, services
+        from essaim.notifications import milestones, referrals, scheduling, services
+        from essaim.relay.events import REFERRALS_RECORDED
 
         personal_data.register("notifications", export=services.export, erase=services.erase)
         scheduler.register("notifications_tick", every=60, run=scheduling.tick)
         MILESTONE_REACHED.subscribe(milestones.milestone_reached, after_commit=True)
+        REFERRALS_RECORDED.subscribe(referrals.referrals_recorded, after_commit=True)

@@ -6,7 +6,6 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -16,15 +15,11 @@ from django.utils import timezone
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign, CampaignHost
 from essaim.campaigns.services.pledge import signatures_credit
-from essaim.notifications.models import Notification
-from essaim.notifications.services import notify
+from essaim.relay.events import REFERRALS_RECORDED
 from essaim.relay.models import Lineage, LinkVisit, ShareLink, Supporter
 
 # Rows per INSERT when many supporters are recorded at once.
 BATCH = 5000
-
-# A referrer hears of the first person their link brought, then of these counts.
-MILESTONES = (1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
 
 
 def _accepted(host: CampaignHost | None) -> bool:
@@ -183,8 +178,8 @@ def supporters_record(
     are taken in the order they acted, so a batch records what one-by-one calls would.
 
     Concurrent callers meet on the unique (campaign, person) constraint; the lineage is
-    written only for the records this call wrote. With `tell`, referrers hear of their
-    link's milestones after commit."""
+    written only for the records this call wrote. With `tell`, it announces
+    `relay.referrals_recorded` (notifications tells the referrers after commit)."""
     ordered = sorted(acted, key=lambda each: (each.at, each.user_id))
     supporters = Supporter.objects.filter(campaign_id=campaign_id)
     recorded = {
@@ -284,12 +279,9 @@ def supporters_record(
         batch_size=batch_size,
         ignore_conflicts=True,
     )
-    if tell:
-        for referrer_id in sorted({row.referrer_id for row in written if row.referrer_id}):
-            # After commit: counting then sees every concurrent referral that committed.
-            transaction.on_commit(
-                partial(referrer_tell, campaign_id=campaign_id, referrer_id=referrer_id)
-            )
+    referrer_ids = sorted({row.referrer_id for row in written if row.referrer_id})
+    if tell and referrer_ids:
+        REFERRALS_RECORDED.publish(campaign_id=campaign_id, referrer_ids=referrer_ids)
     return written
 
 
@@ -325,24 +317,3 @@ def signatures_settled(
     supporters_record(campaign_id=campaign_id, acted=acted)
     if hosts:
         signatures_credit(hosts)
-
-
-def referrer_tell(*, campaign_id: int, referrer_id: int) -> None:
-    """Tell the referrer of the highest milestone their link has reached, once each. Runs
-    after the referral's commit: counting then sees every concurrent referral that committed,
-    so no milestone is skipped; the campaign and the person are read only when one is due."""
-    count = Supporter.objects.filter(campaign_id=campaign_id, referrer_id=referrer_id).count()
-    reached = [milestone for milestone in MILESTONES if milestone <= count]
-    if not reached:
-        return
-    referrer = User.objects.filter(pk=referrer_id).first()
-    campaign = Campaign.objects.filter(pk=campaign_id).first()
-    if referrer is None or campaign is None:
-        return
-    notify(
-        user=referrer,
-        kind=Notification.Kind.RELAY_MILESTONE,
-        key=f"relay:{campaign.pk}:{reached[-1]}",
-        params={"campaign": campaign.title, "count": reached[-1]},
-        url=campaign.get_absolute_url(),
-    )
