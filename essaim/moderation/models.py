@@ -89,7 +89,8 @@ class Report(BaseModel):
     reporter = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="reports")
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
     note = models.TextField(_("note"), max_length=1000, blank=True)
-    # Whether the reporter counted toward auto-hiding (trusted at the time of the report).
+    # Whether the reporter counted toward auto-hiding (established, past the new-account
+    # level, at the time of the report).
     trusted = models.BooleanField(default=False)
     told_at = models.DateTimeField(null=True, blank=True)
 

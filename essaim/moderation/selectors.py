@@ -1,7 +1,9 @@
 """The moderators' reads: their queue, a case, pending appeals, and the two logs."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -100,3 +102,32 @@ SANCTIONS = ["hide", "remove", "warn", "suspend", "ban_community", "ban_instance
 
 def sanctioned_since(user: User, since: datetime) -> bool:
     return Action.objects.filter(subject=user, kind__in=SANCTIONS, created_at__gte=since).exists()
+
+
+def auto_hide_reports_needed() -> int:
+    """How many reports from established members hide a post or comment until a moderator
+    looks (setting MODERATION_AUTO_HIDE_REPORTS)."""
+    return int(getattr(settings, "MODERATION_AUTO_HIDE_REPORTS", 3))
+
+
+@dataclass(frozen=True)
+class AutoHide:
+    """Where a case stands against the auto-hide rule, shown to moderators (why a reported
+    post is still up)."""
+
+    counted: int
+    ignored: int
+    needed: int
+    hidden: bool
+
+
+def auto_hide_status(case: Case) -> AutoHide:
+    counts = case.reports.aggregate(
+        counted=Count("pk", filter=Q(trusted=True)), ignored=Count("pk", filter=Q(trusted=False))
+    )
+    return AutoHide(
+        counted=counts["counted"],
+        ignored=counts["ignored"],
+        needed=auto_hide_reports_needed(),
+        hidden=case.auto_hidden,
+    )

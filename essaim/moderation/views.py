@@ -156,6 +156,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "target": target,
             "target_url": url_of(target) if target is not None else "",
             "reports": case.reports.select_related("reporter"),
+            "auto_hide": selectors.auto_hide_status(case),
             "history": case.actions.select_related("actor").order_by("created_at", "pk"),
             "decision_form": decision,
             "dispute_form": dispute,

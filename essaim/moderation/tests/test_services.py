@@ -1,6 +1,10 @@
 """Reports, cases, decisions, appeals: who may do what, and what each changes."""
 
+from datetime import timedelta
+
 import pytest
+from django.urls import reverse
+from django.utils import timezone
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.communities.models import Community, Membership
@@ -15,7 +19,7 @@ from essaim.core.errors import NotFound, PermissionDenied, ValidationError
 from essaim.core.models import Moderation
 from essaim.moderation import services
 from essaim.moderation.models import Action, Appeal, Case, Report
-from essaim.moderation.tests.factories import moderated_community, trusted_member
+from essaim.moderation.tests.factories import moderated_community, new_account, trusted_member
 from essaim.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -56,11 +60,11 @@ def test_one_cannot_report_what_one_cannot_see_nor_oneself():
     assert not Case.objects.exists()
 
 
-def test_trusted_reports_hide_automatically_at_the_threshold(setting, settings):
+def test_established_reports_hide_automatically_at_the_threshold(setting, settings):
     settings.MODERATION_AUTO_HIDE_REPORTS = 3
     community, _moderator, author, comment = setting
-    for _n in range(4):  # untrusted reports never hide
-        services.report(reporter=UserFactory.create(), kind="comment", pk=comment.pk, reason="hate")
+    for _n in range(4):  # new accounts' reports never hide
+        services.report(reporter=new_account(), kind="comment", pk=comment.pk, reason="hate")
     comment.refresh_from_db()
     assert comment.moderation == Moderation.VISIBLE
     for _n in range(3):
@@ -73,6 +77,38 @@ def test_trusted_reports_hide_automatically_at_the_threshold(setting, settings):
     assert Action.objects.filter(kind=Action.Kind.AUTO_HIDE).count() == 1
     told = Notification.objects.get(user=author)
     assert told.params["action"] == "auto_hide"
+
+
+def established_member(community):
+    """Past the new-account level (a week old), far from the trusted one."""
+    person = UserFactory.create(date_joined=timezone.now() - timedelta(days=8))
+    MembershipFactory.create(community=community, user=person)
+    return person
+
+
+def test_three_reports_from_established_members_hide_a_spam_post(setting, client):
+    community, moderator, author, _comment = setting
+    post = PostFactory.create(community=community, author=author, body="Achetez mes pilules")
+    for _n in range(2):
+        services.report(reporter=new_account(), kind="post", pk=post.pk, reason="spam")
+    for _n in range(2):
+        services.report(
+            reporter=established_member(community), kind="post", pk=post.pk, reason="spam"
+        )
+    post.refresh_from_db()
+    assert post.moderation == Moderation.VISIBLE
+    # Moderators see why it is still up.
+    case = Case.objects.get()
+    client.force_login(moderator)
+    page = client.get(reverse("moderation:case", args=[case.pk])).content.decode()
+    assert 'data-testid="auto-hide-rule"' in page
+    assert "Auto-hide: 2 of 3 reports from established members" in page or (
+        "Masquage automatique : 2 signalements sur 3" in page.replace("\u00a0", " ")
+    )
+    services.report(reporter=established_member(community), kind="post", pk=post.pk, reason="spam")
+    post.refresh_from_db()
+    assert post.moderation == Moderation.HIDDEN
+    assert Case.objects.get().auto_hidden
 
 
 def test_a_decision_hides_tells_the_person_why_and_tells_reporters(setting):
