@@ -7,9 +7,10 @@
 - a settle killed with SIGKILL in the middle of its batch (rows claimed, tallies moved,
   supporters written, not committed): the next settle counts every signature once, records
   every supporter once, and no milestone twice;
-- a task a killed worker left running runs again, with no duplicated effect: a worker killed
-  with SIGKILL in the middle of sending a batch of digests to a mail server, and the state
-  such a kill leaves, rerun by a real worker;
+- a task a killed worker left running runs again, with no duplicated effect (the state such a
+  kill leaves, rerun by a real worker); an outbox sender killed with SIGKILL in the middle of
+  sending a batch of digests to a mail server: once its lease runs out, the rerun sends the
+  rest, each e-mail accepted once;
 - Redis killed in the middle of a load (a Redis of the test's own): pages still render,
   one-click actions go through (write limits let them), no 500, and once Redis is back the
   limits count again.
@@ -412,10 +413,10 @@ class SlowMailServer:
         self.listener.close()
 
 
-def test_a_worker_killed_while_sending_digests_leaves_the_rest_to_the_rerun_each_sent_once():
-    from essaim.notifications import outbox, services
+def test_a_sender_killed_while_sending_digests_leaves_the_rest_to_the_rerun_each_sent_once():
+    from essaim.core.models import OutboxMessage
+    from essaim.notifications import emails, services
     from essaim.notifications.models import Delivery, Frequency, Notification
-    from essaim.notifications.tasks import send_deliveries
 
     yesterday = timezone.localdate() - timedelta(days=1)
     noon = timezone.make_aware(datetime.combine(yesterday, datetime.min.time())) + timedelta(
@@ -432,9 +433,8 @@ def test_a_worker_killed_while_sending_digests_leaves_the_rest_to_the_rerun_each
         )
         assert told is not None
         Notification.objects.filter(pk=told.pk).update(created_at=noon)
-    ids = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, yesterday))
+    ids = emails.digests_plan(emails.digest_period(Frequency.DAILY, yesterday))
     assert len(ids) == 12
-    queued = send_deliveries.using(backend="database").enqueue(ids)
     mail_server = SlowMailServer(hold_at=5)
     database = settings.DATABASES["default"]
     env = {
@@ -447,26 +447,32 @@ def test_a_worker_killed_while_sending_digests_leaves_the_rest_to_the_rerun_each
         "EMAIL_PORT": str(mail_server.port),
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    command = [sys.executable, "manage.py", "db_worker", "--backend", "database"]
+    # The outbox's dispatch, sending in its own process (as a task worker would).
+    command = [sys.executable, "manage.py", "outbox_dispatch", "--here"]
+    messages = OutboxMessage.objects.filter(
+        pk__in=Delivery.objects.filter(pk__in=ids).values("message_id")
+    )
     try:
-        worker = subprocess.Popen(command, cwd=ROOT, env=env)
-        assert mail_server.holding.wait(60), "the worker never reached the fifth e-mail"
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=30)
+        sender = subprocess.Popen(command, cwd=ROOT, env=env)
+        assert mail_server.holding.wait(60), "the sender never reached the fifth e-mail"
+        sender.send_signal(signal.SIGKILL)
+        sender.wait(timeout=30)
         mail_server.release.set()
         assert len(mail_server.accepted) == 4
-        assert DBTaskResult.objects.get(pk=queued.id).status == TaskResultStatus.RUNNING
-        out = StringIO()
-        call_command("requeue_stale_tasks", "--older-than", "0", stdout=out)
-        assert out.getvalue().startswith("1 ")
-        subprocess.run([*command, "--batch"], cwd=ROOT, env=env, check=True, timeout=120)
+        # What the kill leaves: four sent, the rest leased to the dead sender.
+        assert sorted(messages.values_list("state", flat=True)) == ["sending"] * 8 + ["sent"] * 4
+        subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=120)
+        assert len(mail_server.accepted) == 4  # not before the lease runs out
+        # Time passes: the dead sender's lease runs out.
+        messages.filter(state="sending").update(lease_until=timezone.now())
+        subprocess.run(command, cwd=ROOT, env=env, check=True, timeout=120)
     finally:
         mail_server.close()
     assert sorted(mail_server.accepted) == sorted(person.email for person in people)
-    assert DBTaskResult.objects.get(pk=queued.id).status == TaskResultStatus.SUCCESSFUL
     assert set(Delivery.objects.filter(pk__in=ids).values_list("status", flat=True)) == {
         Delivery.Status.SENT
     }
+    assert set(messages.values_list("state", flat=True)) == {"sent"}
 
 
 def restart_postgres() -> None:

@@ -193,7 +193,7 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # Seconds before a silent mail server is given up: the outbox sends inside a transaction that
-# holds its row lock meanwhile (essaim/notifications/outbox.py), so it must not wait for ever.
+# holds its row lock meanwhile (essaim/notifications/emails.py), so it must not wait for ever.
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Essaim <noreply@essaim.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

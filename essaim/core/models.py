@@ -1,5 +1,6 @@
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -45,3 +46,51 @@ def shown_q(user: object, author_field: str = "author") -> Q:
     if getattr(user, "is_authenticated", False):
         shown |= Q(**{author_field: user})
     return shown
+
+
+class OutboxMessage(BaseModel):
+    """One thing to send out of the instance (an e-mail, a webhook call, later a federation
+    activity), through the one outbox (essaim.core.outbox): claimed by one sender at a time
+    under a lease, retried with backoff, held while its destination cannot take it, dead after
+    its channel's last attempt."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        HELD = "held", _("Held")
+        DEAD = "dead", _("Dead")
+        # Nothing left to send when its turn came (the recipient unsubscribed, the endpoint was
+        # deleted): not a failure, so not dead.
+        CANCELLED = "cancelled", _("Cancelled")
+
+    channel = models.CharField(_("channel"), max_length=40)
+    # What the channel's handler needs to find what to send: ids, not model instances.
+    payload = models.JSONField(_("payload"), default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default="pending")
+    due_at = models.DateTimeField(_("due at"), default=timezone.now)
+    # Attempts started (counted when claimed, so a sender that dies mid-send used one up).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # Who holds the message while it is `sending`, and until when: past `lease_until` its
+    # sender is presumed dead and another may claim it.
+    lease_owner = models.CharField(_("lease owner"), max_length=64, blank=True)
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        indexes = [
+            # What a dispatcher claims: pending rows by due time, sending rows by lease end.
+            models.Index(
+                fields=["due_at"], condition=Q(state="pending"), name="outbox_message_due"
+            ),
+            models.Index(
+                fields=["lease_until"], condition=Q(state="sending"), name="outbox_message_leased"
+            ),
+            models.Index(fields=["channel", "state"], name="outbox_message_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.pk} ({self.state})"

@@ -10,11 +10,12 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from essaim.accounts import personal_data
         from essaim.campaigns.events import MILESTONE_REACHED
-        from essaim.core import scheduler
-        from essaim.notifications import milestones, referrals, scheduling, services
+        from essaim.core import outbox, scheduler
+        from essaim.notifications import emails, milestones, referrals, scheduling, services
         from essaim.relay.events import REFERRALS_RECORDED
 
         personal_data.register("notifications", export=services.export, erase=services.erase)
+        outbox.register(emails.EMAIL_CHANNEL)
         scheduler.register("notifications_tick", every=60, run=scheduling.tick)
         MILESTONE_REACHED.subscribe(milestones.milestone_reached, after_commit=True)
         REFERRALS_RECORDED.subscribe(referrals.referrals_recorded, after_commit=True)

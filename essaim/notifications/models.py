@@ -37,7 +37,7 @@ class Notification(BaseModel):
     # The e-mail that carries it (alone, or in a digest): set once, so a notification is
     # never in two e-mails. Null means "owed an e-mail": a digest planning takes it, whenever
     # the person changed their frequency since. What "off" stops is bound to the person's
-    # `off` row (outbox.OFF_KEY, never sent), so turning e-mails back on sends none of it.
+    # `off` row (emails.OFF_KEY, never sent), so turning e-mails back on sends none of it.
     delivery = models.ForeignKey(
         "notifications.Delivery",
         on_delete=models.SET_NULL,
@@ -103,17 +103,18 @@ class Preference(BaseModel):
 
 
 class Delivery(BaseModel):
-    """One e-mail in the outbox: a single notification or a period's digest.
+    """One e-mail: a single notification or a period's digest, and the notifications it
+    carries (`Notification.delivery`).
 
-    Written in the same transaction as what it carries, then sent by a worker that claims it
-    under a row lock and marks it sent before its transaction commits (essaim.notifications.
-    outbox): a worker that dies leaves it pending for the next run, never half-sent."""
+    Written in the same transaction as what it carries, with the outbox message that sends it
+    (essaim.core.outbox; its attempts, backoff and failures are the message's). `status` is
+    the e-mail's own fact: pending until it leaves, then sent, or skipped when nothing was
+    left to send (essaim.notifications.emails)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         SKIPPED = "skipped", _("Nothing to send")
-        FAILED = "failed", _("Failed")
 
     user = models.ForeignKey(
         "accounts.User", on_delete=models.CASCADE, related_name="email_deliveries"
@@ -124,14 +125,14 @@ class Delivery(BaseModel):
     key = models.CharField(max_length=140)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
-    # When the tick's sweep may queue this row again: pushed forward by a lease when a send is
-    # queued and by a backoff after a failure (outbox). Null for rows written before the
-    # column existed, which the sweep treats by their age. Nullable, so adding it is safe
-    # while the previous version still writes rows. No index of its own: the sweep reads it
-    # within the pending rows, which the partial index `delivery_pending` already narrows.
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The outbox message that sends it; none for the `off` row.
+    message = models.OneToOneField(
+        "core.OutboxMessage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("e-mail delivery")

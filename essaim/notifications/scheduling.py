@@ -10,8 +10,8 @@ from functools import partial
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-# Module imports: services → tasks → this module → reminders → services.
-from essaim.notifications import outbox, reminders, tasks
+# Module imports: tasks → this module → reminders → services.
+from essaim.notifications import emails, reminders, tasks
 from essaim.notifications.models import Frequency, ScheduledRun
 
 logger = logging.getLogger(__name__)
@@ -53,8 +53,8 @@ def due_runs(now: datetime) -> list[tuple[str, str]]:
 
 
 def tick(now: datetime | None = None) -> dict[str, int]:
-    """Queue the due runs not yet queued, again those lost, and the e-mails whose send was
-    lost or whose backoff is over (each leased, so queued once: outbox.deliveries_claim_due)."""
+    """Queue the due runs not yet queued, and again those lost. (E-mails whose send was lost
+    or whose backoff is over are the outbox's: its `outbox_dispatch` job.)"""
     now = now or timezone.now()
     queued: list[int] = []
     for job, slot in due_runs(now):
@@ -75,18 +75,15 @@ def tick(now: datetime | None = None) -> dict[str, int]:
             queued.append(pk)
     for pk in queued:
         transaction.on_commit(partial(tasks.run_scheduled.enqueue, pk))
-    stalled = outbox.deliveries_claim_due(now=now)
-    for batch in outbox.batches(stalled):
-        transaction.on_commit(partial(tasks.send_deliveries.enqueue, batch))
     ScheduledRun.objects.filter(finished_at__lt=now - KEEP_RUNS).delete()
-    counts = {"runs": len(queued), "lost": len(lost), "stalled_emails": len(stalled)}
-    if queued or stalled:
+    counts = {"runs": len(queued), "lost": len(lost)}
+    if queued:
         logger.info("notifications tick", extra=counts)
     return counts
 
 
 def _digest(frequency: str, slot: str) -> list[int]:
-    return outbox.digests_plan(outbox.digest_period(frequency, date.fromisoformat(slot)))
+    return emails.digests_plan(emails.digest_period(frequency, date.fromisoformat(slot)))
 
 
 def _slot_time(slot: str) -> datetime:
@@ -132,8 +129,7 @@ def run(run_id: int) -> int:
     now = timezone.now()
     deliveries = JOBS[scheduled.job](scheduled, now)
     with transaction.atomic():
-        for batch in outbox.batches(deliveries):
-            transaction.on_commit(partial(tasks.send_deliveries.enqueue, batch))
+        emails.send_soon(deliveries)
         ScheduledRun.objects.filter(pk=run_id).update(
             finished_at=timezone.now(), result=len(deliveries)
         )

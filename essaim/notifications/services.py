@@ -1,7 +1,6 @@
 """One notification service every domain calls to tell someone something: in-app always, by
 e-mail as the person chose for that kind (at once, in a daily or weekly digest, or not)."""
 
-from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -9,9 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from essaim.accounts.models import User
-
-# Module imports: tasks → scheduling → reminders call back into this module.
-from essaim.notifications import outbox, selectors, tasks
+from essaim.core import outbox
+from essaim.core.models import OutboxMessage
+from essaim.notifications import emails, selectors
 from essaim.notifications.models import Delivery, Frequency, Notification, Preference
 from essaim.notifications.texts import text_of
 
@@ -32,8 +31,8 @@ def notify(
 
     When the person wants this kind at once, the e-mail is written to the outbox in the same
     transaction (so it is lost with nothing and sent after commit); `enqueue_email=False`
-    leaves queuing the send to a caller that batches many (the reminders). A kind turned off
-    is bound to the person's `off` row, so no digest takes it later."""
+    leaves queuing the send to a caller that batches many (the reminders: emails.send_soon).
+    A kind turned off is bound to the person's `off` row, so no digest takes it later."""
     if not user.is_active:
         return None
     delivery: Delivery | None = None
@@ -46,21 +45,18 @@ def notify(
             # every signature) costs no more than before.
             frequency = selectors.frequency_for(user, kind)
             if user.email and frequency == Frequency.IMMEDIATELY:
-                # Leased: the send queued after commit owns it, the tick's sweep leaves it.
-                delivery = Delivery.objects.create(
-                    user=user,
+                delivery = emails.delivery_create(
+                    user_id=user.pk,
                     key=NOTIFICATION_DELIVERY_PREFIX + notification.key,
-                    next_attempt_at=timezone.now() + outbox.LEASE,
+                    send_at_commit=enqueue_email,
                 )
             elif frequency == Frequency.OFF:
-                delivery = outbox.off_delivery(user.pk)
+                delivery = emails.off_delivery(user.pk)
             if delivery is not None:
                 Notification.objects.filter(pk=notification.pk).update(delivery=delivery)
                 notification.delivery = delivery
     except IntegrityError:
         return None
-    if delivery is not None and delivery.status == Delivery.Status.PENDING and enqueue_email:
-        transaction.on_commit(partial(tasks.send_deliveries.enqueue, [delivery.pk]))
     return notification
 
 
@@ -102,7 +98,7 @@ def preferences_set(*, user: User, choices: dict[str, str]) -> None:
             .values_list("pk", flat=True)
         )
         items.filter(Q(delivery__isnull=True) | Q(delivery_id__in=pending)).update(
-            delivery=outbox.off_delivery(user.pk)
+            delivery=emails.off_delivery(user.pk)
         )
 
 
@@ -125,5 +121,11 @@ def export(user: User) -> dict[str, Any]:
 
 def erase(user: User) -> None:
     Notification.objects.filter(user=user).delete()
-    Delivery.objects.filter(user=user).delete()
+    deliveries = Delivery.objects.filter(user=user)
+    outbox.discard(
+        OutboxMessage.objects.filter(
+            pk__in=deliveries.filter(message__isnull=False).values("message_id")
+        )
+    )
+    deliveries.delete()
     Preference.objects.filter(user=user).delete()

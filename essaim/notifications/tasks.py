@@ -2,14 +2,8 @@
 
 from django_tasks import task
 
-# Module imports: services → tasks → scheduling → reminders → services.
-from essaim.notifications import outbox, scheduling
-
-
-@task()
-def send_deliveries(delivery_ids: list[int]) -> int:
-    """Send these outbox rows, each exactly once however often this runs (outbox)."""
-    return outbox.deliveries_send(delivery_ids)
+# Module imports: tasks → scheduling → reminders → services.
+from essaim.notifications import scheduling
 
 
 @task()

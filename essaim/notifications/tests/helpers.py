@@ -5,7 +5,9 @@ from datetime import date, datetime, timedelta
 from django.utils import timezone
 
 from essaim.accounts.models import User
-from essaim.notifications import outbox, services, tasks
+from essaim.core import outbox
+from essaim.notifications import emails as email_channel
+from essaim.notifications import services, tasks
 from essaim.notifications.models import (
     Delivery,
     Frequency,
@@ -38,7 +40,9 @@ def noon(day: date) -> datetime:
 
 def emails(person: User) -> list[Delivery]:
     """The person's e-mails, without the row that holds what they turned off."""
-    return list(Delivery.objects.filter(user=person).exclude(key=outbox.OFF_KEY).order_by("pk"))
+    return list(
+        Delivery.objects.filter(user=person).exclude(key=email_channel.OFF_KEY).order_by("pk")
+    )
 
 
 def daily_digest_of(person, day: date, items=3):
@@ -56,3 +60,14 @@ def run_daily_digest(django_capture_on_commit_callbacks, day: date) -> Scheduled
     with django_capture_on_commit_callbacks(execute=True):
         tasks.run_scheduled.enqueue(run.pk)
     return run
+
+
+def send(delivery_ids: list[int]) -> int:
+    """What the task queued after a commit does for these e-mails: claim their outbox messages
+    that are due, and send them; returns how many left."""
+    message_ids = list(
+        Delivery.objects.filter(pk__in=delivery_ids, message__isnull=False)
+        .order_by("pk")
+        .values_list("message_id", flat=True)
+    )
+    return outbox.send(message_ids)

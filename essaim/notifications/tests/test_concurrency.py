@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from essaim.accounts.tests.factories import UserFactory
-from essaim.notifications import outbox, services
+from essaim.notifications import emails, services
 from essaim.notifications.models import Delivery, Frequency, Notification
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -32,7 +32,7 @@ def told_yesterday(person, key: str) -> Notification:
 
 def while_a_worker_sends(delivery: Delivery, work: Callable[[], object]) -> None:
     """Run `work` on another connection while this one holds the lock a sending worker holds
-    (outbox._send_one), then mark the row sent and commit, as the worker does."""
+    (emails._send_one), then mark the row sent and commit, as the worker does."""
     backend: list[int] = []
 
     def other() -> None:
@@ -66,13 +66,13 @@ def test_an_item_is_not_bound_to_a_digest_that_leaves_meanwhile():
     person = UserFactory.create()
     services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.DAILY})
     told_yesterday(person, "first")
-    period = outbox.digest_period(Frequency.DAILY, timezone.localdate() - timedelta(days=1))
-    [pk] = outbox.digests_plan(period)
+    period = emails.digest_period(Frequency.DAILY, timezone.localdate() - timedelta(days=1))
+    [pk] = emails.digests_plan(period)
     late = told_yesterday(person, "late")  # written after the e-mail was read to be sent
-    while_a_worker_sends(Delivery.objects.get(pk=pk), lambda: outbox.digests_plan(period))
+    while_a_worker_sends(Delivery.objects.get(pk=pk), lambda: emails.digests_plan(period))
     late.refresh_from_db()
     assert late.delivery_id is None  # not in the e-mail that left: the next digest takes it
-    [following] = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, timezone.localdate()))
+    [following] = emails.digests_plan(emails.digest_period(Frequency.DAILY, timezone.localdate()))
     assert list(
         Notification.objects.filter(delivery_id=following).values_list("key", flat=True)
     ) == ["late"]
@@ -82,8 +82,8 @@ def test_turning_a_kind_off_leaves_what_an_email_leaving_meanwhile_carries():
     person = UserFactory.create()
     services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.DAILY})
     sent = told_yesterday(person, "first")
-    period = outbox.digest_period(Frequency.DAILY, timezone.localdate() - timedelta(days=1))
-    [pk] = outbox.digests_plan(period)
+    period = emails.digest_period(Frequency.DAILY, timezone.localdate() - timedelta(days=1))
+    [pk] = emails.digests_plan(period)
     while_a_worker_sends(
         Delivery.objects.get(pk=pk),
         lambda: services.unsubscribe(user=person, kinds=(Kind.RELAY_MILESTONE.value,)),

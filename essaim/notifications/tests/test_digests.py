@@ -8,7 +8,8 @@ from django.core import mail
 from django.utils import timezone
 
 from essaim.accounts.tests.factories import UserFactory
-from essaim.notifications import outbox, services, tasks
+from essaim.notifications import emails as email_channel
+from essaim.notifications import services, tasks
 from essaim.notifications.models import (
     Delivery,
     Frequency,
@@ -24,6 +25,7 @@ from essaim.notifications.tests.helpers import (
     milestone,
     noon,
     run_daily_digest,
+    send,
 )
 
 pytestmark = pytest.mark.django_db
@@ -85,35 +87,40 @@ def test_a_daily_digest_carries_the_days_items_of_its_kinds_once(
     ScheduledRun.objects.update(finished_at=None)
     with django_capture_on_commit_callbacks(execute=True):
         tasks.run_scheduled.enqueue(ScheduledRun.objects.get().pk)
-        outbox.deliveries_send(list(Delivery.objects.values_list("pk", flat=True)))
+        send(list(Delivery.objects.values_list("pk", flat=True)))
     assert len([m for m in mail.outbox if m.subject.startswith("Your day")]) == 1
 
 
 def test_unsubscribing_a_kind_takes_it_out_of_a_digest_not_yet_sent(yesterday):
     person = UserFactory.create()
     daily_digest_of(person, yesterday, items=2)
-    [pk] = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, yesterday))
+    [pk] = email_channel.digests_plan(email_channel.digest_period(Frequency.DAILY, yesterday))
     services.unsubscribe(user=person, kinds=(Kind.RELAY_MILESTONE.value,))
-    assert outbox.deliveries_send([pk]) == 0
+    assert send([pk]) == 0
     assert [d.status for d in emails(person)] == [Delivery.Status.SKIPPED]
     assert Notification.objects.filter(user=person).count() == 2  # in-app stays
     # Turned on again, a digest does not bring back what was stopped.
     services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.DAILY})
-    assert outbox.digests_plan(outbox.digest_period(Frequency.DAILY, timezone.localdate())) == []
+    assert (
+        email_channel.digests_plan(
+            email_channel.digest_period(Frequency.DAILY, timezone.localdate())
+        )
+        == []
+    )
 
 
 def test_a_weekly_digest_covers_the_week():
     person = UserFactory.create()
     services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.WEEKLY})
     monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday() + 7)
-    period = outbox.digest_period(Frequency.WEEKLY, monday)
+    period = email_channel.digest_period(Frequency.WEEKLY, monday)
     inside = [milestone(person, key=f"w{day}", count=day + 1) for day in range(7)]
     for day, notification in enumerate(inside):
         at(period.start + timedelta(days=day, hours=20), notification)
     at(period.end + timedelta(minutes=1), milestone(person, key="after", count=50))
-    [pk] = outbox.digests_plan(period)
+    [pk] = email_channel.digests_plan(period)
     assert Notification.objects.filter(delivery_id=pk).count() == 7
-    assert outbox.deliveries_send([pk]) == 1
+    assert send([pk]) == 1
     assert "Votre semaine sur Essaim" in mail.outbox[0].subject  # the person's language
 
 
@@ -125,19 +132,21 @@ def test_switching_weekly_to_daily_mid_week_puts_mondays_item_in_the_next_daily_
     services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.DAILY})
     at(noon(monday + timedelta(days=1)), milestone(person, key="tuesday"))
     # Tuesday's digest (sent Wednesday morning) takes Monday's item too.
-    [pk] = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, monday + timedelta(days=1)))
+    [pk] = email_channel.digests_plan(
+        email_channel.digest_period(Frequency.DAILY, monday + timedelta(days=1))
+    )
     assert sorted(Notification.objects.filter(delivery_id=pk).values_list("key", flat=True)) == [
         "monday",
         "tuesday",
     ]
     # Neither goes in another e-mail: not the next day's digest, not the week's.
     for period in (
-        outbox.digest_period(Frequency.DAILY, monday + timedelta(days=2)),
-        outbox.digest_period(Frequency.WEEKLY, monday),
+        email_channel.digest_period(Frequency.DAILY, monday + timedelta(days=2)),
+        email_channel.digest_period(Frequency.WEEKLY, monday),
     ):
-        assert outbox.digests_plan(period) == []
+        assert email_channel.digests_plan(period) == []
     assert Notification.objects.filter(delivery_id=pk).count() == 2
-    assert outbox.deliveries_send([pk]) == 1
+    assert send([pk]) == 1
     assert "2 notifications" in mail.outbox[0].subject
 
 
@@ -145,9 +154,9 @@ def test_switching_daily_to_at_once_sends_what_waited_in_the_next_days_digest(ye
     person = UserFactory.create(language="en")
     daily_digest_of(person, yesterday, items=1)
     services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: Frequency.IMMEDIATELY})
-    [pk] = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, yesterday))
+    [pk] = email_channel.digests_plan(email_channel.digest_period(Frequency.DAILY, yesterday))
     assert Notification.objects.filter(delivery_id=pk).count() == 1
-    assert outbox.deliveries_send([pk]) == 1
+    assert send([pk]) == 1
 
 
 def test_a_reminder_left_unbound_is_not_put_in_a_digest(yesterday):
@@ -158,7 +167,7 @@ def test_a_reminder_left_unbound_is_not_put_in_a_digest(yesterday):
     assert reminder is not None
     # Written under a digest frequency saved before they were refused.
     Notification.objects.filter(pk=reminder.pk).update(delivery=None, created_at=noon(yesterday))
-    assert outbox.digests_plan(outbox.digest_period(Frequency.DAILY, yesterday)) == []
+    assert email_channel.digests_plan(email_channel.digest_period(Frequency.DAILY, yesterday)) == []
 
 
 def test_a_digest_saved_for_a_reminder_before_it_was_refused_sends_it_at_once():

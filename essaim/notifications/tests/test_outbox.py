@@ -1,6 +1,7 @@
-"""E-mail: preferences decide when, the outbox sends each e-mail exactly once, in the
-recipient's language, with one-click unsubscribe."""
+"""E-mail, the outbox's e-mail channel: preferences decide when, each e-mail leaves exactly
+once, in the recipient's language, with one-click unsubscribe."""
 
+import random
 import threading
 from datetime import timedelta
 from typing import ClassVar
@@ -11,11 +12,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.locmem import EmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.db import connection
-from django.utils import timezone
 
 from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
-from essaim.notifications import outbox, scheduling, services, tasks
+from essaim.core import outbox
+from essaim.core.models import OutboxMessage
+from essaim.notifications import emails, services
 from essaim.notifications.links import unsubscribe_read
 from essaim.notifications.models import (
     Delivery,
@@ -28,6 +30,7 @@ from essaim.notifications.tests.helpers import (
     daily_digest_of,
     milestone,
     run_daily_digest,
+    send,
 )
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +66,9 @@ def test_an_immediate_kind_is_emailed_once_after_commit_in_the_recipients_langua
     assert (asked.user_id, asked.kinds) == (person.pk, (Kind.APPEAL_DECIDED.value,))
     told.refresh_from_db()
     assert told.delivery.status == Delivery.Status.SENT
+    message_row = message_of(told.delivery.pk)
+    assert (message_row.channel, message_row.state, message_row.attempts) == ("email", "sent", 1)
+    assert message_row.payload == {"delivery": told.delivery.pk}
     # The same fact told again (a retried task): no notification, no e-mail.
     with django_capture_on_commit_callbacks(execute=True):
         assert services.notify(user=person, kind=Kind.APPEAL_DECIDED, key="appeal:1") is None
@@ -103,14 +109,14 @@ def test_a_crash_between_planning_and_sending_loses_nothing_and_doubles_nothing(
     daily_digest_of(person, yesterday, items=2)
     # Step one ran (the digest written, its items bound), then the worker died: its
     # transaction had committed, the send was never queued.
-    planned = outbox.digests_plan(outbox.digest_period(Frequency.DAILY, yesterday))
+    planned = emails.digests_plan(emails.digest_period(Frequency.DAILY, yesterday))
     assert len(planned) == 1 and mail.outbox == []
     # The task runs again from the start.
     run_daily_digest(django_capture_on_commit_callbacks, yesterday)
     assert len(mail.outbox) == 1
     assert mail.outbox[0].body.count("- Your share link") == 2
-    # And the tick's sweep of stalled e-mails finds nothing left.
-    assert outbox.deliveries_claim_due(now=timezone.now() + timedelta(days=1)) == []
+    # And the outbox's dispatch finds nothing left.
+    assert outbox.dispatch(here=True) == 0
 
 
 class WorkerDies(BaseException):
@@ -131,36 +137,80 @@ class DyingBackend(EmailBackend):
         return super().send_messages(messages)
 
 
-def test_a_worker_that_dies_mid_batch_leaves_the_rest_for_the_rerun(settings):
-    people = UserFactory.create_batch(3)
+def message_of(delivery_id: int | None) -> OutboxMessage:
+    assert delivery_id is not None
+    message = Delivery.objects.select_related("message").get(pk=delivery_id).message
+    assert message is not None
+    return message
+
+
+def immediate_emails(count: int) -> list[int]:
+    people = UserFactory.create_batch(count, language="en")
     for person in people:
         services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
-        milestone(person, enqueue_email=False)
-    ids = list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+        milestone(person, enqueue_email=False)  # the send queued at commit: lost, or later
+    return list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def states() -> list[tuple[str, str]]:
+    """(e-mail status, outbox state) of every e-mail, in order."""
+    return list(Delivery.objects.order_by("pk").values_list("status", "message__state"))
+
+
+def test_a_sender_that_dies_mid_batch_leaves_the_rest_to_the_lease_expiry_each_sent_once(
+    settings, clock
+):
+    ids = immediate_emails(3)
     settings.EMAIL_BACKEND = "essaim.notifications.tests.test_outbox.DyingBackend"
     DyingBackend.seen = 0
     with pytest.raises(WorkerDies):
-        tasks.send_deliveries.call(ids)
-    assert [m.to for m in mail.outbox] == [[people[0].email]]
-    statuses = list(Delivery.objects.order_by("pk").values_list("status", flat=True))
-    assert statuses == ["sent", "pending", "pending"]  # the second rolled back, unsent
-    # The task runs again (requeued by the sweep), and a third time: each person once.
+        send(ids)
+    assert len(mail.outbox) == 1
+    # The second rolled back, unsent; all three stay leased to the dead sender.
+    assert states() == [("sent", "sent"), ("pending", "sending"), ("pending", "sending")]
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert tasks.send_deliveries.call(ids) == 2
-    assert tasks.send_deliveries.call(ids) == 0
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
+    assert send(ids) == 0  # the task queued again: not before the lease runs out
+    clock.advance(minutes=16)
+    assert outbox.dispatch(here=True) == 2
+    assert outbox.dispatch(here=True) == 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        Delivery.objects.values_list("user__email", flat=True)
+    )
+    assert states() == [("sent", "sent")] * 3
 
 
-def test_a_refusing_mail_server_leaves_the_email_pending_then_gives_up(settings):
-    person = UserFactory.create()
-    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
-    delivery_id = milestone(person, enqueue_email=False).delivery_id
+def test_an_email_sent_by_a_sender_that_died_before_recording_it_is_not_sent_again(clock):
+    [pk] = immediate_emails(1)
+    delivery = Delivery.objects.get(pk=pk)
+    [claimed] = outbox.claim(owner="dies-after-the-commit")
+    # Its handler committed the send, then the process died before the outbox recorded it.
+    assert emails.deliver(claimed, emails.get_connection()) == outbox.Sent()
+    assert len(mail.outbox) == 1 and states() == [("sent", "sending")]
+    clock.advance(minutes=16)
+    assert outbox.dispatch(here=True) == 1  # recorded sent: that e-mail left
+    assert len(mail.outbox) == 1
+    assert message_of(delivery.pk).attempts == 2
+
+
+def test_a_refusing_mail_server_leaves_the_email_pending_then_gives_up(settings, clock):
+    [pk] = immediate_emails(1)
     settings.EMAIL_BACKEND = "essaim.notifications.tests.test_outbox.RefusingBackend"
-    for _attempt in range(outbox.MAX_ATTEMPTS):
-        assert outbox.deliveries_send([delivery_id]) == 0
-    delivery = Delivery.objects.get()
-    assert (delivery.status, delivery.attempts) == ("failed", outbox.MAX_ATTEMPTS)
-    assert "refused" in delivery.last_error
+    for _attempt in range(emails.BACKOFF.max_attempts):
+        assert outbox.dispatch(here=True) == 1
+        clock.advance(hours=2)
+    assert outbox.dispatch(here=True) == 0
+    delivery = Delivery.objects.select_related("message").get(pk=pk)
+    assert delivery.message is not None
+    assert (delivery.status, delivery.message.state, delivery.message.attempts) == (
+        "pending",
+        "dead",
+        emails.BACKOFF.max_attempts,
+    )
+    assert "refused" in delivery.message.last_error
+    # An administrator retries it once the server is fixed.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    outbox.retry_now(OutboxMessage.objects.filter(pk=delivery.message.pk))
+    assert outbox.dispatch(here=True) == 1 and len(mail.outbox) == 1
 
 
 class RefusingBackend(EmailBackend):
@@ -169,13 +219,13 @@ class RefusingBackend(EmailBackend):
 
 
 def test_an_inactive_or_addressless_person_gets_no_email():
-    person = UserFactory.create()
-    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
-    delivery_id = milestone(person, enqueue_email=False).delivery_id
+    [pk] = immediate_emails(1)
+    person = Delivery.objects.get(pk=pk).user
     person.is_active = False
     person.save(update_fields=["is_active"])
-    assert outbox.deliveries_send([delivery_id]) == 0
+    assert send([pk]) == 0
     assert mail.outbox == []
+    assert states() == [("skipped", "cancelled")]
     assert milestone(person, key="later") is None
 
 
@@ -183,77 +233,55 @@ def test_personal_data_export_and_erase():
     person = UserFactory.create()
     services.preferences_set(user=person, choices={Kind.AID_MATCH: "off"})
     milestone(person)
+    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
+    milestone(person, key="k2", enqueue_email=False)
     exported = services.export(person)
     assert exported["e-mail preferences"][Kind.AID_MATCH] == "off"
-    assert len(exported["notifications"]) == 1
+    assert len(exported["notifications"]) == 2
+    assert OutboxMessage.objects.count() == 1
     services.erase(person)
     assert not Notification.objects.filter(user=person).exists()
     assert not Preference.objects.filter(user=person).exists()
     assert not Delivery.objects.filter(user=person).exists()
+    assert not OutboxMessage.objects.exists()
 
 
-def test_the_tick_sweeps_emails_whose_send_was_lost(django_capture_on_commit_callbacks, clock):
-    person = UserFactory.create()
-    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
-    milestone(person, enqueue_email=False)  # the enqueue lost with its worker
-    with django_capture_on_commit_callbacks(execute=True):
-        assert scheduling.tick()["stalled_emails"] == 0  # its own send still owns it
-    clock.advance(minutes=16)  # past the lease
-    with django_capture_on_commit_callbacks(execute=True):
-        counts = scheduling.tick()
-    assert counts["stalled_emails"] == 1
+def test_the_dispatch_job_sends_an_email_whose_task_was_lost():
+    immediate_emails(1)  # the enqueue lost with its worker
+    assert outbox.dispatch(here=True) == 1
     assert len(mail.outbox) == 1
+    assert outbox.dispatch(here=True) == 0
 
 
-def test_the_sweep_queues_a_row_once_per_lease(django_capture_on_commit_callbacks, clock):
-    person = UserFactory.create()
-    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
-    leased = milestone(person, enqueue_email=False).delivery_id
-    # A row written by the previous version: no lease, only its age.
-    legacy = milestone(person, key="legacy", enqueue_email=False).delivery_id
-    Delivery.objects.filter(pk=legacy).update(
-        next_attempt_at=None, created_at=clock.now - timedelta(minutes=6)
-    )
-    assert outbox.deliveries_claim_due(now=clock.now) == [legacy]
-    assert outbox.deliveries_claim_due(now=clock.now) == []  # a second tick: already queued
-    clock.advance(minutes=16)  # both queued sends lost with their worker
-    assert outbox.deliveries_claim_due(now=clock.now) == [leased, legacy]
-    assert outbox.deliveries_claim_due(now=clock.now) == []
-    assert Delivery.objects.get(pk=leased).next_attempt_at == clock.now + outbox.LEASE
-
-
-def test_an_eight_minute_outage_delays_the_email_and_loses_nothing(
-    settings, clock, django_capture_on_commit_callbacks
-):
-    person = UserFactory.create()
-    services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
-    delivery_id = milestone(person, enqueue_email=False).delivery_id
+def test_an_eight_minute_outage_delays_the_email_and_loses_nothing(settings, clock, monkeypatch):
+    monkeypatch.setattr(random, "uniform", lambda low, high: (low + high) / 2)  # no jitter
+    [pk] = immediate_emails(1)
     settings.EMAIL_BACKEND = "essaim.notifications.tests.test_outbox.RefusingBackend"
     start = clock.now
-    assert outbox.deliveries_send([delivery_id]) == 0  # the send queued at commit
+    assert send([pk]) == 0  # the send queued at commit
     retried = []
-    for minute in range(1, 9):  # the tick of every minute
+    for minute in range(1, 9):  # the dispatch job, here every minute
         clock.advance(minutes=1)
-        with django_capture_on_commit_callbacks(execute=True):
-            if scheduling.tick()["stalled_emails"]:
-                retried.append(minute)
+        if outbox.dispatch(here=True):
+            retried.append(minute)
     assert retried == [1, 3, 7]  # backoff: 1, 2, 4 minutes
-    delivery = Delivery.objects.get(pk=delivery_id)
-    assert (delivery.status, delivery.attempts) == ("pending", 4)
-    assert delivery.next_attempt_at == start + timedelta(minutes=7 + 8)
+    message = message_of(pk)
+    assert (message.state, message.attempts) == ("pending", 4)
+    assert message.due_at == start + timedelta(minutes=7 + 8)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the server is back
     clock.now = start + timedelta(minutes=15)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert scheduling.tick()["stalled_emails"] == 1
-    assert Delivery.objects.get(pk=delivery_id).status == "sent"
-    assert [m.to for m in mail.outbox] == [[person.email]]
+    assert outbox.dispatch(here=True) == 1
+    assert states() == [("sent", "sent")]
+    assert len(mail.outbox) == 1
 
 
 @pytest.mark.parametrize(
     ("attempts", "minutes"), [(1, 1), (2, 2), (3, 4), (6, 32), (7, 60), (20, 60)]
 )
-def test_the_backoff_doubles_up_to_an_hour(attempts, minutes):
-    assert outbox.backoff(attempts) == timedelta(minutes=minutes)
+def test_the_email_backoff_doubles_up_to_an_hour(attempts, minutes):
+    assert emails.BACKOFF.delay(attempts, uniform=lambda low, high: 1.0) == timedelta(
+        minutes=minutes
+    )
 
 
 class UnreachableBackend(EmailBackend):
@@ -264,21 +292,13 @@ class UnreachableBackend(EmailBackend):
 def test_a_mail_server_that_cannot_be_reached_is_a_failed_attempt_for_the_whole_batch(
     settings, clock
 ):
-    people = UserFactory.create_batch(2)
-    for person in people:
-        services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
-        milestone(person, enqueue_email=False)
-    ids = list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
+    ids = immediate_emails(2)
     settings.EMAIL_BACKEND = "essaim.notifications.tests.test_outbox.UnreachableBackend"
-    assert outbox.deliveries_send(ids) == 0
-    assert (
-        list(
-            Delivery.objects.order_by("pk").values_list(
-                "status", "attempts", "next_attempt_at", "last_error"
-            )
-        )
-        == [("pending", 1, clock.now + timedelta(minutes=1), "connection refused")] * 2
-    )
+    assert send(ids) == 0
+    rows = OutboxMessage.objects.order_by("pk").values_list("state", "attempts", "last_error")
+    assert list(rows) == [("pending", 1, "ConnectionRefusedError: connection refused")] * 2
+    for due_at in OutboxMessage.objects.values_list("due_at", flat=True):
+        assert clock.now + timedelta(seconds=54) <= due_at <= clock.now + timedelta(seconds=66)
 
 
 def poison_reason(person: User, notification: Notification) -> None:
@@ -304,9 +324,7 @@ def unusable_params(person: User, notification: Notification) -> None:
         (unusable_params, "ValueError"),
     ],
 )
-def test_an_email_that_cannot_be_sent_fails_alone_and_the_batch_goes_on(
-    poison, error, django_capture_on_commit_callbacks, clock
-):
+def test_an_email_that_cannot_be_sent_fails_alone_and_the_batch_goes_on(poison, error, clock):
     poisoned, fine = UserFactory.create_batch(2, language="en")
     for person in (poisoned, fine):
         services.preferences_set(user=person, choices={Kind.RELAY_MILESTONE: "immediately"})
@@ -314,16 +332,15 @@ def test_an_email_that_cannot_be_sent_fails_alone_and_the_batch_goes_on(
     milestone(fine, enqueue_email=False)
     poison(poisoned, bad)
     ids = list(Delivery.objects.order_by("pk").values_list("pk", flat=True))
-    assert outbox.deliveries_send(ids) == 1
+    assert send(ids) == 1
     assert [m.to for m in mail.outbox] == [[fine.email]]
-    failed = Delivery.objects.get(pk=bad.delivery_id)
-    assert (failed.status, failed.attempts) == ("failed", 1)
+    failed = message_of(bad.delivery_id)
+    assert (failed.state, failed.attempts) == ("dead", 1)
     assert failed.last_error.startswith(f"{error}: ")
-    # Never picked again: not by a rerun, not by the sweep.
+    # Never picked again: not by a rerun, not by the dispatch job.
     clock.advance(hours=2)
-    with django_capture_on_commit_callbacks(execute=True):
-        assert scheduling.tick()["stalled_emails"] == 0
-    assert outbox.deliveries_send(ids) == 0
+    assert outbox.dispatch(here=True) == 0
+    assert send(ids) == 0
 
 
 def test_a_reason_on_several_lines_is_sent_with_a_one_line_subject(
@@ -345,7 +362,7 @@ def test_a_reason_on_several_lines_is_sent_with_a_one_line_subject(
 
 
 def test_the_smtp_connection_gives_up_after_email_timeout():
-    # The send holds a transaction and a row lock (outbox docstring): it must not hang.
+    # The send holds a transaction and a row lock (emails docstring): it must not hang.
     assert SMTPBackend().timeout == 30
 
 
@@ -364,7 +381,7 @@ def test_two_workers_at_once_send_each_email_once():
     def worker(order: list[int]) -> None:
         try:
             barrier.wait()
-            sent.append(outbox.deliveries_send(order))
+            sent.append(send(order))
         finally:
             connection.close()
 
@@ -378,4 +395,4 @@ def test_two_workers_at_once_send_each_email_once():
         thread.join(timeout=60)
     assert sum(sent) == 20
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in people)
-    assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+    assert set(Delivery.objects.values_list("status", "message__state")) == {("sent", "sent")}

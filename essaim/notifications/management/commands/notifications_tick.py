@@ -1,8 +1,8 @@
 """python manage.py notifications_tick: run every minute (cron, or `make prod` does it).
 
 django-tasks has no periodic scheduler: this queues the reminders and digests that are due,
-each (job, slot) once however often it runs, queues again a run whose task was lost, and the
-e-mails left pending. The work itself goes to the task workers.
+each (job, slot) once however often it runs, and queues again a run whose task was lost. The
+work itself goes to the task workers; the e-mails leave through the outbox (`outbox_dispatch`).
 """
 
 from typing import Any
@@ -17,7 +17,4 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         counts = tick()
-        self.stdout.write(
-            f"{counts['runs']} run(s) queued, {counts['stalled_emails']} pending e-mail(s) "
-            "queued again"
-        )
+        self.stdout.write(f"{counts['runs']} run(s) queued, {counts['lost']} of them again")

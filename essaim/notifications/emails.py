@@ -1,41 +1,44 @@
-"""The e-mail outbox: digests planned into `Delivery` rows, and rows sent exactly once.
+"""The e-mail channel of the outbox (essaim.core.outbox): digests planned into `Delivery` rows,
+each row sent by one outbox message.
 
-How a row is sent once, whatever crashes: a worker claims a pending row under its row lock
-(`select_for_update(skip_locked)`: a second worker skips it instead of waiting), marks it sent
-and hands the message to the mail server, all inside one transaction. If the worker dies or
-the server refuses before the commit, the transaction rolls back and the row is pending again
-for the next run; once committed, no run sends it again. What cannot be closed is the instant
-between the server accepting the message and the commit: a crash exactly there resends it,
-and the stable Message-ID (one per row) lets mail servers and clients drop that copy.
+A `Delivery` is the e-mail: who, and which notifications it carries (bound to it by
+`Notification.delivery`). Its outbox message says when it leaves and how its attempts went.
 
-Why the send is inside the transaction: sent after the commit, a crash between the two would
-leave a row marked sent that never left (an e-mail lost for good); sent before the mark, every
-rerun would send it again. The price is a transaction, and the row's lock, held while the mail
-server answers: EMAIL_TIMEOUT bounds it, and other workers skip a locked row, never wait on it.
+How a row is sent once, even when a sender dies after the mail server accepted it: the
+handler locks the row, reads its items, marks it sent and hands the message to the mail server
+inside one transaction. If the sender dies or the server refuses before the commit, the row is
+pending again and the outbox tries again (after the backoff, or once the dead sender's lease has
+run out); once committed, a later attempt finds it sent and sends nothing. Only the instant
+between the server accepting the message and the commit remains: a crash exactly there resends
+it, and the stable Message-ID (one per row) lets mail servers and clients drop that copy.
 
-When a row is tried again: every queued send holds a lease (`next_attempt_at`, LEASE ahead) so
-the tick's sweep does not queue it twice; a failed attempt pushes it back by a growing backoff
-(1, 2, 4 … minutes, capped), and only MAX_ATTEMPTS failures give up on it. A message that can
-never be built or sent (a header Django refuses, params its text cannot use) fails at once,
-alone: the rest of its batch goes on.
+Holding the row's lock while the mail server answers is what keeps the digest planning and an
+unsubscription from changing what an e-mail carries while it leaves (they lock the row too);
+EMAIL_TIMEOUT bounds it. A message that can never be built or sent (a header Django refuses,
+params its text cannot use) is dead at once, alone: the rest of its batch goes on.
 """
 
 import logging
 import smtplib
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import ngettext
 
+from essaim.core import outbox
+from essaim.core.models import OutboxMessage
+from essaim.core.outbox import Backoff
 from essaim.core.site import absolute_url, site_hostname
 from essaim.notifications.links import unsubscribe_url
 from essaim.notifications.models import Delivery, Frequency, Notification
@@ -44,20 +47,21 @@ from essaim.notifications.texts import one_line, subject_of, text_of
 
 logger = logging.getLogger(__name__)
 
-SEND_BATCH = 50
+CHANNEL = "email"
 PLAN_BATCH = 500
-MAX_ATTEMPTS = 8
 # How far back a digest looks for notifications no e-mail carries yet: a week, and a day for a
 # late run. Items of a kind whose frequency changed wait for the next digest of the new one.
 DIGEST_LOOKBACK = timedelta(days=8)
 # The person's row that holds what they turned off: never sent (models.Notification.delivery).
 OFF_KEY = "off"
-# A queued send owns its row this long; past it, the sweep takes the send as lost.
+# 1, 2, 4 … minutes between attempts, at most an hour, eight attempts in all.
+BACKOFF = Backoff(
+    first=timedelta(minutes=1), factor=2, cap=timedelta(hours=1), jitter=0.1, max_attempts=8
+)
+# A batch shares one SMTP connection; its lease covers its wait in the queue and each send
+# up to EMAIL_TIMEOUT.
+SEND_BATCH = 20
 LEASE = timedelta(minutes=15)
-STALLED_AFTER = timedelta(minutes=5)  # a row of the previous version (no lease) is this old
-SWEEP_LIMIT = 5000
-BACKOFF_FIRST = timedelta(minutes=1)
-BACKOFF_CAP = timedelta(hours=1)
 # The message of a row cannot be built or sent, whatever the retries: a header Django refuses
 # (BadHeaderError is a ValueError), params its text cannot format, a kind since removed.
 POISON = (ValueError, KeyError, TypeError)
@@ -141,15 +145,15 @@ def _in_digest(digest: str, kind: str, frequency: str | None) -> bool:
 def _plan_one(
     period: DigestPeriod, user_id: int, kinds: list[str], window: QuerySet[Notification]
 ) -> Delivery | None:
-    """Locks the digest row before binding: a worker sending it holds that lock from reading
-    its items to marking it sent, so what is bound here is either in that e-mail or waits
-    for a row still pending, never bound to one already sent."""
+    """Locks the digest row before binding: a sender holds that lock from reading its items
+    to marking it sent, so what is bound here is either in that e-mail or waits for a row
+    still pending, never bound to one already sent. The row's outbox message is written with
+    it, once (a rerun finds the row)."""
     with transaction.atomic():
-        created, _new = Delivery.objects.get_or_create(
-            user_id=user_id,
-            key=period.key,
-            defaults={"next_attempt_at": timezone.now() + LEASE},
-        )
+        created, new = Delivery.objects.get_or_create(user_id=user_id, key=period.key)
+        if new:
+            message = outbox.enqueue(CHANNEL, {"delivery": created.pk}, send_at_commit=False)
+            Delivery.objects.filter(pk=created.pk).update(message=message)
         delivery = (
             Delivery.objects.select_for_update(of=("self",))
             .filter(pk=created.pk, status=Delivery.Status.PENDING)
@@ -161,145 +165,88 @@ def _plan_one(
     return delivery
 
 
+def delivery_create(*, user_id: int, key: str, send_at_commit: bool = True) -> Delivery:
+    """A pending e-mail and its outbox message, in the caller's transaction; sent once it
+    commits unless the caller batches the sends (`send_soon`)."""
+    message = outbox.enqueue(CHANNEL, {}, send_at_commit=send_at_commit)
+    delivery = Delivery.objects.create(user_id=user_id, key=key, message=message)
+    OutboxMessage.objects.filter(pk=message.pk).update(payload={"delivery": delivery.pk})
+    return delivery
+
+
 def off_delivery(user_id: int) -> Delivery:
-    """The person's row for what they turned off: created once, never sent."""
+    """The person's row for what they turned off: created once, never sent (no message)."""
     delivery, _created = Delivery.objects.get_or_create(
         user_id=user_id, key=OFF_KEY, defaults={"status": Delivery.Status.SKIPPED}
     )
     return delivery
 
 
-def deliveries_claim_due(*, now: datetime, limit: int = SWEEP_LIMIT) -> list[int]:
-    """Pending rows whose queued send is lost or whose backoff is over, each leased to the
-    caller, which queues them: a concurrent tick skips the rows leased here (their lock on
-    PostgreSQL, the conditional update everywhere), so no row is queued twice."""
-    due = Q(next_attempt_at__lte=now) | Q(
-        next_attempt_at__isnull=True, created_at__lt=now - STALLED_AFTER
+def send_soon(delivery_ids: list[int]) -> None:
+    """After the commit, hand the outbox messages of these e-mails to the task workers."""
+    outbox.send_soon(
+        Delivery.objects.filter(pk__in=delivery_ids, message__isnull=False)
+        .order_by("pk")
+        .values_list("message_id", flat=True)
     )
-    pending = Delivery.objects.filter(due, status=Delivery.Status.PENDING)
-    with transaction.atomic():
-        candidates = list(
-            pending.select_for_update(skip_locked=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        return [
-            pk
-            for pk in candidates
-            if pending.filter(pk=pk).update(next_attempt_at=now + LEASE, updated_at=now)
-        ]
 
 
-def batches(ids: list[int], size: int = SEND_BATCH) -> list[list[int]]:
-    return [ids[start : start + size] for start in range(0, len(ids), size)]
-
-
-def deliveries_send(delivery_ids: list[int]) -> int:
-    """Send these rows that are still pending, over one connection; returns how many went.
-    Safe to run twice and side by side (module docstring). A row that fails does not stop
-    the others; a connection that cannot be opened is a failed attempt for each of them."""
+@contextmanager
+def smtp_connection() -> Iterator[BaseEmailBackend]:
+    """One connection for a batch: a server that cannot be reached fails the batch's attempts
+    at once (outbox.Channel.retry_on), rather than each after its own timeout."""
     connection = get_connection()
+    connection.open()
     try:
-        connection.open()
-    except TRANSIENT as error:
-        for pk in delivery_ids:
-            _record_failure(pk, error)
-        return 0
-    sent = 0
-    try:
-        for pk in delivery_ids:
-            try:
-                sent += _send_one(pk, connection)
-            except POISON as error:
-                _record_poison(pk, error)
-            except TRANSIENT as error:
-                _record_failure(pk, error)
+        yield connection
     finally:
         connection.close()
-    return sent
 
 
-def _send_one(pk: int, connection: BaseEmailBackend) -> int:
+def deliver(message: OutboxMessage, connection: BaseEmailBackend) -> outbox.Outcome:
+    """The outbox's handler for one e-mail (module docstring). Raises TRANSIENT (the outbox
+    retries) or POISON (dead at once); the transaction rolls the row's sent mark back."""
+    pk = message.payload.get("delivery") if isinstance(message.payload, dict) else None
+    if not isinstance(pk, int):
+        return outbox.Fail("the message names no e-mail")
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("user")
-            .filter(pk=pk, status=Delivery.Status.PENDING)
+            .filter(pk=pk)
             .first()
         )
-        if delivery is None:  # sent already, or another worker has it now
-            return 0
-        message = message_for(delivery, connection)
+        if delivery is None:
+            return outbox.Cancel("the e-mail was erased")
+        if delivery.status == Delivery.Status.SENT:
+            # An earlier attempt committed its send but died before the outbox recorded it.
+            return outbox.Sent()
+        if delivery.status != Delivery.Status.PENDING:
+            return outbox.Cancel("nothing to send")
+        email = message_for(delivery, connection)
         now = timezone.now()
-        if message is None:
+        if email is None:
             Delivery.objects.filter(pk=pk).update(status=Delivery.Status.SKIPPED, updated_at=now)
-            return 0
-        # Conditional, for databases without row locks (SQLite): only one claim succeeds.
-        claimed = Delivery.objects.filter(pk=pk, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.SENT,
-            sent_at=now,
-            attempts=F("attempts") + 1,
-            updated_at=now,
-        )
-        if not claimed:
-            return 0
-        message.send()
-    logger.info("notification e-mail sent", extra={"delivery_id": pk, "key": delivery.key})
-    return 1
-
-
-def backoff(attempts: int) -> timedelta:
-    """How long to wait after the `attempts`-th failure: 1, 2, 4 … minutes, up to the cap."""
-    return min(BACKOFF_FIRST * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
-
-
-def _record_failure(pk: int, error: Exception) -> None:
-    """The mail server refused or could not be reached: the row waits its backoff, then the
-    sweep queues it again; after MAX_ATTEMPTS failures it is given up."""
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(skip_locked=True)
-            .filter(pk=pk, status=Delivery.Status.PENDING)
-            .first()
-        )
-        if delivery is None:  # sent meanwhile, or another worker has it
-            return
-        attempts = delivery.attempts + 1
-        now = timezone.now()
-        status = Delivery.Status.FAILED if attempts >= MAX_ATTEMPTS else Delivery.Status.PENDING
+            return outbox.Cancel("nothing to send")
         Delivery.objects.filter(pk=pk).update(
-            attempts=attempts,
-            status=status,
-            last_error=str(error)[:200],
-            next_attempt_at=now + backoff(attempts),
-            updated_at=now,
+            status=Delivery.Status.SENT, sent_at=now, updated_at=now
         )
-    logger.warning(
-        "notification e-mail failed",
-        extra={
-            "delivery_id": pk,
-            "attempts": attempts,
-            "status": status,
-            "error": str(error)[:200],
-        },
-    )
+        email.send()
+    logger.info("notification e-mail sent", extra={"delivery_id": pk, "key": delivery.key})
+    return outbox.Sent()
 
 
-def _record_poison(pk: int, error: Exception) -> None:
-    """The message of this row can never be built or sent: failed at once, so that it is not
-    tried again every few minutes, and logged with its traceback, since it is a bug."""
-    now = timezone.now()
-    failed = Delivery.objects.filter(pk=pk, status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.FAILED,
-        attempts=F("attempts") + 1,
-        last_error=f"{type(error).__name__}: {error}"[:200],
-        updated_at=now,
-    )
-    logger.error(
-        "notification e-mail cannot be built",
-        exc_info=error,
-        extra={"delivery_id": pk, "failed": failed, "error": type(error).__name__},
-    )
+EMAIL_CHANNEL = outbox.Channel(
+    name=CHANNEL,
+    deliver=deliver,
+    backoff=BACKOFF,
+    lease=LEASE,
+    batch=SEND_BATCH,
+    retry_on=TRANSIENT,
+    fail_on=POISON,
+    connect=smtp_connection,
+    doc="Notification e-mails, one message per Delivery row (essaim.notifications.emails).",
+)
 
 
 def message_for(
