@@ -7,28 +7,29 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from essaim.accounts.tests.factories import UserFactory
+
 BEFORE = [("notifications", "0004_verbose_names")]
 AFTER = [("notifications", "0005_email_channel_of_the_outbox")]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_pending_and_failed_emails_get_their_outbox_message() -> None:
+    person = UserFactory.create()  # accounts' tables stay as they are
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
-    User = old.get_model("accounts", "User")
     Delivery = old.get_model("notifications", "Delivery")
-    person = User.objects.create(email="ines@exemple.test")
     later = timezone.now() + timedelta(minutes=4)
     rows = {
-        "queued": Delivery.objects.create(user=person, key="a", next_attempt_at=later),
+        "queued": Delivery.objects.create(user_id=person.pk, key="a", next_attempt_at=later),
         "backing-off": Delivery.objects.create(
-            user=person, key="b", attempts=2, last_error="refused", next_attempt_at=later
+            user_id=person.pk, key="b", attempts=2, last_error="refused", next_attempt_at=later
         ),
         "failed": Delivery.objects.create(
-            user=person, key="c", status="failed", attempts=8, last_error="refused"
+            user_id=person.pk, key="c", status="failed", attempts=8, last_error="refused"
         ),
-        "sent": Delivery.objects.create(user=person, key="d", status="sent", attempts=1),
+        "sent": Delivery.objects.create(user_id=person.pk, key="d", status="sent", attempts=1),
     }
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
