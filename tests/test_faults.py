@@ -45,7 +45,10 @@ from django_tasks_db.models import DBTaskResult
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import Milestone, Signature
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
+from essaim.core.models import OutboxMessage
+from essaim.notifications import emails, services
 from essaim.notifications.milestones import notify_milestone
+from essaim.notifications.models import Delivery, Frequency, Notification
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -414,10 +417,6 @@ class SlowMailServer:
 
 
 def test_a_sender_killed_while_sending_digests_leaves_the_rest_to_the_rerun_each_sent_once():
-    from essaim.core.models import OutboxMessage
-    from essaim.notifications import emails, services
-    from essaim.notifications.models import Delivery, Frequency, Notification
-
     yesterday = timezone.localdate() - timedelta(days=1)
     noon = timezone.make_aware(datetime.combine(yesterday, datetime.min.time())) + timedelta(
         hours=12

@@ -24,10 +24,6 @@ STILL_THERE = {
     "essaim/moderation/targets.py: community_of": "moderation",
     "essaim/moderation/targets.py: url_of": "moderation",
     "essaim/moderation/targets.py: describe": "moderation",
-    "tests/test_faults.py: "
-    "test_a_worker_killed_while_sending_digests_leaves_the_rest_to_the_rerun_each_sent_once": (
-        "outbox"
-    ),
 }
 
 
