@@ -257,6 +257,9 @@ MODERATION_AUTO_HIDE_REPORTS = int(os.environ.get("MODERATION_AUTO_HIDE_REPORTS"
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the
 # client's address is REMOTE_ADDR). Write limits and unique visitors count by that address.
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+# What a match of the shipped profanity and slur lexicon does to a text (essaim.moderation.
+# lexicon): "hold" for review, "block" (refused), "flag" (published, a case opens), "" (off).
+MODERATION_LEXICON_EFFECT = os.environ.get("MODERATION_LEXICON_EFFECT", "hold")
 # Where imported follower graphs are kept (arrays, one file each).
 REACH_DIR = Path(os.environ.get("REACH_DIR", str(BASE_DIR / "var" / "reach")))
 # Write limits, by scope (see essaim/moderation/ratelimit.py): a JSON object overriding the

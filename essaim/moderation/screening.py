@@ -15,6 +15,7 @@ from essaim.accounts.services import require_good_standing
 from essaim.accounts.trust import NEW, trust_level
 from essaim.core.errors import ValidationError
 from essaim.core.models import Moderation
+from essaim.moderation import lexicon
 from essaim.moderation.models import FilterRule, InstanceSettings
 
 RULES_CACHE_KEY = "moderation:filter-rules"
@@ -39,13 +40,19 @@ def fold(text: str) -> str:
 class Verdict:
     effect: str = ""
     rules: list[FilterRule] = field(default_factory=list)
+    # Words of the shipped lexicon found (essaim.moderation.lexicon).
+    lexicon: list[str] = field(default_factory=list)
 
     @property
     def reason(self) -> str:
-        return self.rules[0].reason if self.rules else "other"
+        if self.rules:
+            return self.rules[0].reason
+        return "harassment" if self.lexicon else "other"
 
     def describe(self) -> str:
-        return ", ".join(f"{rule.kind}:{rule.pattern}" for rule in self.rules)[:200]
+        caught = [f"{rule.kind}:{rule.pattern}" for rule in self.rules]
+        caught += [f"lexicon:{word}" for word in self.lexicon]
+        return ", ".join(caught)[:200]
 
 
 def _rules() -> list[FilterRule]:
@@ -76,7 +83,8 @@ def has_link(text: str) -> bool:
 
 
 def screen(text: str) -> Verdict:
-    """The strongest effect of the rules the text matches (whole words, accents ignored)."""
+    """The strongest effect of the admins' rules the text matches (whole words, accents
+    ignored) and of the shipped lexicon (normalised text, see `lexicon`)."""
     folded = fold(text)
     domains = domains_in(text)
     verdict = Verdict()
@@ -92,6 +100,11 @@ def screen(text: str) -> Verdict:
             if STRENGTH[rule.effect] > STRENGTH[verdict.effect]:
                 verdict.effect = rule.effect
     verdict.rules.sort(key=lambda rule: -STRENGTH[rule.effect])
+    lexicon_effect = lexicon.effect()
+    if lexicon_effect:
+        verdict.lexicon = lexicon.matches(text)
+        if verdict.lexicon and STRENGTH[lexicon_effect] > STRENGTH[verdict.effect]:
+            verdict.effect = lexicon_effect
     return verdict
 
 
