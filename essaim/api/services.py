@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from essaim.accounts.models import User
 from essaim.api import permissions
@@ -62,7 +63,11 @@ def token_create(*, user: User, name: str, scope: str) -> CreatedToken:
             live = AccessToken.objects.filter(user=user, revoked_at__isnull=True)
             if live.count() >= MAX_LIVE_TOKENS:
                 raise ValidationError(
-                    _("You have %(count)d tokens: revoke one before creating another.")
+                    ngettext(
+                        "You have %(count)d token: revoke it before creating another.",
+                        "You have %(count)d tokens: revoke one before creating another.",
+                        MAX_LIVE_TOKENS,
+                    )
                     % {"count": MAX_LIVE_TOKENS}
                 )
             token = AccessToken.objects.create(

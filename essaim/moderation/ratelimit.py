@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from essaim.accounts.models import User
 from essaim.accounts.trust import MEMBER, NEW, STAFF, TRUSTED, trust_level
@@ -137,7 +137,11 @@ def too_many(request: HttpRequest, wait: int) -> HttpResponse:
     response = error_response(
         request,
         TooManyRequests(
-            _("Too many requests: please wait %(seconds)d seconds and try again.")
+            ngettext(
+                "Too many requests: please wait %(seconds)d second and try again.",
+                "Too many requests: please wait %(seconds)d seconds and try again.",
+                wait,
+            )
             % {"seconds": wait},
             extra={"retry_after": wait},
         ),

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from essaim.accounts.http import person
@@ -116,7 +117,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
         kind=form.cleaned_data["kind"],
         reason=form.cleaned_data["reason"] or _("Bulk decision by the moderators."),
     )
-    messages.success(request, _("%(count)d cases decided.") % {"count": done})
+    messages.success(
+        request,
+        ngettext("%(count)d case decided.", "%(count)d cases decided.", done) % {"count": done},
+    )
     return redirect_back(request, fallback=reverse("moderation:queue"))
 
 

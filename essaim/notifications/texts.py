@@ -86,13 +86,7 @@ def _campaign_text(kind: str, params: dict[str, Any]) -> str:
             "request": params.get("request", ""),
         }
     if kind == Notification.Kind.CAMPAIGN_MILESTONE:
-        return _(
-            "Congratulations: your campaign “%(campaign)s” has reached %(count)s %(kind)s."
-        ) % {
-            "campaign": params.get("campaign", ""),
-            "count": params.get("count", ""),
-            "kind": _counted(str(params.get("counted", ""))),
-        }
+        return _milestone(params, subject=False)
     if kind == Notification.Kind.WEBHOOK_DISABLED:
         return _(
             "Deliveries to %(url)s for “%(campaign)s” kept failing: the webhook is turned off."
@@ -105,14 +99,7 @@ def subject_of(notification: Notification) -> str:
     params = notification.params_dict
     if notification.kind == Notification.Kind.CAMPAIGN_MILESTONE:
         # The hosts' milestone e-mail kept its subject when it moved here.
-        return one_line(
-            _("%(campaign)s: %(count)s %(kind)s!")
-            % {
-                "campaign": params.get("campaign", ""),
-                "count": params.get("count", ""),
-                "kind": _counted(str(params.get("counted", ""))),
-            }
-        )
+        return one_line(_milestone(params, subject=True))
     return Truncator(one_line(text_of(notification))).chars(SUBJECT_LENGTH)
 
 
@@ -126,9 +113,41 @@ def one_line(text: str) -> str:
     return _BREAKING_SPACES.sub(" ", text).strip()
 
 
-def _counted(kind: str) -> str:
-    labels = {"signatures": _("signatures"), "participants": _("participants")}
-    return labels.get(kind, kind)
+def _milestone(params: dict[str, Any], *, subject: bool) -> str:
+    """A campaign's milestone, its noun agreeing with the number ("1 participant")."""
+    try:
+        count = int(params.get("count", 0))
+    except (TypeError, ValueError):
+        count = 0
+    values = {"campaign": params.get("campaign", ""), "count": formats.number_format(count)}
+    counted = params.get("counted")
+    if counted == "participants":
+        sentence = (
+            ngettext(
+                "%(campaign)s: %(count)s participant!",
+                "%(campaign)s: %(count)s participants!",
+                count,
+            )
+            if subject
+            else ngettext(
+                "Congratulations: your campaign “%(campaign)s” has reached %(count)s participant.",
+                "Congratulations: your campaign “%(campaign)s” has reached %(count)s participants.",
+                count,
+            )
+        )
+    else:
+        sentence = (
+            ngettext(
+                "%(campaign)s: %(count)s signature!", "%(campaign)s: %(count)s signatures!", count
+            )
+            if subject
+            else ngettext(
+                "Congratulations: your campaign “%(campaign)s” has reached %(count)s signature.",
+                "Congratulations: your campaign “%(campaign)s” has reached %(count)s signatures.",
+                count,
+            )
+        )
+    return sentence % values
 
 
 def _when(value: object) -> str:

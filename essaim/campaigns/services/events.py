@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from essaim.accounts.models import User
 from essaim.accounts.services import require_good_standing
@@ -105,7 +106,11 @@ def event_set_capacity(*, actor: User, event: Event, capacity: int) -> Event:
     confirmed = locked.rsvps.filter(status=Rsvp.Status.CONFIRMED).count()
     if capacity < max(confirmed, 1):
         raise ValidationError(
-            _("%(count)s people are already coming: capacity cannot be lower.")
+            ngettext(
+                "%(count)s person is already coming: capacity cannot be lower.",
+                "%(count)s people are already coming: capacity cannot be lower.",
+                confirmed,
+            )
             % {"count": confirmed}
         )
     locked.capacity = capacity

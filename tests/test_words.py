@@ -1,0 +1,84 @@
+"""What people read, in their language: nouns that agree with their numbers."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns.tests.factories import ChallengeFactory
+from essaim.communities.tests.factories import CommunityFactory
+from essaim.notifications.models import Notification
+from essaim.notifications.texts import subject_of, text_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(html: str) -> str:
+    """The page's words without its tags, spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.mark.parametrize(
+    ("language", "one", "two"),
+    [
+        ("en", ["1 participant · 1 check-in", "1 day done"], "2 participants · 2 check-ins"),
+        ("fr", ["1 participant · 1 validation", "1 jour fait"], "2 participants · 2 validations"),
+    ],
+)
+def test_the_challenge_counts_agree_with_their_numbers(client, language, one, two):
+    challenge = ChallengeFactory.create()
+    slug = challenge.campaign.slug
+    first, second = UserFactory.create_batch(2, language=language)
+    client.force_login(first)
+    client.post(reverse("campaigns:challenge_join", args=[slug]))
+    client.post(reverse("campaigns:check_in", args=[slug]), {"day": "today"})
+    page = _text(client.get(challenge.campaign.get_absolute_url()).content.decode())
+    for words in one:
+        assert words in page
+    client.force_login(second)
+    client.post(reverse("campaigns:challenge_join", args=[slug]))
+    client.post(reverse("campaigns:check_in", args=[slug]), {"day": "today"})
+    assert two in _text(client.get(challenge.campaign.get_absolute_url()).content.decode())
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "1 member · 1 community"), ("fr", "1 membre · 1 communauté")]
+)
+def test_the_landing_counts_agree_with_their_numbers(client, language, expected):
+    CommunityFactory.create()
+    html = client.get(reverse("feed:home"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert expected in _text(html)
+
+
+@pytest.mark.parametrize(
+    ("language", "count", "text", "subject"),
+    [
+        (
+            "en",
+            1,
+            "Congratulations: your campaign “Fontaines” has reached 1 participant.",
+            "Fontaines: 1 participant!",
+        ),
+        (
+            "fr",
+            1,
+            "Félicitations\u00a0: votre campagne «\u00a0Fontaines\u00a0» a atteint 1 participant.",
+            "Fontaines\u00a0: 1 participant\u00a0!",
+        ),
+        (
+            "fr",
+            2,
+            "Félicitations\u00a0: votre campagne «\u00a0Fontaines\u00a0» a atteint 2 participants.",
+            "Fontaines\u00a0: 2 participants\u00a0!",
+        ),
+    ],
+)
+def test_a_milestone_notification_agrees_with_its_number(language, count, text, subject):
+    notification = Notification(
+        kind=Notification.Kind.CAMPAIGN_MILESTONE,
+        params={"campaign": "Fontaines", "count": count, "counted": "participants"},
+    )
+    with translation.override(language):
+        assert (text_of(notification), subject_of(notification)) == (text, subject)
