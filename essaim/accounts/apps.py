@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
     name = "essaim.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self) -> None:
+        from essaim.accounts.reportable import PERSON
+        from essaim.core import reportable
+
+        reportable.register(PERSON)

@@ -1,11 +1,14 @@
-"""Writes on people: creation, profile, follows, export, deletion."""
+"""Writes on people: creation, profile, follows, sanctions, export, deletion."""
 
 import secrets
+from datetime import datetime
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -105,6 +108,49 @@ def user_follow(*, follower: User, followed: User) -> bool:
 def user_unfollow(*, follower: User, followed: User) -> bool:
     deleted, _rows = UserFollow.objects.filter(follower=follower, followed=followed).delete()
     return deleted > 0
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor.is_active and actor.is_staff):
+        raise PermissionDenied(_("Only the instance's admins can do this."))
+
+
+def user_suspend(*, actor: User, user: User, until: datetime) -> User:
+    """An admin suspends `user` until a date: they read but cannot write (moderation's
+    screening refuses their texts). Suspending again sets the new date."""
+    _require_admin(actor)
+    if until <= timezone.now():
+        raise ValidationError(_("A suspension ends in the future."))
+    User.objects.filter(pk=user.pk).update(suspended_until=until)
+    user.suspended_until = until
+    return user
+
+
+def user_unsuspend(*, actor: User, user: User) -> User:
+    _require_admin(actor)
+    User.objects.filter(pk=user.pk).update(suspended_until=None)
+    user.suspended_until = None
+    return user
+
+
+def user_ban(*, actor: User, user: User) -> User:
+    """An admin bans `user` from the instance: inactive, they can no longer log in and their
+    sessions stop authenticating. Banning again keeps the first date."""
+    _require_admin(actor)
+    if actor.pk == user.pk:
+        raise ValidationError(_("You cannot ban yourself."))
+    User.objects.filter(pk=user.pk).update(
+        banned_at=Coalesce("banned_at", Value(timezone.now())), is_active=False
+    )
+    user.refresh_from_db(fields=["banned_at", "is_active"])
+    return user
+
+
+def user_unban(*, actor: User, user: User) -> User:
+    _require_admin(actor)
+    User.objects.filter(pk=user.pk).update(banned_at=None, is_active=True)
+    user.banned_at, user.is_active = None, True
+    return user
 
 
 def user_export(user: User) -> dict[str, Any]:

@@ -10,10 +10,12 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from essaim.accounts import personal_data
         from essaim.campaigns import personal_data as campaigns_data
+        from essaim.campaigns.reportable import CAMPAIGN
         from essaim.campaigns.services import settle
-        from essaim.core import scheduler
+        from essaim.core import reportable, scheduler
 
         personal_data.register(
             "campaigns", export=campaigns_data.export, erase=campaigns_data.erase
         )
         scheduler.register("campaigns_settle", every=1, run=settle.settle_due)
+        reportable.register(CAMPAIGN)

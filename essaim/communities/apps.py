@@ -10,9 +10,10 @@ class CommunitiesConfig(AppConfig):
     def ready(self) -> None:
         from essaim.accounts import personal_data, trust
         from essaim.communities import personal_data as communities_data
+        from essaim.communities.reportable import COMMENT, POST
         from essaim.communities.selectors import kept_comments_of, kept_posts_of
         from essaim.communities.views import profile_posts
-        from essaim.core import parts
+        from essaim.core import parts, reportable
 
         personal_data.register(
             "communities", export=communities_data.export, erase=communities_data.erase
@@ -20,3 +21,5 @@ class CommunitiesConfig(AppConfig):
         parts.register("accounts.profile", "communities.posts", profile_posts)
         trust.contributions_register("communities.posts", kept_posts_of)
         trust.contributions_register("communities.comments", kept_comments_of)
+        reportable.register(POST)
+        reportable.register(COMMENT)

@@ -21,6 +21,7 @@ from essaim.communities.models import (
     new_invitation_token,
 )
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from essaim.core.reportable import disputed_note_set, moderation_set
 
 # Addresses that would shadow the communities/ URLs.
 RESERVED_SLUGS = frozenset({"new", "join"})
@@ -224,6 +225,38 @@ def role_set(*, actor: User, membership: Membership, role: str) -> Membership:
     return membership
 
 
+def _require_moderator(actor: User, community: Community) -> None:
+    """Community sanctions: its owners and moderators, and the instance's admins."""
+    if actor.is_active and actor.is_staff:
+        return
+    if not permissions.can_moderate(permissions.membership_of(actor, community)):
+        raise PermissionDenied(_("You do not moderate this community."))
+
+
+@transaction.atomic
+def community_ban(*, actor: User, community: Community, user: User) -> Membership:
+    """Ban `user` from `community`: a member loses their role, a non-member gets a banned
+    membership, so joining again stays refused. Banning twice changes nothing."""
+    _require_moderator(actor, community)
+    if actor.pk == user.pk:
+        raise ValidationError(_("You cannot ban yourself."))
+    membership, _created = Membership.objects.select_for_update().get_or_create(
+        community=community, user=user, defaults={"status": Membership.Status.BANNED}
+    )
+    if membership.status != Membership.Status.BANNED or membership.role != Membership.Role.MEMBER:
+        membership.status, membership.role = Membership.Status.BANNED, Membership.Role.MEMBER
+        membership.save(update_fields=["status", "role", "updated_at"])
+    return membership
+
+
+def community_unban(*, actor: User, community: Community, user: User) -> None:
+    """Lift a ban: the person is a member again (an ordinary one)."""
+    _require_moderator(actor, community)
+    Membership.objects.filter(
+        community=community, user=user, status=Membership.Status.BANNED
+    ).update(status=Membership.Status.ACTIVE)
+
+
 def invitation_rotate(*, actor: User, community: Community) -> str:
     if not permissions.can_manage_roles(permissions.membership_of(actor, community)):
         raise PermissionDenied(_("Only owners can renew the invitation link."))
@@ -303,3 +336,20 @@ def post_like(*, user: User, post: Post) -> None:
 
 def post_unlike(*, user: User, post: Post) -> None:
     PostReaction.objects.filter(user=user, post=post).delete()
+
+
+# Moderation decides who may (core.reportable's entries call these); they only write.
+def post_moderation_set(*, post: Post, state: str, only_from: str | None = None) -> bool:
+    return moderation_set(post, state, only_from)
+
+
+def post_disputed_set(*, post: Post, note: str) -> None:
+    disputed_note_set(post, note)
+
+
+def comment_moderation_set(*, comment: Comment, state: str, only_from: str | None = None) -> bool:
+    return moderation_set(comment, state, only_from)
+
+
+def comment_disputed_set(*, comment: Comment, note: str) -> None:
+    disputed_note_set(comment, note)

@@ -9,7 +9,8 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         from essaim.accounts import personal_data
-        from essaim.core import parts
+        from essaim.core import parts, reportable
+        from essaim.messaging.reportable import MESSAGE
         from essaim.messaging.selectors import messaging_export_for
         from essaim.messaging.views import listing_reply
 
@@ -17,3 +18,4 @@ class MessagingConfig(AppConfig):
         # person still has; they stay, under the anonymised name.
         personal_data.register("messaging", export=messaging_export_for)
         parts.register("aid.listing", "messaging.reply", listing_reply)
+        reportable.register(MESSAGE)

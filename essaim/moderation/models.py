@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from essaim.core import reportable
 from essaim.core.models import BaseModel
 
 
@@ -67,19 +68,15 @@ class Case(BaseModel):
 
     @property
     def kind(self) -> str:
-        return KIND_OF_MODEL.get(self.content_type.model, self.content_type.model)
+        """The reportable kind's key ("comment"), as its owner registered it."""
+        entry = reportable.of_model(self.content_type.model_class())
+        return entry.kind if entry else self.content_type.model
 
-
-# The names the site uses for what can be reported, and the model behind each.
-KINDS = {
-    "post": ("communities", "post"),
-    "comment": ("communities", "comment"),
-    "listing": ("aid", "aidlisting"),
-    "campaign": ("campaigns", "campaign"),
-    "message": ("messaging", "message"),
-    "person": ("accounts", "user"),
-}
-KIND_OF_MODEL = {model: kind for kind, (_app, model) in KINDS.items()}
+    @property
+    def kind_label(self) -> str:
+        """The kind in the reader's language ("commentaire")."""
+        entry = reportable.of_model(self.content_type.model_class())
+        return str(entry.label) if entry else self.content_type.model
 
 
 class Report(BaseModel):
@@ -119,6 +116,7 @@ class Action(BaseModel):
         BAN_COMMUNITY = "ban_community", _("Banned from the community")
         BAN_INSTANCE = "ban_instance", _("Banned from the instance")
         UNBAN = "unban", _("Ban lifted")
+        REOPEN = "reopen", _("Case reopened")
         DISMISS = "dismiss", _("Report dismissed")
         DISPUTED = "disputed", _("Labelled disputed")
         UNDISPUTED = "undisputed", _("Disputed label removed")

@@ -9,9 +9,10 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.core import reportable
 from essaim.core.errors import NotFound
 from essaim.moderation import permissions
-from essaim.moderation.models import KINDS, Action, Appeal, Case
+from essaim.moderation.models import Action, Appeal, Case
 
 
 def _scope(user: User) -> Q:
@@ -34,9 +35,9 @@ def queue_for(
         cases = cases.filter(status=status)
     if reason:
         cases = cases.filter(reports__reason=reason)
-    if kind in KINDS:
-        app, model = KINDS[kind]
-        cases = cases.filter(content_type=ContentType.objects.get_by_natural_key(app, model))
+    entry = reportable.get(kind) if kind else None
+    if entry is not None:
+        cases = cases.filter(content_type=ContentType.objects.get_for_model(entry.model))
     if community_id is not None:
         cases = cases.filter(community_id=community_id)
     return (
@@ -78,7 +79,11 @@ def action_get_for(*, pk: int, user: User) -> Action:
     raise NotFound(_("This decision does not exist."))
 
 
-PUBLIC_KINDS = [kind for kind in Action.Kind.values if kind not in ("filter", "spam_wave")]
+# The community's public log: decisions, not the admins' settings nor the moderators' own
+# bookkeeping (a case reopened tells nothing yet).
+PUBLIC_KINDS = [
+    kind for kind in Action.Kind.values if kind not in ("filter", "spam_wave", "reopen")
+]
 
 
 def public_log(community_id: int) -> QuerySet[Action]:

@@ -2,25 +2,26 @@
 person it is about with its reason, and closes the case for its reporters, who are told too."""
 
 from datetime import timedelta
-from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from essaim.accounts import services as accounts_services
 from essaim.accounts.models import User
 from essaim.accounts.screening import Admission
 from essaim.accounts.trust import MEMBER, forget, trust_level
-from essaim.communities.models import Membership
-from essaim.core.errors import NotFound, PermissionDenied, ValidationError
+from essaim.communities import services as communities_services
+from essaim.communities.models import Community
+from essaim.core import reportable
+from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from essaim.core.models import Moderated, Moderation
 from essaim.moderation import permissions
 from essaim.moderation.models import Action, Appeal, Case, InstanceSettings, Reason, Report
 from essaim.moderation.selectors import auto_hide_reports_needed
-from essaim.moderation.targets import author_of, community_of, describe, visible_target, words_of
+from essaim.moderation.targets import Target, target_of, visible_target
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
 
@@ -41,47 +42,50 @@ def auto_hide_threshold() -> int:
     return auto_hide_reports_needed()
 
 
-def case_for(target: Any, *, flagged_by: str = "") -> Case:
-    """The one case about `target`, opened on first need; a closed case opens again."""
-    content_type = ContentType.objects.get_for_model(target)
-    community = community_of(target)
+def case_for(target: Target, *, flagged_by: str = "", reopen: bool = True) -> Case:
+    """The one case about `target`, opened on first need; with `reopen` (new reports, a
+    flagged edit), a decided case opens again."""
+    content_type = ContentType.objects.get_for_model(target.entry.model)
     try:
         with transaction.atomic():
             case, created = Case.objects.get_or_create(
                 content_type=content_type,
                 object_id=target.pk,
                 defaults={
-                    "community": community,
-                    "subject": author_of(target),
-                    "excerpt": words_of(target),
+                    "community_id": target.community_id,
+                    "subject": target.author,
+                    "excerpt": target.words,
                     "flagged_by": flagged_by,
                 },
             )
     except IntegrityError:
         case, created = Case.objects.get(content_type=content_type, object_id=target.pk), False
-    if not created and case.status != Case.Status.OPEN:
-        case.status = Case.Status.OPEN
-        case.excerpt = words_of(target)
-        case.save(update_fields=["status", "excerpt", "updated_at"])
+    if reopen and not created and case.status != Case.Status.OPEN:
+        # One UPDATE, after any decision holding the case's lock has committed.
+        Case.objects.filter(pk=case.pk).exclude(status=Case.Status.OPEN).update(
+            status=Case.Status.OPEN, excerpt=target.words, updated_at=timezone.now()
+        )
+        case.refresh_from_db()
     return case
 
 
 def case_open(*, actor: User, kind: str, pk: int) -> Case:
     """A moderator opens a case on content of their community without waiting for a report
-    (to label it disputed, say); opening it again returns the same case."""
+    (to label it disputed, say); opening it again returns the same case, decided or not (a
+    decided case is reopened explicitly, `case_reopen`)."""
     target = visible_target(kind=kind, pk=pk, user=actor)
-    community = community_of(target)
-    if not permissions.moderates(actor, community.pk if community else None):
+    if not permissions.moderates(actor, target.community_id):
         raise NotFound(_("This content does not exist."))
-    if author_of(target).pk == actor.pk:
+    if target.author.pk == actor.pk:
         raise ValidationError(_("Another moderator handles your own content."))
-    return case_for(target)
+    return case_for(target, reopen=False)
 
 
-def content_admitted(target: Moderated, admission: Admission) -> None:
+def content_admitted(content: Moderated, admission: Admission) -> None:
     """After a text was stored as `admission` said: a held or flagged text opens a case."""
     if not admission.flagged_by:
         return
+    target = Target(reportable.of(content), content)
     case = case_for(target, flagged_by=admission.flagged_by)
     if admission.state == Moderation.HELD:
         Action.objects.create(
@@ -90,7 +94,7 @@ def content_admitted(target: Moderated, admission: Admission) -> None:
             community=case.community,
             subject=case.subject,
             reason=admission.flagged_by,
-            summary=describe(target),
+            summary=target.summary,
         )
 
 
@@ -102,7 +106,7 @@ def report(*, reporter: User, kind: str, pk: int, reason: str, note: str = "") -
     if reason not in Reason.values:
         raise ValidationError(_("Choose a reason."))
     target = visible_target(kind=kind, pk=pk, user=reporter)
-    if author_of(target).pk == reporter.pk:
+    if target.author.pk == reporter.pk:
         raise ValidationError(_("You cannot report yourself."))
     case = case_for(target)
     # Established, not only trusted: trusted takes a month and twenty contributions, so three
@@ -121,18 +125,16 @@ def report(*, reporter: User, kind: str, pk: int, reason: str, note: str = "") -
         the_report.reason, the_report.note = reason, note.strip()[:1000]
         the_report.save(update_fields=["reason", "note", "updated_at"])
     Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
-    if isinstance(target, Moderated):
+    if target.is_content:
         _maybe_auto_hide(case, target)
     return the_report
 
 
-def _maybe_auto_hide(case: Case, target: Moderated) -> None:
+def _maybe_auto_hide(case: Case, target: Target) -> None:
     if case.reports.filter(trusted=True).count() < auto_hide_threshold():
         return
     # Only the request that flips the row records the action: concurrent reports hide once.
-    flipped = (
-        _rows(target).filter(moderation=Moderation.VISIBLE).update(moderation=Moderation.HIDDEN)
-    )
+    flipped = target.set_state(Moderation.HIDDEN, only_from=Moderation.VISIBLE)
     if not flipped:
         return
     Case.objects.filter(pk=case.pk).update(auto_hidden=True)
@@ -143,7 +145,7 @@ def _maybe_auto_hide(case: Case, target: Moderated) -> None:
         subject=case.subject,
         reason=_("Reported by %(count)d established members; hidden until a moderator reviews it.")
         % {"count": auto_hide_threshold()},
-        summary=describe(target),
+        summary=target.summary,
     )
     _tell_subject(action)
 
@@ -177,13 +179,18 @@ def _tell_reporters(case: Case) -> None:
     case.reports.filter(told_at__isnull=True).update(told_at=timezone.now())
 
 
-def _rows(target: Moderated) -> QuerySet[Any]:
-    """The row of any moderated model, to update in place."""
-    return type(target)._default_manager.filter(pk=target.pk)
+def _lock_case(case: Case) -> Case:
+    """The case, read again under its row lock: every decision on a case takes it, so two
+    moderators deciding at once decide one after the other, the second seeing the first's."""
+    return Case.objects.select_for_update().get(pk=case.pk)
 
 
-def _set_state(target: Moderated, state: str) -> None:
-    _rows(target).update(moderation=state)
+def _already_decided(case: Case) -> Conflict:
+    return Conflict(
+        _("This case is already decided (%(status)s): reopen it to decide again.")
+        % {"status": case.get_status_display()},
+        extra={"status": case.status},
+    )
 
 
 @transaction.atomic
@@ -196,7 +203,12 @@ def act(
     days: int | None = None,
     community_id: int | None = None,
 ) -> Action:
-    """A moderator's decision on a case, with the reason the person will read."""
+    """A moderator's decision on an open case, with the reason the person will read.
+
+    Locks the case (`_lock_case`) and checks it is still open: of two moderators deciding at
+    once, one decides and the other gets Conflict, so the person gets one decision and one
+    notice. A decided case is decided again only after `case_reopen`. What the decision does
+    to content or people is done by the owning domain's services."""
     reason = reason.strip()
     if kind not in Action.Kind.values:
         raise ValidationError(_("Unknown action."))
@@ -204,43 +216,43 @@ def act(
         raise ValidationError(_("Give a reason: the person will read it."))
     if not permissions.can_act(actor, case, kind):
         raise PermissionDenied(_("You cannot take this action on this case."))
-    target = case.target
+    case = _lock_case(case)
+    if case.status != Case.Status.OPEN:
+        raise _already_decided(case)
+    target = target_of(case.target)
     if target is None:
         raise NotFound(_("This content no longer exists."))
     subject = case.subject
     until = None
     if kind in CONTENT_ACTIONS:
-        if not isinstance(target, Moderated):
+        if not target.is_content:
             raise ValidationError(_("Only content can be hidden or removed."))
-        _set_state(target, CONTENT_ACTIONS[kind])
+        target.set_state(CONTENT_ACTIONS[kind])
     elif kind == Action.Kind.RESTORE:
-        if not isinstance(target, Moderated):
+        if not target.is_content:
             raise ValidationError(_("Only content can be restored."))
-        _set_state(target, Moderation.VISIBLE)
+        target.set_state(Moderation.VISIBLE)
     elif kind == Action.Kind.SUSPEND:
         if not days or not 1 <= days <= MAX_SUSPENSION_DAYS:
             raise ValidationError(
                 _("Suspend for 1 to %(max)d days.") % {"max": MAX_SUSPENSION_DAYS}
             )
         until = timezone.now() + timedelta(days=days)
-        User.objects.filter(pk=subject.pk).update(suspended_until=until)
+        accounts_services.user_suspend(actor=actor, user=subject, until=until)
     elif kind == Action.Kind.BAN_COMMUNITY:
         community_id = community_id or case.community_id
         if community_id is None:
             raise ValidationError(_("Choose the community to ban from."))
-        if not permissions.moderates(actor, community_id):
+        community = Community.objects.filter(pk=community_id).first()
+        if community is None or not permissions.moderates(actor, community_id):
             raise PermissionDenied(_("You do not moderate this community."))
-        membership, _created = Membership.objects.get_or_create(
-            community_id=community_id, user=subject, defaults={"status": Membership.Status.BANNED}
-        )
-        Membership.objects.filter(pk=membership.pk).update(
-            status=Membership.Status.BANNED, role=Membership.Role.MEMBER
-        )
+        communities_services.community_ban(actor=actor, community=community, user=subject)
     elif kind == Action.Kind.BAN_INSTANCE:
-        User.objects.filter(pk=subject.pk).update(banned_at=timezone.now(), is_active=False)
-    elif kind in (Action.Kind.DISMISS,) and case.auto_hidden and isinstance(target, Moderated):
-        # Dismissing reports that hid something automatically puts it back.
-        _set_state(target, Moderation.VISIBLE)
+        accounts_services.user_ban(actor=actor, user=subject)
+    elif kind == Action.Kind.DISMISS and case.auto_hidden and target.is_content:
+        # Dismissing reports that hid something automatically puts it back (not what a
+        # moderator removed on an earlier round of the case).
+        target.set_state(Moderation.VISIBLE, only_from=Moderation.HIDDEN)
     elif kind not in (Action.Kind.WARN, Action.Kind.DISMISS):
         raise ValidationError(_("This action is not taken on cases."))
     action = Action.objects.create(
@@ -251,7 +263,7 @@ def act(
         subject=subject,
         reason=reason,
         until=until,
-        summary=describe(target),
+        summary=target.summary,
     )
     case.status = Case.Status.DISMISSED if kind == Action.Kind.DISMISS else Case.Status.ACTIONED
     case.save(update_fields=["status", "updated_at"])
@@ -262,28 +274,59 @@ def act(
     return action
 
 
+@transaction.atomic
+def case_reopen(*, actor: User, case: Case, reason: str = "") -> Case:
+    """A moderator reopens a decided case to decide again; what was decided stands until the
+    next decision (an appeal is what undoes one). Reopening an open case changes nothing."""
+    if not permissions.can_view_case(actor, case):
+        raise PermissionDenied(_("You cannot take this action on this case."))
+    case = _lock_case(case)
+    if case.status == Case.Status.OPEN:
+        return case
+    case.status = Case.Status.OPEN
+    case.save(update_fields=["status", "updated_at"])
+    target = target_of(case.target)
+    Action.objects.create(
+        kind=Action.Kind.REOPEN,
+        actor=actor,
+        case=case,
+        community=case.community,
+        subject=case.subject,
+        reason=reason.strip()[:2000],
+        summary=target.summary if target else case.excerpt[:300],
+    )
+    return case
+
+
 def bulk_act(*, actor: User, cases: list[Case], kind: str, reason: str) -> int:
-    """The same decision on several cases; cases the actor may not act on are left alone."""
+    """The same decision on several cases; cases the actor may not act on, and cases decided
+    meanwhile, are left alone."""
     if kind not in (Action.Kind.HIDE, Action.Kind.REMOVE, Action.Kind.DISMISS):
         raise ValidationError(_("Only hide, remove and dismiss apply to several cases at once."))
     done = 0
     for case in cases:
-        if permissions.can_act(actor, case, kind):
+        if not permissions.can_act(actor, case, kind):
+            continue
+        try:
             act(actor=actor, case=case, kind=kind, reason=reason)
-            done += 1
+        except Conflict:
+            continue
+        done += 1
     return done
 
 
 @transaction.atomic
 def dispute(*, actor: User, case: Case, note: str) -> Action:
-    """Label content disputed with a moderator's context note (empty note: remove the label)."""
-    target = case.target
-    if not isinstance(target, Moderated):
-        raise ValidationError(_("Only content can be labelled disputed."))
+    """Label content disputed with a moderator's context note (empty note: remove the label).
+    The label is edited at any time, decided case or not; the case's lock orders the edits."""
     if not permissions.can_act(actor, case, Action.Kind.DISPUTED):
         raise PermissionDenied(_("You cannot take this action on this case."))
+    case = _lock_case(case)
+    target = target_of(case.target)
+    if target is None or not target.is_content:
+        raise ValidationError(_("Only content can be labelled disputed."))
     note = note.strip()[:2000]
-    _rows(target).update(disputed_note=note)
+    target.set_disputed(note)
     action = Action.objects.create(
         kind=Action.Kind.DISPUTED if note else Action.Kind.UNDISPUTED,
         actor=actor,
@@ -291,7 +334,7 @@ def dispute(*, actor: User, case: Case, note: str) -> Action:
         community=case.community,
         subject=case.subject,
         reason=note,
-        summary=describe(target),
+        summary=target.summary,
     )
     case.status = Case.Status.ACTIONED
     case.save(update_fields=["status", "updated_at"])
@@ -327,7 +370,7 @@ def appeal_decide(*, actor: User, appeal: Appeal, overturn: bool, note: str) -> 
     if not permissions.can_decide_appeal(actor, locked):
         raise PermissionDenied(_("Another moderator than the one who decided rules on appeals."))
     if overturn:
-        _undo(action)
+        _undo(action, actor=actor)
     locked.status = Appeal.Status.OVERTURNED if overturn else Appeal.Status.UPHELD
     locked.decided_by, locked.decided_at = actor, timezone.now()
     locked.decision_note = note.strip()[:2000]
@@ -353,22 +396,20 @@ def appeal_decide(*, actor: User, appeal: Appeal, overturn: bool, note: str) -> 
     return locked
 
 
-def _undo(action: Action) -> None:
-    target = action.case.target if action.case else None
-    if action.kind in (*CONTENT_ACTIONS, Action.Kind.AUTO_HIDE) and isinstance(target, Moderated):
-        _set_state(target, Moderation.VISIBLE)
-    elif action.kind == Action.Kind.SUSPEND and action.subject is not None:
-        User.objects.filter(pk=action.subject.pk).update(suspended_until=None)
-    elif action.kind == Action.Kind.BAN_COMMUNITY and action.subject and action.community:
-        Membership.objects.filter(
-            community=action.community,
-            user=action.subject,
-            status=Membership.Status.BANNED,
-        ).update(status=Membership.Status.ACTIVE)
-    elif action.kind == Action.Kind.BAN_INSTANCE and action.subject is not None:
-        User.objects.filter(pk=action.subject.pk).update(banned_at=None, is_active=True)
-    elif action.kind == Action.Kind.DISPUTED and isinstance(target, Moderated):
-        _rows(target).update(disputed_note="")
+def _undo(action: Action, *, actor: User) -> None:
+    """Undo a decision through the owning domains' services (an appeal overturned it)."""
+    target = target_of(action.case.target) if action.case else None
+    subject = action.subject
+    if action.kind in (*CONTENT_ACTIONS, Action.Kind.AUTO_HIDE) and target and target.is_content:
+        target.set_state(Moderation.VISIBLE)
+    elif action.kind == Action.Kind.SUSPEND and subject is not None:
+        accounts_services.user_unsuspend(actor=actor, user=subject)
+    elif action.kind == Action.Kind.BAN_COMMUNITY and subject and action.community:
+        communities_services.community_unban(actor=actor, community=action.community, user=subject)
+    elif action.kind == Action.Kind.BAN_INSTANCE and subject is not None:
+        accounts_services.user_unban(actor=actor, user=subject)
+    elif action.kind == Action.Kind.DISPUTED and target and target.is_content:
+        target.set_disputed("")
 
 
 def spam_wave_set(*, actor: User, hold_new_accounts: bool) -> InstanceSettings:

@@ -1,134 +1,95 @@
-"""What can be reported, seen from moderation: each kind's author, community, words and
-address, and whether a given person may see it (one may only report what one can see)."""
+"""What can be reported, seen from moderation: a registered kind (core.reportable) and one of
+its objects. Moderation knows no content model: the owning domains describe theirs and
+hide, restore or label them through their own services."""
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
-from essaim.core.errors import NotFound
-from essaim.moderation.models import KINDS
+from essaim.core import reportable
+from essaim.core.errors import NotFound, ValidationError
+from essaim.core.reportable import Reportable
 
 
-def model_of(kind: str) -> type[Model]:
-    if kind not in KINDS:
-        raise NotFound(_("This cannot be reported."))
-    app, model = KINDS[kind]
-    found = ContentType.objects.get_by_natural_key(app, model).model_class()
-    assert found is not None
-    return found
+@dataclass(frozen=True)
+class Target:
+    entry: Reportable[Any]
+    obj: Any
 
+    @property
+    def kind(self) -> str:
+        return self.entry.kind
 
-def visible_target(*, kind: str, pk: int, user: User) -> Any:
-    """The object `user` wants to report, if they can see it; NotFound otherwise."""
-    from essaim.aid.selectors import listing_get_for
-    from essaim.campaigns.models import Campaign
-    from essaim.campaigns.permissions import can_view
-    from essaim.communities import permissions as community_permissions
-    from essaim.communities.models import Comment, Post
-    from essaim.messaging.models import Message
+    @property
+    def pk(self) -> int:
+        return int(self.obj.pk)
 
-    missing = NotFound(_("This content does not exist."))
-    if kind == "post":
-        post = Post.objects.select_related("community", "author").filter(pk=pk).first()
-        if post is None or not community_permissions.can_view_content(
-            post.community, community_permissions.membership_of(user, post.community)
-        ):
-            raise missing
-        return post
-    if kind == "comment":
-        comment = Comment.objects.select_related("post__community", "author").filter(pk=pk).first()
-        if comment is None:
-            raise missing
-        community = comment.post.community
-        if not community_permissions.can_view_content(
-            community, community_permissions.membership_of(user, community)
-        ):
-            raise missing
-        return comment
-    if kind == "listing":
-        return listing_get_for(pk=pk, user=user)
-    if kind == "campaign":
-        campaign = Campaign.objects.filter(pk=pk).first()
-        if campaign is None or not can_view(user, campaign):
-            raise missing
-        return campaign
-    if kind == "message":
-        # Only someone the message was written to can report it.
-        message = (
-            Message.objects.select_related("sender")
-            .filter(pk=pk, conversation__participants__user=user)
-            .exclude(sender=user)
-            .first()
-        )
-        if message is None:
-            raise missing
-        return message
-    if kind == "person":
-        person = User.objects.filter(pk=pk, is_active=True).first()
-        if person is None:
-            raise missing
+    @property
+    def author(self) -> User:
+        person = self.entry.author(self.obj)
+        assert isinstance(person, User)
         return person
-    raise missing
+
+    @property
+    def community_id(self) -> int | None:
+        """Whose moderators handle it; None means the instance's admins."""
+        return self.entry.community_id(self.obj)
+
+    @property
+    def words(self) -> str:
+        return self.entry.preview(self.obj)[:1000]
+
+    @property
+    def url(self) -> str:
+        """Where moderators can see it in place ("" for a private message)."""
+        return self.entry.url(self.obj)
+
+    @property
+    def summary(self) -> str:
+        return self.entry.describe(self.obj)
+
+    @property
+    def is_content(self) -> bool:
+        return self.entry.set_state is not None
+
+    @property
+    def state(self) -> str:
+        """Its moderation state ("" for a person)."""
+        return str(getattr(self.obj, "moderation", ""))
+
+    def set_state(self, state: str, *, only_from: str | None = None) -> bool:
+        if self.entry.set_state is None:
+            raise ValidationError(_("Only content can be hidden, removed or restored."))
+        return self.entry.set_state(self.obj, state, only_from)
+
+    def set_disputed(self, note: str) -> None:
+        if self.entry.set_disputed is None:
+            raise ValidationError(_("Only content can be labelled disputed."))
+        self.entry.set_disputed(self.obj, note)
 
 
-def author_of(target: Any) -> User:
-    if isinstance(target, User):
-        return target
-    for field in ("author", "sender", "created_by"):
-        if hasattr(target, field):
-            person = getattr(target, field)
-            assert isinstance(person, User)
-            return person
-    raise TypeError(f"no author for {target!r}")
+def entry_for(kind: str) -> Reportable[Any]:
+    entry = reportable.get(kind)
+    if entry is None:
+        raise NotFound(_("This cannot be reported."))
+    return entry
 
 
-def community_of(target: Any) -> Any:
-    """The community whose moderators handle it, or None for the instance's admins."""
-    from essaim.aid.models import AidListing
-    from essaim.communities.models import Comment, Post
-
-    if isinstance(target, Post):
-        return target.community
-    if isinstance(target, Comment):
-        return target.post.community
-    if isinstance(target, AidListing):
-        return target.community
-    return None
+def visible_target(*, kind: str, pk: int, user: User) -> Target:
+    """The thing `user` wants to report, if they can see it; NotFound otherwise."""
+    entry = entry_for(kind)
+    found = entry.find(pk, user)
+    if found is None:
+        raise NotFound(_("This content does not exist."))
+    return Target(entry, found)
 
 
-def words_of(target: Any) -> str:
-    if isinstance(target, User):
-        return f"{target.display_name} — {target.bio}"[:1000]
-    parts = [getattr(target, name, "") for name in ("title", "summary", "body")]
-    return "\n".join(part for part in parts if part)[:1000]
-
-
-def url_of(target: Any) -> str:
-    """Where moderators can see it in place (a private message has no public address)."""
-    from essaim.communities.models import Comment
-    from essaim.messaging.models import Message
-
-    if isinstance(target, Comment):
-        return f"{target.post.get_absolute_url()}#comment-{target.pk}"
-    if isinstance(target, Message):
-        return ""
-    return str(target.get_absolute_url())
-
-
-def describe(target: Any) -> str:
-    """A few words for the logs: "a comment by Inès", "the person Karim"."""
-    from essaim.moderation.models import KIND_OF_MODEL
-
-    kind = KIND_OF_MODEL.get(target._meta.model_name, "")
-    names = {
-        "post": _("a post by %(name)s"),
-        "comment": _("a comment by %(name)s"),
-        "listing": _("a listing by %(name)s"),
-        "campaign": _("a campaign by %(name)s"),
-        "message": _("a message by %(name)s"),
-        "person": _("the person %(name)s"),
-    }
-    return names.get(kind, "%(name)s") % {"name": author_of(target).display_name}
+def target_of(obj: Model | None) -> Target | None:
+    """A case's object as a Target; None once it is gone (or its kind is no longer registered)."""
+    if obj is None:
+        return None
+    entry = reportable.of_model(type(obj))
+    return Target(entry, obj) if entry is not None else None

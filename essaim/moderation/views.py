@@ -11,8 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from essaim.accounts.http import person
 from essaim.accounts.models import User
 from essaim.communities.selectors import content_get_for
-from essaim.core.errors import NotFound
+from essaim.core import reportable
+from essaim.core.errors import Conflict, NotFound
 from essaim.core.http import redirect_back
+from essaim.core.middleware import wants_json
 from essaim.moderation import permissions, selectors, services
 from essaim.moderation.forms import (
     AppealDecisionForm,
@@ -22,8 +24,8 @@ from essaim.moderation.forms import (
     DisputeForm,
     ReportForm,
 )
-from essaim.moderation.models import KINDS, Appeal, Case, InstanceSettings, Reason
-from essaim.moderation.targets import url_of, visible_target
+from essaim.moderation.models import Appeal, Case, InstanceSettings, Reason
+from essaim.moderation.targets import target_of, visible_target
 
 PAGE_SIZE = 30
 
@@ -34,7 +36,12 @@ def report(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     user = person(request)
     target = visible_target(kind=kind, pk=pk, user=user)
     form = ReportForm(request.POST or None)
-    context = {"form": form, "kind": kind, "target": target, "next": request.GET.get("next", "")}
+    context = {
+        "form": form,
+        "kind": kind,
+        "target": target.obj,
+        "next": request.GET.get("next", ""),
+    }
     if request.method == "POST":
         if not form.is_valid():
             return render(request, "moderation/report.html", context, status=400)
@@ -46,7 +53,7 @@ def report(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             note=form.cleaned_data["note"],
         )
         messages.success(request, _("Thank you: the moderators will review your report."))
-        return redirect_back(request, fallback=url_of(target) or reverse("feed:home"))
+        return redirect_back(request, fallback=target.url or reverse("feed:home"))
     return render(request, "moderation/report.html", context)
 
 
@@ -94,7 +101,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "filters": {"status": status, "reason": reason, "kind": kind},
             "statuses": Case.Status.choices,
             "reasons": Reason.choices,
-            "kinds": list(KINDS),
+            "kinds": [(entry.kind, entry.label) for entry in reportable.entries()],
             "instance": InstanceSettings.current() if user.is_staff else None,
         },
     )
@@ -132,33 +139,48 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     decision, dispute = DecisionForm(), DisputeForm(initial={"note": _note_of(case)})
     status = 200
     if request.method == "POST":
-        if request.POST.get("section") == "dispute":
+        section = request.POST.get("section")
+        if section == "reopen":
+            services.case_reopen(actor=user, case=case)
+            messages.success(request, _("The case is open again: you can decide."))
+            return redirect("moderation:case", pk=case.pk)
+        if section == "dispute":
             dispute = DisputeForm(request.POST)
             if dispute.is_valid():
                 services.dispute(actor=user, case=case, note=dispute.cleaned_data["note"])
                 messages.success(request, _("Done."))
                 return redirect("moderation:case", pk=case.pk)
+            status = 400
         else:
             decision = DecisionForm(request.POST)
+            status = 400
             if decision.is_valid():
-                services.act(
-                    actor=user,
-                    case=case,
-                    kind=decision.cleaned_data["kind"],
-                    reason=decision.cleaned_data["reason"],
-                    days=decision.cleaned_data["days"],
-                )
-                messages.success(request, _("Decision recorded; the person is told why."))
-                return redirect("moderation:case", pk=case.pk)
-        status = 400
-    target = case.target
+                try:
+                    services.act(
+                        actor=user,
+                        case=case,
+                        kind=decision.cleaned_data["kind"],
+                        reason=decision.cleaned_data["reason"],
+                        days=decision.cleaned_data["days"],
+                    )
+                except Conflict as conflict:
+                    # Another moderator decided first: show what they decided, and why.
+                    if wants_json(request):
+                        raise
+                    messages.error(request, conflict.message)
+                    case.refresh_from_db()
+                    decision, status = DecisionForm(), conflict.status_code
+                else:
+                    messages.success(request, _("Decision recorded; the person is told why."))
+                    return redirect("moderation:case", pk=case.pk)
+    target = target_of(case.target)
     return render(
         request,
         "moderation/case.html",
         {
             "case": case,
-            "target": target,
-            "target_url": url_of(target) if target is not None else "",
+            "target": target.obj if target else None,
+            "target_url": target.url if target else "",
             "reports": case.reports.select_related("reporter"),
             "auto_hide": selectors.auto_hide_status(case),
             "history": case.actions.select_related("actor").order_by("created_at", "pk"),

@@ -83,11 +83,16 @@ def test_a_report_hides_a_hateful_comment_a_moderator_confirms_and_everyone_is_t
     decide.locator("textarea[name=reason]").fill("Propos haineux : contraire à la charte.")
     mod.get_by_test_id("decide-button").click()
     expect(mod.get_by_test_id("history")).to_contain_text("Propos haineux")
+    # The case is decided: a further decision is taken after reopening it, on purpose.
+    expect(mod.get_by_test_id("decide-button")).to_have_count(0)
+    mod.get_by_test_id("reopen-button").click()
+    expect(mod.locator("#messages")).to_contain_text("rouvert")
     decide = mod.get_by_test_id("decide")
     decide.locator("select[name=kind]").select_option("warn")
     decide.locator("textarea[name=reason]").fill("Premier avertissement.")
     mod.get_by_test_id("decide-button").click()
     expect(mod.get_by_test_id("history")).to_contain_text("Premier avertissement.")
+    expect(mod.get_by_test_id("history")).to_contain_text("Dossier rouvert")
     comment.refresh_from_db()
     assert comment.moderation == Moderation.REMOVED
 

@@ -25,6 +25,7 @@ from essaim.core.dates import check_plausible_date
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from essaim.core.images import extension_for
 from essaim.core.models import Moderation
+from essaim.core.reportable import disputed_note_set, moderation_set
 
 RESERVED_SLUGS = frozenset({"new", "invitations", "payments"})
 
@@ -227,3 +228,14 @@ def host_for_code(campaign: Campaign, code: str | None) -> CampaignHost | None:
     return CampaignHost.objects.filter(
         campaign=campaign, code=code, status=CampaignHost.Status.ACCEPTED
     ).first()
+
+
+# Moderation decides who may (core.reportable's entries call these); they only write.
+def campaign_moderation_set(
+    *, campaign: Campaign, state: str, only_from: str | None = None
+) -> bool:
+    return moderation_set(campaign, state, only_from)
+
+
+def campaign_disputed_set(*, campaign: Campaign, note: str) -> None:
+    disputed_note_set(campaign, note)

@@ -15,7 +15,7 @@ from essaim.communities.tests.factories import (
     MembershipFactory,
     PostFactory,
 )
-from essaim.core.errors import NotFound, PermissionDenied, ValidationError
+from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from essaim.core.models import Moderation
 from essaim.moderation import services
 from essaim.moderation.models import Action, Appeal, Case, Report
@@ -171,9 +171,9 @@ def test_a_community_ban_sticks_and_an_instance_ban_logs_out(setting):
     with pytest.raises(PermissionDenied):
         community_leave(user=author, community=community)
     assert community_join(user=author, community=community).status == Membership.Status.BANNED
-    services.act(
-        actor=UserFactory.create(is_staff=True), case=case, kind="ban_instance", reason="x"
-    )
+    admin = UserFactory.create(is_staff=True)
+    services.case_reopen(actor=admin, case=case)
+    services.act(actor=admin, case=case, kind="ban_instance", reason="x")
     author.refresh_from_db()
     assert not author.is_active and author.banned_at
 
@@ -242,3 +242,76 @@ def test_bulk_decisions_skip_cases_one_may_not_act_on(setting):
     assert done == 1
     elsewhere.refresh_from_db()
     assert elsewhere.moderation == Moderation.VISIBLE
+
+
+def test_a_decided_case_refuses_a_second_decision_until_a_moderator_reopens_it(setting):
+    community, moderator, author, comment = setting
+    second = UserFactory.create()
+    MembershipFactory.create(community=community, user=second, role=Membership.Role.MODERATOR)
+    reporter = UserFactory.create()
+    services.report(reporter=reporter, kind="comment", pk=comment.pk, reason="hate")
+    case = Case.objects.get()
+    services.act(actor=moderator, case=case, kind="hide", reason="Haine")
+
+    # The second moderator still holds the page they loaded while the case was open.
+    with pytest.raises(Conflict) as refused:
+        services.act(actor=second, case=case, kind="remove", reason="Haine aussi")
+    assert refused.value.status_code == 409
+    assert "reopen" in refused.value.message
+    comment.refresh_from_db()
+    assert comment.moderation == Moderation.HIDDEN
+    assert list(Action.objects.values_list("kind", flat=True)) == ["hide"]
+    assert Notification.objects.filter(user=author).count() == 1
+    assert Notification.objects.filter(user=reporter).count() == 1
+
+    # An outsider cannot reopen; a moderator does, once, and the next decision is taken.
+    with pytest.raises(PermissionDenied):
+        services.case_reopen(actor=UserFactory.create(), case=case)
+    services.case_reopen(actor=second, case=case, reason="Nouveaux éléments")
+    services.case_reopen(actor=second, case=case)
+    assert Case.objects.get().status == Case.Status.OPEN
+    services.act(actor=second, case=case, kind="remove", reason="Haine aussi")
+    comment.refresh_from_db()
+    assert comment.moderation == Moderation.REMOVED
+    kinds = list(Action.objects.order_by("pk").values_list("kind", flat=True))
+    assert kinds == ["hide", "reopen", "remove"]
+    assert Notification.objects.filter(user=author).count() == 2
+
+
+def test_a_moderator_opening_a_decided_case_finds_it_decided():
+    community, moderator = moderated_community()
+    post = PostFactory.create(community=community)
+    case = services.case_open(actor=moderator, kind="post", pk=post.pk)
+    services.act(actor=moderator, case=case, kind="warn", reason="Ton")
+    again = services.case_open(actor=moderator, kind="post", pk=post.pk)
+    assert again.pk == case.pk and again.status == Case.Status.ACTIONED
+
+
+def test_bulk_decisions_leave_decided_cases_alone(setting):
+    _community, moderator, _author, comment = setting
+    services.report(reporter=UserFactory.create(), kind="comment", pk=comment.pk, reason="spam")
+    case = Case.objects.get()
+    services.act(actor=moderator, case=case, kind="hide", reason="Spam")
+    assert services.bulk_act(actor=moderator, cases=[case], kind="remove", reason="x") == 0
+    comment.refresh_from_db()
+    assert comment.moderation == Moderation.HIDDEN
+
+
+def test_overturning_sanctions_lifts_them_through_the_owners(setting):
+    community, moderator, author, comment = setting
+    admin, second_admin = UserFactory.create_batch(2, is_staff=True)
+    services.report(reporter=UserFactory.create(), kind="comment", pk=comment.pk, reason="hate")
+    case = Case.objects.get()
+    actions = [services.act(actor=moderator, case=case, kind="ban_community", reason="x")]
+    for kind in ("suspend", "ban_instance"):
+        services.case_reopen(actor=admin, case=case)
+        actions.append(services.act(actor=admin, case=case, kind=kind, reason="x", days=3))
+    author.refresh_from_db()
+    assert author.is_suspended and author.banned_at and not author.is_active
+    for action in actions:
+        appeal = services.appeal(appellant=author, action=action, text="Erreur")
+        services.appeal_decide(actor=second_admin, appeal=appeal, overturn=True, note="")
+    author.refresh_from_db()
+    assert not author.is_suspended and author.banned_at is None and author.is_active
+    membership = Membership.objects.get(community=community, user=author)
+    assert membership.status == Membership.Status.ACTIVE

@@ -59,11 +59,18 @@ def state():
 
 
 # (url name, args from the world, method) → who gets a page (2xx/3xx); everyone else 404/302.
+# The world's case is decided: deciding again answers 409 and changes nothing; reopening it
+# is the moderators' explicit step.
 def routes(w):
     return {
         "queue": (reverse("moderation:queue"), "get", {"moderator", "admin"}),
         "case": (reverse("moderation:case", args=[w["case"].pk]), "get", {"moderator", "admin"}),
         "decide": (
+            reverse("moderation:case", args=[w["case"].pk]),
+            "post",
+            {"moderator", "admin"},
+        ),
+        "reopen": (
             reverse("moderation:case", args=[w["case"].pk]),
             "post",
             {"moderator", "admin"},
@@ -88,7 +95,8 @@ PEOPLE = ["anonymous", "outsider", "member", "reporter", "author", "moderator", 
 
 
 @pytest.mark.parametrize(
-    "route", ["queue", "case", "decide", "action", "appeal_decide", "audit", "spam_wave", "bulk"]
+    "route",
+    ["queue", "case", "decide", "reopen", "action", "appeal_decide", "audit", "spam_wave", "bulk"],
 )
 @pytest.mark.parametrize("who", PEOPLE)
 def test_permission_matrix(world, route, who):
@@ -103,9 +111,13 @@ def test_permission_matrix(world, route, who):
         "overturn": "1",
         "cases": [world["case"].pk],
         "hold": "on",
+        "section": "reopen" if route == "reopen" else "decide",
     }
     response = getattr(client, method)(url, data if method == "post" else None)
-    if who in allowed:
+    if who in allowed and route == "decide":
+        assert response.status_code == 409
+        assert state() == before
+    elif who in allowed:
         assert response.status_code in (200, 302), response.status_code
     else:
         if who == "anonymous":
@@ -238,3 +250,46 @@ def test_the_address_behind_proxies_is_the_one_the_first_trusted_proxy_saw(rf, s
     assert client_address(request) == "203.0.113.7"  # not the forged first entry
     settings.PROXY_COUNT = 3
     assert client_address(request) == "10.0.0.1"
+
+
+def test_deciding_a_decided_case_answers_409_with_a_clear_message_and_reopening_allows_it(world):
+    case_url = reverse("moderation:case", args=[world["case"].pk])
+    client = Client()
+    client.force_login(world["moderator"])
+    page = client.get(case_url).content.decode()
+    assert 'data-testid="reopen-button"' in page and 'data-testid="decide-button"' not in page
+
+    # Two tabs: the decision form was loaded while the case was still open.
+    before = state()
+    response = client.post(case_url, {"section": "decide", "kind": "remove", "reason": "Encore"})
+    assert response.status_code == 409
+    # The moderator reads French (their language): what happened, and what to do.
+    assert "Ce dossier est déjà tranché" in response.content.decode()
+    assert 'data-testid="reopen-button"' in response.content.decode()
+    as_json = client.post(
+        case_url,
+        {"section": "decide", "kind": "remove", "reason": "Encore"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert as_json.status_code == 409
+    assert as_json.json()["status"] == "actioned"
+    assert as_json.json()["detail"].startswith("Ce dossier est déjà tranché (")
+    assert state() == before
+
+    assert client.post(case_url, {"section": "reopen"}).status_code == 302
+    assert Case.objects.get().status == Case.Status.OPEN
+    response = client.post(case_url, {"section": "decide", "kind": "remove", "reason": "Encore"})
+    assert response.status_code == 302
+    kinds = list(Action.objects.filter(case=world["case"]).order_by("pk").values_list("kind"))
+    assert kinds == [("hide",), ("reopen",), ("remove",)]
+
+
+def test_the_queue_names_kinds_in_the_reader_s_language(world):
+    client = Client()
+    client.force_login(world["admin"])
+    html = client.get(
+        reverse("moderation:queue") + "?status=", HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert '<option value="listing">annonce</option>' in html
+    assert "publication #" in html
+    assert "post #" not in html
