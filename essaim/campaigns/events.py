@@ -18,3 +18,12 @@ MILESTONE_REACHED = Event(
     "campaigns.milestone_reached",
     doc="A campaign's count crossed a threshold, recorded once: milestone_id, campaign_id.",
 )
+
+HOST_INVITED = Event(
+    "campaigns.host_invited",
+    doc=(
+        "A person was invited to co-host a campaign (or again, after declining), inside the "
+        "inviter's transaction: host_id, user_id, campaign_id, campaign_title, campaign_url, "
+        "invited_by_name, invited_at (ISO 8601)."
+    ),
+)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -302,7 +303,14 @@ def host_leaderboard(campaign: Campaign) -> list[dict[str, Any]]:
     the number of co-hosts or actions."""
     hosts = hosts_of(campaign)
     counts: dict[int, dict[str, Any]] = {
-        host.pk: {"host": host, "signatures": 0, "participants": 0, "rsvps": 0, "donations": 0}
+        host.pk: {
+            "host": host,
+            "people": 0,
+            "signatures": 0,
+            "participants": 0,
+            "rsvps": 0,
+            "donations": 0,
+        }
         for host in hosts
     }
     sources: list[tuple[str, QuerySet[Any], str]] = [
@@ -325,12 +333,40 @@ def host_leaderboard(campaign: Campaign) -> list[dict[str, Any]]:
         aggregate = Sum(field) if field == "amount" else Count(field)
         for row in queryset.filter(host__in=counts).values("host_id").annotate(value=aggregate):
             counts[row["host_id"]][name] = row["value"] or 0
+    for host_id, people in _people_mobilised(hosts, [queryset for _n, queryset, _f in sources]):
+        counts[host_id]["people"] = people
     board = list(counts.values())
-    board.sort(
-        key=lambda row: (row["signatures"] + row["participants"] + row["rsvps"], row["donations"]),
-        reverse=True,
-    )
+    board.sort(key=lambda row: (row["people"], row["donations"]), reverse=True)
     return board
+
+
+def _people_mobilised(
+    hosts: list[CampaignHost], sources: list[QuerySet[Any]]
+) -> list[tuple[int, int]]:
+    """(host id, distinct people) credited to each co-host: one person who signs, joins the
+    challenge and comes to an event through a co-host's link is one person mobilised, not
+    three; a co-host acting through their own link mobilises nobody."""
+    if not hosts:
+        return []
+    own = Q()
+    for host in hosts:
+        if host.user_id is not None:
+            own |= Q(host_id=host.pk, user_id=host.user_id)
+    actions = [
+        queryset.filter(host__in=[host.pk for host in hosts], user__isnull=False)
+        .exclude(own)
+        .values("host_id", "user_id")
+        for queryset in sources
+    ]
+    # UNION (not ALL) leaves each (co-host, person) pair once, counted in the database.
+    pairs = actions[0].union(*actions[1:])
+    sql, params = pairs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT host_id, COUNT(*) FROM ({sql}) AS pairs GROUP BY host_id",  # noqa: S608
+            params,
+        )
+        return [(int(host_id), int(people)) for host_id, people in cursor.fetchall()]
 
 
 def campaign_summary(campaign: Campaign) -> dict[str, Any]:

@@ -9,9 +9,16 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from essaim.accounts import personal_data
-        from essaim.campaigns.events import MILESTONE_REACHED
+        from essaim.campaigns.events import HOST_INVITED, MILESTONE_REACHED
         from essaim.core import outbox, scheduler
-        from essaim.notifications import emails, milestones, referrals, scheduling, services
+        from essaim.notifications import (
+            emails,
+            invitations,
+            milestones,
+            referrals,
+            scheduling,
+            services,
+        )
         from essaim.relay.events import REFERRALS_RECORDED
 
         personal_data.register("notifications", export=services.export, erase=services.erase)
@@ -19,3 +26,5 @@ class NotificationsConfig(AppConfig):
         scheduler.register("notifications_tick", every=60, run=scheduling.tick)
         MILESTONE_REACHED.subscribe(milestones.milestone_reached, after_commit=True)
         REFERRALS_RECORDED.subscribe(referrals.referrals_recorded, after_commit=True)
+        # Inside the inviter's transaction: the invitation and its notice commit together.
+        HOST_INVITED.subscribe(invitations.host_invited)

@@ -23,6 +23,7 @@ class Notification(BaseModel):
         FUNDRAISER_NEAR_GOAL = "fundraiser_near_goal", _("A fundraiser you support nears its goal")
         AID_MATCH = "aid_match", _("A request on the aid board matches your offer")
         CAMPAIGN_MILESTONE = "campaign_milestone", _("A campaign you host reached a milestone")
+        HOST_INVITATION = "host_invitation", _("An invitation to co-host a campaign")
 
     user = models.ForeignKey(
         "accounts.User", on_delete=models.CASCADE, related_name="notifications"

@@ -19,6 +19,7 @@ DEFAULT_FREQUENCY: dict[str, str] = {
     Kind.AID_MATCH: Frequency.IMMEDIATELY,
     Kind.CAMPAIGN_MILESTONE: Frequency.IMMEDIATELY,
     Kind.WEBHOOK_DISABLED: Frequency.IMMEDIATELY,
+    Kind.HOST_INVITATION: Frequency.IMMEDIATELY,
 }
 
 # Reminders that are only worth reading on the day, before the moment: a digest would bring

@@ -87,6 +87,11 @@ def _campaign_text(kind: str, params: dict[str, Any]) -> str:
         }
     if kind == Notification.Kind.CAMPAIGN_MILESTONE:
         return _milestone(params, subject=False)
+    if kind == Notification.Kind.HOST_INVITATION:
+        return _("%(person)s invites you to co-host “%(campaign)s”: accept or decline.") % {
+            "person": params.get("invited_by", ""),
+            "campaign": params.get("campaign", ""),
+        }
     if kind == Notification.Kind.WEBHOOK_DISABLED:
         return _(
             "Deliveries to %(url)s for “%(campaign)s” kept failing: the webhook is turned off."

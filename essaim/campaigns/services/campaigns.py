@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from essaim.accounts.models import User
 from essaim.accounts.screening import admit, content_admitted
 from essaim.accounts.services import require_good_standing
-from essaim.campaigns import permissions
+from essaim.campaigns import events, permissions
 from essaim.campaigns.models import (
     Campaign,
     CampaignFollow,
@@ -155,7 +155,8 @@ def host_invite(
     community: Community | None = None,
 ) -> CampaignHost:
     """Invite a person or a community to co-host. Inviting again returns the same invitation
-    (and renews a declined one)."""
+    (and renews a declined one). A person invited (or invited again) is told through
+    `events.HOST_INVITED`, inside this transaction."""
     require_host(actor, campaign)
     if (user is None) == (community is None):
         raise ValidationError(_("Invite one person or one community."))
@@ -167,10 +168,21 @@ def host_invite(
             )
     except IntegrityError as error:
         raise Conflict(_("This invitation already exists.")) from error
-    if not created and host.status == CampaignHost.Status.DECLINED:
+    renewed = not created and host.status == CampaignHost.Status.DECLINED
+    if renewed:
         host.status = CampaignHost.Status.INVITED
         host.invited_by = actor
         host.save(update_fields=["status", "invited_by", "updated_at"])
+    if (created or renewed) and host.user_id is not None:
+        events.HOST_INVITED.publish(
+            host_id=host.pk,
+            user_id=host.user_id,
+            campaign_id=campaign.pk,
+            campaign_title=campaign.title,
+            campaign_url=campaign.get_absolute_url(),
+            invited_by_name=actor.display_name,
+            invited_at=host.updated_at.isoformat(),
+        )
     return host
 
 

@@ -439,3 +439,24 @@ def test_deleting_an_account_removes_its_acts_frees_its_place_and_anonymises_its
     donation = Donation.objects.get()
     assert (donation.user, donation.anonymous, donation.donor_name) == (None, True, "")
     assert selectors.fundraiser_totals(fundraiser)["donations"] == 30_00
+
+
+def test_the_leaderboard_counts_people_mobilised_once_each():
+    """One person who signs, joins and comes through a co-host's link is one person mobilised;
+    the co-host's own actions through their link mobilise nobody."""
+    the_pledge = PledgeFactory.create()
+    campaign = the_pledge.campaign
+    the_challenge = ChallengeFactory.create(campaign=campaign)
+    event = EventFactory.create(campaign=campaign)
+    cohost_user = UserFactory.create(display_name="Inès")
+    cohost = CampaignHost.objects.create(campaign=campaign, user=cohost_user, status="accepted")
+    link = link_for_host(cohost)
+    follower, other = UserFactory.create_batch(2)
+    pledge.pledge_sign(user=follower, pledge=the_pledge, via=link.code)
+    challenge.challenge_join(user=follower, challenge=the_challenge, link=link)
+    events.rsvp_create(user=follower, event=event, link=link)
+    pledge.pledge_sign(user=cohost_user, pledge=the_pledge, via=link.code)
+    pledge.pledge_sign(user=other, pledge=the_pledge)
+    rows = {row["host"].pk: row for row in selectors.host_leaderboard(campaign)}
+    assert (rows[cohost.pk]["people"], rows[cohost.pk]["signatures"]) == (1, 2)
+    assert rows[cohost.pk]["participants"] == 1 and rows[cohost.pk]["rsvps"] == 1

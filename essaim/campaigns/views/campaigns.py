@@ -106,6 +106,9 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     is_host=is_host,
                 ),
                 "is_host": is_host,
+                "invitation": selectors.invitations_for(person(request))
+                .filter(campaign=campaign)
+                .first(),
             },
             request=request,
         )
