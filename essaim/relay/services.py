@@ -92,6 +92,12 @@ def link_resolve(code: str, *, usable_only: bool = True) -> ShareLink | None:
     return link if link is not None and (not usable_only or link_usable(link)) else None
 
 
+def campaign_link(*, campaign_id: int, via: str) -> ShareLink | None:
+    """The usable share link `via` names if it is one of the campaign's, else None."""
+    link = link_resolve(via) if via else None
+    return link if link is not None and link.campaign_id == campaign_id else None
+
+
 def links_resolve(codes: Collection[str]) -> dict[str, ShareLink]:
     """The links behind `codes` (as `link_resolve`, usable or not), in one query for the
     share links; a co-host code without its link yet gets one."""

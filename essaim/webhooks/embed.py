@@ -50,12 +50,13 @@ from django.views.decorators.http import require_GET, require_POST
 from essaim.accounts.models import User
 from essaim.campaigns import permissions
 from essaim.campaigns import selectors as campaign_selectors
+from essaim.campaigns.attribution import touched_code
 from essaim.campaigns.models import Campaign, Challenge, Fundraiser, Pledge, Signature
 from essaim.campaigns.services import pledge as pledge_services
 from essaim.core.errors import ApplicationError, NotFound
 from essaim.core.http import HtmxHttpRequest
 from essaim.core.middleware import CONTENT_SECURITY_POLICY
-from essaim.relay.attribution import arrive, touched_code
+from essaim.relay.attribution import arrive
 from essaim.relay.models import ShareLink
 from essaim.relay.services import link_resolve
 

@@ -16,6 +16,7 @@ from essaim.api import presenters, schemas
 from essaim.api.auth import READ, WRITE, actor, viewer
 from essaim.api.pagination import Pagination, Presented
 from essaim.campaigns import permissions, selectors
+from essaim.campaigns.attribution import touched_code
 from essaim.campaigns.models import (
     Campaign,
     CampaignHost,
@@ -29,9 +30,6 @@ from essaim.campaigns.services import events as event_services
 from essaim.campaigns.services import fundraising
 from essaim.campaigns.services import pledge as pledge_services
 from essaim.core.errors import Conflict, NotFound, ValidationError
-from essaim.relay.attribution import touched_code, touched_link
-from essaim.relay.models import ShareLink
-from essaim.relay.services import link_resolve
 
 router = Router(tags=["campaigns"])
 
@@ -49,15 +47,6 @@ class CampaignFilters(Schema):
 
 def _campaign(request: HttpRequest, slug: str) -> Campaign:
     return selectors.campaign_get_for(slug=slug, user=viewer(request))
-
-
-def _credited_link(request: HttpRequest, campaign: Campaign, via: str) -> ShareLink | None:
-    """The share link to credit: the code the client names, else the link this session came
-    through (first touch), as on the pages."""
-    if via:
-        link = link_resolve(via)
-        return link if link is not None and link.campaign_id == campaign.pk else None
-    return touched_link(request, campaign)
 
 
 def _pledge(campaign: Campaign) -> Pledge:
@@ -221,7 +210,7 @@ def challenge_join(
     challenge_services.challenge_join(
         user=actor(request),
         challenge=challenge,
-        link=_credited_link(request, campaign, data.via),
+        via=data.via or touched_code(request, campaign),
     )
     return _challenge_out(challenge, actor(request))
 
@@ -294,7 +283,7 @@ def event_rsvp(
     campaign = _campaign(request, slug)
     event = selectors.event_get_for(campaign=campaign, pk=event_id, user=user)
     event_services.rsvp_create(
-        user=user, event=event, link=_credited_link(request, campaign, data.via)
+        user=user, event=event, via=data.via or touched_code(request, campaign)
     )
     return _event_detail(campaign, event_id, user)
 
@@ -390,7 +379,7 @@ def fundraiser_give(
             amount=data.amount,
             idempotency_key=_idempotency_key(idempotency_key, data.idempotency_key),
             anonymous=data.anonymous,
-            link=_credited_link(request, campaign, data.via),
+            via=data.via or touched_code(request, campaign),
         )
     except fundraising.IdempotencyKeyReused as error:
         # The service words it for the page's form ("reload the page"); a script needs to

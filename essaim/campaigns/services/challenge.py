@@ -21,8 +21,8 @@ from essaim.campaigns.services.campaigns import require_host
 from essaim.campaigns.services.milestones import ladder, milestones_reach
 from essaim.core.dates import check_plausible_date
 from essaim.core.errors import NotFound, ValidationError
-from essaim.relay.models import ShareLink, Supporter
-from essaim.relay.services import credited_host, supporter_record
+from essaim.relay.models import Supporter
+from essaim.relay.services import campaign_link, credited_host, supporter_record
 
 
 def _require_live(user: User, challenge: Challenge) -> None:
@@ -33,12 +33,12 @@ def _require_live(user: User, challenge: Challenge) -> None:
         raise ValidationError(_("This campaign is not open for action."))
 
 
-def challenge_join(
-    *, user: User, challenge: Challenge, link: ShareLink | None = None
-) -> Participant:
+def challenge_join(*, user: User, challenge: Challenge, via: str = "") -> Participant:
+    """Join; `via` is the share link code the person came through ("" if none)."""
     _require_live(user, challenge)
     if timezone.localdate() > challenge.ends_on:
         raise ValidationError(_("This challenge is over."))
+    link = campaign_link(campaign_id=challenge.campaign_id, via=via)
     with transaction.atomic():
         participant, created = Participant.objects.get_or_create(
             challenge=challenge, user=user, defaults={"host": credited_host(link)}

@@ -24,8 +24,8 @@ from essaim.core.dates import check_plausible_date
 from essaim.core.errors import NotFound, ValidationError
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
-from essaim.relay.models import ShareLink, Supporter
-from essaim.relay.services import credited_host, supporter_record
+from essaim.relay.models import Supporter
+from essaim.relay.services import campaign_link, credited_host, supporter_record
 from essaim.webhooks.services import emit as webhooks
 
 ATTENDANCE_SALT = "essaim.campaigns.attendance"
@@ -154,9 +154,9 @@ def _require_open_event(user: User, event: Event) -> None:
 
 
 @transaction.atomic
-def rsvp_create(*, user: User, event: Event, link: ShareLink | None = None) -> Rsvp:
+def rsvp_create(*, user: User, event: Event, via: str = "") -> Rsvp:
     """Come, or wait for a place. Repeating it keeps one's place; after a cancellation it
-    queues again at the end."""
+    queues again at the end. `via` is the share link code the person came through."""
     _require_open_event(user, event)
     locked = _lock_event(event)
     existing = Rsvp.objects.filter(event=locked, user=user).first()
@@ -170,6 +170,7 @@ def rsvp_create(*, user: User, event: Event, link: ShareLink | None = None) -> R
         existing.save(update_fields=["status", "position", "updated_at"])
         transaction.on_commit(lambda: webhooks.rsvp_created(existing))
         return existing
+    link = campaign_link(campaign_id=locked.campaign_id, via=via)
     supporter_record(campaign=locked.campaign, user=user, action=Supporter.Action.RSVP, link=link)
     rsvp = Rsvp.objects.create(
         event=locked,

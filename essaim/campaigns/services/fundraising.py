@@ -14,8 +14,8 @@ from essaim.campaigns.models import Campaign, Donation, Fundraiser, InKindPledge
 from essaim.campaigns.payments import PaymentError, PaymentProvider, provider
 from essaim.campaigns.services.campaigns import require_host
 from essaim.core.errors import NotFound, ValidationError
-from essaim.relay.models import ShareLink, Supporter
-from essaim.relay.services import credited_host, link_resolve, supporter_record
+from essaim.relay.models import Supporter
+from essaim.relay.services import campaign_link, credited_host, link_resolve, supporter_record
 from essaim.webhooks.services import emit as webhooks
 
 MAX_DONATION = 1_000_000_00  # one million, in minor units
@@ -41,7 +41,7 @@ def donation_give(
     amount: int,
     idempotency_key: uuid.UUID,
     anonymous: bool = False,
-    link: ShareLink | None = None,
+    via: str = "",
     payments: PaymentProvider | None = None,
 ) -> Donation:
     """Give `amount` (minor units). One idempotency key is one donation, however many times
@@ -61,6 +61,7 @@ def donation_give(
     if amount > MAX_DONATION:
         raise ValidationError(_("This amount is too large for an online gift."))
     payments = payments or provider()
+    link = campaign_link(campaign_id=campaign.pk, via=via)
     try:
         with transaction.atomic():
             donation, created = Donation.objects.get_or_create(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from essaim.accounts.http import person
 from essaim.campaigns import permissions, selectors
+from essaim.campaigns.attribution import touched_code
 from essaim.campaigns.forms import GiveForm, InKindForm, SignForm
 from essaim.campaigns.models import (
     Campaign,
@@ -31,7 +32,6 @@ from essaim.campaigns.services import fundraising
 from essaim.campaigns.services import pledge as pledge_services
 from essaim.core.errors import NotFound, ValidationError
 from essaim.core.http import HtmxHttpRequest, redirect_back
-from essaim.relay.attribution import touched_code, touched_link
 
 LEDGER_PAGE_SIZE = 50
 
@@ -134,7 +134,7 @@ def challenge_join(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if challenge is None:
         raise NotFound(_("This campaign has no challenge."))
     challenge_services.challenge_join(
-        user=person(request), challenge=challenge, link=touched_link(request, campaign)
+        user=person(request), challenge=challenge, via=touched_code(request, campaign)
     )
     if request.htmx:
         return _panel(request, campaign, "challenge")
@@ -175,7 +175,7 @@ def give(request: HtmxHttpRequest, slug: str) -> HttpResponse:
                     amount=form.cleaned_data["amount"],
                     idempotency_key=form.cleaned_data["idempotency_key"],
                     anonymous=form.cleaned_data["anonymous"],
-                    link=touched_link(request, campaign),
+                    via=touched_code(request, campaign),
                 )
             except ValidationError as error:
                 # A replayed form with other terms is a conflict (409), as in the API.

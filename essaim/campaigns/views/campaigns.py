@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from essaim.accounts.http import person
 from essaim.accounts.models import User
 from essaim.campaigns import permissions, selectors
+from essaim.campaigns.attribution import arrive_via
 from essaim.campaigns.forms import (
     BodyForm,
     CampaignForm,
@@ -35,7 +36,6 @@ from essaim.campaigns.views.actions import (
     fundraiser_of,
     pledge_of,
 )
-from essaim.campaigns.views.common import remember_attribution
 from essaim.communities.models import Community
 from essaim.core import parts
 from essaim.core.errors import NotFound
@@ -92,7 +92,7 @@ def detail_context(request: HtmxHttpRequest, campaign: Campaign) -> dict[str, An
 @shared_page(timeout=PUBLIC_CACHE_SECONDS)
 def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     campaign = selectors.campaign_get_for(slug=slug, user=request.user)
-    remember_attribution(request, campaign)
+    arrive_via(request, campaign)
     is_host = permissions.is_host(request.user, campaign)
     if request.user.is_authenticated:
         content = render_to_string(

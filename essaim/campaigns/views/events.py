@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from essaim.accounts.http import person
 from essaim.campaigns import permissions, selectors
+from essaim.campaigns.attribution import touched_code
 from essaim.campaigns.forms import CapacityForm, EventForm, ResultForm
 from essaim.campaigns.models import Campaign, Event, Rsvp
 from essaim.campaigns.services import events as event_services
@@ -19,7 +20,6 @@ from essaim.core.http import HtmxHttpRequest
 from essaim.core.ical import ical_escape, ical_text
 from essaim.core.qr import qr_svg
 from essaim.core.site import absolute_url
-from essaim.relay.attribution import touched_link
 
 
 def _event(request: HtmxHttpRequest, slug: str, pk: int) -> tuple[Campaign, Event]:
@@ -109,7 +109,7 @@ def _rsvp_response(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse
 def rsvp(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     campaign, event = _event(request, slug, pk)
     answer = event_services.rsvp_create(
-        user=person(request), event=event, link=touched_link(request, campaign)
+        user=person(request), event=event, via=touched_code(request, campaign)
     )
     if not request.htmx:
         if answer.status == Rsvp.Status.CONFIRMED:

@@ -48,7 +48,7 @@ def test_one_person_acting_many_times_at_once_is_one_supporter():
 
     run_together(
         *[lambda: pledge_sign(user=person, pledge=pledge, via=links[0].code)] * 20,
-        *[lambda: challenge_join(user=person, challenge=challenge, link=links[1])] * 20,
+        *[lambda: challenge_join(user=person, challenge=challenge, via=links[1].code)] * 20,
     )
 
     supporter = Supporter.objects.get(campaign=pledge.campaign, user=person)

@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns.attribution import SESSION_KEY
 from essaim.campaigns.models import Campaign, CampaignHost, Signature
 from essaim.campaigns.tests.factories import CampaignFactory, FundraiserFactory, PledgeFactory
 from essaim.communities.models import Membership
 from essaim.communities.tests.factories import CommunityFactory, MembershipFactory
-from essaim.relay.attribution import SESSION_KEY
 from essaim.relay.models import LinkVisit
 from essaim.relay.services import link_for
 from essaim.webhooks.embed import EMBED_CONTENT_SECURITY_POLICY
