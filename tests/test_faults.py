@@ -44,11 +44,16 @@ from django_tasks_db.models import DBTaskResult
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import Milestone, Signature
+from essaim.campaigns.selectors import signature_count
+from essaim.campaigns.services.pledge import pledge_sign
+from essaim.campaigns.services.settle import settle_due, signatures_settle
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
 from essaim.core.models import OutboxMessage
 from essaim.notifications import emails, services
 from essaim.notifications.milestones import notify_milestone
 from essaim.notifications.models import Delivery, Frequency, Notification
+from essaim.relay.models import Lineage, Supporter
+from essaim.relay.services import link_for
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -234,12 +239,6 @@ signatures_settle()
 
 
 def test_a_settle_killed_mid_batch_leaves_it_whole_to_the_next_one(tmp_path, settings):
-    from essaim.campaigns.selectors import signature_count
-    from essaim.campaigns.services.pledge import pledge_sign
-    from essaim.campaigns.services.settle import settle_due, signatures_settle
-    from essaim.relay.models import Lineage, Supporter
-    from essaim.relay.services import link_for
-
     settings.CAMPAIGNS_SETTLE_INLINE = False  # as in production: requests only write
     pledge = PledgeFactory.create(goal_ladder="10, 20")
     relay = UserFactory.create()

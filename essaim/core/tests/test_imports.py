@@ -11,20 +11,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 OWN = ("essaim", "config")
-# Still there, each named by the branch removing it (file: function).
-STILL_THERE = {
-    "essaim/campaigns/services/milestones.py: milestones_reach": "writepath",
-    "essaim/campaigns/tests/test_quick_sign.py: test_the_lanes_panel_is_the_views_panel": (
-        "writepath"
-    ),
-    "essaim/campaigns/tests/test_quick_sign.py: test_the_write_limits_hold_in_the_lane": (
-        "writepath"
-    ),
-    "essaim/moderation/targets.py: visible_target": "moderation",
-    "essaim/moderation/targets.py: community_of": "moderation",
-    "essaim/moderation/targets.py: url_of": "moderation",
-    "essaim/moderation/targets.py: describe": "moderation",
-}
 
 
 def _own(node: ast.Import | ast.ImportFrom) -> bool:
@@ -72,7 +58,6 @@ def test_no_import_of_essaim_inside_a_function():
         f"{path.relative_to(ROOT)}:{line} ({function})"
         for path in _sources()
         for function, line in imports_inside_functions(path)
-        if f"{path.relative_to(ROOT)}: {function}" not in STILL_THERE
     ]
     assert offending == []
 
