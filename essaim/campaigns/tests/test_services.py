@@ -453,8 +453,8 @@ def test_the_leaderboard_counts_people_mobilised_once_each():
     link = link_for_host(cohost)
     follower, other = UserFactory.create_batch(2)
     pledge.pledge_sign(user=follower, pledge=the_pledge, via=link.code)
-    challenge.challenge_join(user=follower, challenge=the_challenge, link=link)
-    events.rsvp_create(user=follower, event=event, link=link)
+    challenge.challenge_join(user=follower, challenge=the_challenge, via=link.code)
+    events.rsvp_create(user=follower, event=event, via=link.code)
     pledge.pledge_sign(user=cohost_user, pledge=the_pledge, via=link.code)
     pledge.pledge_sign(user=other, pledge=the_pledge)
     rows = {row["host"].pk: row for row in selectors.host_leaderboard(campaign)}
