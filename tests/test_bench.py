@@ -55,6 +55,7 @@ def test_the_load_benchmark_runs_and_loses_nothing() -> None:
             "--workers=2",
             "--supporters=1500",
             "--rate=20",
+            "--warmup=1",
         ],
         capture_output=True,
         text=True,
@@ -62,7 +63,15 @@ def test_the_load_benchmark_runs_and_loses_nothing() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
-    for line in ("bare view (first)", "one-click signing", "mixed 80/15/5", "bare view (last)"):
+    for line in (
+        "bare view ",
+        "floor (session + 1 row) ",
+        "campaign page (anonymous) ",
+        "one-click signing ",
+        "mixed 80/15/5 ",
+        "bare view (last) ",
+        "campaign page / bare view, round by round: ",
+    ):
         assert line in result.stdout
     assert result.stdout.count("lost: 0; doubled: 0") == 2
     assert "exact: True" in result.stdout

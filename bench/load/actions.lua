@@ -2,6 +2,8 @@
 -- belongs to the request sent just before it on that thread (first in, first out).
 --   MODE=sign   one-click signing, each request as the next supporter
 --   MODE=mixed  80 % campaign page, 15 % signing, 5 % joining the challenge
+--   MODE=floor  the floor view (/floor: read the session, commit one bare row), each request
+--               as the next supporter
 -- USERS is a file of lines "sessionid csrftoken"; SLUG the campaign's address.
 
 local threads = {}
@@ -59,6 +61,10 @@ function request()
   if id == 0 and not checked then
     checked = true
     return wrk.format("GET", "/bare")
+  end
+  if mode == "floor" then
+    table.insert(pending, "v")
+    return post("/floor", next_user())
   end
   local r = mode == "sign" and 0 or roll()
   if mode == "sign" or (r >= 0.80 and r < 0.95) then

@@ -265,6 +265,9 @@ REACH_DIR = Path(os.environ.get("REACH_DIR", str(BASE_DIR / "var" / "reach")))
 # Write limits, by scope (see essaim/moderation/ratelimit.py): a JSON object overriding the
 # defaults, e.g. '{"address": [[600, 60]]}' ([] turns a scope off: load tests from one address).
 RATE_LIMITS = json.loads(os.environ.get("RATE_LIMITS", "{}"))
+# The load benchmark's floor (bench/load): /floor reads the session and commits one bare row,
+# the least a durable one-click action costs. Off (404) everywhere else.
+BENCHMARK_FLOOR = env_bool("BENCHMARK_FLOOR", False)
 # Webhooks (essaim/webhooks): host names an endpoint may reach over plain HTTP and at a
 # private or loopback address (a receiver on the same machine or network). Empty: HTTPS to
 # public addresses only, the protection against requests into the server's own network (SSRF).

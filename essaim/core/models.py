@@ -94,3 +94,18 @@ class OutboxMessage(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.channel} #{self.pk} ({self.state})"
+
+
+class FloorRow(models.Model):
+    """What the load benchmark's floor view (BENCHMARK_FLOOR) commits: one bare row per
+    request, no constraint nor index beyond its key: the cost of durability alone. Empty
+    outside the benchmark."""
+
+    user_id = models.BigIntegerField(_("person"))
+
+    class Meta:
+        verbose_name = _("benchmark floor row")
+        verbose_name_plural = _("benchmark floor rows")
+
+    def __str__(self) -> str:
+        return f"floor row {self.pk}"

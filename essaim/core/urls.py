@@ -8,4 +8,5 @@ urlpatterns = [
     path("healthz", views.health, name="health"),
     path("readyz", views.ready, name="ready"),
     path("bare", views.bare, name="bare"),
+    path("floor", views.floor, name="floor"),
 ]

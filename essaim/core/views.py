@@ -1,16 +1,18 @@
 import sys
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from essaim.core.middleware import database_unavailable
+from essaim.core.models import FloorRow
 
 
 @require_GET
@@ -67,6 +69,19 @@ def ready(request: HttpRequest) -> JsonResponse:
 @require_GET
 def bare(request: HttpRequest) -> HttpResponse:
     """The lightest page: the load benchmark's ceiling for what the stack can serve."""
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+@login_required
+@require_POST
+def floor(request: HttpRequest) -> HttpResponse:
+    """The load benchmark's floor, beside the bare view: a logged-in POST through the whole
+    middleware stack (session, CSRF) that commits one bare row — what any durable one-click
+    action costs at least on this stack. Served only with BENCHMARK_FLOOR on."""
+    if not settings.BENCHMARK_FLOOR:
+        raise Http404
+    # login_required: a person, whose key was read from the session.
+    FloorRow.objects.create(user_id=cast(int, request.user.pk))
     return HttpResponse(b"ok", content_type="text/plain")
 
 
