@@ -10,7 +10,7 @@ class CampaignsConfig(AppConfig):
     def ready(self) -> None:
         from essaim.accounts import personal_data
         from essaim.campaigns import personal_data as campaigns_data
-        from essaim.campaigns.reportable import CAMPAIGN
+        from essaim.campaigns.reportable import CAMPAIGN, UPDATE, UPDATE_COMMENT
         from essaim.campaigns.services import settle
         from essaim.core import reportable, scheduler
 
@@ -19,3 +19,5 @@ class CampaignsConfig(AppConfig):
         )
         scheduler.register("campaigns_settle", every=1, run=settle.settle_due)
         reportable.register(CAMPAIGN)
+        reportable.register(UPDATE)
+        reportable.register(UPDATE_COMMENT)

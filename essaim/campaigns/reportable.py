@@ -1,10 +1,11 @@
-"""Campaigns, as moderation sees them: reportable by whoever may see them; handled by the
-instance's admins (a campaign belongs to no single community)."""
+"""Campaigns, their updates and the comments on them, as moderation sees them: reportable by
+whoever may see the campaign; handled by the instance's admins (a campaign belongs to no single
+community)."""
 
 from django.utils.translation import gettext_lazy as _
 
 from essaim.accounts.models import User
-from essaim.campaigns.models import Campaign
+from essaim.campaigns.models import Campaign, CampaignUpdate, UpdateComment
 from essaim.campaigns.selectors import campaigns_visible_to
 from essaim.campaigns.services import campaigns as services
 from essaim.core.reportable import Reportable
@@ -33,5 +34,56 @@ CAMPAIGN = Reportable(
     ),
     set_disputed=lambda campaign, note: services.campaign_disputed_set(
         campaign=campaign, note=note
+    ),
+)
+
+
+def _find_update(pk: int, viewer: User) -> CampaignUpdate | None:
+    return (
+        CampaignUpdate.objects.filter(campaign__in=campaigns_visible_to(viewer))
+        .select_related("campaign", "author")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def _find_update_comment(pk: int, viewer: User) -> UpdateComment | None:
+    return (
+        UpdateComment.objects.filter(update__campaign__in=campaigns_visible_to(viewer))
+        .select_related("update__campaign", "author")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+UPDATE = Reportable(
+    kind="update",
+    model=CampaignUpdate,
+    label=_("campaign update"),
+    description=_("a campaign update by %(name)s"),
+    find=_find_update,
+    author=lambda update: update.author,
+    preview=lambda update: update.body[:1000],
+    url=lambda update: update.get_absolute_url(),
+    set_state=lambda update, state, only_from: services.update_moderation_set(
+        update=update, state=state, only_from=only_from
+    ),
+    set_disputed=lambda update, note: services.update_disputed_set(update=update, note=note),
+)
+
+UPDATE_COMMENT = Reportable(
+    kind="update_comment",
+    model=UpdateComment,
+    label=_("comment on a campaign update"),
+    description=_("a comment on a campaign update by %(name)s"),
+    find=_find_update_comment,
+    author=lambda comment: comment.author,
+    preview=lambda comment: comment.body[:1000],
+    url=lambda comment: f"{comment.update.get_absolute_url()}#comment-{comment.pk}",
+    set_state=lambda comment, state, only_from: services.update_comment_moderation_set(
+        comment=comment, state=state, only_from=only_from
+    ),
+    set_disputed=lambda comment, note: services.update_comment_disputed_set(
+        comment=comment, note=note
     ),
 )

@@ -25,6 +25,7 @@ from essaim.campaigns.models import Campaign, CampaignUpdate
 from essaim.campaigns.selectors import followed_campaign_ids
 from essaim.communities.models import Community, CommunityFollow, Membership
 from essaim.communities.selectors import annotate_posts, posts_visible_to
+from essaim.core.models import shown_q
 
 PAGE_SIZE = 20
 
@@ -113,9 +114,13 @@ def sources_for(user: User | AnonymousUser) -> list[Source]:
     # News from campaigns: those one follows; for anonymous visitors, none.
     updates = CampaignUpdate.objects.none()
     if isinstance(user, User):
-        updates = CampaignUpdate.objects.filter(
-            campaign_id__in=followed_campaign_ids(user), campaign__status=Campaign.Status.LIVE
-        ).select_related("campaign", "author")
+        updates = (
+            CampaignUpdate.objects.filter(
+                campaign_id__in=followed_campaign_ids(user), campaign__status=Campaign.Status.LIVE
+            )
+            .filter(shown_q(user))
+            .select_related("campaign", "author")
+        )
         people, member_of, following = _network(user)
         posts = posts.filter(
             Q(community_id__in=member_of)

@@ -138,7 +138,7 @@ class CampaignFollow(BaseModel):
         ]
 
 
-class CampaignUpdate(BaseModel):
+class CampaignUpdate(BaseModel, Moderated):
     """News from the hosts; followers of the campaign see them in their feed."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="updates")
@@ -158,7 +158,7 @@ class CampaignUpdate(BaseModel):
         return reverse("campaigns:update", kwargs={"slug": self.campaign.slug, "pk": self.pk})
 
 
-class UpdateComment(BaseModel):
+class UpdateComment(BaseModel, Moderated):
     update = models.ForeignKey(CampaignUpdate, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("comment"), max_length=5000)

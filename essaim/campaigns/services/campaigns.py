@@ -209,7 +209,14 @@ def update_create(*, actor: User, campaign: Campaign, body: str) -> CampaignUpda
     require_host(actor, campaign)
     if not body.strip():
         raise ValidationError(_("Your message is empty."))
-    return CampaignUpdate.objects.create(campaign=campaign, author=actor, body=body.strip())
+    body = body.strip()
+    # Screened as every published text is: a held update waits for the moderators.
+    admission = admit(author=actor, texts=[body])
+    update = CampaignUpdate.objects.create(
+        campaign=campaign, author=actor, body=body, moderation=admission.state
+    )
+    content_admitted(update, admission)
+    return update
 
 
 def update_comment(*, user: User, update: CampaignUpdate, body: str) -> UpdateComment:
@@ -218,7 +225,13 @@ def update_comment(*, user: User, update: CampaignUpdate, body: str) -> UpdateCo
         raise NotFound(_("This campaign does not exist."))
     if not body.strip():
         raise ValidationError(_("Your comment is empty."))
-    return UpdateComment.objects.create(update=update, author=user, body=body.strip())
+    body = body.strip()
+    admission = admit(author=user, texts=[body])
+    comment = UpdateComment.objects.create(
+        update=update, author=user, body=body, moderation=admission.state
+    )
+    content_admitted(comment, admission)
+    return comment
 
 
 def update_like(*, user: User, update: CampaignUpdate) -> None:
@@ -251,3 +264,23 @@ def campaign_moderation_set(
 
 def campaign_disputed_set(*, campaign: Campaign, note: str) -> None:
     disputed_note_set(campaign, note)
+
+
+def update_moderation_set(
+    *, update: CampaignUpdate, state: str, only_from: str | None = None
+) -> bool:
+    return moderation_set(update, state, only_from)
+
+
+def update_disputed_set(*, update: CampaignUpdate, note: str) -> None:
+    disputed_note_set(update, note)
+
+
+def update_comment_moderation_set(
+    *, comment: UpdateComment, state: str, only_from: str | None = None
+) -> bool:
+    return moderation_set(comment, state, only_from)
+
+
+def update_comment_disputed_set(*, comment: UpdateComment, note: str) -> None:
+    disputed_note_set(comment, note)

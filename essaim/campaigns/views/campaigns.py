@@ -40,6 +40,7 @@ from essaim.communities.models import Community
 from essaim.core import parts
 from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest, redirect_back
+from essaim.core.models import shown_q
 from essaim.core.pagecache import shared_page
 
 LIST_PAGE_SIZE = 20
@@ -79,7 +80,9 @@ def detail_context(request: HtmxHttpRequest, campaign: Campaign) -> dict[str, An
     return {
         "campaign": campaign,
         "hosts": selectors.hosts_of(campaign),
-        "updates": campaign.updates.select_related("author").prefetch_related("reactions")[:5],
+        "updates": campaign.updates.filter(shown_q(request.user))
+        .select_related("author")
+        .prefetch_related("reactions")[:5],
         "impact": selectors.impact_totals(campaign),
         "leaderboard": selectors.host_leaderboard(campaign),
         "summary_parts": parts.parts_for("campaigns.detail.summary", campaign=campaign),
@@ -308,7 +311,12 @@ def update_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 def _update_for(request: HtmxHttpRequest, slug: str, pk: int) -> CampaignUpdate:
     campaign = selectors.campaign_get_for(slug=slug, user=request.user)
-    update = campaign.updates.select_related("author", "campaign").filter(pk=pk).first()
+    update = (
+        campaign.updates.filter(shown_q(request.user))
+        .select_related("author", "campaign")
+        .filter(pk=pk)
+        .first()
+    )
     if update is None:
         raise NotFound(_("This update does not exist."))
     return update
@@ -334,7 +342,7 @@ def update_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         {
             "update": update,
             "campaign": update.campaign,
-            "comments": update.comments.select_related("author"),
+            "comments": update.comments.filter(shown_q(request.user)).select_related("author"),
             "likes": update.reactions.count(),
             "liked": request.user.is_authenticated
             and update.reactions.filter(user=request.user).exists(),
