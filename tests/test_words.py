@@ -1,4 +1,5 @@
-"""What people read, in their language: nouns that agree with their numbers."""
+"""What people read, in their language: nouns that agree with their numbers, numbers written
+as the reader's language writes them."""
 
 import re
 
@@ -7,8 +8,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from essaim.accounts.tests.factories import UserFactory
-from essaim.campaigns.tests.factories import ChallengeFactory
-from essaim.communities.tests.factories import CommunityFactory
+from essaim.campaigns.models import SignatureTally
+from essaim.campaigns.selectors import pledge_progress
+from essaim.campaigns.tests.factories import ChallengeFactory, PledgeFactory
+from essaim.communities.models import Post
+from essaim.communities.tests.factories import CommunityFactory, PostFactory
 from essaim.notifications.models import Notification
 from essaim.notifications.texts import subject_of, text_of
 
@@ -82,3 +86,25 @@ def test_a_milestone_notification_agrees_with_its_number(language, count, text, 
     )
     with translation.override(language):
         assert (text_of(notification), subject_of(notification)) == (text, subject)
+
+
+@pytest.mark.parametrize(("language", "separator"), [("fr", "\u00a0"), ("en", ",")])
+def test_numbers_are_grouped_as_the_readers_language_writes_them(client, language, separator):
+    pledge = PledgeFactory.create()
+    SignatureTally.objects.create(pledge=pledge, shard=0, count=1347)
+    html = client.get(
+        pledge.campaign.get_absolute_url(), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert f'data-testid="signature-count">1{separator}347</strong>' in html
+    goal = pledge_progress(1347, pledge.goal_ladder)["goal"]
+    assert goal >= 1000 and f"{goal // 1000}{separator}{goal % 1000:03d}" in html
+
+
+def test_identifiers_in_addresses_and_attributes_stay_plain(client):
+    """An id of 1347 is "post-1347" and /1347/ for every reader, never "post-1 347"."""
+    post = PostFactory.create(pk=1347)
+    person = UserFactory.create(language="fr")
+    client.force_login(person)
+    html = client.get(post.community.get_absolute_url()).content.decode()
+    assert 'id="post-1347"' in html and 'id="like-1347"' in html
+    assert Post.objects.filter(pk=1347).exists()

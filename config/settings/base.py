@@ -203,6 +203,9 @@ LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
+# Numbers grouped as the reader's language writes them: 1 347 in French, 1,347 in English
+# (identifiers in attributes and addresses are written with |unlocalize).
+USE_THOUSAND_SEPARATOR = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
