@@ -6,7 +6,7 @@ Campaigns keeps the touch, the link's code as it came, and hands it to its actio
 (`via`). What a code is worth is relay's business, above: relay counts the visit and remembers
 a usable link here (`touch_remember`), and resolves the code when the action is recorded. A
 campaign page opened with `?via=<code>` is handed to the arrival relay installs in its
-AppConfig.ready()."""
+AppConfig.ready(), and so is the co-host a code credits (`credited_host_id`)."""
 
 import time
 from collections.abc import Callable
@@ -19,8 +19,10 @@ from essaim.campaigns.models import Campaign
 SESSION_KEY = "relay_touch"
 
 Arrival = Callable[[HttpRequest, Campaign, str], None]
+HostCredit = Callable[[int, str], int | None]
 
 _arrivals: dict[str, Arrival] = {}
+_host_credits: list[HostCredit] = []
 
 
 def _window_seconds() -> float:
@@ -62,3 +64,15 @@ def arrive_via(request: HttpRequest, campaign: Campaign) -> None:
     if code:
         for arrival in _arrivals.values():
             arrival(request, campaign, code)
+
+
+def host_credit_install(credit: HostCredit) -> None:
+    """`credit(campaign_id, via)`: the id of the co-host an action through the code `via` is
+    credited to, for the co-host leaderboard, or None. Installing again replaces."""
+    _host_credits[:] = [credit]
+
+
+def credited_host_id(*, campaign_id: int, via: str) -> int | None:
+    if not via or not _host_credits:
+        return None
+    return _host_credits[0](campaign_id, via)

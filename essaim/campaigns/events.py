@@ -27,3 +27,12 @@ HOST_INVITED = Event(
         "invited_by_name, invited_at (ISO 8601)."
     ),
 )
+
+ACTED = Event(
+    "campaigns.acted",
+    doc=(
+        "A person joined a challenge, answered an event or gave (once the gift succeeded), "
+        "inside the action's transaction: campaign_id, user_id, action ('join', 'rsvp' or "
+        "'give'), via (the share link code they came through, '' if none), at (ISO 8601)."
+    ),
+)

@@ -323,3 +323,25 @@ def signatures_settled(
     supporters_record(campaign_id=campaign_id, acted=acted)
     if hosts:
         signatures_credit(hosts)
+
+
+def credited_host_id(campaign_id: int, via: str) -> int | None:
+    """campaigns.attribution's host credit: the co-host behind the code, if it still counts."""
+    host = credited_host(campaign_link(campaign_id=campaign_id, via=via))
+    return host.pk if host is not None else None
+
+
+def acted(*, campaign_id: int, user_id: int, action: str, via: str, at: str) -> None:
+    """`campaigns.acted`: the person becomes a supporter, credited to the link they came
+    through (in the action's transaction: recorded exactly when the action is)."""
+    supporters_record(
+        campaign_id=campaign_id,
+        acted=[
+            Acted(
+                user_id=user_id,
+                action=action,
+                at=datetime.fromisoformat(at),
+                link=campaign_link(campaign_id=campaign_id, via=via),
+            )
+        ],
+    )

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from essaim.accounts.models import User
 from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
+from essaim.campaigns.attribution import credited_host_id
+from essaim.campaigns.events import ACTED
 from essaim.campaigns.models import (
     Campaign,
     Challenge,
@@ -21,8 +23,6 @@ from essaim.campaigns.services.campaigns import require_host
 from essaim.campaigns.services.milestones import ladder, milestones_reach
 from essaim.core.dates import check_plausible_date
 from essaim.core.errors import NotFound, ValidationError
-from essaim.relay.models import Supporter
-from essaim.relay.services import campaign_link, credited_host, supporter_record
 
 
 def _require_live(user: User, challenge: Challenge) -> None:
@@ -38,14 +38,18 @@ def challenge_join(*, user: User, challenge: Challenge, via: str = "") -> Partic
     _require_live(user, challenge)
     if timezone.localdate() > challenge.ends_on:
         raise ValidationError(_("This challenge is over."))
-    link = campaign_link(campaign_id=challenge.campaign_id, via=via)
+    host_id = credited_host_id(campaign_id=challenge.campaign_id, via=via)
     with transaction.atomic():
         participant, created = Participant.objects.get_or_create(
-            challenge=challenge, user=user, defaults={"host": credited_host(link)}
+            challenge=challenge, user=user, defaults={"host_id": host_id}
         )
         if created:
-            supporter_record(
-                campaign=challenge.campaign, user=user, action=Supporter.Action.JOIN, link=link
+            ACTED.publish(
+                campaign_id=challenge.campaign_id,
+                user_id=user.pk,
+                action="join",
+                via=via,
+                at=timezone.now().isoformat(),
             )
             milestones_reach(
                 campaign_id=challenge.campaign_id,

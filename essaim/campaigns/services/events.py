@@ -18,14 +18,14 @@ from django.utils.translation import ngettext
 from essaim.accounts.models import User
 from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
+from essaim.campaigns.attribution import credited_host_id
+from essaim.campaigns.events import ACTED
 from essaim.campaigns.models import Campaign, Event, EventResult, Rsvp
 from essaim.campaigns.services.campaigns import require_host
 from essaim.core.dates import check_plausible_date
 from essaim.core.errors import NotFound, ValidationError
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
-from essaim.relay.models import Supporter
-from essaim.relay.services import campaign_link, credited_host, supporter_record
 from essaim.webhooks.services import emit as webhooks
 
 ATTENDANCE_SALT = "essaim.campaigns.attendance"
@@ -170,14 +170,19 @@ def rsvp_create(*, user: User, event: Event, via: str = "") -> Rsvp:
         existing.save(update_fields=["status", "position", "updated_at"])
         transaction.on_commit(lambda: webhooks.rsvp_created(existing))
         return existing
-    link = campaign_link(campaign_id=locked.campaign_id, via=via)
-    supporter_record(campaign=locked.campaign, user=user, action=Supporter.Action.RSVP, link=link)
+    ACTED.publish(
+        campaign_id=locked.campaign_id,
+        user_id=user.pk,
+        action="rsvp",
+        via=via,
+        at=timezone.now().isoformat(),
+    )
     rsvp = Rsvp.objects.create(
         event=locked,
         user=user,
         status=status,
         position=position,
-        host=credited_host(link),
+        host_id=credited_host_id(campaign_id=locked.campaign_id, via=via),
     )
     transaction.on_commit(lambda: webhooks.rsvp_created(rsvp))
     return rsvp

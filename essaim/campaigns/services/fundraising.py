@@ -10,12 +10,12 @@ from django.utils.translation import gettext as _
 from essaim.accounts.models import User
 from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
+from essaim.campaigns.attribution import credited_host_id
+from essaim.campaigns.events import ACTED
 from essaim.campaigns.models import Campaign, Donation, Fundraiser, InKindPledge
 from essaim.campaigns.payments import PaymentError, PaymentProvider, provider
 from essaim.campaigns.services.campaigns import require_host
 from essaim.core.errors import NotFound, ValidationError
-from essaim.relay.models import Supporter
-from essaim.relay.services import campaign_link, credited_host, link_resolve, supporter_record
 from essaim.webhooks.services import emit as webhooks
 
 MAX_DONATION = 1_000_000_00  # one million, in minor units
@@ -61,7 +61,7 @@ def donation_give(
     if amount > MAX_DONATION:
         raise ValidationError(_("This amount is too large for an online gift."))
     payments = payments or provider()
-    link = campaign_link(campaign_id=campaign.pk, via=via)
+    host_id = credited_host_id(campaign_id=campaign.pk, via=via)
     try:
         with transaction.atomic():
             donation, created = Donation.objects.get_or_create(
@@ -74,8 +74,9 @@ def donation_give(
                     "anonymous": anonymous,
                     "donor_name": "" if anonymous else user.display_name,
                     "provider": payments.name,
-                    "host": credited_host(link),
-                    "via": link.code if link is not None else "",
+                    "host_id": host_id,
+                    # As it came, as a signature's: relay resolves it once the gift succeeds.
+                    "via": via[:16],
                 },
             )
     except IntegrityError:
@@ -135,11 +136,12 @@ def donation_settle(*, reference: str, status: str, donation: Donation | None = 
             current.provider_reference = reference
             current.save(update_fields=["status", "provider_reference", "updated_at"])
             if status == Donation.Status.SUCCEEDED and current.user is not None:
-                supporter_record(
-                    campaign=current.fundraiser.campaign,
-                    user=current.user,
-                    action=Supporter.Action.GIVE,
-                    link=link_resolve(current.via),
+                ACTED.publish(
+                    campaign_id=current.fundraiser.campaign_id,
+                    user_id=current.user_id,
+                    action="give",
+                    via=current.via,
+                    at=timezone.now().isoformat(),
                 )
             if status == Donation.Status.SUCCEEDED:
                 transaction.on_commit(partial(webhooks.donation_succeeded, current))

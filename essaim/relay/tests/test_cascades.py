@@ -1,6 +1,7 @@
 """Referrals and analytics on hand-built cascades, with exact expected figures."""
 
 import random
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -12,8 +13,17 @@ from essaim.accounts.models import UserFollow
 from essaim.accounts.services import user_delete
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import CampaignHost
+from essaim.campaigns.services.challenge import challenge_join
+from essaim.campaigns.services.events import rsvp_create
+from essaim.campaigns.services.fundraising import donation_give
 from essaim.campaigns.services.pledge import pledge_sign
-from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
+from essaim.campaigns.tests.factories import (
+    CampaignFactory,
+    ChallengeFactory,
+    EventFactory,
+    FundraiserFactory,
+    PledgeFactory,
+)
 from essaim.notifications.models import Notification
 from essaim.relay import analytics, bulk
 from essaim.relay.models import Lineage, Supporter
@@ -283,3 +293,38 @@ def test_dashboard_queries_do_not_grow_with_participants():
             analytics.dashboard(campaign)
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("action", ["join", "rsvp", "give"])
+def test_joins_rsvps_and_gifts_through_a_link_are_referrals(action):
+    """Campaigns announces campaigns.acted with the code the person came through; relay
+    records the supporter with the referral, and a co-host's code credits the co-host."""
+    campaign = CampaignFactory.create()
+    owner = UserFactory.create()
+    link = link_for(user=owner, campaign=campaign)
+    person = UserFactory.create()
+    if action == "join":
+        challenge = ChallengeFactory.create(campaign=campaign)
+        challenge_join(user=person, challenge=challenge, via=link.code)
+    elif action == "rsvp":
+        rsvp_create(user=person, event=EventFactory.create(campaign=campaign), via=link.code)
+    else:
+        fundraiser = FundraiserFactory.create(campaign=campaign)
+        donation_give(
+            user=person,
+            fundraiser=fundraiser,
+            amount=10_00,
+            idempotency_key=uuid.uuid4(),
+            via=link.code,
+        )
+    supporter = Supporter.objects.get(campaign=campaign, user=person)
+    assert (supporter.action, supporter.referrer, supporter.link) == (action, owner, link)
+
+
+def test_an_action_through_another_campaigns_code_is_no_referral():
+    campaign, other = CampaignFactory.create(), CampaignFactory.create()
+    link = link_for(user=UserFactory.create(), campaign=other)
+    person = UserFactory.create()
+    challenge_join(user=person, challenge=ChallengeFactory.create(campaign=campaign), via=link.code)
+    supporter = Supporter.objects.get(campaign=campaign, user=person)
+    assert (supporter.referrer, supporter.link, supporter.source) == (None, None, "direct")
