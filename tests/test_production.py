@@ -4,10 +4,14 @@ outage answer, structured logs, migrations safe to run under the old version."""
 import importlib
 import json
 import logging
+import os
 import pkgutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 from django.db import OperationalError
 from django.db.migrations import operations
 from django.http import HttpResponse
@@ -138,3 +142,47 @@ def test_migrations_are_safe_while_the_old_version_serves():
                             f"{app}.{info.name}: NOT NULL {operation.name} without default"
                         )
     assert problems == []
+
+
+def _production_setting(name: str, **env: str) -> str:
+    environment = {
+        **{key: value for key, value in os.environ.items() if key != "REDIS_URL"},
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "a-test-key",
+        "SITE_URL": "https://essaim.example.org",
+        **env,
+    }
+    shown = subprocess.run(
+        [sys.executable, "-c", f"from django.conf import settings; print(settings.{name})"],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=True,
+    )
+    return shown.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "engine"),
+    [
+        ("redis://127.0.0.1:6379/0", "django.contrib.sessions.backends.cached_db"),
+        ("", "django.contrib.sessions.backends.db"),
+    ],
+)
+def test_production_sessions_read_through_redis_only_when_there_is_one(redis_url, engine):
+    assert _production_setting("SESSION_ENGINE", REDIS_URL=redis_url) == engine
+
+
+def test_production_leaves_the_settling_to_the_scheduler():
+    assert _production_setting("CAMPAIGNS_SETTLE_INLINE") == "False"
+
+
+@pytest.mark.django_db
+def test_a_cache_emptied_by_a_redis_restart_logs_nobody_out(client, settings):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    client.force_login(UserFactory.create())
+    assert client.get(reverse("accounts:settings")).status_code == 200
+    for cache in caches.all():
+        cache.clear()
+    assert client.get(reverse("accounts:settings")).status_code == 200

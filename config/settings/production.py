@@ -16,7 +16,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Connections kept a minute: a new one per request would cost a connection set-up each time
 # and lose the statements prepared on it (base.py).
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))  # noqa: F405
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+if REDIS_URL:  # noqa: F405
+    # Sessions read through Redis and kept in PostgreSQL: a Redis restart logs nobody out.
+    # Without Redis each process would cache its own copy, and a log-out in one would not
+    # reach the others: then sessions are read from the database alone.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # The scheduler settles the actions (`campaigns_settle`, every second): requests only write.
 CAMPAIGNS_SETTLE_INLINE = env_bool("CAMPAIGNS_SETTLE_INLINE", False)
 STORAGES = {

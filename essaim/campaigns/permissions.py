@@ -1,21 +1,12 @@
 """Who may do what on a campaign: pure predicates over rows the caller has read."""
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Q
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign, CampaignHost
-from essaim.communities.models import Membership
+from essaim.campaigns.models.campaign import COMMUNITY_MANAGERS, hosts_q
 
-COMMUNITY_MANAGERS = [Membership.Role.OWNER, Membership.Role.MODERATOR]
-
-
-def hosts_q(user: User) -> Q:
-    """CampaignHost rows `user` speaks for: as a person, or as a manager of a community."""
-    managed = Membership.objects.filter(
-        user=user, status=Membership.Status.ACTIVE, role__in=COMMUNITY_MANAGERS
-    ).values("community_id")
-    return Q(user=user) | Q(community_id__in=managed)
+__all__ = ["COMMUNITY_MANAGERS", "hosts_q"]
 
 
 def is_host(user: User | AnonymousUser, campaign: Campaign) -> bool:
@@ -27,9 +18,9 @@ def is_host(user: User | AnonymousUser, campaign: Campaign) -> bool:
 
 
 def can_view(user: User | AnonymousUser, campaign: Campaign) -> bool:
-    """Live and closed campaigns are public; a draft only exists for its hosts."""
-    public = campaign.status != Campaign.Status.DRAFT and campaign.moderation == "visible"
-    return public or is_host(user, campaign)
+    """`Campaign.objects.visible_to`, for one campaign: read from the database, so a
+    campaign hidden or turned back into a draft since it was loaded is seen as it is now."""
+    return Campaign.objects.visible_to(user).filter(pk=campaign.pk).exists()
 
 
 def can_act(campaign: Campaign) -> bool:

@@ -34,7 +34,6 @@ from essaim.campaigns.models import (
 from essaim.campaigns.services.milestones import goal_for, ladder
 from essaim.communities.models import Membership
 from essaim.core.errors import NotFound
-from essaim.core.models import Moderation
 
 # How far back the list of recent signers looks.
 RECENT_WINDOW = 500
@@ -42,23 +41,12 @@ RECENT_WINDOW = 500
 SHARED_SECONDS = 2
 
 
-def campaigns_visible_to(user: User | AnonymousUser) -> QuerySet[Campaign]:
-    # Drafts, and campaigns the moderators held, hid or removed, only exist for their hosts.
-    public = ~Q(status=Campaign.Status.DRAFT) & Q(moderation=Moderation.VISIBLE)
-    if isinstance(user, User):
-        hosted = CampaignHost.objects.filter(
-            permissions.hosts_q(user), status=CampaignHost.Status.ACCEPTED
-        ).values("campaign_id")
-        return Campaign.objects.filter(public | Q(pk__in=hosted))
-    return Campaign.objects.filter(public)
-
-
 def campaign_get_for(
     *, slug: str, user: User | AnonymousUser, related: tuple[str, ...] = ()
 ) -> Campaign:
     """`related`: one-to-one actions read in the same query (`("pledge",)` for signing)."""
     try:
-        return campaigns_visible_to(user).select_related(*related).get(slug=slug)
+        return Campaign.objects.visible_to(user).select_related(*related).get(slug=slug)
     except Campaign.DoesNotExist as error:
         raise NotFound(_("This campaign does not exist.")) from error
 

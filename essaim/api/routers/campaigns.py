@@ -76,7 +76,7 @@ def _fundraiser(campaign: Campaign) -> Fundraiser:
 @router.get("/", response={200: list[schemas.CampaignItem], **schemas.ERRORS}, auth=READ)
 @paginate(Pagination)
 def campaign_list(request: HttpRequest, filters: Query[CampaignFilters]) -> Presented:
-    campaigns = selectors.campaigns_visible_to(viewer(request))
+    campaigns = Campaign.objects.visible_to(viewer(request))
     if filters.status:
         campaigns = campaigns.filter(status=filters.status)
     else:

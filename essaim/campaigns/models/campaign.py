@@ -1,16 +1,51 @@
 import secrets
-from typing import ClassVar
+from typing import ClassVar, Self
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from essaim.core.models import BaseModel, Moderated
+from essaim.accounts.models import User
+from essaim.communities.models import Membership
+from essaim.core.models import BaseModel, Moderated, Moderation
+
+COMMUNITY_MANAGERS = [Membership.Role.OWNER, Membership.Role.MODERATOR]
 
 
 def new_attribution_code() -> str:
     return secrets.token_urlsafe(6)
+
+
+def hosts_q(user: User) -> Q:
+    """CampaignHost rows `user` speaks for: as a person, or as a manager of a community."""
+    managed = Membership.objects.filter(
+        user=user, status=Membership.Status.ACTIVE, role__in=COMMUNITY_MANAGERS
+    ).values("community_id")
+    return Q(user=user) | Q(community_id__in=managed)
+
+
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def visible_to(self, user: User | AnonymousUser) -> Self:
+        """The campaigns `user` may see — the one copy of the rule: live and closed ones
+        that the moderators left visible, for everyone; any other (a draft, one held, hidden
+        or removed) only for its accepted hosts."""
+        public = ~Q(status=Campaign.Status.DRAFT) & Q(moderation=Moderation.VISIBLE)
+        if not isinstance(user, User):
+            return self.filter(public)
+        hosted = CampaignHost.objects.filter(
+            hosts_q(user), status=CampaignHost.Status.ACCEPTED
+        ).values("campaign_id")
+        return self.filter(public | Q(pk__in=hosted))
+
+
+class CampaignManager(models.Manager["Campaign"]):
+    def get_queryset(self) -> CampaignQuerySet:
+        return CampaignQuerySet(self.model, using=self._db)
+
+    def visible_to(self, user: User | AnonymousUser) -> CampaignQuerySet:
+        return self.get_queryset().visible_to(user)
 
 
 class Campaign(BaseModel, Moderated):
@@ -45,6 +80,8 @@ class Campaign(BaseModel, Moderated):
     created_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="campaigns_created"
     )
+
+    objects = CampaignManager()
 
     class Meta:
         verbose_name = _("campaign")

@@ -46,12 +46,12 @@ def test_a_campaign_starts_as_a_draft_only_its_hosts_see():
     )
     assert campaign.status == Campaign.Status.DRAFT
     outsider = UserFactory.create()
-    assert not selectors.campaigns_visible_to(outsider).filter(pk=campaign.pk).exists()
-    assert selectors.campaigns_visible_to(alice).filter(pk=campaign.pk).exists()
+    assert not Campaign.objects.visible_to(outsider).filter(pk=campaign.pk).exists()
+    assert Campaign.objects.visible_to(alice).filter(pk=campaign.pk).exists()
     with pytest.raises(NotFound):
         campaigns.campaign_set_status(actor=outsider, campaign=campaign, status="live")
     campaigns.campaign_set_status(actor=alice, campaign=campaign, status="live")
-    assert selectors.campaigns_visible_to(outsider).filter(pk=campaign.pk).exists()
+    assert Campaign.objects.visible_to(outsider).filter(pk=campaign.pk).exists()
     with pytest.raises(ValidationError):
         campaigns.campaign_set_status(actor=alice, campaign=campaign, status="draft")
     with pytest.raises(ValidationError):

@@ -53,7 +53,7 @@ PUBLIC_CACHE_SECONDS = 10
 
 @require_GET
 def campaign_list(request: HtmxHttpRequest) -> HttpResponse:
-    campaigns = selectors.campaigns_visible_to(request.user).exclude(status=Campaign.Status.CLOSED)
+    campaigns = Campaign.objects.visible_to(request.user).exclude(status=Campaign.Status.CLOSED)
     page = Paginator(campaigns, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     invitations = selectors.invitations_for(request.user) if isinstance(request.user, User) else []
     return render(
