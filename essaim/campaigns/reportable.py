@@ -6,13 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign, CampaignUpdate, UpdateComment
-from essaim.campaigns.selectors import campaigns_visible_to
 from essaim.campaigns.services import campaigns as services
 from essaim.core.reportable import Reportable
 
 
 def _find(pk: int, viewer: User) -> Campaign | None:
-    return campaigns_visible_to(viewer).select_related("created_by").filter(pk=pk).first()
+    return Campaign.objects.visible_to(viewer).select_related("created_by").filter(pk=pk).first()
 
 
 def _preview(campaign: Campaign) -> str:
@@ -40,7 +39,7 @@ CAMPAIGN = Reportable(
 
 def _find_update(pk: int, viewer: User) -> CampaignUpdate | None:
     return (
-        CampaignUpdate.objects.filter(campaign__in=campaigns_visible_to(viewer))
+        CampaignUpdate.objects.filter(campaign__in=Campaign.objects.visible_to(viewer))
         .select_related("campaign", "author")
         .filter(pk=pk)
         .first()
@@ -49,7 +48,7 @@ def _find_update(pk: int, viewer: User) -> CampaignUpdate | None:
 
 def _find_update_comment(pk: int, viewer: User) -> UpdateComment | None:
     return (
-        UpdateComment.objects.filter(update__campaign__in=campaigns_visible_to(viewer))
+        UpdateComment.objects.filter(update__campaign__in=Campaign.objects.visible_to(viewer))
         .select_related("update__campaign", "author")
         .filter(pk=pk)
         .first()
