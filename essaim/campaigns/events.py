@@ -36,3 +36,24 @@ ACTED = Event(
         "'give'), via (the share link code they came through, '' if none), at (ISO 8601)."
     ),
 )
+
+RSVP_ANSWERED = Event(
+    "campaigns.rsvp_answered",
+    doc=(
+        "A person answered an event (a place or the waiting list, again after cancelling "
+        "too), inside the answer's transaction: rsvp_id, campaign_id."
+    ),
+)
+
+RSVP_PROMOTED = Event(
+    "campaigns.rsvp_promoted",
+    doc=(
+        "A place freed and went to the head of the waiting list, inside that transaction: "
+        "rsvp_id, user_id, position (the answer's place in the queue)."
+    ),
+)
+
+GIFT_SUCCEEDED = Event(
+    "campaigns.gift_succeeded",
+    doc="A gift was received, inside the payment's transaction: donation_id, campaign_id.",
+)

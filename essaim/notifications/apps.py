@@ -9,9 +9,10 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from essaim.accounts import personal_data
-        from essaim.campaigns.events import HOST_INVITED, MILESTONE_REACHED
+        from essaim.campaigns.events import HOST_INVITED, MILESTONE_REACHED, RSVP_PROMOTED
         from essaim.core import outbox, scheduler
         from essaim.notifications import (
+            campaign_events,
             emails,
             invitations,
             milestones,
@@ -28,3 +29,5 @@ class NotificationsConfig(AppConfig):
         REFERRALS_RECORDED.subscribe(referrals.referrals_recorded, after_commit=True)
         # Inside the inviter's transaction: the invitation and its notice commit together.
         HOST_INVITED.subscribe(invitations.host_invited)
+        # Inside the promotion's transaction: the place and its notice commit together.
+        RSVP_PROMOTED.subscribe(campaign_events.rsvp_promoted)

@@ -8,7 +8,12 @@ class WebhooksConfig(AppConfig):
     verbose_name = _("Webhooks")
 
     def ready(self) -> None:
-        from essaim.campaigns.events import MILESTONE_REACHED, SIGNATURES_SETTLED
+        from essaim.campaigns.events import (
+            GIFT_SUCCEEDED,
+            MILESTONE_REACHED,
+            RSVP_ANSWERED,
+            SIGNATURES_SETTLED,
+        )
         from essaim.core import scheduler
         from essaim.webhooks import tasks
         from essaim.webhooks.services import emit
@@ -16,3 +21,5 @@ class WebhooksConfig(AppConfig):
         scheduler.register("webhooks_retry", every=60, run=tasks.retries_enqueue)
         SIGNATURES_SETTLED.subscribe(emit.signatures_settled, after_commit=True)
         MILESTONE_REACHED.subscribe(emit.milestone_reached, after_commit=True)
+        RSVP_ANSWERED.subscribe(emit.rsvp_answered, after_commit=True)
+        GIFT_SUCCEEDED.subscribe(emit.gift_succeeded, after_commit=True)

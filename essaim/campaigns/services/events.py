@@ -19,14 +19,11 @@ from essaim.accounts.models import User
 from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
 from essaim.campaigns.attribution import credited_host_id
-from essaim.campaigns.events import ACTED
+from essaim.campaigns.events import ACTED, RSVP_ANSWERED, RSVP_PROMOTED
 from essaim.campaigns.models import Campaign, Event, EventResult, Rsvp
 from essaim.campaigns.services.campaigns import require_host
 from essaim.core.dates import check_plausible_date
 from essaim.core.errors import NotFound, ValidationError
-from essaim.notifications.models import Notification
-from essaim.notifications.services import notify
-from essaim.webhooks.services import emit as webhooks
 
 ATTENDANCE_SALT = "essaim.campaigns.attendance"
 
@@ -132,14 +129,7 @@ def _promote(event: Event) -> list[Rsvp]:
     for rsvp in promoted:
         rsvp.status = Rsvp.Status.CONFIRMED
         rsvp.save(update_fields=["status", "updated_at"])
-        # Keyed by queue position: queueing again after a cancellation is a new promotion.
-        notify(
-            user=rsvp.user,
-            kind=Notification.Kind.EVENT_PROMOTED,
-            key=f"event-promoted:{rsvp.pk}:{rsvp.position}",
-            params={"event": event.title, "when": event.starts_at.isoformat()},
-            url=event.get_absolute_url(),
-        )
+        RSVP_PROMOTED.publish(rsvp_id=rsvp.pk, user_id=rsvp.user_id, position=rsvp.position)
     return promoted
 
 
@@ -168,7 +158,7 @@ def rsvp_create(*, user: User, event: Event, via: str = "") -> Rsvp:
     if existing is not None:
         existing.status, existing.position = status, position
         existing.save(update_fields=["status", "position", "updated_at"])
-        transaction.on_commit(lambda: webhooks.rsvp_created(existing))
+        RSVP_ANSWERED.publish(rsvp_id=existing.pk, campaign_id=locked.campaign_id)
         return existing
     ACTED.publish(
         campaign_id=locked.campaign_id,
@@ -184,7 +174,7 @@ def rsvp_create(*, user: User, event: Event, via: str = "") -> Rsvp:
         position=position,
         host_id=credited_host_id(campaign_id=locked.campaign_id, via=via),
     )
-    transaction.on_commit(lambda: webhooks.rsvp_created(rsvp))
+    RSVP_ANSWERED.publish(rsvp_id=rsvp.pk, campaign_id=locked.campaign_id)
     return rsvp
 
 

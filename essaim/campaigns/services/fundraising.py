@@ -1,7 +1,6 @@
 """Gifts through the payment provider, and in-kind pledges from partners."""
 
 import uuid
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -11,12 +10,11 @@ from essaim.accounts.models import User
 from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
 from essaim.campaigns.attribution import credited_host_id
-from essaim.campaigns.events import ACTED
+from essaim.campaigns.events import ACTED, GIFT_SUCCEEDED
 from essaim.campaigns.models import Campaign, Donation, Fundraiser, InKindPledge
 from essaim.campaigns.payments import PaymentError, PaymentProvider, provider
 from essaim.campaigns.services.campaigns import require_host
 from essaim.core.errors import NotFound, ValidationError
-from essaim.webhooks.services import emit as webhooks
 
 MAX_DONATION = 1_000_000_00  # one million, in minor units
 
@@ -144,7 +142,9 @@ def donation_settle(*, reference: str, status: str, donation: Donation | None = 
                     at=timezone.now().isoformat(),
                 )
             if status == Donation.Status.SUCCEEDED:
-                transaction.on_commit(partial(webhooks.donation_succeeded, current))
+                GIFT_SUCCEEDED.publish(
+                    donation_id=current.pk, campaign_id=current.fundraiser.campaign_id
+                )
     return current
 
 

@@ -1,5 +1,5 @@
 """What is sent when something happens on a campaign that hosts may listen to: called after
-commit, by the campaigns or on their events (`campaigns.events`, subscribed in apps.ready).
+commit, on the campaigns' events (`campaigns.events`, subscribed in apps.ready).
 
 These sit on hot paths (a signature in a viral spike): a campaign without an endpoint costs
 one cache read (see selectors.campaign_is_listened), and one with endpoints costs one task
@@ -7,7 +7,6 @@ enqueued; building the payload and sending happen in the task."""
 
 from typing import Any
 
-from essaim.campaigns.models import Donation, Rsvp
 from essaim.webhooks.models import EventType
 from essaim.webhooks.selectors import campaign_is_listened
 from essaim.webhooks.tasks import event_deliver
@@ -36,12 +35,14 @@ def signatures_settled(*, campaign_id: int, signatures: list[dict[str, Any]], **
         )
 
 
-def rsvp_created(rsvp: Rsvp) -> None:
-    _emit(EventType.RSVP, campaign_id=rsvp.event.campaign_id, object_id=rsvp.pk)
+def rsvp_answered(*, rsvp_id: int, campaign_id: int) -> None:
+    """`campaigns.rsvp_answered`."""
+    _emit(EventType.RSVP, campaign_id=campaign_id, object_id=rsvp_id)
 
 
-def donation_succeeded(donation: Donation) -> None:
-    _emit(EventType.DONATION, campaign_id=donation.fundraiser.campaign_id, object_id=donation.pk)
+def gift_succeeded(*, donation_id: int, campaign_id: int) -> None:
+    """`campaigns.gift_succeeded`."""
+    _emit(EventType.DONATION, campaign_id=campaign_id, object_id=donation_id)
 
 
 def milestone_reached(*, milestone_id: int, campaign_id: int) -> None:

@@ -1,0 +1,20 @@
+"""Telling a person on an event's waiting list that a place is theirs
+(`campaigns.rsvp_promoted`)."""
+
+from essaim.campaigns.models import Rsvp
+from essaim.notifications.models import Notification
+from essaim.notifications.services import notify
+
+
+def rsvp_promoted(*, rsvp_id: int, user_id: int, position: int) -> None:
+    """In the promotion's transaction: the notice is written exactly when the place is."""
+    rsvp = Rsvp.objects.select_related("user", "event").get(pk=rsvp_id)
+    event = rsvp.event
+    # Keyed by queue position: queueing again after a cancellation is a new promotion.
+    notify(
+        user=rsvp.user,
+        kind=Notification.Kind.EVENT_PROMOTED,
+        key=f"event-promoted:{rsvp_id}:{position}",
+        params={"event": event.title, "when": event.starts_at.isoformat()},
+        url=event.get_absolute_url(),
+    )
