@@ -2,8 +2,10 @@
 as the reader's language writes them."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -98,6 +100,22 @@ def test_numbers_are_grouped_as_the_readers_language_writes_them(client, languag
     assert f'data-testid="signature-count">1{separator}347</strong>' in html
     goal = pledge_progress(1347, pledge.goal_ladder)["goal"]
     assert goal >= 1000 and f"{goal // 1000}{separator}{goal % 1000:03d}" in html
+
+
+IDENTIFIER = re.compile(r"\{\{ *[\w.]*(?:\.pk|\.id|_id)\b *(\|[^}]*)?\}\}")
+
+
+def test_no_template_writes_an_identifier_as_a_grouped_number():
+    """With USE_THOUSAND_SEPARATOR an id printed as is reads "1 347": ids go through
+    |unlocalize (the {% url %} tag needs nothing)."""
+    templates = Path(settings.BASE_DIR, "essaim").glob("*/templates/**/*.html")
+    found = [
+        f"{path.name}: {match.group(0)}"
+        for path in templates
+        for match in IDENTIFIER.finditer(path.read_text(encoding="utf-8"))
+        if "unlocalize" not in (match.group(1) or "")
+    ]
+    assert found == []
 
 
 def test_identifiers_in_addresses_and_attributes_stay_plain(client):
