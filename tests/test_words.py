@@ -14,7 +14,10 @@ from essaim.campaigns.models import SignatureTally
 from essaim.campaigns.selectors import pledge_progress
 from essaim.campaigns.tests.factories import ChallengeFactory, PledgeFactory
 from essaim.communities.models import Post
-from essaim.communities.tests.factories import CommunityFactory, PostFactory
+from essaim.communities.tests.factories import CommunityFactory, MembershipFactory, PostFactory
+from essaim.moderation import services as moderation
+from essaim.moderation.models import Case
+from essaim.moderation.tests.factories import moderated_community
 from essaim.notifications.models import Notification
 from essaim.notifications.texts import subject_of, text_of
 
@@ -126,3 +129,43 @@ def test_identifiers_in_addresses_and_attributes_stay_plain(client):
     html = client.get(post.community.get_absolute_url()).content.decode()
     assert 'id="post-1347"' in html and 'id="like-1347"' in html
     assert Post.objects.filter(pk=1347).exists()
+
+
+@pytest.fixture
+def hidden_by_a_french_moderator():
+    """A post hidden by a moderator who reads French, deciding on a French page."""
+    community, moderator = moderated_community()
+    author = UserFactory.create(display_name="Karim", language="en")
+    MembershipFactory.create(community=community, user=author)
+    post = PostFactory.create(community=community, author=author)
+    moderation.report(reporter=UserFactory.create(), kind="post", pk=post.pk, reason="spam")
+    with translation.override("fr"):
+        moderation.act(actor=moderator, case=Case.objects.get(), kind="hide", reason="Spam.")
+    return community, author
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "a post by Karim"), ("fr", "une publication de Karim")]
+)
+def test_the_public_moderation_log_reads_in_the_readers_language(
+    client, hidden_by_a_french_moderator, language, words
+):
+    community, _author = hidden_by_a_french_moderator
+    html = client.get(
+        reverse("moderation:log", args=[community.slug]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert words in html
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "The moderators hid your post. Reason: Spam."),
+        ("fr", "Les modérateurs ont masqué votre publication. Motif\u00a0: Spam."),
+    ],
+)
+def test_a_notice_about_ones_own_post_says_your_post(hidden_by_a_french_moderator, language, text):
+    _community, author = hidden_by_a_french_moderator
+    notification = Notification.objects.get(user=author, kind=Notification.Kind.MODERATION_DECISION)
+    with translation.override(language):
+        assert text_of(notification) == text

@@ -68,7 +68,7 @@ class CaseAdmin(admin.ModelAdmin[Case]):
 class ActionAdmin(admin.ModelAdmin[Action]):
     """The audit log: read only."""
 
-    list_display = ("created_at", "kind", "actor", "subject", "community", "summary")
+    list_display = ("created_at", "kind", "actor", "subject", "community", "description")
     list_filter = ("kind",)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:

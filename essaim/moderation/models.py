@@ -147,7 +147,12 @@ class Action(BaseModel):
     )
     reason = models.TextField(_("reason"), max_length=2000, blank=True)
     until = models.DateTimeField(null=True, blank=True)
-    # What was acted on, in words, for the logs ("a comment by …").
+    # What was acted on, as keys the logs put into words in each reader's language ("a comment
+    # by Inès", "un commentaire d'Inès"): the reportable kind and its author's name then.
+    target_kind = models.CharField(max_length=20, blank=True)
+    target_name = models.CharField(max_length=200, blank=True)
+    # Free words for what is not reportable content (a filter rule, the spam-wave switch), and
+    # what actions recorded before target_kind said, in the language of their moment.
     summary = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -158,6 +163,14 @@ class Action(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.actor_id}"
+
+    @property
+    def description(self) -> str:
+        """What was acted on, in the active language: "a comment by Inès"."""
+        entry = reportable.get(self.target_kind) if self.target_kind else None
+        if entry is None:
+            return self.summary
+        return str(entry.description) % {"name": self.target_name}
 
 
 class Appeal(BaseModel):

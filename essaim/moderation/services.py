@@ -94,7 +94,7 @@ def content_admitted(content: Moderated, admission: Admission) -> None:
             community=case.community,
             subject=case.subject,
             reason=admission.flagged_by,
-            summary=target.summary,
+            **_about(target),
         )
 
 
@@ -145,9 +145,14 @@ def _maybe_auto_hide(case: Case, target: Target) -> None:
         subject=case.subject,
         reason=_("Reported by %(count)d established members; hidden until a moderator reviews it.")
         % {"count": auto_hide_threshold()},
-        summary=target.summary,
+        **_about(target),
     )
     _tell_subject(action)
+
+
+def _about(target: Target) -> dict[str, str]:
+    """The action's target as keys (see Action.description)."""
+    return {"target_kind": target.kind, "target_name": target.author.display_name[:200]}
 
 
 def _tell_subject(action: Action) -> None:
@@ -159,6 +164,9 @@ def _tell_subject(action: Action) -> None:
         key=f"action:{action.pk}",
         params={
             "action": action.kind,
+            # Keys, not words: the notice is written in the reader's language, to them ("your
+            # post"); the summary serves actions recorded before target_kind.
+            "target": action.target_kind,
             "summary": action.summary,
             "reason": action.reason,
             "until": action.until.isoformat() if action.until else "",
@@ -263,7 +271,7 @@ def act(
         subject=subject,
         reason=reason,
         until=until,
-        summary=target.summary,
+        **_about(target),
     )
     case.status = Case.Status.DISMISSED if kind == Action.Kind.DISMISS else Case.Status.ACTIONED
     case.save(update_fields=["status", "updated_at"])
@@ -293,7 +301,7 @@ def case_reopen(*, actor: User, case: Case, reason: str = "") -> Case:
         community=case.community,
         subject=case.subject,
         reason=reason.strip()[:2000],
-        summary=target.summary if target else case.excerpt[:300],
+        **(_about(target) if target else {"summary": case.excerpt[:300]}),
     )
     return case
 
@@ -334,7 +342,7 @@ def dispute(*, actor: User, case: Case, note: str) -> Action:
         community=case.community,
         subject=case.subject,
         reason=note,
-        summary=target.summary,
+        **_about(target),
     )
     case.status = Case.Status.ACTIONED
     case.save(update_fields=["status", "updated_at"])
@@ -382,13 +390,20 @@ def appeal_decide(*, actor: User, appeal: Appeal, overturn: bool, note: str) -> 
         community=action.community,
         subject=action.subject,
         reason=locked.decision_note,
+        target_kind=action.target_kind,
+        target_name=action.target_name,
         summary=action.summary,
     )
     notify(
         user=locked.appellant,
         kind=Notification.Kind.APPEAL_DECIDED,
         key=f"appeal:{locked.pk}",
-        params={"overturned": overturn, "summary": action.summary, "note": locked.decision_note},
+        params={
+            "overturned": overturn,
+            "target": action.target_kind,
+            "summary": action.summary,
+            "note": locked.decision_note,
+        },
         url=reverse("moderation:action", args=[action.pk]),
     )
     if action.subject is not None:

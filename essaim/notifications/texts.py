@@ -10,6 +10,7 @@ from django.utils.text import Truncator, capfirst
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
+from essaim.core import reportable
 from essaim.notifications.models import Notification
 
 SUBJECT_LENGTH = 110
@@ -39,7 +40,7 @@ def text_of(notification: Notification) -> str:
             return _("The moderators reviewed what you reported and took no action. Thank you.")
         return _("The moderators acted on what you reported. Thank you.")
     if kind == Notification.Kind.APPEAL_DECIDED:
-        summary = str(params.get("summary", ""))
+        summary = _yours(params)
         if params.get("overturned"):
             return _with_summary(
                 _("Your appeal was accepted: the decision about %(summary)s is undone."), summary
@@ -184,13 +185,23 @@ def moderation_text(params: dict[str, Any]) -> str:
         "restore": _("The moderators restored %(summary)s."),
     }
     sentence = sentences.get(str(params.get("action")), _("The moderators acted on %(summary)s."))
-    text = capfirst(
-        _with_summary(sentence, str(params.get("summary", "")), until=_when(params.get("until")))
-    )
+    text = capfirst(_with_summary(sentence, _yours(params), until=_when(params.get("until"))))
     return _("%(decision)s Reason: %(reason)s") % {
         "decision": text,
         "reason": params.get("reason", ""),
     }
+
+
+def _yours(params: dict[str, Any]) -> str:
+    """What a moderation notice is about, said to its author: "your post", "your profile".
+    Notices from before the target's kind was kept carry their summary instead."""
+    kind = str(params.get("target") or "")
+    if kind == "person":
+        return _("your profile")
+    entry = reportable.get(kind) if kind else None
+    if entry is None:
+        return str(params.get("summary", ""))
+    return _("your %(thing)s") % {"thing": entry.label}
 
 
 def _with_summary(sentence: str, summary: str, **values: object) -> str:

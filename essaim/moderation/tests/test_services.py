@@ -131,7 +131,7 @@ def test_a_decision_hides_tells_the_person_why_and_tells_reporters(setting):
         assert outcome.kind == Notification.Kind.REPORT_OUTCOME
         assert outcome.params["status"] == "actioned"
         assert moderator.display_name not in str(outcome.params)
-    assert action.summary and action.actor == moderator
+    assert action.description == f"a comment by {author.display_name}" and action.actor == moderator
 
 
 def test_who_may_act(setting):
