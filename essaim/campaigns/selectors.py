@@ -7,7 +7,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import caches
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
@@ -37,8 +36,6 @@ from essaim.core.errors import NotFound
 
 # How far back the list of recent signers looks.
 RECENT_WINDOW = 500
-# How long an app server process keeps what it shares between requests (recent signers).
-SHARED_SECONDS = 2
 
 
 def campaign_get_for(
@@ -100,17 +97,6 @@ def pledge_summary(pledge: Pledge, user: User | AnonymousUser) -> dict[str, Any]
         "show_name": bool(mine and mine.show_name),
         "recent": recent_signers(pledge, 10),
     }
-
-
-def recent_signers_shared(pledge: Pledge, limit: int) -> list[Signature]:
-    """`recent_signers`, kept a couple of seconds by each app server process: the panel a
-    signer gets back during a viral spike costs no query for it."""
-    key = f"recent-signers:{pledge.pk}:{limit}"
-    recent: list[Signature] | None = caches["process"].get(key)
-    if recent is None:
-        recent = recent_signers(pledge, limit)
-        caches["process"].set(key, recent, SHARED_SECONDS)
-    return recent
 
 
 def recent_signers(pledge: Pledge, limit: int) -> list[Signature]:
