@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from essaim.accounts.tests.factories import UserFactory
-from essaim.campaigns.models import SignatureTally
+from essaim.campaigns.models import EventResult, SignatureTally
 from essaim.campaigns.selectors import pledge_progress
-from essaim.campaigns.tests.factories import ChallengeFactory, PledgeFactory
+from essaim.campaigns.templatetags.campaigns import unit_beside
+from essaim.campaigns.tests.factories import ChallengeFactory, EventFactory, PledgeFactory
 from essaim.communities.models import Post
 from essaim.communities.tests.factories import CommunityFactory, MembershipFactory, PostFactory
 from essaim.moderation import services as moderation
@@ -169,3 +170,30 @@ def test_a_notice_about_ones_own_post_says_your_post(hidden_by_a_french_moderato
     notification = Notification.objects.get(user=author, kind=Notification.Kind.MODERATION_DECISION)
     with translation.override(language):
         assert text_of(notification) == text
+
+
+def test_a_unit_the_measure_already_names_is_written_once(client):
+    """Hosts report "sacs" of "sacs remplis": the campaign reads "401 sacs remplis"."""
+    first = EventFactory.create()
+    second = EventFactory.create(campaign=first.campaign)
+    for event, bags in ((first, 200), (second, 201)):
+        EventResult.objects.create(event=event, measure="sacs remplis", unit="sacs", quantity=bags)
+        EventResult.objects.create(event=event, measure="déchets ramassés", unit="kg", quantity=5)
+    page = _text(client.get(first.campaign.get_absolute_url()).content.decode())
+    assert "401 sacs remplis" in page and "sacs sacs" not in page
+    assert "10 kg déchets ramassés" in page
+
+
+@pytest.mark.parametrize(
+    ("unit", "measure", "shown"),
+    [
+        ("sacs", "sacs remplis", ""),
+        ("sac", "sacs remplis", ""),
+        ("Bags", "bags filled", ""),
+        ("kg", "déchets ramassés", "kg"),
+        ("arbres", "arbres plantés", ""),
+        ("l", "litres d'eau", "l"),
+    ],
+)
+def test_the_unit_beside_a_measure(unit, measure, shown):
+    assert unit_beside(unit, measure) == shown

@@ -14,3 +14,17 @@ def money(minor_units: int | None, currency: str = "EUR") -> str:
     amount = Decimal(minor_units or 0) / 100
     places = 0 if amount == amount.to_integral_value() else 2
     return f"{number_format(amount, places, force_grouping=True)} {SYMBOLS.get(currency, currency)}"
+
+
+@register.filter
+def unit_beside(unit: str, measure: str) -> str:
+    """The unit to write between a quantity and its measure, or "" when the measure already
+    names it: 401 "sacs" of "sacs remplis" reads "401 sacs remplis", not "401 sacs sacs
+    remplis" (the form asks for both, and people repeat the unit)."""
+    first = (measure.split() or [""])[0].casefold()
+    bare = unit.strip().casefold()
+    if bare and first in {bare, bare + "s", bare + "x"} | (
+        {bare[:-1]} if bare.endswith("s") else set()
+    ):
+        return ""
+    return unit
