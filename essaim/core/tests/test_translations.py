@@ -1,6 +1,9 @@
 """The French catalogue: French typography, and a translation for every message."""
 
 import importlib.util
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -114,3 +117,27 @@ def test_the_admin_names_models_in_french(admin_client) -> None:
         assert name in html
     for name in ("Moderation cases", "In-kind pledges", "Filter rules"):
         assert name not in html
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs gettext (xgettext, msgmerge)")
+def test_every_message_the_code_uses_has_a_french_translation(tmp_path: Path) -> None:
+    """makemessages, run on a copy of the sources, merges what the code and the templates use
+    into a copy of the catalogue: nothing may come out untranslated or fuzzy."""
+    base = Path(settings.BASE_DIR)
+    skip = shutil.ignore_patterns("__pycache__", "*.mo", "static", "tests")
+    for folder in ("essaim", "config", "locale"):
+        shutil.copytree(base / folder, tmp_path / folder, ignore=skip)
+    shutil.copy(base / "manage.py", tmp_path / "manage.py")
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "-l", "fr", "--no-location", "-v0"],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+    )
+    merged = tmp_path / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+    text = merged.read_text(encoding="utf-8")
+    untranslated = [
+        msgid for msgid, texts in typography.entries(merged).items() if msgid and not all(texts)
+    ]
+    fuzzy = [line for line in text.split("\n") if line.startswith("#,") and "fuzzy" in line]
+    assert (untranslated, fuzzy) == ([], [])
