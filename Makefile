@@ -37,7 +37,7 @@ migrate: messages
 
 demo: migrate
 	$(MANAGE) demo_data
-	PORT=$(PORT) $(MANAGE) runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/demo.py
 
 serve: migrate
 	PORT=$(PORT) $(MANAGE) runserver $(HOST):$(PORT)

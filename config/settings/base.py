@@ -187,6 +187,9 @@ ACCOUNT_SIGNUP_FORM_CLASS = "essaim.accounts.forms.SignupExtraForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Where essaim.core.mailbox.MailboxBackend keeps the messages it does not deliver (`make demo`),
+# read by staff at /staff/emails/.
+MAILBOX_DIR = Path(os.environ.get("MAILBOX_DIR", BASE_DIR / "var" / "mail"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -220,7 +223,15 @@ STORAGES = {
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Tasks run inline unless a worker runs beside the web server (`make demo` sets the database
+# backend and starts one; production sets it in production.py).
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
 
 # Gifts go through this provider (essaim.campaigns.payments.PROVIDERS); "offline" moves no money.
 PAYMENT_PROVIDER = os.environ.get("PAYMENT_PROVIDER", "offline")
