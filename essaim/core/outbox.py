@@ -362,13 +362,19 @@ def _record(channel: Channel, message: OutboxMessage, owner: str, outcome: Outco
         case Retry(error=error) | Fail(error=error):
             changes = {"state": State.DEAD, "last_error": error[:ERROR_LENGTH]}
         case Hold(reason=reason):
-            changes = {"state": State.HELD, "last_error": reason[:ERROR_LENGTH]}
+            # Nothing was tried: the attempt the claim counted is given back, so a message
+            # held and released again and again still has all its attempts.
+            changes = {
+                "state": State.HELD,
+                "last_error": reason[:ERROR_LENGTH],
+                "attempts": F("attempts") - 1,
+            }
         case Cancel(reason=reason):
             changes = {"state": State.CANCELLED, "last_error": reason[:ERROR_LENGTH]}
         case _:
             assert_never(outcome)
     recorded = mine.update(**changes, **done)
-    log = {
+    log: dict[str, Any] = {
         "message_id": message.pk,
         "channel": channel.name,
         "attempt": message.attempts,
@@ -404,6 +410,24 @@ def retry_now(messages: QuerySet[OutboxMessage]) -> int:
         due_at=now,
         updated_at=now,
     )
+
+
+def resend(messages: QuerySet[OutboxMessage]) -> int:
+    """Send again, as a new series of attempts, messages that are done (sent, dead, cancelled)
+    or waiting for a retry after a failure (a receiver that lost what it got, or was fixed);
+    a message never tried, held or being sent is left as it is. Sent after the commit."""
+    now = timezone.now()
+    done = Q(state__in=[State.SENT, State.DEAD, State.CANCELLED]) | Q(
+        state=State.PENDING, attempts__gt=0
+    )
+    ids = list(messages.filter(done).values_list("pk", flat=True))
+    # Conditional again: a sender may have claimed one since it was read.
+    count = OutboxMessage.objects.filter(done, pk__in=ids).update(
+        state=State.PENDING, attempts=0, due_at=now, sent_at=None, updated_at=now
+    )
+    if count:
+        send_soon(ids)
+    return count
 
 
 def hold(messages: QuerySet[OutboxMessage], *, reason: str = "") -> int:

@@ -21,6 +21,7 @@ class EndpointAdmin(admin.ModelAdmin):
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
     list_display = ("event_id", "endpoint", "status", "attempts", "response_status", "created_at")
-    list_filter = ("status", "event_type")
-    raw_id_fields = ("endpoint",)
+    list_filter = ("event_type",)  # states: the outbox messages' page
+    list_select_related = ("message",)
+    raw_id_fields = ("endpoint", "message")
     readonly_fields = ("uuid", "payload")

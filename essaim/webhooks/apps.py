@@ -14,11 +14,10 @@ class WebhooksConfig(AppConfig):
             RSVP_ANSWERED,
             SIGNATURES_SETTLED,
         )
-        from essaim.core import scheduler
-        from essaim.webhooks import tasks
-        from essaim.webhooks.services import emit
+        from essaim.core import outbox
+        from essaim.webhooks.services import emit, sending
 
-        scheduler.register("webhooks_retry", every=60, run=tasks.retries_enqueue)
+        outbox.register(sending.WEBHOOK_CHANNEL)
         SIGNATURES_SETTLED.subscribe(emit.signatures_settled, after_commit=True)
         MILESTONE_REACHED.subscribe(emit.milestone_reached, after_commit=True)
         RSVP_ANSWERED.subscribe(emit.rsvp_answered, after_commit=True)

@@ -1,12 +1,12 @@
 import secrets
 import uuid
+from datetime import datetime
 from typing import ClassVar
 
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from essaim.core.models import BaseModel
+from essaim.core.models import BaseModel, OutboxMessage
 
 
 def new_secret() -> str:
@@ -69,12 +69,13 @@ class Endpoint(BaseModel):
 
 
 class Delivery(BaseModel):
-    """One event for one endpoint: sent at least once, retried with backoff until it succeeds
-    or the schedule runs out.
+    """One event for one endpoint, as its hosts see it in the endpoint's delivery log: what was
+    sent and the receiver's last answer. Sending it is the outbox's (essaim.core.outbox, the
+    `webhook` channel): its message holds the attempts, the backoff and the state, from which
+    `status` is read.
 
     pending → sending → succeeded | failed (→ sending again when due) | gave_up; `held` while
-    the endpoint is off, pending again when it is turned back on. While `sending`,
-    `next_attempt_at` is the attempt's lease: past it, the worker is presumed dead."""
+    the endpoint is off, pending again when it is turned back on."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -92,13 +93,18 @@ class Delivery(BaseModel):
     # Stable for the event ("signature.created:42"): one delivery per endpoint and event.
     event_id = models.CharField(max_length=80)
     payload = models.JSONField(default=dict)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    # The outbox message that sends it (null only if an administrator deleted it).
+    message = models.OneToOneField(
+        "core.OutboxMessage",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("webhook delivery")
@@ -109,18 +115,42 @@ class Delivery(BaseModel):
         ]
         indexes = [
             models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_log"),
-            models.Index(
-                fields=["next_attempt_at"],
-                condition=Q(status__in=["pending", "failed"]),
-                name="webhook_delivery_due",
-            ),
-            # Attempts whose worker may have died: the sweep looks for expired leases.
-            models.Index(
-                fields=["next_attempt_at"],
-                condition=Q(status="sending"),
-                name="webhook_delivery_leased",
-            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.event_id} to {self.endpoint_id}"
+
+    # Read from the outbox message: select_related("message") where many are listed.
+
+    @property
+    def status(self) -> str:
+        return delivery_status(self.message)
+
+    def get_status_display(self) -> str:
+        return str(self.Status(self.status).label)
+
+    @property
+    def attempts(self) -> int:
+        return self.message.attempts if self.message else 0
+
+    @property
+    def next_attempt_at(self) -> datetime | None:
+        if self.status == self.Status.FAILED and self.message is not None:
+            return self.message.due_at
+        return None
+
+
+def delivery_status(message: OutboxMessage | None) -> str:
+    """A delivery's status in the hosts' words, from its outbox message's state."""
+    State, Status = OutboxMessage.State, Delivery.Status
+    if message is None:
+        return Status.GAVE_UP
+    if message.state == State.PENDING:
+        return Status.FAILED if message.attempts else Status.PENDING
+    return {
+        State.SENDING: Status.SENDING,
+        State.SENT: Status.SUCCEEDED,
+        State.HELD: Status.HELD,
+        State.DEAD: Status.GAVE_UP,
+        State.CANCELLED: Status.GAVE_UP,
+    }[State(message.state)]

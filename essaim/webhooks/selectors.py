@@ -66,12 +66,12 @@ def previous_secret_until(endpoint: Endpoint) -> datetime | None:
 
 
 def deliveries_of(endpoint: Endpoint) -> QuerySet[Delivery]:
-    return endpoint.deliveries.order_by("-created_at", "-pk")
+    return endpoint.deliveries.select_related("message").order_by("-created_at", "-pk")
 
 
 def delivery_get(*, campaign: Campaign, pk: int) -> Delivery:
     delivery = (
-        Delivery.objects.select_related("endpoint")
+        Delivery.objects.select_related("endpoint", "message")
         .filter(endpoint__campaign=campaign, pk=pk)
         .first()
     )

@@ -26,7 +26,7 @@ from essaim.webhooks.services.sending import (
     DISABLE_AFTER_FAILURES,
     MAX_ATTEMPTS,
     REDELIVERABLE,
-    RETRY_SCHEDULE,
+    retry_minutes,
 )
 
 DELIVERIES_PAGE_SIZE = 30
@@ -70,7 +70,7 @@ def endpoint_list(request: HttpRequest, slug: str) -> HttpResponse:
             "campaign": campaign,
             "endpoints": selectors.endpoints_of(campaign),
             "form": form,
-            "retry_minutes": [seconds // 60 for seconds in RETRY_SCHEDULE],
+            "retry_minutes": retry_minutes(),
             "max_attempts": MAX_ATTEMPTS,
             "disable_failures": DISABLE_AFTER_FAILURES,
             "disable_days": DISABLE_AFTER_FAILING_FOR.days,

@@ -57,7 +57,7 @@ def test_the_domains_register_their_periodic_work() -> None:
     out = StringIO()
     call_command("scheduler", "--list", stdout=out)
     names = {line.split("\t")[0] for line in out.getvalue().splitlines()}
-    assert {"requeue_stale_tasks", "notifications_tick", "webhooks_retry"} <= names
+    assert {"requeue_stale_tasks", "notifications_tick", "outbox_dispatch"} <= names
 
 
 @pytest.mark.django_db

@@ -20,18 +20,18 @@ from django.utils.translation import gettext as _
 from essaim.accounts.models import User
 from essaim.campaigns import permissions
 from essaim.campaigns.models import Campaign
+from essaim.core import outbox
 from essaim.core.errors import NotFound, ValidationError
+from essaim.core.models import OutboxMessage
 from essaim.webhooks import transport
 from essaim.webhooks.models import SUBSCRIBABLE, Delivery, Endpoint, new_secret
 from essaim.webhooks.payloads import ping_event
 from essaim.webhooks.services.sending import (
-    QUEUE_LEASE,
     REDELIVERABLE,
     deliveries_create,
     held_release,
     listening_refresh,
 )
-from essaim.webhooks.tasks import delivery_send
 
 MAX_ENDPOINTS_PER_CAMPAIGN = 10
 URL_MAX_LENGTH = 500
@@ -126,16 +126,25 @@ def endpoint_create(
 
 
 def endpoint_delete(*, actor: User, endpoint: Endpoint) -> None:
-    """Remove the endpoint and its delivery log; removing it again does nothing."""
+    """Remove the endpoint, its delivery log and what it still had to send (a delivery being
+    sent is cancelled by its sender, which finds it gone); removing it again does nothing."""
     _require_host(actor, endpoint.campaign)
-    Endpoint.objects.filter(pk=endpoint.pk).delete()
+    with transaction.atomic():
+        outbox.discard(
+            OutboxMessage.objects.filter(
+                pk__in=Delivery.objects.filter(
+                    endpoint_id=endpoint.pk, message__isnull=False
+                ).values("message_id")
+            )
+        )
+        Endpoint.objects.filter(pk=endpoint.pk).delete()
     transaction.on_commit(partial(listening_refresh, endpoint.campaign_id))
 
 
 def endpoint_enable(*, actor: User, endpoint: Endpoint) -> Endpoint:
     """Turn an endpoint the failures turned off back on (the receiver is fixed): the
-    deliveries held while it was off are sent, oldest first, by the next sweep, and those
-    still waiting for a retry resume at it."""
+    deliveries held while it was off are sent, oldest first, and those still waiting for a
+    retry resume at it."""
     _require_host(actor, endpoint.campaign)
     Endpoint.objects.filter(pk=endpoint.pk, active=False).update(
         active=True,
@@ -144,7 +153,7 @@ def endpoint_enable(*, actor: User, endpoint: Endpoint) -> Endpoint:
         failing_since=None,
         updated_at=timezone.now(),
     )
-    # After the commit: see sending._release_if_turned_on for the event recorded meanwhile.
+    # After the commit: see sending.deliveries_create for the event recorded meanwhile.
     transaction.on_commit(partial(held_release, endpoint.pk))
     transaction.on_commit(partial(listening_refresh, endpoint.campaign_id))
     endpoint.refresh_from_db()
@@ -176,19 +185,14 @@ def endpoint_secret_rotate(*, actor: User, endpoint: Endpoint) -> Endpoint:
     return current
 
 
-def _send_after_commit(delivery_id: int, attempts: int) -> None:
-    transaction.on_commit(partial(delivery_send.enqueue, delivery_id, attempts))
-
-
 def endpoint_ping(*, actor: User, endpoint: Endpoint, key: uuid.UUID) -> Delivery:
     """Send a test event now. `key` comes with the form: submitting it twice is one ping."""
     _require_host(actor, endpoint.campaign)
     if not endpoint.active:
         raise ValidationError(_("This webhook is turned off: turn it back on first."))
     event = ping_event(endpoint.campaign, str(key))
-    for delivery_id, attempts in deliveries_create(event, endpoints=[endpoint]):
-        _send_after_commit(delivery_id, attempts)
-    return Delivery.objects.get(endpoint=endpoint, event_id=event.id)
+    deliveries_create(event, endpoints=[endpoint])  # sent after the commit
+    return Delivery.objects.select_related("message").get(endpoint=endpoint, event_id=event.id)
 
 
 def delivery_redeliver(*, actor: User, delivery: Delivery) -> Delivery:
@@ -199,18 +203,14 @@ def delivery_redeliver(*, actor: User, delivery: Delivery) -> Delivery:
     _require_host(actor, delivery.endpoint.campaign)
     if not delivery.endpoint.active:
         raise ValidationError(_("This webhook is turned off: turn it back on first."))
-    with transaction.atomic():
-        updated = Delivery.objects.filter(pk=delivery.pk, status__in=REDELIVERABLE).update(
-            status=Delivery.Status.PENDING,
-            attempts=0,
-            next_attempt_at=timezone.now() + QUEUE_LEASE,
-            updated_at=timezone.now(),
-        )
-        if updated:
-            _send_after_commit(delivery.pk, 0)
+    current = Delivery.objects.select_related("message").filter(pk=delivery.pk).first()
+    updated = 0
+    if current is not None and current.message is not None and current.status in REDELIVERABLE:
+        # Conditional on the message's state (outbox.resend): a sender claiming it meanwhile
+        # keeps it.
+        updated = outbox.resend(OutboxMessage.objects.filter(pk=current.message.pk))
     if not updated:
         if not Delivery.objects.filter(pk=delivery.pk).exists():
             raise NotFound(_("This delivery does not exist."))
         raise ValidationError(_("This delivery is on its way already: see its status below."))
-    delivery.refresh_from_db()
-    return delivery
+    return Delivery.objects.select_related("message", "endpoint").get(pk=delivery.pk)

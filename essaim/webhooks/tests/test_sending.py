@@ -1,30 +1,41 @@
-"""Sending deliveries: one attempt at a time, leases, outcomes that cannot overwrite each
-other, the attempts cap, and when an endpoint is turned off (and what happens meanwhile)."""
+"""Sending deliveries through the outbox's `webhook` channel: one attempt at a time, leases,
+outcomes that cannot overwrite each other, the attempts cap, and when an endpoint is turned
+off (and what happens meanwhile)."""
 
 from datetime import datetime, timedelta
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db.models import F
 from django.utils import timezone
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.services.pledge import pledge_sign
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
+from essaim.core import outbox
+from essaim.core.models import OutboxMessage
 from essaim.core.tests.concurrency import run_together
 from essaim.notifications.models import Notification
 from essaim.webhooks import transport
 from essaim.webhooks.models import Delivery, Endpoint
 from essaim.webhooks.payloads import Event
 from essaim.webhooks.services import endpoints, sending
-from essaim.webhooks.tests.factories import pending_delivery, register_endpoint
+from essaim.webhooks.tests.factories import (
+    deliveries_in,
+    make_due,
+    message_of,
+    pending_delivery,
+    register_endpoint,
+)
 
 
-def sweep() -> str:
-    out = StringIO()
-    call_command("webhooks_retry", stdout=out)
-    return out.getvalue()
+def dispatch() -> int:
+    """The outbox's dispatch job, sending in this process."""
+    return outbox.dispatch(here=True)
+
+
+def log_row(delivery: Delivery) -> tuple[str, int]:
+    current = Delivery.objects.select_related("message").get(pk=delivery.pk)
+    return current.status, current.attempts
 
 
 @pytest.mark.django_db(transaction=True)
@@ -32,86 +43,99 @@ def test_an_attempt_holds_a_lease_longer_than_its_deadline(receiver):
     endpoint = register_endpoint(CampaignFactory.create(), receiver)
     delivery = pending_delivery(endpoint)
     mid_send: list[tuple[str, int, datetime | None]] = []
-    handed_over: list[list[tuple[int, int]]] = []
+    claimed_by_another: list[int] = []
 
     def look() -> None:
-        mid_send.extend(Delivery.objects.values_list("status", "attempts", "next_attempt_at"))
-        handed_over.append(sending.due_deliveries())
+        mid_send.extend(OutboxMessage.objects.values_list("state", "attempts", "lease_until"))
+        claimed_by_another.append(len(outbox.claim(owner="another")))
 
     receiver.during = look
     before = timezone.now()
-    assert sending.delivery_attempt(delivery_id=delivery.pk, attempts=0) is not None
-    # Mid-send: `sending`, leased for longer than the send may last, handed to no one else.
-    [(status, attempts, lease_ends)] = mid_send
-    assert (status, attempts) == ("sending", 1) and lease_ends is not None
-    assert lease_ends - before >= sending.SEND_LEASE > timedelta(seconds=transport.DEADLINE_SECONDS)
-    assert handed_over == [[]]
-    delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == ("succeeded", 1)
+    assert dispatch() == 1
+    # Mid-send: `sending`, leased for longer than the send may last, claimed by no one else.
+    [(state, attempts, lease_ends)] = mid_send
+    assert (state, attempts) == ("sending", 1) and lease_ends is not None
+    assert lease_ends - before >= sending.LEASE > timedelta(seconds=transport.DEADLINE_SECONDS)
+    assert claimed_by_another == [0]
+    assert log_row(delivery) == ("succeeded", 1)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_attempt_whose_worker_died_is_taken_over_after_its_lease(receiver):
+def test_an_attempt_whose_sender_died_is_taken_over_after_its_lease(receiver):
     endpoint = register_endpoint(CampaignFactory.create(), receiver)
     delivery = pending_delivery(
         endpoint,
-        status=Delivery.Status.SENDING,
+        state="sending",
         attempts=1,
-        next_attempt_at=timezone.now() + timedelta(seconds=30),
+        lease_owner="dead-worker",
+        lease_until=timezone.now() + timedelta(seconds=30),
     )
-    assert sweep() == "0 webhook deliveries enqueued\n"  # the lease still runs
-    Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    assert sweep() == "1 webhook deliveries enqueued\n"
-    delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == ("succeeded", 2)
+    assert dispatch() == 0  # the lease still runs
+    OutboxMessage.objects.update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert dispatch() == 1
+    assert log_row(delivery) == ("succeeded", 2)
     assert len(receiver.received) == 1
 
 
 @pytest.mark.django_db(transaction=True)
 def test_deleting_the_endpoint_mid_send_is_no_error(receiver):
     endpoint = register_endpoint(CampaignFactory.create(), receiver)
-    delivery = pending_delivery(endpoint)
-    receiver.during = lambda: Endpoint.objects.filter(pk=endpoint.pk).delete()
-    assert sending.delivery_attempt(delivery_id=delivery.pk, attempts=0) is None
+    pending_delivery(endpoint)
+    receiver.during = lambda: endpoints.endpoint_delete(
+        actor=endpoint.campaign.created_by, endpoint=endpoint
+    )
+    assert dispatch() == 1
     assert len(receiver.received) == 1
     assert not Endpoint.objects.exists() and not Delivery.objects.exists()
+    # What it was sending is left to its sender, which recorded it: nothing else remains.
+    assert list(OutboxMessage.objects.values_list("state", flat=True)) == ["sent"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_endpoint_deleted_before_its_turn_cancels_what_is_left(receiver):
+    endpoint = register_endpoint(CampaignFactory.create(), receiver)
+    delivery = pending_delivery(endpoint)
+    message = message_of(delivery)
+    Endpoint.objects.filter(pk=endpoint.pk).delete()  # not through the service
+    assert dispatch() == 1
+    message.refresh_from_db()
+    assert (message.state, message.last_error) == ("cancelled", "the endpoint was deleted")
+    assert receiver.received == []
 
 
 @pytest.mark.django_db(transaction=True)
 def test_an_attempt_does_not_overwrite_the_one_that_took_over(receiver):
-    """Its lease expired mid-send (a stalled worker) and another attempt claimed the
-    delivery: the first attempt's late outcome is not recorded over the second's."""
+    """Its lease expired mid-send (a stalled worker) and another sender claimed the message:
+    the first attempt's late outcome is not recorded over the second's."""
     endpoint = register_endpoint(CampaignFactory.create(), receiver)
     delivery = pending_delivery(endpoint)
 
     def taken_over() -> None:
-        Delivery.objects.filter(pk=delivery.pk).update(attempts=F("attempts") + 1)
+        OutboxMessage.objects.update(lease_owner="another", attempts=F("attempts") + 1)
 
     receiver.during = taken_over
     receiver.status = 500
-    assert sending.delivery_attempt(delivery_id=delivery.pk, attempts=0) is None
-    delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts, delivery.response_status) == ("sending", 2, None)
-    endpoint.refresh_from_db()
-    assert endpoint.consecutive_failures == 0  # the outcome was not this attempt's to count
+    dispatch()
+    message = message_of(delivery)
+    assert (message.state, message.attempts, message.lease_owner) == ("sending", 2, "another")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_delivery_out_of_attempts_is_given_up_not_requeued_forever(receiver):
-    """An attempt that could not record its outcome (a crash) leaves the delivery due: once
-    it has had all its attempts, the next claim gives it up instead of sending again."""
+    """The last attempt's sender died before recording its outcome: once its lease runs out,
+    the delivery is given up instead of sent again."""
     endpoint = register_endpoint(CampaignFactory.create(), receiver)
     delivery = pending_delivery(
         endpoint,
-        status=Delivery.Status.FAILED,
+        state="sending",
         attempts=sending.MAX_ATTEMPTS,
-        next_attempt_at=timezone.now() - timedelta(seconds=1),
+        lease_owner="dead-worker",
+        lease_until=timezone.now() - timedelta(seconds=1),
     )
-    assert sweep() == "1 webhook deliveries enqueued\n"
-    delivery.refresh_from_db()
-    assert (delivery.status, delivery.next_attempt_at) == ("gave_up", None)
+    assert dispatch() == 1
+    assert log_row(delivery) == ("gave_up", sending.MAX_ATTEMPTS + 1)
     assert receiver.received == []
-    assert sweep() == "0 webhook deliveries enqueued\n"
+    assert dispatch() == 0
 
 
 @pytest.mark.django_db(transaction=True)
@@ -121,15 +145,14 @@ def test_an_address_http_client_cannot_encode_is_a_failed_attempt(receiver):
     endpoint = register_endpoint(CampaignFactory.create(), receiver)
     Endpoint.objects.filter(pk=endpoint.pk).update(url=receiver.url + "/hoök")
     delivery = pending_delivery(endpoint)
-    sending.delivery_attempt(delivery_id=delivery.pk, attempts=0)
+    dispatch()
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts, delivery.response_status) == ("failed", 1, None)
-    assert delivery.error == ""
+    assert log_row(delivery) == ("failed", 1)
+    assert (delivery.response_status, delivery.error) == (None, "")
     for _attempt in range(2, sending.MAX_ATTEMPTS + 1):
-        Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-        sweep()
-    delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == ("gave_up", sending.MAX_ATTEMPTS)
+        make_due()
+        dispatch()
+    assert log_row(delivery) == ("gave_up", sending.MAX_ATTEMPTS)
     assert receiver.received == []
 
 
@@ -143,12 +166,12 @@ def test_a_short_outage_turns_nothing_off_and_loses_nothing(receiver):
     endpoint.refresh_from_db()
     assert endpoint.active and endpoint.consecutive_failures == 12
     assert endpoint.failing_since is not None
-    assert Delivery.objects.filter(status="failed").count() == 12
+    assert len(deliveries_in("failed")) == 12
     # The receiver is back: the retries deliver everything, and the count starts again.
     receiver.status = None
-    Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    assert sweep() == "12 webhook deliveries enqueued\n"
-    assert Delivery.objects.filter(status="succeeded").count() == 12
+    make_due()
+    assert dispatch() == 12
+    assert len(deliveries_in("succeeded")) == 12
     endpoint.refresh_from_db()
     assert (endpoint.consecutive_failures, endpoint.failing_since) == (0, None)
     assert not Notification.objects.filter(kind=Notification.Kind.WEBHOOK_DISABLED).exists()
@@ -174,18 +197,20 @@ def test_sustained_failure_turns_the_endpoint_off_and_holds_its_events(receiver)
     sent = len(receiver.received)
     pledge_sign(user=UserFactory.create(), pledge=pledge)
     pledge_sign(user=UserFactory.create(), pledge=pledge)
-    held = list(Delivery.objects.filter(status="held").order_by("pk"))
+    held = deliveries_in("held")
     assert len(held) == 2 and all(d.attempts == 0 for d in held)
-    Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    assert sweep() == "0 webhook deliveries enqueued\n"
+    # The failed ones come due: held too, their attempt given back, nothing sent.
+    make_due()
+    assert dispatch() == 10
     assert len(receiver.received) == sent
+    assert len(deliveries_in("held")) == 12
+    assert sorted(d.attempts for d in deliveries_in("held")) == [0] * 2 + [1] * 10
     # Turned back on: the held events are sent, oldest first, with every failed one.
     receiver.status = None
     endpoints.endpoint_enable(actor=pledge.campaign.created_by, endpoint=endpoint)
     endpoint.refresh_from_db()
     assert endpoint.active and (endpoint.consecutive_failures, endpoint.failing_since) == (0, None)
-    assert sweep() == "12 webhook deliveries enqueued\n"
-    assert Delivery.objects.exclude(status="succeeded").count() == 0
+    assert len(deliveries_in("succeeded")) == 12
     held_ids = [r.json["data"]["signature_id"] for r in receiver.received[sent:] if r.verified][-2:]
     assert [f"signature.created:{i}" for i in held_ids] == [d.event_id for d in held]
     assert Notification.objects.filter(kind=Notification.Kind.WEBHOOK_DISABLED).count() == 1
@@ -197,24 +222,41 @@ def test_an_event_recorded_as_the_endpoint_is_turned_on_is_not_left_held(receive
     Endpoint.objects.update(active=False)
     endpoint.refresh_from_db()  # read as off by the fan-out...
     Endpoint.objects.update(active=True)  # ...turned on, and its held ones released, before
-    pending = sending.deliveries_create(
+    created = sending.deliveries_create(
         Event("ping", "ping:late", endpoint.campaign_id, {"id": "ping:late"}),
         endpoints=[endpoint],
     )
-    delivery = Delivery.objects.get()
-    assert pending == [(delivery.pk, 0)] and delivery.status == "pending"
+    assert created == 1
+    [delivery] = Delivery.objects.all()
+    assert log_row(delivery) == ("succeeded", 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_held_as_its_endpoint_is_turned_on_is_released_at_once(receiver):
+    """The attempt read the endpoint as off, and the endpoint was turned on (and its held
+    deliveries released) before the hold was recorded: the hold does not stick."""
+    endpoint = register_endpoint(CampaignFactory.create(), receiver)
+    delivery = pending_delivery(endpoint)
+    Endpoint.objects.update(active=False)
+    [claimed] = outbox.claim(owner="a")
+    outcome = sending.deliver(claimed)
+    assert isinstance(outcome, outbox.Hold)
+    Endpoint.objects.update(active=True)
+    sending.held_release(endpoint.pk)  # finds nothing held yet
+    outbox._record(outbox.channel_of("webhook"), claimed, "a", outcome)
+    assert log_row(delivery) == ("pending", 0)
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_claiming_one_delivery_send_it_once(receiver):
+def test_two_senders_claiming_one_delivery_send_it_once(receiver):
     endpoint = register_endpoint(CampaignFactory.create(), receiver)
     delivery = pending_delivery(endpoint)
+    message = message_of(delivery)
     results = run_together(
-        lambda: sending.delivery_attempt(delivery_id=delivery.pk, attempts=0),
-        lambda: sending.delivery_attempt(delivery_id=delivery.pk, attempts=0),
+        lambda: outbox.send([message.pk]),
+        lambda: outbox.send([message.pk]),
     )
-    assert sorted(result is None for result in results) == [False, True]
+    assert sorted(results) == [0, 1]
     assert len(receiver.received) == 1
-    delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == ("succeeded", 1)
+    assert log_row(delivery) == ("succeeded", 1)

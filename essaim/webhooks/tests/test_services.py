@@ -1,11 +1,9 @@
 import time
 import uuid
 from datetime import timedelta
-from io import StringIO
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.utils import timezone
 
 from essaim.accounts.tests.factories import UserFactory
@@ -19,12 +17,14 @@ from essaim.campaigns.tests.factories import (
     FundraiserFactory,
     PledgeFactory,
 )
+from essaim.core import outbox
 from essaim.core.errors import NotFound, ValidationError
+from essaim.core.models import OutboxMessage
 from essaim.notifications.models import Notification
 from essaim.webhooks import selectors, signing
 from essaim.webhooks.models import Delivery, Endpoint, EventType
 from essaim.webhooks.services import endpoints, sending
-from essaim.webhooks.tests.factories import ALL_EVENTS
+from essaim.webhooks.tests.factories import ALL_EVENTS, make_due
 from essaim.webhooks.tests.factories import register_endpoint as register
 
 
@@ -157,7 +157,7 @@ def test_a_signature_is_delivered_signed_once(receiver):
     assert received.json["data"]["name"] == "Inès"
     assert received.json["data"]["signatures"] == 1
     assert signer.email not in received.body.decode()
-    delivery = Delivery.objects.get(endpoint=endpoint)
+    delivery = Delivery.objects.select_related("message").get(endpoint=endpoint)
     assert received.headers["Essaim-Delivery"] == str(delivery.uuid)
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("succeeded", 1, 200)
     assert delivery.event_id == f"signature.created:{received.json['data']['signature_id']}"
@@ -254,19 +254,17 @@ def test_failures_are_retried_with_backoff_then_given_up(receiver):
     receiver.status = 503
     before = timezone.now()
     pledge_sign(user=UserFactory.create(), pledge=pledge)
-    delivery = Delivery.objects.get()
+    delivery = Delivery.objects.select_related("message").get()
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("failed", 1, 503)
     assert delivery.error == "verified"
     assert delivery.next_attempt_at is not None
     delay = delivery.next_attempt_at - before
     assert timedelta(seconds=54) <= delay <= timedelta(seconds=67)
-    out = StringIO()
-    call_command("webhooks_retry", stdout=out)  # not due yet
-    assert out.getvalue() == "0 webhook deliveries enqueued\n"
+    assert outbox.dispatch(here=True) == 0  # not due yet
     for attempt in range(2, sending.MAX_ATTEMPTS + 1):
-        Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-        call_command("webhooks_retry", stdout=StringIO())
-        delivery.refresh_from_db()
+        make_due()
+        assert outbox.dispatch(here=True) == 1
+        delivery = Delivery.objects.select_related("message").get()
         assert delivery.attempts == attempt
     assert (delivery.status, delivery.next_attempt_at) == ("gave_up", None)
     assert len(receiver.received) == sending.MAX_ATTEMPTS
@@ -277,13 +275,24 @@ def test_failures_are_retried_with_backoff_then_given_up(receiver):
     assert selectors.campaign_is_listened(pledge.campaign.pk)
 
 
+@pytest.mark.parametrize(
+    ("attempt", "minutes"), [(1, 1), (2, 4), (3, 16), (4, 64), (5, 256), (6, 1024), (7, 1440)]
+)
+def test_the_retry_schedule_spans_two_days_within_its_jitter(attempt, minutes):
+    delay = sending.BACKOFF.delay(attempt)
+    assert timedelta(minutes=minutes * 0.9) <= delay <= timedelta(minutes=minutes * 1.1)
+    assert sending.retry_minutes()[attempt - 1] == minutes
+
+
 @pytest.mark.django_db(transaction=True)
 def test_an_attempt_is_made_once_however_many_tasks_ask(receiver):
     pledge = PledgeFactory.create()
     register(pledge.campaign, receiver)
     pledge_sign(user=UserFactory.create(), pledge=pledge)
-    delivery = Delivery.objects.get()
-    assert sending.delivery_attempt(delivery_id=delivery.pk, attempts=0) is None
+    delivery = Delivery.objects.select_related("message").get()
+    assert delivery.message is not None
+    assert outbox.send([delivery.message.pk]) == 0  # the task queued at commit, run again
+    assert outbox.dispatch(here=True) == 0
     assert len(receiver.received) == 1
 
 
@@ -295,8 +304,7 @@ def test_ping_is_idempotent_and_redeliver_sends_again(receiver):
     for _n in range(2):
         ping = endpoints.endpoint_ping(actor=campaign.created_by, endpoint=endpoint, key=key)
     assert len(receiver.received) == 1 and receiver.received[0].json["type"] == "ping"
-    ping.refresh_from_db()
-    assert ping.status == "succeeded"
+    assert Delivery.objects.select_related("message").get(pk=ping.pk).status == "succeeded"
     with pytest.raises(NotFound):
         endpoints.delivery_redeliver(actor=UserFactory.create(), delivery=ping)
     endpoints.delivery_redeliver(actor=campaign.created_by, delivery=ping)
@@ -305,16 +313,19 @@ def test_ping_is_idempotent_and_redeliver_sends_again(receiver):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("status", ["pending", "sending", "held"])
-def test_a_delivery_on_its_way_is_not_redelivered(receiver, status):
+@pytest.mark.parametrize(
+    ("state", "attempts", "status"),
+    [("pending", 0, "pending"), ("sending", 1, "sending"), ("held", 1, "held")],
+)
+def test_a_delivery_on_its_way_is_not_redelivered(receiver, state, attempts, status):
     campaign = CampaignFactory.create()
     endpoint = register(campaign, receiver)
     ping = endpoints.endpoint_ping(actor=campaign.created_by, endpoint=endpoint, key=uuid.uuid4())
-    Delivery.objects.filter(pk=ping.pk).update(status=status, attempts=1)
+    OutboxMessage.objects.update(state=state, attempts=attempts)
     with pytest.raises(ValidationError):
         endpoints.delivery_redeliver(actor=campaign.created_by, delivery=ping)
-    ping.refresh_from_db()
-    assert (ping.status, ping.attempts) == (status, 1) and len(receiver.received) == 1
+    ping = Delivery.objects.select_related("message").get(pk=ping.pk)
+    assert (ping.status, ping.attempts) == (status, attempts) and len(receiver.received) == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -15,6 +15,7 @@ import pytest
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.services.pledge import pledge_sign
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
+from essaim.core import outbox
 from essaim.webhooks import transport
 from essaim.webhooks.models import Delivery, Endpoint
 from essaim.webhooks.services import sending
@@ -154,8 +155,8 @@ def test_the_connection_goes_to_the_address_resolved_once_under_the_name(
     Endpoint.objects.filter(pk=endpoint.pk).update(url=f"http://hooks.test:{port}/hook")
     delivery = pending_delivery(endpoint)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    sending.delivery_attempt(delivery_id=delivery.pk, attempts=0)
-    delivery.refresh_from_db()
+    assert outbox.dispatch(here=True) == 1
+    delivery = Delivery.objects.select_related("message").get(pk=delivery.pk)
     assert delivery.status == "succeeded" and asked == ["hooks.test"]
     [received] = receiver.received
     assert received.headers["Host"] == f"hooks.test:{port}" and received.verified
@@ -180,7 +181,10 @@ def test_the_hosts_see_one_generic_failure_whatever_stopped_the_answer(
         Endpoint.objects.filter(pk=endpoint.pk).update(url=url)
         pledge_sign(user=UserFactory.create(), pledge=pledge)
     assert receiver.received == []
-    failures = list(Delivery.objects.values_list("status", "response_status", "error"))
+    failures = [
+        (delivery.status, delivery.response_status, delivery.error)
+        for delivery in Delivery.objects.select_related("message")
+    ]
     assert failures == [("failed", None, "")] * 3
 
 
@@ -221,7 +225,7 @@ def test_a_receiver_dribbling_its_answer_is_cut_at_the_deadline():
         elapsed = time.monotonic() - started
     assert answer.status is None and answer.reason.startswith("TimeoutError")
     assert 0.9 <= elapsed < 2.0
-    assert sending.SEND_LEASE.total_seconds() > transport.DEADLINE_SECONDS
+    assert sending.LEASE.total_seconds() > transport.DEADLINE_SECONDS
 
 
 @pytest.fixture

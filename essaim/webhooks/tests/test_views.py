@@ -13,6 +13,7 @@ from essaim.campaigns.models import Campaign, CampaignHost, Signature
 from essaim.campaigns.tests.factories import CampaignFactory, FundraiserFactory, PledgeFactory
 from essaim.communities.models import Membership
 from essaim.communities.tests.factories import CommunityFactory, MembershipFactory
+from essaim.core.models import OutboxMessage
 from essaim.relay.models import LinkVisit
 from essaim.relay.services import link_for
 from essaim.webhooks.embed import EMBED_CONTENT_SECURITY_POLICY
@@ -72,7 +73,11 @@ def webhooks_state():
                 "pk", "url", "events", "active", "secret", "previous_secret"
             )
         ),
-        list(Delivery.objects.order_by("pk").values_list("pk", "status", "attempts")),
+        list(
+            Delivery.objects.order_by("pk").values_list(
+                "pk", "message__state", "message__attempts", "message__due_at"
+            )
+        ),
     )
 
 
@@ -93,7 +98,7 @@ def set_up_webhooks(campaign, receiver):
         events=["signature.created"],
     )
     Endpoint.objects.filter(pk=off.pk).update(active=False)
-    assert Delivery.objects.get(pk=ping.pk).status == "succeeded"
+    assert Delivery.objects.select_related("message").get(pk=ping.pk).status == "succeeded"
     return endpoint, off, ping
 
 
@@ -233,14 +238,16 @@ def test_the_log_shows_one_generic_message_when_there_was_no_answer(client, camp
             events=["signature.created"],
         )
     # Written before the transport stopped telling why (the log was a port scanner).
-    Delivery.objects.create(
+    old = Delivery.objects.create(
         endpoint=endpoint,
         event_id="ping:old",
         event_type="ping",
-        status=Delivery.Status.FAILED,
-        attempts=1,
         error="refused address 10.0.0.1",
     )
+    failed = OutboxMessage.objects.create(
+        channel="webhook", payload={"delivery": old.pk}, state="pending", attempts=1
+    )
+    Delivery.objects.filter(pk=old.pk).update(message=failed)
     page = client.get(reverse("webhooks:endpoint", args=[campaign.slug, endpoint.pk]))
     body = page.content.decode()
     assert 'data-testid="no-answer"' in body and "10.0.0.1" not in body
