@@ -9,7 +9,7 @@ CHROMIUM ?= /usr/bin/chromium
 # pytest-xdist processes for `make test` (0: none, in this process, e.g. to use a debugger).
 PYTEST_WORKERS ?= 2
 
-.PHONY: install messages migrate demo serve prod test lint typecheck test-postgres test-browser ci screenshot format clean
+.PHONY: install vendor messages migrate demo serve prod test lint typecheck test-postgres test-browser ci screenshot format clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -32,18 +32,29 @@ messages: install
 		echo "messages: no .po file yet, nothing to compile"; \
 	fi
 
+# Browser libraries from the npm registry, pinned in package.json + package-lock.json, copied
+# into the static files (no CDN: the pages work offline, e.g. the hosts' ticket scanner).
+VENDOR := essaim/core/static/vendor
+$(VENDOR)/jsqr/jsQR.js: package.json package-lock.json
+	command -v npm >/dev/null || { echo "npm not found: apt-get install npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)/jsqr
+	cp node_modules/jsqr/dist/jsQR.js $@
+
+vendor: $(VENDOR)/jsqr/jsQR.js
+
 migrate: messages
 	$(MANAGE) migrate --noinput
 
-demo: migrate
+demo: migrate vendor
 	$(MANAGE) demo_data
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python scripts/demo.py
 
-serve: migrate
+serve: migrate vendor
 	PORT=$(PORT) $(MANAGE) runserver $(HOST):$(PORT)
 
 # The production stack on this machine: PostgreSQL, Redis, gunicorn workers, task workers.
-prod: messages
+prod: messages vendor
 	PORT=$(PORT) $(BIN)/python scripts/prod.py
 
 lint: install
@@ -64,7 +75,7 @@ test-postgres: messages
 	bash .ci/run postgres
 
 # Headless Debian Chromium driven by Playwright; no browser download.
-test-browser: messages
+test-browser: messages vendor
 	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) not found: apt-get install chromium" >&2; exit 1; }
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
@@ -73,7 +84,7 @@ ci:
 	bash .ci/run
 
 # The README's picture, from a throw-away demo instance (not the working copy's db.sqlite3).
-screenshot: messages
+screenshot: messages vendor
 	CHROMIUM=$(CHROMIUM) $(BIN)/python scripts/screenshot.py --path / --demo
 
 format: install
@@ -81,4 +92,4 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) staticfiles test-artifacts
+	rm -rf $(VENV) staticfiles test-artifacts node_modules $(VENDOR)
