@@ -120,24 +120,38 @@ FORM_CONTENT_TYPES = {"application/x-www-form-urlencoded", "multipart/form-data"
 class FormTextMiddleware:
     """Refuses (400, nothing stored) a form post with a value that is not storable text (see
     `essaim.core.text`): one check for every form, the site's, allauth's and the admin's,
-    before any view reads it, as Django's forms refuse NUL bytes."""
+    before the view reads it, as Django's forms refuse NUL bytes. Views exempt from CSRF
+    (payment and webhook receivers) read their raw body and are left alone: what a machine
+    signs is not a form a person typed, and reading the form would consume the body."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method == "POST" and request.content_type in FORM_CONTENT_TYPES:
-            texts = [
-                text
-                for key, values in request.POST.lists()
-                for text in (key, *(str(value) for value in values))
-            ]
-            if not all(is_storable(text) for text in texts):
-                error = ValidationError(
-                    _(
-                        "This form holds characters that cannot be stored (control "
-                        "characters or text that is not UTF-8): remove them and send it again."
-                    )
-                )
-                return error_response(request, error)
         return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[object, ...],
+        view_kwargs: dict[str, object],
+    ) -> HttpResponse | None:
+        if request.method != "POST" or request.content_type not in FORM_CONTENT_TYPES:
+            return None
+        if getattr(view_func, "csrf_exempt", False):
+            return None
+        texts = [
+            text
+            for key, values in request.POST.lists()
+            for text in (key, *(str(value) for value in values))
+        ]
+        if all(is_storable(text) for text in texts):
+            return None
+        error = ValidationError(
+            _(
+                "This form holds characters that cannot be stored (control "
+                "characters or text that is not UTF-8): remove them and send it again."
+            )
+        )
+        return error_response(request, error)
