@@ -19,6 +19,8 @@ def production_env() -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "essaim.example.org",
+        # Production refuses to start without its public address (core.site's system check).
+        "SITE_URL": "https://essaim.example.org",
     }
 
 
