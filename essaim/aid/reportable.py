@@ -4,10 +4,9 @@ community's listings handled by its moderators, instance-wide ones by the admins
 from django.utils.translation import gettext_lazy as _
 
 from essaim.accounts.models import User
-from essaim.aid import services
 from essaim.aid.models import AidListing
 from essaim.aid.selectors import listings_visible_to
-from essaim.core.reportable import Reportable
+from essaim.core.reportable import Reportable, disputed_note_set, moderation_set
 
 
 def _find(pk: int, viewer: User) -> AidListing | None:
@@ -26,8 +25,6 @@ LISTING = Reportable(
     ],
     url=lambda listing: listing.get_absolute_url(),
     community_id=lambda listing: listing.community_id,
-    set_state=lambda listing, state, only_from: services.listing_moderation_set(
-        listing=listing, state=state, only_from=only_from
-    ),
-    set_disputed=lambda listing, note: services.listing_disputed_set(listing=listing, note=note),
+    set_state=moderation_set,
+    set_disputed=disputed_note_set,
 )

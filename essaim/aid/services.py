@@ -19,7 +19,6 @@ from essaim.communities import permissions as community_permissions
 from essaim.communities.models import Community
 from essaim.core.errors import PermissionDenied, ValidationError
 from essaim.core.models import Moderation
-from essaim.core.reportable import disputed_note_set, moderation_set
 
 Status = AidListing.Status
 
@@ -160,14 +159,3 @@ def listings_withdraw_all(*, author: User) -> int:
     return AidListing.objects.filter(
         author=author, status__in=[Status.OPEN, Status.PROMISED]
     ).update(status=Status.WITHDRAWN, status_changed_at=now, updated_at=now)
-
-
-# Moderation decides who may (core.reportable's entries call these); they only write.
-def listing_moderation_set(
-    *, listing: AidListing, state: str, only_from: str | None = None
-) -> bool:
-    return moderation_set(listing, state, only_from)
-
-
-def listing_disputed_set(*, listing: AidListing, note: str) -> None:
-    disputed_note_set(listing, note)

@@ -6,8 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign, CampaignUpdate, UpdateComment
-from essaim.campaigns.services import campaigns as services
-from essaim.core.reportable import Reportable
+from essaim.core.reportable import Reportable, disputed_note_set, moderation_set
 
 
 def _find(pk: int, viewer: User) -> Campaign | None:
@@ -28,12 +27,8 @@ CAMPAIGN = Reportable(
     author=lambda campaign: campaign.created_by,
     preview=_preview,
     url=lambda campaign: campaign.get_absolute_url(),
-    set_state=lambda campaign, state, only_from: services.campaign_moderation_set(
-        campaign=campaign, state=state, only_from=only_from
-    ),
-    set_disputed=lambda campaign, note: services.campaign_disputed_set(
-        campaign=campaign, note=note
-    ),
+    set_state=moderation_set,
+    set_disputed=disputed_note_set,
 )
 
 
@@ -64,10 +59,8 @@ UPDATE = Reportable(
     author=lambda update: update.author,
     preview=lambda update: update.body[:1000],
     url=lambda update: update.get_absolute_url(),
-    set_state=lambda update, state, only_from: services.update_moderation_set(
-        update=update, state=state, only_from=only_from
-    ),
-    set_disputed=lambda update, note: services.update_disputed_set(update=update, note=note),
+    set_state=moderation_set,
+    set_disputed=disputed_note_set,
 )
 
 UPDATE_COMMENT = Reportable(
@@ -79,10 +72,6 @@ UPDATE_COMMENT = Reportable(
     author=lambda comment: comment.author,
     preview=lambda comment: comment.body[:1000],
     url=lambda comment: f"{comment.update.get_absolute_url()}#comment-{comment.pk}",
-    set_state=lambda comment, state, only_from: services.update_comment_moderation_set(
-        comment=comment, state=state, only_from=only_from
-    ),
-    set_disputed=lambda comment, note: services.update_comment_disputed_set(
-        comment=comment, note=note
-    ),
+    set_state=moderation_set,
+    set_disputed=disputed_note_set,
 )

@@ -4,10 +4,9 @@ handled by its moderators; hidden and labelled through this domain's services.""
 from django.utils.translation import gettext_lazy as _
 
 from essaim.accounts.models import User
-from essaim.communities import services
 from essaim.communities.models import Comment, Post
 from essaim.communities.selectors import content_visible_q
-from essaim.core.reportable import Reportable
+from essaim.core.reportable import Reportable, disputed_note_set, moderation_set
 
 
 def _find_post(pk: int, viewer: User) -> Post | None:
@@ -38,10 +37,8 @@ POST = Reportable(
     preview=lambda post: post.body[:1000],
     url=lambda post: post.get_absolute_url(),
     community_id=lambda post: post.community_id,
-    set_state=lambda post, state, only_from: services.post_moderation_set(
-        post=post, state=state, only_from=only_from
-    ),
-    set_disputed=lambda post, note: services.post_disputed_set(post=post, note=note),
+    set_state=moderation_set,
+    set_disputed=disputed_note_set,
 )
 
 COMMENT = Reportable(
@@ -54,8 +51,6 @@ COMMENT = Reportable(
     preview=lambda comment: comment.body[:1000],
     url=lambda comment: f"{comment.post.get_absolute_url()}#comment-{comment.pk}",
     community_id=lambda comment: comment.post.community_id,
-    set_state=lambda comment, state, only_from: services.comment_moderation_set(
-        comment=comment, state=state, only_from=only_from
-    ),
-    set_disputed=lambda comment, note: services.comment_disputed_set(comment=comment, note=note),
+    set_state=moderation_set,
+    set_disputed=disputed_note_set,
 )

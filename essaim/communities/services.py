@@ -21,7 +21,6 @@ from essaim.communities.models import (
     new_invitation_token,
 )
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from essaim.core.reportable import disputed_note_set, moderation_set
 
 # Addresses that would shadow the communities/ URLs.
 RESERVED_SLUGS = frozenset({"new", "join"})
@@ -336,20 +335,3 @@ def post_like(*, user: User, post: Post) -> None:
 
 def post_unlike(*, user: User, post: Post) -> None:
     PostReaction.objects.filter(user=user, post=post).delete()
-
-
-# Moderation decides who may (core.reportable's entries call these); they only write.
-def post_moderation_set(*, post: Post, state: str, only_from: str | None = None) -> bool:
-    return moderation_set(post, state, only_from)
-
-
-def post_disputed_set(*, post: Post, note: str) -> None:
-    disputed_note_set(post, note)
-
-
-def comment_moderation_set(*, comment: Comment, state: str, only_from: str | None = None) -> bool:
-    return moderation_set(comment, state, only_from)
-
-
-def comment_disputed_set(*, comment: Comment, note: str) -> None:
-    disputed_note_set(comment, note)

@@ -36,10 +36,11 @@ class Reportable(Generic[T]):
     """One kind of reportable thing.
 
     `find(pk, viewer)`: the object if `viewer` may see it, else None.
-    `set_state(target, state, only_from)`: the owner's service that writes the moderation
-    state (core.models.Moderation); with `only_from`, only a row in that state changes, and the
-    answer says whether it did (so concurrent automatic hides record one action).
-    `set_disputed(target, note)`: the owner's service that writes the "disputed" note.
+    `set_state(target, state, only_from)`: writes the moderation state (core.models.Moderation);
+    with `only_from`, only a row in that state changes, and the answer says whether it did (so
+    concurrent automatic hides record one action). Owners whose content only needs the column
+    written register `moderation_set` below; one with more to do on a hide registers its own.
+    `set_disputed(target, note)`: writes the "disputed" note (`disputed_note_set` likewise).
     People are reportable but have neither: sanctions on them go through accounts' services.
     """
 

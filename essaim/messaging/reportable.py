@@ -4,8 +4,7 @@ report it; the instance's admins handle it; it has no public address."""
 from django.utils.translation import gettext_lazy as _
 
 from essaim.accounts.models import User
-from essaim.core.reportable import Reportable
-from essaim.messaging import services
+from essaim.core.reportable import Reportable, disputed_note_set, moderation_set
 from essaim.messaging.models import Message
 
 
@@ -26,8 +25,6 @@ MESSAGE = Reportable(
     find=_find,
     author=lambda message: message.sender,
     preview=lambda message: message.body[:1000],
-    set_state=lambda message, state, only_from: services.message_moderation_set(
-        message=message, state=state, only_from=only_from
-    ),
-    set_disputed=lambda message, note: services.message_disputed_set(message=message, note=note),
+    set_state=moderation_set,
+    set_disputed=disputed_note_set,
 )

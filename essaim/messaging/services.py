@@ -14,7 +14,6 @@ from essaim.accounts.trust import NEW, trust_level
 from essaim.aid.models import AidListing
 from essaim.communities.models import Membership
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from essaim.core.reportable import disputed_note_set, moderation_set
 from essaim.messaging.models import (
     MESSAGE_BODY_MAX_LENGTH,
     Conversation,
@@ -202,12 +201,3 @@ def conversation_mark_read(*, user: User, conversation: Conversation) -> None:
     )
     if not updated and not membership.exists():
         raise NotFound(_("Conversation not found."))
-
-
-# Moderation decides who may (core.reportable's entries call these); they only write.
-def message_moderation_set(*, message: Message, state: str, only_from: str | None = None) -> bool:
-    return moderation_set(message, state, only_from)
-
-
-def message_disputed_set(*, message: Message, note: str) -> None:
-    disputed_note_set(message, note)

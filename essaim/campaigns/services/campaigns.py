@@ -25,7 +25,6 @@ from essaim.core.dates import check_plausible_date
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from essaim.core.images import extension_for
 from essaim.core.models import Moderation
-from essaim.core.reportable import disputed_note_set, moderation_set
 
 RESERVED_SLUGS = frozenset({"new", "invitations", "payments"})
 
@@ -253,34 +252,3 @@ def host_for_code(campaign: Campaign, code: str | None) -> CampaignHost | None:
     return CampaignHost.objects.filter(
         campaign=campaign, code=code, status=CampaignHost.Status.ACCEPTED
     ).first()
-
-
-# Moderation decides who may (core.reportable's entries call these); they only write.
-def campaign_moderation_set(
-    *, campaign: Campaign, state: str, only_from: str | None = None
-) -> bool:
-    return moderation_set(campaign, state, only_from)
-
-
-def campaign_disputed_set(*, campaign: Campaign, note: str) -> None:
-    disputed_note_set(campaign, note)
-
-
-def update_moderation_set(
-    *, update: CampaignUpdate, state: str, only_from: str | None = None
-) -> bool:
-    return moderation_set(update, state, only_from)
-
-
-def update_disputed_set(*, update: CampaignUpdate, note: str) -> None:
-    disputed_note_set(update, note)
-
-
-def update_comment_moderation_set(
-    *, comment: UpdateComment, state: str, only_from: str | None = None
-) -> bool:
-    return moderation_set(comment, state, only_from)
-
-
-def update_comment_disputed_set(*, comment: UpdateComment, note: str) -> None:
-    disputed_note_set(comment, note)
