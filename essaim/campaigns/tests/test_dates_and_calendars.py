@@ -69,7 +69,7 @@ def test_services_refuse_the_same_dates_whatever_the_door():
 
 def test_calendar_lines_are_folded_at_75_octets(client):
     event = EventFactory.create(
-        title="Grand ramassage des déchets sur les berges du Rhône " * 3,
+        title="Grand ramassage des déchets sur les berges du Rhône " * 2,
         description="Apportez des gants, des sacs et de l'eau. " * 10,
     )
     for url in (

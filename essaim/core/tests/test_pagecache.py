@@ -2,6 +2,7 @@
 and the real caches (the configured default cache — Redis in the PostgreSQL pass — and the
 process's local memory)."""
 
+import itertools
 import logging
 import threading
 from collections.abc import Iterator
@@ -128,9 +129,10 @@ def test_a_page_holding_a_csrf_token_or_a_cookie_is_never_kept(
 
     def cookie(request: HttpRequest) -> HttpResponse:
         response = HttpResponse("<p>bonjour</p>")
-        response.set_cookie("visitor", str(id(request)))
+        response.set_cookie("visitor", str(next(visitors)))
         return response
 
+    visitors = itertools.count()  # not id(request): a freed request's id comes back
     for page in (form, htmx_headers, cookie):
         renders = Renders()
 
