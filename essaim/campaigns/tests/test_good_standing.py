@@ -155,6 +155,7 @@ def test_withdrawing_stays_open_to_a_suspended_person(client):
     person = UserFactory.create()
     client.force_login(person)
     client.post(reverse("campaigns:sign", args=[pledge.campaign.slug]))
+    assert Signature.objects.filter(user=person).exists()
     suspend(person)
     response = client.post(reverse("campaigns:unsign", args=[pledge.campaign.slug]))
     assert response.status_code == 302
