@@ -22,7 +22,7 @@ from django_stubs_ext import WithAnnotations
 
 from essaim.accounts.models import User
 from essaim.aid.models import AidListing
-from essaim.aid.selectors import listing_get_for as aid_listing_get_for
+from essaim.aid.selectors import listing_get_for
 from essaim.core.errors import NotFound
 from essaim.core.models import shown_q
 from essaim.messaging.models import Conversation, ConversationParticipant, Message
@@ -141,11 +141,6 @@ def message_recipient_get(*, handle: str) -> User:
     if recipient is None:
         raise NotFound(_("No one has the handle “%(handle)s”.") % {"handle": handle})
     return recipient
-
-
-def listing_get_for(*, pk: int, user: User) -> AidListing:
-    """The aid listing `pk` if `user` may see it, by the aid domain's visibility rules."""
-    return aid_listing_get_for(pk=pk, user=user)
 
 
 def conversation_listing_for(*, user: User, conversation: Conversation) -> AidListing | None:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from essaim.accounts.http import person
 from essaim.accounts.models import User
 from essaim.aid.models import AidListing
+from essaim.aid.selectors import listing_get_for
 from essaim.core import errors
 from essaim.core.http import HtmxHttpRequest
 from essaim.core.parts import Part
@@ -20,7 +21,6 @@ from essaim.messaging.selectors import (
     conversation_get_for,
     conversation_list_for,
     conversation_listing_for,
-    listing_get_for,
     message_page_for,
     message_recipient_get,
 )

@@ -67,12 +67,6 @@ class Case(BaseModel):
         return f"case {self.pk} ({self.content_type.model} {self.object_id})"
 
     @property
-    def kind(self) -> str:
-        """The reportable kind's key ("comment"), as its owner registered it."""
-        entry = reportable.of_model(self.content_type.model_class())
-        return entry.kind if entry else self.content_type.model
-
-    @property
     def kind_label(self) -> str:
         """The kind in the reader's language ("commentaire")."""
         entry = reportable.of_model(self.content_type.model_class())

@@ -79,37 +79,19 @@ def _strictest_account_limits() -> list[Limit]:
 
 
 def check(request: HttpRequest, now: float | None = None) -> int | None:
-    """The longest wait any limit this request exceeds asks for, or None."""
+    """The longest wait any limit this request exceeds asks for, or None.
+
+    All counters move in one round trip. An account is counted against the strictest level's
+    limits first: its own level costs queries to know, and is only looked up when the counts
+    pass them, which an ordinary writer (a one-click supporter, say) never does."""
     user = request.user if isinstance(request.user, User) else None
-    return check_writer(
-        request,
-        user_id=user.pk if user is not None else None,
-        level_of=(lambda: trust_level(user)) if user is not None else None,
-        now=now,
-    )
-
-
-def check_writer(
-    request: HttpRequest,
-    *,
-    user_id: int | None,
-    level_of: Callable[[], int] | None,
-    now: float | None = None,
-) -> int | None:
-    """`check` for a writer known by id (the one-click signing lane has no User loaded).
-
-    All counters move in one round trip, and the request is marked counted so that no later
-    check counts it again. An account is counted against the strictest level's limits first:
-    its own level costs queries to know (`level_of`), and is only looked up when the counts
-    pass them, which a one-click supporter never does."""
     now = time.time() if now is None else now
-    request.essaim_write_counted = True  # type: ignore[attr-defined]
     address = client_address(request)
     checks = [(f"address:{address}", limit) for limit in limits("address")]
     if request.path == reverse("account_signup"):
         checks += [(f"signup:{address}", limit) for limit in limits("signup")]
-    if user_id is not None:
-        checks += [(f"account:{user_id}", limit) for limit in _strictest_account_limits()]
+    if user is not None:
+        checks += [(f"account:{user.pk}", limit) for limit in _strictest_account_limits()]
     counts = _count(
         [
             (f"rl:{key}:{limit.seconds}:{int(now // limit.seconds)}", limit.seconds + 5)
@@ -123,9 +105,9 @@ def check_writer(
     for (key, limit), count in zip(checks, counts, strict=True):
         if count <= limit.count:
             continue
-        if level_of is not None and key.startswith("account:"):
+        if user is not None and key.startswith("account:"):
             if own is None:
-                own = {item.seconds: item for item in limits(f"account:{level_of()}")}
+                own = {item.seconds: item for item in limits(f"account:{trust_level(user)}")}
             if limit.seconds not in own or count <= own[limit.seconds].count:
                 continue
             limit = own[limit.seconds]
@@ -163,9 +145,7 @@ class RateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # A request the signing lane counted, then handed on, is not counted twice.
-        counted = getattr(request, "essaim_write_counted", False)
-        if request.method in UNSAFE and not exempt(request) and not counted:
+        if request.method in UNSAFE and not exempt(request):
             wait = check(request)
             if wait is not None:
                 return too_many(request, wait)

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.accounts.screening import Admission
-from essaim.accounts.services import require_good_standing
 from essaim.accounts.trust import NEW, trust_level
 from essaim.core.errors import ValidationError
 from essaim.core.models import Moderation
@@ -109,10 +108,9 @@ def screen(text: str) -> Verdict:
 
 
 def admit(author: User, texts: list[str]) -> Admission:
-    """Check what `author` is about to publish. Refuses (clear error) a suspended author, a
-    blocked word or domain, and links from a new account; holds or flags the rest as the
-    filters and the spam-wave switch say."""
-    require_good_standing(author)
+    """Check what `author` is about to publish (accounts.screening has refused a suspended
+    author already). Refuses (clear error) a blocked word or domain, and links from a new
+    account; holds or flags the rest as the filters and the spam-wave switch say."""
     text = "\n".join(texts)
     level = trust_level(author)
     if level == NEW and has_link(text):

@@ -38,10 +38,6 @@ PERSON_ACTIONS = {
 MAX_SUSPENSION_DAYS = 365
 
 
-def auto_hide_threshold() -> int:
-    return auto_hide_reports_needed()
-
-
 def case_for(target: Target, *, flagged_by: str = "", reopen: bool = True) -> Case:
     """The one case about `target`, opened on first need; with `reopen` (new reports, a
     flagged edit), a decided case opens again."""
@@ -131,7 +127,7 @@ def report(*, reporter: User, kind: str, pk: int, reason: str, note: str = "") -
 
 
 def _maybe_auto_hide(case: Case, target: Target) -> None:
-    if case.reports.filter(trusted=True).count() < auto_hide_threshold():
+    if case.reports.filter(trusted=True).count() < auto_hide_reports_needed():
         return
     # Only the request that flips the row records the action: concurrent reports hide once.
     flipped = target.set_state(Moderation.HIDDEN, only_from=Moderation.VISIBLE)
@@ -144,7 +140,7 @@ def _maybe_auto_hide(case: Case, target: Target) -> None:
         community=case.community,
         subject=case.subject,
         reason=_("Reported by %(count)d established members; hidden until a moderator reviews it.")
-        % {"count": auto_hide_threshold()},
+        % {"count": auto_hide_reports_needed()},
         **_about(target),
     )
     _tell_subject(action)

@@ -48,17 +48,8 @@ class Target:
         return self.entry.url(self.obj)
 
     @property
-    def summary(self) -> str:
-        return self.entry.describe(self.obj)
-
-    @property
     def is_content(self) -> bool:
-        return self.entry.set_state is not None
-
-    @property
-    def state(self) -> str:
-        """Its moderation state ("" for a person)."""
-        return str(getattr(self.obj, "moderation", ""))
+        return self.entry.is_content
 
     def set_state(self, state: str, *, only_from: str | None = None) -> bool:
         if self.entry.set_state is None:
