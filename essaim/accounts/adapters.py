@@ -4,7 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 from django.utils import translation
 
-from essaim.accounts.models import User, canonical_email, free_handle
+from essaim.accounts.models import User, canonical_email
 from essaim.core.http import client_address
 
 
@@ -31,7 +31,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request: HttpRequest, user: User, form: Any, commit: bool = True) -> User:
         user = super().save_user(request, user, form, commit=False)
         user.display_name = form.cleaned_data.get("display_name", "").strip()
-        user.handle = free_handle(user.display_name)
         language = translation.get_language() or "fr"
         user.language = language[:2] if language[:2] in {"fr", "en"} else "fr"
         if commit:

@@ -43,10 +43,6 @@ class UserManager(BaseUserManager["User"]):
     def create_user(self, email: str, password: str | None = None, **extra: Any) -> "User":
         if not email:
             raise ValueError("An e-mail address is required")
-        # createsuperuser and other callers of the manager pass no handle: every profile link
-        # reverses one, so an account without it breaks every page it is shown on.
-        if not extra.get("handle"):
-            extra["handle"] = free_handle(extra.get("display_name", ""))
         user = self.model(email=self.normalize_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
@@ -114,14 +110,14 @@ class User(AbstractUser):
         return reverse("accounts:profile", kwargs={"handle": self.handle})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # The admin's add form and any code building a User by hand reach here without one.
+        # createsuperuser, the admin's add form, sign-up and any code building a User by hand
+        # all come here: every profile link reverses a handle, so one is made when missing.
+        update_fields = kwargs.get("update_fields")
         if not self.handle:
             self.handle = free_handle(self.display_name)
-            update_fields = kwargs.get("update_fields")
             if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "handle"}
+                update_fields = kwargs["update_fields"] = {*update_fields, "handle"}
         self.email_canonical = canonical_email(self.email) if self.email else None
-        update_fields = kwargs.get("update_fields")
         if update_fields is not None and "email" in update_fields:
             kwargs["update_fields"] = {*update_fields, "email_canonical"}
         super().save(*args, **kwargs)

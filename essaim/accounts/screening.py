@@ -14,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model
 
 from essaim.accounts.models import User
+from essaim.accounts.services import require_good_standing
 from essaim.core.models import Moderation
 
 
@@ -54,7 +55,8 @@ def _screening() -> _Screening:
 
 def admit(*, author: User, texts: list[str]) -> Admission:
     """Check what `author` is about to publish: refused with a clear error, held or flagged, or
-    visible."""
+    visible. Standing is the accounts' own rule: checked here, whatever screening is installed."""
+    require_good_standing(author)
     return _screening().admit(author, texts)
 
 

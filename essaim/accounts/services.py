@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts import personal_data
-from essaim.accounts.models import User, UserFollow, free_handle
+from essaim.accounts.models import User, UserFollow
 from essaim.core.errors import NotFound, PermissionDenied, ValidationError
 from essaim.core.images import extension_for
 
@@ -52,7 +52,6 @@ def user_create(
                     email=email,
                     password=password,
                     display_name=display_name,
-                    handle=free_handle(display_name),
                     language=language,
                     city=city,
                     bio=bio,
