@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from essaim.api.models import AccessToken
+
 
 class AccessTokenForm(forms.Form):
     """A new personal access token for the API (essaim/api)."""
@@ -12,7 +14,7 @@ class AccessTokenForm(forms.Form):
     )
     scope = forms.ChoiceField(
         label=_("Access"),
-        choices=[("read", _("Read only")), ("write", _("Read and write"))],
-        initial="read",
+        choices=AccessToken.Scope.choices,
+        initial=AccessToken.Scope.READ,
         widget=forms.RadioSelect,
     )

@@ -11,14 +11,12 @@ from essaim.campaigns.models import Campaign, Event
 from essaim.communities.models import Community, Post
 from essaim.core.site import absolute_url
 
-absolute = absolute_url
-
 
 def person(user: User) -> dict[str, Any]:
     return {
         "handle": user.handle,
         "display_name": user.display_name,
-        "url": absolute(user.get_absolute_url()),
+        "url": absolute_url(user.get_absolute_url()),
     }
 
 
@@ -31,7 +29,7 @@ def community(
         "name": item.name,
         "visibility": item.visibility,
         "join_mode": item.join_mode,
-        "url": absolute(item.get_absolute_url()),
+        "url": absolute_url(item.get_absolute_url()),
         "is_member": is_member,
         "city": item.city if can_view_content else None,
         "description": item.description if can_view_content else None,
@@ -52,7 +50,7 @@ def post(item: Post) -> dict[str, Any]:
         "like_count": item.like_count,  # type: ignore[attr-defined]
         "comment_count": item.comment_count,  # type: ignore[attr-defined]
         "liked_by_me": item.liked_by_me,  # type: ignore[attr-defined]
-        "url": absolute(item.get_absolute_url()),
+        "url": absolute_url(item.get_absolute_url()),
     }
 
 
@@ -70,7 +68,7 @@ def listing(item: AidListing) -> dict[str, Any]:
         "author": person(item.author),
         "expires_at": item.expires_at,
         "created_at": item.created_at,
-        "url": absolute(item.get_absolute_url()),
+        "url": absolute_url(item.get_absolute_url()),
     }
 
 
@@ -84,7 +82,7 @@ def campaign_item(item: Campaign) -> dict[str, Any]:
         "starts_on": item.starts_on,
         "ends_on": item.ends_on,
         "created_at": item.created_at,
-        "url": absolute(item.get_absolute_url()),
+        "url": absolute_url(item.get_absolute_url()),
     }
 
 
@@ -102,5 +100,7 @@ def event(item: Event, campaign: Campaign) -> dict[str, Any]:
         "status": item.status,
         "confirmed": item.confirmed,  # type: ignore[attr-defined]
         "waiting": item.waiting,  # type: ignore[attr-defined]
-        "url": absolute(reverse("campaigns:event", kwargs={"slug": campaign.slug, "pk": item.pk})),
+        "url": absolute_url(
+            reverse("campaigns:event", kwargs={"slug": campaign.slug, "pk": item.pk})
+        ),
     }

@@ -1,12 +1,11 @@
-"""Who may do what on a campaign: pure predicates over rows the caller has read."""
+"""Who may do what on a campaign, asked of the database (so a change since the caller read
+the row counts)."""
 
 from django.contrib.auth.models import AnonymousUser
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign, CampaignHost
-from essaim.campaigns.models.campaign import COMMUNITY_MANAGERS, hosts_q
-
-__all__ = ["COMMUNITY_MANAGERS", "hosts_q"]
+from essaim.campaigns.models.campaign import hosts_q
 
 
 def is_host(user: User | AnonymousUser, campaign: Campaign) -> bool:

@@ -30,6 +30,7 @@ from essaim.campaigns.models import (
     Signature,
     SignatureTally,
 )
+from essaim.campaigns.models.campaign import COMMUNITY_MANAGERS, hosts_q
 from essaim.campaigns.services.milestones import goal_for, ladder
 from essaim.communities.models import Membership
 from essaim.core.errors import NotFound
@@ -67,7 +68,7 @@ def hosts_of(campaign: Campaign) -> list[CampaignHost]:
 
 def invitations_for(user: User) -> QuerySet[CampaignHost]:
     return CampaignHost.objects.filter(
-        permissions.hosts_q(user), status=CampaignHost.Status.INVITED
+        hosts_q(user), status=CampaignHost.Status.INVITED
     ).select_related("campaign", "community", "user")
 
 
@@ -368,3 +369,17 @@ def is_following(user: User | AnonymousUser, campaign: Campaign) -> bool:
 def money(amount: int | Decimal) -> Decimal:
     """Minor units to a decimal amount for display."""
     return Decimal(amount) / 100
+
+
+def host_people(campaign: Campaign) -> list[User]:
+    """Everyone who speaks for an accepted host: the person, or a community's managers."""
+    hosts = CampaignHost.objects.filter(campaign=campaign, status=CampaignHost.Status.ACCEPTED)
+    people = User.objects.filter(is_active=True).filter(
+        pk__in=hosts.filter(user__isnull=False).values("user_id")
+    ) | User.objects.filter(
+        is_active=True,
+        memberships__community_id__in=hosts.filter(community__isnull=False).values("community_id"),
+        memberships__status=Membership.Status.ACTIVE,
+        memberships__role__in=COMMUNITY_MANAGERS,
+    )
+    return list(people.distinct().order_by("pk"))

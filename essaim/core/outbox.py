@@ -166,10 +166,6 @@ def register(channel: Channel) -> None:
     _channels[channel.name] = channel
 
 
-def channels() -> list[Channel]:
-    return sorted(_channels.values(), key=lambda channel: channel.name)
-
-
 def channel_of(name: str) -> Channel:
     try:
         return _channels[name]

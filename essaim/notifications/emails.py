@@ -266,7 +266,7 @@ def message_for(
             {
                 "label": Notification.Kind(kind).label,
                 "items": [
-                    {"text": text_of(item), "url": _absolute(item.url)}
+                    {"text": text_of(item), "url": absolute_url(item.url)}
                     for item in items
                     if item.kind == kind
                 ],
@@ -295,7 +295,7 @@ def message_for(
             "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "Auto-Submitted": "auto-generated",
-            "Message-ID": f"<delivery-{delivery.pk}@{_domain()}>",
+            "Message-ID": f"<delivery-{delivery.pk}@{site_hostname()}>",
         },
     )
     message.attach_alternative(html, "text/html")
@@ -319,11 +319,3 @@ def _heading(frequency: str, first_day: str, count: int) -> str:
             count,
         )
     return template % {"day": day, "count": count}
-
-
-def _absolute(url: str) -> str:
-    return absolute_url(url)
-
-
-def _domain() -> str:
-    return site_hostname()

@@ -7,28 +7,12 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from essaim.accounts.models import User
-from essaim.campaigns.models import CampaignHost, Milestone
-from essaim.communities.models import Membership
+from essaim.campaigns.models import Milestone
+from essaim.campaigns.selectors import host_people
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
 
 logger = logging.getLogger(__name__)
-
-
-def _host_people(milestone: Milestone) -> list[User]:
-    hosts = CampaignHost.objects.filter(
-        campaign=milestone.campaign, status=CampaignHost.Status.ACCEPTED
-    )
-    people = User.objects.filter(is_active=True).filter(
-        pk__in=hosts.filter(user__isnull=False).values("user_id")
-    ) | User.objects.filter(
-        is_active=True,
-        memberships__community_id__in=hosts.filter(community__isnull=False).values("community_id"),
-        memberships__status=Membership.Status.ACTIVE,
-        memberships__role__in=[Membership.Role.OWNER, Membership.Role.MODERATOR],
-    )
-    return list(people.distinct().order_by("pk"))
 
 
 @task()
@@ -47,7 +31,7 @@ def notify_milestone(milestone_id: int) -> int:
         if milestone is None:
             return 0
         told = 0
-        for person in _host_people(milestone):
+        for person in host_people(milestone.campaign):
             notification = notify(
                 user=person,
                 kind=Notification.Kind.CAMPAIGN_MILESTONE,

@@ -4,7 +4,7 @@ by campaigns.attribution, which the action views read)."""
 from django.http import HttpRequest
 
 from essaim.accounts.models import User
-from essaim.campaigns.attribution import touch_remember, touched_code
+from essaim.campaigns.attribution import touch_remember
 from essaim.campaigns.models import Campaign
 from essaim.core.http import client_address
 from essaim.relay.models import ShareLink
@@ -37,9 +37,3 @@ def arrive_by_code(request: HttpRequest, campaign: Campaign, code: str) -> None:
     link = link_resolve(code)
     if link is not None and link.campaign_id == campaign.pk:
         arrive(request, link)
-
-
-def touched_link(request: HttpRequest, campaign: Campaign) -> ShareLink | None:
-    """The link to credit for an action on `campaign` now, if any."""
-    link = link_resolve(touched_code(request, campaign))
-    return link if link is not None and link.campaign_id == campaign.pk else None

@@ -22,6 +22,6 @@ class EndpointAdmin(admin.ModelAdmin):
 class DeliveryAdmin(admin.ModelAdmin):
     list_display = ("event_id", "endpoint", "status", "attempts", "response_status", "created_at")
     list_filter = ("event_type",)  # states: the outbox messages' page
-    list_select_related = ("message",)
+    list_select_related = ("endpoint", "message")
     raw_id_fields = ("endpoint", "message")
     readonly_fields = ("uuid", "payload")

@@ -7,10 +7,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from essaim.accounts.models import User
-from essaim.campaigns.models import Campaign, CampaignHost
-from essaim.campaigns.permissions import COMMUNITY_MANAGERS
-from essaim.communities.models import Membership
+from essaim.campaigns.models import Campaign
 from essaim.core.errors import NotFound
 from essaim.webhooks.models import Delivery, Endpoint
 
@@ -78,17 +75,3 @@ def delivery_get(*, campaign: Campaign, pk: int) -> Delivery:
     if delivery is None:
         raise NotFound(_("This delivery does not exist."))
     return delivery
-
-
-def host_people(campaign: Campaign) -> list[User]:
-    """Everyone who speaks for an accepted host: the person, or a community's managers."""
-    hosts = CampaignHost.objects.filter(campaign=campaign, status=CampaignHost.Status.ACCEPTED)
-    people = User.objects.filter(is_active=True).filter(
-        pk__in=hosts.filter(user__isnull=False).values("user_id")
-    ) | User.objects.filter(
-        is_active=True,
-        memberships__community_id__in=hosts.filter(community__isnull=False).values("community_id"),
-        memberships__status=Membership.Status.ACTIVE,
-        memberships__role__in=COMMUNITY_MANAGERS,
-    )
-    return list(people.distinct().order_by("pk"))

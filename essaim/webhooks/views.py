@@ -17,6 +17,7 @@ from essaim.accounts.http import person
 from essaim.campaigns import selectors as campaign_selectors
 from essaim.campaigns.models import Campaign
 from essaim.core.errors import ValidationError
+from essaim.core.site import absolute_url
 from essaim.relay.services import link_for
 from essaim.webhooks import selectors
 from essaim.webhooks.forms import EndpointForm, PingForm
@@ -189,9 +190,9 @@ def widget_snippet(request: HttpRequest, slug: str) -> HttpResponse:
     campaign = _hosted(request, slug)
     code = link_for(user=person(request), campaign=campaign).code
     path = reverse("embed:widget", args=[campaign.slug]) + f"?via={code}"
-    # The address the host is using now: the one their visitors' browsers can reach.
+    # The instance's public address (core.site): the one the host's visitors' browsers reach.
     return render(
         request,
         "webhooks/widget_snippet.html",
-        {"campaign": campaign, "embed_path": path, "embed_url": request.build_absolute_uri(path)},
+        {"campaign": campaign, "embed_path": path, "embed_url": absolute_url(path)},
     )

@@ -9,11 +9,12 @@ from django.utils.translation import gettext as _
 from ninja import Path, Router
 
 from essaim.accounts.models import User
-from essaim.api import presenters, schemas
+from essaim.api import schemas
 from essaim.api.auth import READ, viewer
 from essaim.campaigns import permissions
 from essaim.campaigns import selectors as campaign_selectors
 from essaim.core.errors import NotFound
+from essaim.core.site import absolute_url
 from essaim.relay import analytics
 from essaim.relay.selectors import share_panel
 
@@ -40,7 +41,7 @@ def referral(request: HttpRequest, slug: schemas.Slug) -> dict[str, Any]:
     return {
         "code": link.code,
         "url": panel["share_url"],
-        "qr_url": presenters.absolute(reverse("relay:qr", kwargs={"code": link.code})),
+        "qr_url": absolute_url(reverse("relay:qr", kwargs={"code": link.code})),
         "stats": panel["share_stats"],
     }
 

@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from essaim.campaigns import selectors as campaign_selectors
 from essaim.core import outbox
 from essaim.core.models import OutboxMessage
 from essaim.notifications.models import Notification
@@ -221,7 +222,7 @@ def _endpoint_record(endpoint: Endpoint, *, succeeded: bool, now: datetime) -> N
 def _tell_turned_off(endpoint: Endpoint, now: datetime) -> None:
     transaction.on_commit(lambda: listening_refresh(endpoint.campaign_id))
     campaign = endpoint.campaign
-    for person in selectors.host_people(campaign):
+    for person in campaign_selectors.host_people(campaign):
         notify(
             user=person,
             kind=Notification.Kind.WEBHOOK_DISABLED,

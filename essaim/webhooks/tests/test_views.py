@@ -285,12 +285,14 @@ def test_the_campaign_page_links_hosts_to_webhooks_and_the_widget(client, campai
 
 
 @pytest.mark.django_db
-def test_the_snippet_carries_the_hosts_own_share_code(client, campaign):
+def test_the_snippet_carries_the_hosts_own_share_code(client, campaign, settings):
+    # The instance's public address, not the Host header the request came with.
+    settings.SITE_URL = "https://essaim.example.org"
     client.force_login(campaign.created_by)
     response = client.get(reverse("webhooks:widget", args=[campaign.slug]))
     code = link_for(user=campaign.created_by, campaign=campaign).code
     embed = reverse("embed:widget", args=[campaign.slug])
-    assert f"http://testserver{embed}?via={code}" in response.content.decode()
+    assert f"https://essaim.example.org{embed}?via={code}" in response.content.decode()
     assert response["X-Frame-Options"] == "DENY"
 
 
