@@ -5,14 +5,14 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.core import reportable
 from essaim.core.errors import NotFound
 from essaim.moderation import permissions
-from essaim.moderation.models import Action, Appeal, Case
+from essaim.moderation.models import Action, Appeal, Case, Report
 
 
 def _scope(user: User) -> Q:
@@ -126,8 +126,29 @@ class AutoHide:
     hidden: bool
 
 
+# A moderator's word on the content: reports made before it were answered by it.
+DECISIONS = [
+    Action.Kind.HIDE,
+    Action.Kind.REMOVE,
+    Action.Kind.RESTORE,
+    Action.Kind.WARN,
+    Action.Kind.SUSPEND,
+    Action.Kind.BAN_COMMUNITY,
+    Action.Kind.BAN_INSTANCE,
+    Action.Kind.DISMISS,
+]
+
+
+def reports_since_decision(case: Case) -> QuerySet[Report]:
+    """The reports a moderator has not answered yet: after a dismissal, the old round's
+    reports (or one of them sent again) must not hide the content once more."""
+    decided = case.actions.filter(kind__in=DECISIONS).aggregate(at=Max("created_at"))["at"]
+    reports = case.reports.all()
+    return reports if decided is None else reports.filter(created_at__gt=decided)
+
+
 def auto_hide_status(case: Case) -> AutoHide:
-    counts = case.reports.aggregate(
+    counts = reports_since_decision(case).aggregate(
         counted=Count("pk", filter=Q(trusted=True)), ignored=Count("pk", filter=Q(trusted=False))
     )
     return AutoHide(

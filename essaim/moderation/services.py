@@ -20,7 +20,7 @@ from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationE
 from essaim.core.models import Moderated, Moderation
 from essaim.moderation import permissions
 from essaim.moderation.models import Action, Appeal, Case, InstanceSettings, Reason, Report
-from essaim.moderation.selectors import auto_hide_reports_needed
+from essaim.moderation.selectors import auto_hide_reports_needed, reports_since_decision
 from essaim.moderation.targets import Target, target_of, visible_target
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
@@ -104,7 +104,9 @@ def report(*, reporter: User, kind: str, pk: int, reason: str, note: str = "") -
     target = visible_target(kind=kind, pk=pk, user=reporter)
     if target.author.pk == reporter.pk:
         raise ValidationError(_("You cannot report yourself."))
-    case = case_for(target)
+    # Sending one's report again changes its words, not the case: only a new report reopens
+    # a decided case (below).
+    case = case_for(target, reopen=False)
     # Established, not only trusted: trusted takes a month and twenty contributions, so three
     # reports from ordinary members left a spam post up on the home page.
     trusted = trust_level(reporter) >= MEMBER
@@ -117,7 +119,9 @@ def report(*, reporter: User, kind: str, pk: int, reason: str, note: str = "") -
             )
     except IntegrityError:
         the_report, created = Report.objects.get(case=case, reporter=reporter), False
-    if not created:
+    if created:
+        case = case_for(target)
+    else:
         the_report.reason, the_report.note = reason, note.strip()[:1000]
         the_report.save(update_fields=["reason", "note", "updated_at"])
     Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
@@ -127,7 +131,7 @@ def report(*, reporter: User, kind: str, pk: int, reason: str, note: str = "") -
 
 
 def _maybe_auto_hide(case: Case, target: Target) -> None:
-    if case.reports.filter(trusted=True).count() < auto_hide_reports_needed():
+    if reports_since_decision(case).filter(trusted=True).count() < auto_hide_reports_needed():
         return
     # Only the request that flips the row records the action: concurrent reports hide once.
     flipped = target.set_state(Moderation.HIDDEN, only_from=Moderation.VISIBLE)

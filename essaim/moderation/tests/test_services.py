@@ -315,3 +315,40 @@ def test_overturning_sanctions_lifts_them_through_the_owners(setting):
     assert not author.is_suspended and author.banned_at is None and author.is_active
     membership = Membership.objects.get(community=community, user=author)
     assert membership.status == Membership.Status.ACTIVE
+
+
+def test_after_a_dismissal_the_old_reports_do_not_hide_the_content_again(setting, settings):
+    settings.MODERATION_AUTO_HIDE_REPORTS = 2
+    community, moderator, _author, comment = setting
+    first, second = trusted_member(community), trusted_member(community)
+    for reporter in (first, second):
+        services.report(reporter=reporter, kind="comment", pk=comment.pk, reason="hate")
+    comment.refresh_from_db()
+    assert comment.moderation == Moderation.HIDDEN
+    case = Case.objects.get()
+    services.act(actor=moderator, case=case, kind="dismiss", reason="")
+    comment.refresh_from_db()
+    assert comment.moderation == Moderation.VISIBLE
+    # One of the answered reporters sends their report again: the case stays decided and the
+    # comment up.
+    services.report(reporter=first, kind="comment", pk=comment.pk, reason="spam")
+    case.refresh_from_db()
+    comment.refresh_from_db()
+    assert case.status == Case.Status.DISMISSED
+    assert comment.moderation == Moderation.VISIBLE
+    assert Action.objects.filter(kind=Action.Kind.AUTO_HIDE).count() == 1
+    # A new report reopens the case, and counts from the decision: one is not enough.
+    services.report(
+        reporter=trusted_member(community), kind="comment", pk=comment.pk, reason="hate"
+    )
+    case.refresh_from_db()
+    comment.refresh_from_db()
+    assert case.status == Case.Status.OPEN
+    assert comment.moderation == Moderation.VISIBLE
+    # A second new one reaches the threshold again.
+    services.report(
+        reporter=trusted_member(community), kind="comment", pk=comment.pk, reason="hate"
+    )
+    comment.refresh_from_db()
+    assert comment.moderation == Moderation.HIDDEN
+    assert Action.objects.filter(kind=Action.Kind.AUTO_HIDE).count() == 2
