@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.cache import cache
 from playwright.sync_api import expect
+from pytest_django.live_server_helper import LiveServer
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import Signature
@@ -53,8 +54,10 @@ def another_site(snippet: str) -> Iterator[str]:
 
 
 def test_the_widget_on_another_site_shows_progress_and_brings_a_signature(
-    new_page: NewPage, member: User, log_in: LogIn
+    new_page: NewPage, member: User, log_in: LogIn, live_server: LiveServer, settings: Any
 ) -> None:
+    # The snippet carries the instance's public address (SITE_URL): here, the live server's.
+    settings.SITE_URL = live_server.url
     cache.clear()
     campaign = CampaignFactory.create(
         title="Des fontaines dans les parcs", slug="fontaines", created_by=member
