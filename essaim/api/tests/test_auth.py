@@ -322,7 +322,7 @@ def _too_many(client, secret, monkeypatch, settings):
             _too_many,
             "write",
             429,
-            "Too many requests: please wait {retry_after} seconds and try again.",
+            "Too many requests: please wait {retry_after} {seconds} and try again.",
             id="429",
         ),
     ],
@@ -337,7 +337,10 @@ def test_every_error_is_json_with_a_detail_sentence(
     assert response["Content-Type"].partition(";")[0] == "application/json"
     body = response.json()
     assert isinstance(body["detail"], str)
-    assert body["detail"] == detail.format(retry_after=response.get("Retry-After"))
+    retry_after = response.get("Retry-After")
+    # One second is singular (the wait is computed to the end of the window: 1 happens).
+    seconds = "second" if retry_after == "1" else "seconds"
+    assert body["detail"] == detail.format(retry_after=retry_after, seconds=seconds)
     if status == 503:
         assert response["Retry-After"] == "5"
     if status == 429:
