@@ -132,7 +132,7 @@ def logged_in(count: int) -> list[tuple[int, str, str]]:
 
 
 def sign(port: int, slug: str, session: str, token: str) -> tuple[int, bytes]:
-    """One click on "sign"; (0, b"") when the connection fails."""
+    """One click on "sign"; (0, b"") when the connection fails or the answer is cut."""
     try:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         connection.request(
@@ -148,7 +148,9 @@ def sign(port: int, slug: str, session: str, token: str) -> tuple[int, bytes]:
         )
         answer = connection.getresponse()
         return answer.status, answer.read()
-    except OSError:
+    except (OSError, http.client.HTTPException):
+        # A refused connection, or an answer cut short by the killed worker
+        # (IncompleteRead is no OSError): the person saw nothing and clicks again.
         return 0, b""
 
 
@@ -538,7 +540,7 @@ def get(port: int, path: str) -> tuple[int, bytes]:
         connection.request("GET", path)
         answer = connection.getresponse()
         return answer.status, answer.read()
-    except OSError:
+    except (OSError, http.client.HTTPException):
         return 0, b""
 
 
