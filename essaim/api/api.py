@@ -25,12 +25,14 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
+from ninja.parser import Parser
 from ninja.types import DictStrAny
 
 from essaim.api.auth import public
 from essaim.api.routers import aid, campaigns, communities, me, relay
-from essaim.core.errors import ApplicationError
+from essaim.core.errors import ApplicationError, ValidationError
 from essaim.core.middleware import database_unavailable
+from essaim.core.text import is_storable_data
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,23 @@ class _Schema(OpenAPISchema):
         return security
 
 
+class StorableTextParser(Parser):
+    """JSON bodies follow the forms' rule (essaim.core.text, checked for forms by
+    FormTextMiddleware): a control character or a lone surrogate anywhere in the body, in a
+    field no schema reads as well, is a 400 with a sentence before any operation runs."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        data = super().parse_body(request)
+        if not is_storable_data(data):
+            raise ValidationError(
+                _(
+                    "This request holds characters that cannot be stored (control characters "
+                    "or lone surrogates): remove them and send it again."
+                )
+            )
+        return data
+
+
 class EssaimAPI(NinjaAPI):
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: DictStrAny | None = None
@@ -86,6 +105,7 @@ api = EssaimAPI(
     urls_namespace="api-v1",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=StorableTextParser(),
 )
 api.add_router("/", me.router)
 api.add_router("/communities", communities.router)
@@ -155,6 +175,10 @@ def authentication_error(request: HttpRequest, error: AuthenticationError) -> Ht
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, error: HttpError) -> HttpResponse:
+    # ninja wraps whatever the parser raises in "Cannot parse request body": the parser's own
+    # refusal keeps its sentence.
+    if isinstance(error.__cause__, ApplicationError):
+        return application_error(request, error.__cause__)
     message = str(error)
     if message == "CSRF check Failed":
         message = _("The CSRF check failed: send the X-CSRFToken header with a session.")

@@ -28,6 +28,12 @@ def test_control_characters_are_not_storable(text):
     assert not is_storable(text)
 
 
+@pytest.mark.parametrize("text", ["a\ud800b", "\udfff"], ids=["high", "low"])
+def test_a_lone_surrogate_is_not_storable(text):
+    # Only a JSON escape carries one (a form's bytes decode to U+FFFD): see the API's tests.
+    assert not is_storable(text)
+
+
 @pytest.mark.parametrize(
     "text", ["Bonjour", "deux\nlignes\r\nici", "a\tb", "émoji 🐝 « guillemets »", ""]
 )
