@@ -8,7 +8,7 @@ from essaim.accounts.models import User
 from essaim.aid.models import AidListing
 from essaim.aid.search import apply_search, normalise
 from essaim.communities.models import Community
-from essaim.communities.selectors import content_visible_q
+from essaim.communities.selectors import content_visible_q, moderated_q
 from essaim.core.errors import NotFound
 from essaim.core.models import Moderation, shown_q
 
@@ -22,9 +22,16 @@ def listings_visible_to(user: User | AnonymousUser) -> QuerySet[AidListing]:
     )
 
 
-def listing_get_for(*, pk: int, user: User | AnonymousUser) -> AidListing:
+def listing_get_for(
+    *, pk: int, user: User | AnonymousUser, moderated_too: bool = False
+) -> AidListing:
+    """A listing `user` may see. `moderated_too` (its page): its moderators (`moderated_q`)
+    read it held or hidden as well, in place, where the case page links; lists, replies and
+    the API leave it out."""
+    shown = shown_q(user) | moderated_q(user) if moderated_too else shown_q(user)
+    listings = AidListing.objects.filter(Q(community__isnull=True) | content_visible_q(user), shown)
     try:
-        return listings_visible_to(user).select_related("author", "community").get(pk=pk)
+        return listings.select_related("author", "community").get(pk=pk)
     except AidListing.DoesNotExist as error:
         raise NotFound(_("This listing does not exist.")) from error
 

@@ -80,7 +80,7 @@ def listing_create(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_GET
 def listing_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    listing = selectors.listing_get_for(pk=pk, user=request.user)
+    listing = selectors.listing_get_for(pk=pk, user=request.user, moderated_too=True)
     is_author = request.user.is_authenticated and request.user.pk == listing.author_id
     context: dict[str, Any] = {
         "listing": listing,

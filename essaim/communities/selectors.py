@@ -24,6 +24,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
+from essaim.accounts.permissions import can_moderate_instance
 from essaim.communities import permissions
 from essaim.communities.models import (
     Comment,
@@ -53,6 +54,22 @@ def content_visible_q(user: User | AnonymousUser, prefix: str = "") -> Q:
     if not user.is_authenticated:
         return public
     return public | Q(**{f"{prefix}community_id__in": active_community_ids(user)})
+
+
+def moderated_q(user: User | AnonymousUser, prefix: str = "") -> Q:
+    """Q keeping the rows `user` moderates, whatever their moderation state (held, hidden): a
+    community's owners and moderators its content (reached through `prefix`), the instance's
+    moderators all of it. With `shown_q`, a moderator reads held content in place, where the
+    case page links; others still see only what is visible or their own."""
+    if can_moderate_instance(user):
+        # Not Q(): an empty Q vanishes from `shown_q(user) | moderated_q(user)`.
+        return Q(pk__isnull=False)
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    managed = Membership.objects.filter(
+        user=user, status=Membership.Status.ACTIVE, role__in=permissions.MANAGERS
+    ).values("community_id")
+    return Q(**{f"{prefix}community_id__in": managed})
 
 
 def communities_with_visible_content(user: User | AnonymousUser) -> QuerySet[Community]:
@@ -155,16 +172,23 @@ def community_directory(user: User | AnonymousUser, *, query: str = "") -> Query
     return communities
 
 
-def post_get_for(*, community: Community, pk: int, user: User | AnonymousUser) -> Post:
-    """A post of `community` that `user` may read, else NotFound — whatever id is guessed."""
+def post_get_for(
+    *, community: Community, pk: int, user: User | AnonymousUser, moderated_too: bool = False
+) -> Post:
+    """A post of `community` that `user` may read, else NotFound — whatever id is guessed.
+    `moderated_too` (its page): its moderators (`moderated_q`) read it held or hidden as
+    well, in place, where the case page links; lists and actions leave it out."""
+    shown = shown_q(user) | moderated_q(user) if moderated_too else shown_q(user)
+    posts = Post.objects.filter(content_visible_q(user), shown)
     try:
-        return annotate_posts(posts_visible_to(user).filter(community=community), user).get(pk=pk)
+        return annotate_posts(posts.filter(community=community), user).get(pk=pk)
     except Post.DoesNotExist as error:
         raise NotFound(_("This post does not exist.")) from error
 
 
 def comments_of(post: Post, user: User | AnonymousUser) -> QuerySet[Comment]:
-    return post.comments.filter(shown_q(user)).select_related("author").order_by("created_at", "pk")
+    shown = shown_q(user) | moderated_q(user, prefix="post__")
+    return post.comments.filter(shown).select_related("author").order_by("created_at", "pk")
 
 
 def members_of(

@@ -305,7 +305,7 @@ def post_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def post_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     community, membership = _community_for(request, slug)
-    post = selectors.post_get_for(community=community, pk=pk, user=request.user)
+    post = selectors.post_get_for(community=community, pk=pk, user=request.user, moderated_too=True)
     form = CommentForm(request.POST or None)
     status = 200
     if request.method == "POST":

@@ -39,9 +39,13 @@ class Moderated(models.Model):
         return self.moderation == Moderation.VISIBLE
 
 
-def shown_q(user: object, author_field: str = "author") -> Q:
+def shown_q(user: object, author_field: str = "author", *, moderating: bool = False) -> Q:
     """Rows anyone may see (visible), plus what `user` wrote whatever its state: an author
-    keeps seeing their hidden content, with the moderators' reason."""
+    keeps seeing their hidden content, with the moderators' reason. `moderating`, which the
+    caller's permission decides (one who moderates these rows), shows every state: a moderator
+    sees held or hidden content in place, where the case page links."""
+    if moderating:
+        return Q()
     shown = Q(moderation=Moderation.VISIBLE)
     if getattr(user, "is_authenticated", False):
         shown |= Q(**{author_field: user})

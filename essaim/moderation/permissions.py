@@ -4,6 +4,7 @@ every case, and alone the instance-wide sanctions."""
 from django.contrib.auth.models import AnonymousUser
 
 from essaim.accounts.models import User
+from essaim.accounts.permissions import can_moderate_instance
 from essaim.communities.models import Membership
 from essaim.moderation.models import Action, Appeal, Case
 
@@ -32,7 +33,7 @@ def moderated_community_ids(user: User) -> list[int]:
 def moderates(user: User | AnonymousUser, community_id: int | None) -> bool:
     if not isinstance(user, User) or not user.is_active:
         return False
-    if user.is_staff:
+    if can_moderate_instance(user):
         return True
     return community_id is not None and community_id in moderated_community_ids(user)
 

@@ -79,3 +79,48 @@ def test_an_update_of_a_campaign_one_cannot_see_cannot_be_reported(update):
             reporter=UserFactory.create(), kind="update", pk=update.pk, reason="spam"
         )
     assert not Case.objects.exists()
+
+
+@pytest.fixture
+def held_update():
+    campaign = CampaignFactory.create()
+    return update_create(actor=campaign.created_by, campaign=campaign, body="Quels connards")
+
+
+def test_a_staff_moderator_follows_the_case_link_to_the_held_update_in_place(client, held_update):
+    moderator = UserFactory.create(is_staff=True)
+    client.force_login(moderator)
+    case = Case.objects.get()
+    case_page = client.get(reverse("moderation:case", args=[case.pk])).content.decode()
+    assert f'href="{held_update.get_absolute_url()}"' in case_page
+    response = client.get(held_update.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Quels connards" in html
+    assert 'data-testid="moderation-state"' in html
+
+
+def test_a_staff_moderator_sees_a_held_comment_in_place(client, update):
+    comment = update_comment(user=UserFactory.create(), update=update, body="Bande de connards")
+    assert comment.moderation == Moderation.HELD
+    client.force_login(UserFactory.create(is_staff=True))
+    html = client.get(update.get_absolute_url()).content.decode()
+    assert f'id="comment-{comment.pk}"' in html
+    assert "Bande de connards" in html
+
+
+@pytest.mark.parametrize(
+    "viewer",
+    [
+        None,
+        lambda: UserFactory.create(),
+        lambda: UserFactory.create(is_staff=True, is_active=False),
+    ],
+    ids=["anonymous", "outsider", "former-staff"],
+)
+def test_nobody_else_sees_a_held_update_in_place(client, held_update, viewer):
+    if viewer is not None:
+        client.force_login(viewer())
+    assert client.get(held_update.get_absolute_url()).status_code == 404
+    held_update.refresh_from_db()
+    assert held_update.moderation == Moderation.HELD

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from essaim.accounts.http import person
 from essaim.accounts.models import User
+from essaim.accounts.permissions import can_moderate_instance
 from essaim.campaigns import permissions, selectors
 from essaim.campaigns.attribution import arrive_via
 from essaim.campaigns.forms import (
@@ -309,10 +310,12 @@ def update_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return redirect(campaign)
 
 
-def _update_for(request: HtmxHttpRequest, slug: str, pk: int) -> CampaignUpdate:
+def _update_for(
+    request: HtmxHttpRequest, slug: str, pk: int, *, moderating: bool = False
+) -> CampaignUpdate:
     campaign = selectors.campaign_get_for(slug=slug, user=request.user)
     update = (
-        campaign.updates.filter(shown_q(request.user))
+        campaign.updates.filter(shown_q(request.user, moderating=moderating))
         .select_related("author", "campaign")
         .filter(pk=pk)
         .first()
@@ -324,7 +327,10 @@ def _update_for(request: HtmxHttpRequest, slug: str, pk: int) -> CampaignUpdate:
 
 @require_http_methods(["GET", "POST"])
 def update_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
-    update = _update_for(request, slug, pk)
+    # Updates belong to no community: the instance's moderators handle them (reportable.py)
+    # and read held or hidden ones here, where the case page links.
+    moderating = can_moderate_instance(request.user)
+    update = _update_for(request, slug, pk, moderating=moderating)
     form = BodyForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -342,7 +348,9 @@ def update_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         {
             "update": update,
             "campaign": update.campaign,
-            "comments": update.comments.filter(shown_q(request.user)).select_related("author"),
+            "comments": update.comments.filter(
+                shown_q(request.user, moderating=moderating)
+            ).select_related("author"),
             "likes": update.reactions.count(),
             "liked": request.user.is_authenticated
             and update.reactions.filter(user=request.user).exists(),
