@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from essaim.accounts.models import User
+from essaim.moderation import reasons
 from essaim.moderation.models import Action, Appeal, Case, FilterRule, InstanceSettings, Report
 from essaim.moderation.screening import rules_changed
 from essaim.moderation.services import audit
@@ -53,7 +54,7 @@ class InstanceSettingsAdmin(admin.ModelAdmin[InstanceSettings]):
         audit(
             actor=request.user,
             kind=Action.Kind.SPAM_WAVE,
-            summary="hold new accounts" if obj.hold_new_accounts else "normal",
+            reason_code=reasons.SPAM_WAVE_ON if obj.hold_new_accounts else reasons.SPAM_WAVE_OFF,
         )
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from essaim.core import reportable
 from essaim.core.models import BaseModel
+from essaim.moderation import reasons
 
 
 class Reason(models.TextChoices):
@@ -65,6 +66,11 @@ class Case(BaseModel):
 
     def __str__(self) -> str:
         return f"case {self.pk} ({self.content_type.model} {self.object_id})"
+
+    @property
+    def caught_by(self) -> str:
+        """What filter opened it, in the active language."""
+        return reasons.caught_by_text(self.flagged_by)
 
     @property
     def kind_label(self) -> str:
@@ -139,7 +145,11 @@ class Action(BaseModel):
     subject = models.ForeignKey(
         "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A moderator's words; the system's reasons are a code with parameters instead (see
+    # essaim.moderation.reasons), put into words in each reader's language.
     reason = models.TextField(_("reason"), max_length=2000, blank=True)
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason_params = models.JSONField(default=dict, blank=True)
     until = models.DateTimeField(null=True, blank=True)
     # What was acted on, as keys the logs put into words in each reader's language ("a comment
     # by Inès", "un commentaire d'Inès"): the reportable kind and its author's name then.
@@ -165,6 +175,14 @@ class Action(BaseModel):
         if entry is None:
             return self.summary
         return str(entry.description) % {"name": self.target_name}
+
+    @property
+    def reason_text(self) -> str:
+        """Why, in the active language: the system's reason put into words, or the
+        moderator's own."""
+        if self.reason_code:
+            return reasons.reason_text(self.reason_code, self.reason_params) or self.reason
+        return self.reason
 
 
 class Appeal(BaseModel):

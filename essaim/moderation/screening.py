@@ -14,7 +14,7 @@ from essaim.accounts.screening import Admission
 from essaim.accounts.trust import NEW, trust_level
 from essaim.core.errors import ValidationError
 from essaim.core.models import Moderation
-from essaim.moderation import lexicon
+from essaim.moderation import lexicon, reasons
 from essaim.moderation.models import FilterRule, InstanceSettings
 
 RULES_CACHE_KEY = "moderation:filter-rules"
@@ -123,7 +123,7 @@ def admit(author: User, texts: list[str]) -> Admission:
     if verdict.effect == FilterRule.Effect.HOLD:
         return Admission(Moderation.HELD, verdict.describe(), verdict.reason)
     if level == NEW and InstanceSettings.current().hold_new_accounts:
-        return Admission(Moderation.HELD, "spam-wave switch", "spam")
+        return Admission(Moderation.HELD, reasons.SPAM_WAVE_SWITCH, "spam")
     if verdict.effect == FilterRule.Effect.FLAG:
         return Admission(Moderation.VISIBLE, verdict.describe(), verdict.reason)
     return Admission()

@@ -18,7 +18,7 @@ from essaim.communities.models import Community
 from essaim.core import reportable
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from essaim.core.models import Moderated, Moderation
-from essaim.moderation import permissions
+from essaim.moderation import permissions, reasons
 from essaim.moderation.models import Action, Appeal, Case, InstanceSettings, Reason, Report
 from essaim.moderation.selectors import auto_hide_reports_needed, reports_since_decision
 from essaim.moderation.targets import Target, target_of, visible_target
@@ -89,7 +89,8 @@ def content_admitted(content: Moderated, admission: Admission) -> None:
             case=case,
             community=case.community,
             subject=case.subject,
-            reason=admission.flagged_by,
+            reason_code=reasons.CAUGHT,
+            reason_params={"by": admission.flagged_by},
             **_about(target),
         )
 
@@ -143,8 +144,8 @@ def _maybe_auto_hide(case: Case, target: Target) -> None:
         case=case,
         community=case.community,
         subject=case.subject,
-        reason=_("Reported by %(count)d established members; hidden until a moderator reviews it.")
-        % {"count": auto_hide_reports_needed()},
+        reason_code=reasons.AUTO_HIDE,
+        reason_params={"count": auto_hide_reports_needed()},
         **_about(target),
     )
     _tell_subject(action)
@@ -437,11 +438,13 @@ def spam_wave_set(*, actor: User, hold_new_accounts: bool) -> InstanceSettings:
         Action.objects.create(
             kind=Action.Kind.SPAM_WAVE,
             actor=actor,
-            reason=_("on") if hold_new_accounts else _("off"),
+            reason_code=reasons.SPAM_WAVE_ON if hold_new_accounts else reasons.SPAM_WAVE_OFF,
         )
     return current
 
 
-def audit(*, actor: User, kind: str, summary: str, reason: str = "") -> Action:
+def audit(*, actor: User, kind: str, summary: str = "", reason_code: str = "") -> Action:
     """An admin's change outside a case (a filter rule edited in the admin)."""
-    return Action.objects.create(kind=kind, actor=actor, summary=summary[:300], reason=reason)
+    return Action.objects.create(
+        kind=kind, actor=actor, summary=summary[:300], reason_code=reason_code
+    )

@@ -186,10 +186,12 @@ def moderation_text(params: dict[str, Any]) -> str:
     }
     sentence = sentences.get(str(params.get("action")), _("The moderators acted on %(summary)s."))
     text = capfirst(_with_summary(sentence, _yours(params), until=_when(params.get("until"))))
-    return _("%(decision)s Reason: %(reason)s") % {
-        "decision": text,
-        "reason": params.get("reason", ""),
-    }
+    reason = params.get("reason", "")
+    if not reason:
+        # The system's own decisions (an auto-hide) say why in their sentence, in the
+        # reader's language; only a moderator's words follow as a reason.
+        return text
+    return _("%(decision)s Reason: %(reason)s") % {"decision": text, "reason": reason}
 
 
 def _yours(params: dict[str, Any]) -> str:

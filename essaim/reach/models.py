@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from essaim.core.models import BaseModel
+from essaim.reach import failures
 
 
 class ReachGraph(BaseModel):
@@ -69,6 +70,10 @@ class ReachPlan(BaseModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
     result = models.JSONField(default=dict, blank=True)
+    # Why it failed, as a code with parameters (essaim.reach.failures) put into words in the
+    # reader's language; `error` keeps words that have no code.
+    error_code = models.CharField(max_length=40, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -79,3 +84,9 @@ class ReachPlan(BaseModel):
 
     def __str__(self) -> str:
         return f"plan {self.pk} for {self.campaign_id}"
+
+    @property
+    def error_text(self) -> str:
+        if self.error_code:
+            return failures.failure_text(self.error_code, self.error_params) or self.error
+        return self.error

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 from django.db.models import Count
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User, UserFollow
 from essaim.campaigns.models import Campaign, CampaignFollow, CampaignHost
-from essaim.core.errors import ApplicationError, ValidationError
-from essaim.reach import estimate, imm, probabilities
+from essaim.core.errors import ApplicationError
+from essaim.reach import estimate, failures, imm, probabilities
+from essaim.reach.failures import PlanFailure
 from essaim.reach.graph import FloatArray, Graph, IntArray, from_edges
 from essaim.reach.models import ReachPlan
 from essaim.relay.models import Supporter
@@ -71,9 +71,7 @@ def users_by_handle(handles: list[str]) -> list[User]:
     found = {u.handle: u for u in User.objects.filter(handle__in=handles, is_active=True)}
     unknown = [h for h in handles if h not in found]
     if unknown:
-        raise ValidationError(
-            _("Unknown people: %(handles)s.") % {"handles": ", ".join(unknown[:5])}
-        )
+        raise PlanFailure(failures.UNKNOWN_PEOPLE, handles=", ".join(unknown[:5]))
     return [found[h] for h in handles]
 
 
@@ -113,7 +111,7 @@ def _candidates(plan: ReachPlan, graph: Graph) -> IntArray | None:
         return None
     known = ids[np.isin(ids, graph.ids)]
     if known.size == 0:
-        raise ValidationError(_("Nobody to choose from: widen the search."))
+        raise PlanFailure(failures.NOBODY)
     return graph.nodes_of(known)
 
 
@@ -139,7 +137,18 @@ def run(plan_id: int) -> None:
     ReachPlan.objects.filter(pk=plan_id).update(status=ReachPlan.Status.RUNNING, progress=1)
     try:
         result = _compute(plan)
+    except PlanFailure as failure:
+        # A code, not words: the worker runs in no reader's language.
+        ReachPlan.objects.filter(pk=plan_id).update(
+            status=ReachPlan.Status.FAILED,
+            error_code=failure.code,
+            error_params=failure.params,
+            finished_at=timezone.now(),
+        )
+        return
     except ApplicationError as error:
+        # The algorithms' own checks (estimate, imm, graph), which only a bug reaches from
+        # the planner: their words as they are, in English.
         ReachPlan.objects.filter(pk=plan_id).update(
             status=ReachPlan.Status.FAILED, error=error.message, finished_at=timezone.now()
         )
@@ -148,7 +157,7 @@ def run(plan_id: int) -> None:
         logger.exception("reach plan failed", extra={"plan_id": plan_id})
         ReachPlan.objects.filter(pk=plan_id).update(
             status=ReachPlan.Status.FAILED,
-            error=_("The computation failed; try again, or with fewer relays."),
+            error_code=failures.FAILED,
             finished_at=timezone.now(),
         )
         return
