@@ -122,7 +122,8 @@ def test_the_admin_names_models_in_french(admin_client) -> None:
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs gettext (xgettext, msgmerge)")
 def test_every_message_the_code_uses_has_a_french_translation(tmp_path: Path) -> None:
     """makemessages, run on a copy of the sources, merges what the code and the templates use
-    into a copy of the catalogue: nothing may come out untranslated or fuzzy."""
+    into a copy of the catalogue: nothing may come out untranslated or fuzzy, nor obsolete
+    (a message no code uses any more is removed from the catalogue with the code)."""
     base = Path(settings.BASE_DIR)
     skip = shutil.ignore_patterns("__pycache__", "*.mo", "static", "tests")
     for folder in ("essaim", "config", "locale"):
@@ -140,4 +141,5 @@ def test_every_message_the_code_uses_has_a_french_translation(tmp_path: Path) ->
         msgid for msgid, texts in typography.entries(merged).items() if msgid and not all(texts)
     ]
     fuzzy = [line for line in text.split("\n") if line.startswith("#,") and "fuzzy" in line]
-    assert (untranslated, fuzzy) == ([], [])
+    obsolete = [line for line in text.split("\n") if line.startswith("#~ msgid")]
+    assert (untranslated, fuzzy, obsolete) == ([], [], [])
