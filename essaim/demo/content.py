@@ -289,6 +289,15 @@ DEMO_PEOPLE = [
         "Jardinière et cheffe de projet associatif.",
     ),
 ]
+# The demo's instance moderator (staff, not a superuser): every community's moderation queue,
+# the instance-wide sanctions and the e-mails the instance sent (/staff/emails/), for a
+# visitor to try. In no community, so the generator's people stay as they were.
+DEMO_STAFF = (
+    "moderation@demo.essaim.test",
+    "Solène Ferrand",
+    "Paris",
+    "Modératrice de l'instance de démonstration : signalements, décisions et e-mails envoyés.",
+)
 # Public on purpose: printed by `make demo` for the demo accounts only.
 DEMO_PASSWORD = "essaim-demo-2026"  # noqa: S105
 

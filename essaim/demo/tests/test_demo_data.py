@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
+from django.urls import reverse
 
 from essaim.accounts.models import User, UserFollow
 from essaim.aid.models import AidListing
@@ -95,3 +96,20 @@ def test_demo_people_have_their_canonical_address():
     assert not User.objects.filter(email_canonical=None).exists()
     lucie = User.objects.get(email_canonical="lucie@demo.essaim.test")
     assert lucie.email == "lucie@demo.essaim.test"
+
+
+def test_the_demo_has_a_staff_moderator_to_try_moderation_and_the_mailbox(client):
+    out = _load(people=200)
+    email, _name, _city, _bio = content.DEMO_STAFF
+    assert f"{email} / {content.DEMO_PASSWORD}" in out
+    staff = User.objects.get(email=email)
+    assert staff.is_staff and not staff.is_superuser
+    assert staff.check_password(content.DEMO_PASSWORD)
+    assert client.login(email=email, password=content.DEMO_PASSWORD)
+    queue = client.get(reverse("moderation:queue"))
+    assert queue.status_code == 200
+    assert 'data-testid="case-link"' in queue.content.decode()
+    assert client.get(reverse("core:staff_emails")).status_code == 200
+    # The generator's people are as many as asked, the staff account among them.
+    assert User.objects.count() == 200
+    assert not staff.memberships.exists()

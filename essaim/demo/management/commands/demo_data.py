@@ -76,6 +76,10 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo log-ins (e-mail / password):"))
         for email, name, _city, _bio in content.DEMO_PEOPLE:
             self.stdout.write(f"  {email} / {content.DEMO_PASSWORD}   ({name})")
+        email, name, _city, _bio = content.DEMO_STAFF
+        self.stdout.write(
+            f"  {email} / {content.DEMO_PASSWORD}   ({name}, staff: /moderation/, /staff/emails/)"
+        )
 
 
 class Generator:
@@ -143,7 +147,10 @@ class Generator:
                     date_joined=self.now - timedelta(days=300 + index),
                 )
             )
-        for number in range(self.people_count - len(rows)):
+        # The staff account is one of the people counted, made last: it draws nothing from the
+        # generator and joins nothing.
+        handles.add(slugify(content.DEMO_STAFF[1]))
+        for number in range(self.people_count - len(rows) - 1):
             name = f"{self.rng.choice(content.FIRST_NAMES)} {self.rng.choice(content.LAST_NAMES)}"
             handle = slugify(name)
             if handle in handles:
@@ -161,8 +168,25 @@ class Generator:
                     date_joined=self.past(365),
                 )
             )
+        email, name, city, bio = content.DEMO_STAFF
+        rows.append(
+            User(
+                email=email,
+                display_name=name,
+                handle=slugify(name),
+                city=city,
+                bio=bio,
+                password=password,
+                is_staff=True,
+                date_joined=self.now - timedelta(days=400),
+            )
+        )
         User.objects.bulk_create(rows, batch_size=BATCH)
-        users = list(User.objects.filter(email__endswith="@demo.essaim.test").order_by("pk"))
+        staff = User.objects.get(email=email)
+        EmailAddress.objects.create(user=staff, email=email, verified=True, primary=True)
+        users = list(
+            User.objects.filter(email__endswith="@demo.essaim.test", is_staff=False).order_by("pk")
+        )
         EmailAddress.objects.bulk_create(
             [
                 EmailAddress(user=user, email=user.email, verified=True, primary=True)
@@ -170,7 +194,7 @@ class Generator:
             ],
             batch_size=BATCH,
         )
-        self.counts["people"] = len(users)
+        self.counts["people"] = len(users) + 1
         return users
 
     def communities(self, users: list[User]) -> list[Community]:
