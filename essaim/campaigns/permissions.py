@@ -16,9 +16,23 @@ def is_host(user: User | AnonymousUser, campaign: Campaign) -> bool:
     ).exists()
 
 
+def _viewer(user: User | AnonymousUser) -> int:
+    return user.pk if isinstance(user, User) else 0
+
+
+def campaign_seen_by(campaign: Campaign, user: User | AnonymousUser) -> None:
+    """Mark the instance as found through `Campaign.objects.visible_to(user)` a moment ago
+    (`selectors.campaign_get_for`), so the service the same request calls next does not ask
+    the database the same question again."""
+    campaign.visible_to_viewer = _viewer(user)
+
+
 def can_view(user: User | AnonymousUser, campaign: Campaign) -> bool:
-    """`Campaign.objects.visible_to`, for one campaign: read from the database, so a
-    campaign hidden or turned back into a draft since it was loaded is seen as it is now."""
+    """`Campaign.objects.visible_to`, for one campaign. An instance the request looked up for
+    this person is known visible; any other is read from the database, so a campaign hidden
+    or turned back into a draft since it was loaded is seen as it is now."""
+    if campaign.visible_to_viewer == _viewer(user):
+        return True
     return Campaign.objects.visible_to(user).filter(pk=campaign.pk).exists()
 
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign, CampaignUpdate, UpdateComment
+from essaim.campaigns.services.campaigns import campaign_disputed_set, campaign_moderation_set
 from essaim.core.reportable import Reportable, disputed_note_set, moderation_set
 
 
@@ -27,8 +28,8 @@ CAMPAIGN = Reportable(
     author=lambda campaign: campaign.created_by,
     preview=_preview,
     url=lambda campaign: campaign.get_absolute_url(),
-    set_state=moderation_set,
-    set_disputed=disputed_note_set,
+    set_state=campaign_moderation_set,
+    set_disputed=campaign_disputed_set,
 )
 
 

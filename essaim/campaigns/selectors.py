@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,16 +38,63 @@ from essaim.core.errors import NotFound
 
 # How far back the list of recent signers looks.
 RECENT_WINDOW = 500
+# How long a write outside the services (the admin) may leave a stale shared lookup behind.
+PUBLIC_LOOKUP_SECONDS = 30
+PLEDGE_SHOWN_SECONDS = 10
 
 
-def campaign_get_for(
-    *, slug: str, user: User | AnonymousUser, related: tuple[str, ...] = ()
-) -> Campaign:
-    """`related`: one-to-one actions read in the same query (`("pledge",)` for signing)."""
-    try:
-        return Campaign.objects.visible_to(user).select_related(*related).get(slug=slug)
-    except Campaign.DoesNotExist as error:
-        raise NotFound(_("This campaign does not exist.")) from error
+class Unknown:
+    """Not given (None is an answer: "no signature")."""
+
+
+UNKNOWN = Unknown()
+
+
+def _public_key(slug: str) -> str:
+    return f"campaigns:public:{slug}"
+
+
+def _public_campaign(slug: str) -> Campaign | None:
+    """The campaign at `slug` if everyone may see it, with its pledge. Every click and page
+    view of a viral campaign starts here, so the answer is shared through the cache: the
+    services that change a campaign or its pledge forget it (`campaign_forget`), and
+    PUBLIC_LOOKUP_SECONDS bounds what a write outside them (the admin) leaves behind."""
+    if len(slug) > Campaign._meta.get_field("slug").max_length:  # type: ignore[operator]
+        return None
+    campaign = cache.get(_public_key(slug))
+    if campaign is None:
+        campaign = (
+            Campaign.objects.visible_to(AnonymousUser())
+            .select_related("pledge")
+            .filter(slug=slug)
+            .first()
+        )
+        if campaign is not None:
+            cache.set(_public_key(slug), campaign, PUBLIC_LOOKUP_SECONDS)
+    return campaign
+
+
+def campaign_forget(*slugs: str) -> None:
+    """Drop the shared lookups of campaigns whose row or pledge a service changed: now, and
+    again once the change is committed (a reader between the two may have cached the old
+    row)."""
+    keys = [_public_key(slug) for slug in slugs]
+    cache.delete_many(keys)
+    transaction.on_commit(lambda: cache.delete_many(keys))
+
+
+def campaign_get_for(*, slug: str, user: User | AnonymousUser) -> Campaign:
+    """The campaign at `slug` with its pledge, if `user` may see it (else NotFound). What
+    everyone may see comes from the shared lookup: it is in `visible_to(user)` for anyone."""
+    campaign = _public_campaign(slug)
+    if campaign is None and isinstance(user, User):
+        campaign = (
+            Campaign.objects.visible_to(user).select_related("pledge").filter(slug=slug).first()
+        )
+    if campaign is None:
+        raise NotFound(_("This campaign does not exist."))
+    permissions.campaign_seen_by(campaign, user)
+    return campaign
 
 
 def campaign_hosted_by(*, slug: str, user: User | AnonymousUser) -> Campaign:
@@ -86,29 +134,61 @@ def pledge_progress(count: int, goal_ladder: str) -> dict[str, int]:
     return {"count": count, "goal": goal, "percent": min(100, round(100 * count / goal))}
 
 
-def pledge_summary(pledge: Pledge, user: User | AnonymousUser) -> dict[str, Any]:
-    mine = (
-        Signature.objects.filter(pledge=pledge, user=user).first()
-        if isinstance(user, User)
-        else None
-    )
+def _shown_key(pledge_id: int) -> str:
+    return f"campaigns:pledge-shown:{pledge_id}"
+
+
+def pledge_shown(pledge: Pledge) -> tuple[int, list[User]]:
+    """The count and the recent signers, the same for every reader of the pledge's panel and
+    read on every click, so shared through the cache. The count moves only when the tally
+    does, which forgets it (`pledge_shown_forget`): it stays exact once settled. Names follow
+    within PLEDGE_SHOWN_SECONDS (one shown or hidden again, an account closed)."""
+    shown = cache.get(_shown_key(pledge.pk))
+    if shown is None:
+        shown = (signature_count(pledge), recent_signers(pledge, 10))
+        cache.set(_shown_key(pledge.pk), shown, PLEDGE_SHOWN_SECONDS)
+    return shown
+
+
+def pledge_shown_forget(pledge_id: int) -> None:
+    """After the tally moved: now, and once committed (see `campaign_forget`)."""
+    key = _shown_key(pledge_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def pledge_summary(
+    pledge: Pledge, user: User | AnonymousUser, *, mine: Signature | Unknown | None = UNKNOWN
+) -> dict[str, Any]:
+    """The pledge's panel for `user`; `mine`: their signature when the caller has it at hand
+    (the one just written), else read here."""
+    if isinstance(mine, Unknown):
+        mine = (
+            Signature.objects.filter(pledge=pledge, user=user).first()
+            if isinstance(user, User)
+            else None
+        )
+    count, recent = pledge_shown(pledge)
     return {
-        **pledge_progress(signature_count(pledge), pledge.goal_ladder),
+        **pledge_progress(count, pledge.goal_ladder),
         "signed": mine is not None,
         "show_name": bool(mine and mine.show_name),
-        "recent": recent_signers(pledge, 10),
+        "recent": recent,
     }
 
 
-def recent_signers(pledge: Pledge, limit: int) -> list[Signature]:
+def recent_signers(pledge: Pledge, limit: int) -> list[User]:
     """Who signed lately and agreed to be shown, among the last few hundred signatures: a
-    petition where few show their name would otherwise be read whole on every page view."""
+    petition where few show their name would otherwise be read whole on every page view.
+    Only what a name shows is read (the rows are cached, passwords stay out)."""
     latest = pledge.signatures.order_by("-created_at", "-pk").values("pk")[:RECENT_WINDOW]
-    return list(
+    signatures = (
         Signature.objects.filter(pk__in=Subquery(latest), show_name=True, user__is_active=True)
         .select_related("user")
+        .only("user__handle", "user__display_name")
         .order_by("-created_at", "-pk")[:limit]
     )
+    return [signature.user for signature in signatures]
 
 
 # Challenge ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from essaim.campaigns.models import (
     Donation,
     Fundraiser,
     Pledge,
+    Signature,
 )
 from essaim.campaigns.services import challenge as challenge_services
 from essaim.campaigns.services import events as event_services
@@ -50,10 +51,11 @@ def _campaign(request: HttpRequest, slug: str) -> Campaign:
 
 
 def _pledge(campaign: Campaign) -> Pledge:
-    pledge = Pledge.objects.filter(campaign=campaign).select_related("campaign").first()
-    if pledge is None:
-        raise NotFound(_("This campaign has no pledge."))
-    return pledge
+    # Read with the campaign (`selectors.campaign_get_for`).
+    try:
+        return campaign.pledge
+    except Pledge.DoesNotExist as error:
+        raise NotFound(_("This campaign has no pledge.")) from error
 
 
 def _challenge(campaign: Campaign) -> Challenge:
@@ -128,12 +130,14 @@ def campaign_detail(request: HttpRequest, slug: schemas.Slug) -> dict[str, Any]:
 # Pledge ----------------------------------------------------------------------------------
 
 
-def _pledge_out(pledge: Pledge, user: Any) -> dict[str, Any]:
-    state = selectors.pledge_summary(pledge, user)
+def _pledge_out(
+    pledge: Pledge, user: Any, signature: Signature | selectors.Unknown | None = selectors.UNKNOWN
+) -> dict[str, Any]:
+    state = selectors.pledge_summary(pledge, user, mine=signature)
     return {
         "text": pledge.text,
         **{key: state[key] for key in ("count", "goal", "percent", "signed", "show_name")},
-        "recent": [presenters.person(signature.user) for signature in state["recent"]],
+        "recent": [presenters.person(signer) for signer in state["recent"]],
     }
 
 
@@ -152,13 +156,13 @@ def pledge_sign(request: HttpRequest, slug: schemas.Slug, data: schemas.SignIn) 
     """Signing twice is one signature (it may change whether one's name is shown)."""
     campaign = _campaign(request, slug)
     pledge = _pledge(campaign)
-    pledge_services.pledge_sign(
+    signature = pledge_services.pledge_sign(
         user=actor(request),
         pledge=pledge,
         show_name=data.show_name,
         via=data.via or touched_code(request, campaign),
     )
-    return _pledge_out(pledge, actor(request))
+    return _pledge_out(pledge, actor(request), signature)
 
 
 @router.delete(
@@ -170,7 +174,7 @@ def pledge_sign(request: HttpRequest, slug: schemas.Slug, data: schemas.SignIn) 
 def pledge_unsign(request: HttpRequest, slug: schemas.Slug) -> dict[str, Any]:
     pledge = _pledge(_campaign(request, slug))
     pledge_services.pledge_unsign(user=actor(request), pledge=pledge)
-    return _pledge_out(pledge, actor(request))
+    return _pledge_out(pledge, actor(request), None)
 
 
 # Challenge -------------------------------------------------------------------------------

@@ -82,6 +82,9 @@ class Campaign(BaseModel, Moderated):
     )
 
     objects = CampaignManager()
+    # Not a column: who `permissions.campaign_seen_by` found may see this instance (a user's
+    # id, 0 for anyone), None until then.
+    visible_to_viewer: int | None = None
 
     class Meta:
         verbose_name = _("campaign")

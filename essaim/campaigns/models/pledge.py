@@ -28,7 +28,11 @@ class Signature(BaseModel):
     (`services.settle`) then counts it in the tallies, records the supporter and tells whoever
     listens, and marks it `settled_at`: once, whatever crashes in between."""
 
-    pledge = models.ForeignKey(Pledge, on_delete=models.CASCADE, related_name="signatures")
+    # No index of its own: the unique (pledge, user) and `signature_recent` both start with
+    # it, and every index is one more write for each signature signed and settled.
+    pledge = models.ForeignKey(
+        Pledge, on_delete=models.CASCADE, related_name="signatures", db_index=False
+    )
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="signatures")
     show_name = models.BooleanField(_("show my name publicly"), default=False)
     # The co-host whose audience brought this signature; NULL when it came directly.

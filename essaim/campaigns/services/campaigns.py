@@ -20,11 +20,13 @@ from essaim.campaigns.models import (
     UpdateComment,
     UpdateReaction,
 )
+from essaim.campaigns.selectors import campaign_forget
 from essaim.communities.models import Community
 from essaim.core.dates import check_plausible_date
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from essaim.core.images import extension_for
 from essaim.core.models import Moderation
+from essaim.core.reportable import disputed_note_set, moderation_set
 
 RESERVED_SLUGS = frozenset({"new", "invitations", "payments"})
 
@@ -118,6 +120,7 @@ def campaign_update(
     content_admitted(campaign, admission)
     if cover is not None:
         _save_cover(campaign, cover)
+    campaign_forget(campaign.slug)
     return campaign
 
 
@@ -128,6 +131,18 @@ def _save_cover(campaign: Campaign, cover: UploadedFile) -> None:
     campaign.cover.save(f"{campaign.slug}-{secrets.token_hex(4)}.{extension_for(cover)}", cover)
     if old:
         transaction.on_commit(lambda: campaign.cover.storage.delete(old))
+
+
+def campaign_moderation_set(campaign: Campaign, state: str, only_from: str | None = None) -> bool:
+    """Moderation's decision on a campaign (through the reportable registry)."""
+    changed = moderation_set(campaign, state, only_from)
+    campaign_forget(campaign.slug)
+    return changed
+
+
+def campaign_disputed_set(campaign: Campaign, note: str) -> None:
+    disputed_note_set(campaign, note)
+    campaign_forget(campaign.slug)
 
 
 def campaign_set_status(*, actor: User, campaign: Campaign, status: str) -> Campaign:
@@ -143,6 +158,7 @@ def campaign_set_status(*, actor: User, campaign: Campaign, status: str) -> Camp
         raise ValidationError(_("This change of status is not possible."))
     campaign.status = status
     campaign.save(update_fields=["status", "updated_at"])
+    campaign_forget(campaign.slug)
     return campaign
 
 

@@ -11,6 +11,7 @@ from essaim.accounts.models import User
 from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
 from essaim.campaigns.models import Campaign, Pledge, Signature
+from essaim.campaigns.selectors import campaign_forget
 from essaim.campaigns.services.campaigns import require_host
 from essaim.campaigns.services.settle import signatures_settle
 from essaim.campaigns.services.tally import tally_move
@@ -88,4 +89,5 @@ def pledge_setup(*, actor: User, campaign: Campaign, text: str, goal_ladder: str
     the_pledge, _created = Pledge.objects.update_or_create(
         campaign=campaign, defaults={"text": text.strip(), "goal_ladder": goal_ladder.strip()}
     )
+    campaign_forget(campaign.slug)
     return the_pledge

@@ -5,6 +5,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Mod
 
 from essaim.campaigns.models import Pledge, Signature, SignatureTally
+from essaim.campaigns.selectors import pledge_shown_forget
 
 
 def tally_move(*, pledge_id: int, shard: int, delta: int) -> None:
@@ -12,6 +13,7 @@ def tally_move(*, pledge_id: int, shard: int, delta: int) -> None:
     (the batch's first signature, the signer), so concurrent writers mostly touch different
     rows; a shard alone may go below zero, only the sum means something."""
     shard %= SignatureTally.SHARDS
+    pledge_shown_forget(pledge_id)
     rows = SignatureTally.objects.filter(pledge_id=pledge_id, shard=shard)
     if rows.update(count=F("count") + delta):
         return
@@ -37,4 +39,5 @@ def tally_rebuild(pledge: Pledge) -> int:
         created = SignatureTally.objects.bulk_create(
             [SignatureTally(pledge=pledge, shard=shard, count=n) for shard, n in per_shard]
         )
+        pledge_shown_forget(pledge.pk)
     return sum(row.count for row in created)

@@ -128,7 +128,7 @@ def test_recent_signers_are_the_latest_who_agreed_to_be_shown():
         pledge.pledge_sign(user=person, pledge=the_pledge, show_name=True)
     pledge.pledge_sign(user=UserFactory.create(), pledge=the_pledge)  # not shown
     recent = selectors.recent_signers(the_pledge, 10)
-    assert [signature.user for signature in recent] == shown[::-1][:10]
+    assert recent == shown[::-1][:10]
 
 
 def test_signing_a_closed_or_draft_campaign_is_refused():

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns import selectors
 from essaim.campaigns.models import (
     Campaign,
 )
@@ -19,7 +20,7 @@ from essaim.campaigns.tests.factories import (
     PledgeFactory,
 )
 from essaim.campaigns.views.campaigns import PUBLIC_CACHE_SECONDS
-from essaim.core import pagecache
+from essaim.core import pagecache, reportable
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +99,7 @@ def test_a_stale_shared_page_is_served_while_one_visit_renews_it(client, monkeyp
         # page's clock moved on; each app server process's own copy expired.
         pledge_services.pledge_sign(user=UserFactory.create(), pledge=pledge)
         Campaign.objects.filter(pk=campaign.pk).update(updated_at=timezone.now())
+        selectors.campaign_forget(campaign.slug)  # as the services that edit one do
         caches["process"].clear()
         monkeypatch.setattr(pagecache, "time", SimpleNamespace(time=lambda: real_time() + seconds))
 
@@ -118,7 +120,7 @@ def test_a_campaign_hidden_by_the_moderators_is_not_served_from_the_shared_copy(
     pledge = PledgeFactory.create()
     url = pledge.campaign.get_absolute_url()
     assert client.get(url).status_code == 200
-    Campaign.objects.filter(pk=pledge.campaign.pk).update(moderation="hidden")
+    reportable.of(pledge.campaign).set_state(pledge.campaign, "hidden", None)  # type: ignore[misc]
     caches["process"].clear()
     later = time.time() + PUBLIC_CACHE_SECONDS + 1
     monkeypatch.setattr(pagecache, "time", SimpleNamespace(time=lambda: later))

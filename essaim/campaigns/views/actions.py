@@ -25,8 +25,10 @@ from essaim.campaigns.models import (
     Fundraiser,
     InKindPledge,
     Pledge,
+    Signature,
 )
 from essaim.campaigns.payments import PaymentError, provider
+from essaim.campaigns.selectors import UNKNOWN, Unknown
 from essaim.campaigns.services import challenge as challenge_services
 from essaim.campaigns.services import fundraising
 from essaim.campaigns.services import pledge as pledge_services
@@ -37,7 +39,7 @@ LEDGER_PAGE_SIZE = 50
 
 
 def pledge_of(campaign: Campaign) -> Pledge | None:
-    # Read with the campaign when the view asked for it (see `_campaign`).
+    # Read with the campaign (`selectors.campaign_get_for`).
     try:
         return campaign.pledge
     except Pledge.DoesNotExist:
@@ -56,15 +58,20 @@ PANELS = ("pledge", "challenge", "fundraiser")
 
 
 def actions_context(
-    request: HttpRequest, campaign: Campaign, panels: tuple[str, ...] = PANELS
+    request: HttpRequest,
+    campaign: Campaign,
+    panels: tuple[str, ...] = PANELS,
+    *,
+    signature: Signature | Unknown | None = UNKNOWN,
 ) -> dict[str, Any]:
     """What the action panels show, for the person asking; only `panels` are computed (after
-    a one-click action, htmx re-renders one panel: the others cost nothing)."""
+    a one-click action, htmx re-renders one panel: the others cost nothing). `signature`:
+    the person's, when the view has just written it."""
     context: dict[str, Any] = {"can_act": permissions.can_act(campaign)}
     pledge = pledge_of(campaign) if "pledge" in panels else None
     if pledge is not None:
         context["pledge"] = pledge
-        context["pledge_state"] = selectors.pledge_summary(pledge, request.user)
+        context["pledge_state"] = selectors.pledge_summary(pledge, request.user, mine=signature)
     challenge = challenge_of(campaign) if "challenge" in panels else None
     if challenge is not None:
         context["challenge"] = challenge
@@ -79,35 +86,41 @@ def actions_context(
     return context
 
 
-def _panel(request: HtmxHttpRequest, campaign: Campaign, panel: str) -> HttpResponse:
+def _panel(
+    request: HtmxHttpRequest,
+    campaign: Campaign,
+    panel: str,
+    *,
+    signature: Signature | Unknown | None = UNKNOWN,
+) -> HttpResponse:
     return render(
         request,
         f"campaigns/_{panel}.html",
-        {"campaign": campaign, **actions_context(request, campaign, (panel,))},
+        {"campaign": campaign, **actions_context(request, campaign, (panel,), signature=signature)},
     )
 
 
-def _campaign(request: HttpRequest, slug: str, *related: str) -> Campaign:
-    return selectors.campaign_get_for(slug=slug, user=request.user, related=related)
+def _campaign(request: HttpRequest, slug: str) -> Campaign:
+    return selectors.campaign_get_for(slug=slug, user=request.user)
 
 
 @login_required
 @require_POST
 def pledge_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    campaign = _campaign(request, slug, "pledge")
+    campaign = _campaign(request, slug)
     pledge = pledge_of(campaign)
     if pledge is None:
         raise NotFound(_("This campaign has no pledge."))
     form = SignForm(request.POST)
     show_name = form.is_valid() and form.cleaned_data["show_name"]
-    pledge_services.pledge_sign(
+    signature = pledge_services.pledge_sign(
         user=person(request),
         pledge=pledge,
         show_name=show_name,
         via=touched_code(request, campaign),
     )
     if request.htmx:
-        return _panel(request, campaign, "pledge")
+        return _panel(request, campaign, "pledge", signature=signature)
     messages.success(request, _("Thank you for signing!"))
     return redirect_back(request, fallback=campaign.get_absolute_url())
 
@@ -115,13 +128,13 @@ def pledge_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def pledge_unsign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    campaign = _campaign(request, slug, "pledge")
+    campaign = _campaign(request, slug)
     pledge = pledge_of(campaign)
     if pledge is None:
         raise NotFound(_("This campaign has no pledge."))
     pledge_services.pledge_unsign(user=person(request), pledge=pledge)
     if request.htmx:
-        return _panel(request, campaign, "pledge")
+        return _panel(request, campaign, "pledge", signature=None)
     messages.info(request, _("Your signature is withdrawn."))
     return redirect_back(request, fallback=campaign.get_absolute_url())
 
