@@ -1,6 +1,6 @@
 """The demo's moderation: Camille moderates Entraide Paris 11e; her queue holds a reported
-spam post and a rumour she labelled disputed, and the community's public log shows a comment
-the moderators hid, with why."""
+spam post and a reported rumour she labelled disputed while she decides, and the community's
+public log shows a comment the moderators hid, with why."""
 
 import random
 

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
@@ -40,8 +40,19 @@ def queue_for(
         cases = cases.filter(content_type=ContentType.objects.get_for_model(entry.model))
     if community_id is not None:
         cases = cases.filter(community_id=community_id)
+    # The case's last label edit: an open case whose content is labelled waits for the decision
+    # that follows the label (hide it, or leave it up labelled).
+    last_label = (
+        Action.objects.filter(
+            case=OuterRef("pk"), kind__in=[Action.Kind.DISPUTED, Action.Kind.UNDISPUTED]
+        )
+        .order_by("-created_at", "-pk")
+        .values("kind")[:1]
+    )
     return (
-        cases.annotate(report_count=Count("reports", distinct=True))
+        cases.annotate(
+            report_count=Count("reports", distinct=True), last_label=Subquery(last_label)
+        )
         .select_related("community", "subject", "content_type")
         .order_by("-auto_hidden", "-updated_at", "-pk")
         .distinct()

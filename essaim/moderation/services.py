@@ -274,7 +274,10 @@ def act(
         until=until,
         **_about(target),
     )
-    case.status = Case.Status.DISMISSED if kind == Action.Kind.DISMISS else Case.Status.ACTIONED
+    # Leaving labelled content up is the moderators' answer to it: the label stands as the
+    # action taken, and reporters hear the moderators acted.
+    no_action = kind == Action.Kind.DISMISS and not target.disputed_note
+    case.status = Case.Status.DISMISSED if no_action else Case.Status.ACTIONED
     case.save(update_fields=["status", "updated_at"])
     forget(subject)
     if kind != Action.Kind.DISMISS:
@@ -327,7 +330,11 @@ def bulk_act(*, actor: User, cases: list[Case], kind: str, reason: str) -> int:
 @transaction.atomic
 def dispute(*, actor: User, case: Case, note: str) -> Action:
     """Label content disputed with a moderator's context note (empty note: remove the label).
-    The label is edited at any time, decided case or not; the case's lock orders the edits."""
+
+    A label is an annotation, not a verdict: the case stays as it was. On an open case it is
+    shown at once while the decision waits — hide or remove it, or leave it up with its label
+    (`act` with dismiss, which then counts as acted on); on a decided case it is edited without
+    reopening. The case's lock orders the edits with the decisions."""
     if not permissions.can_act(actor, case, Action.Kind.DISPUTED):
         raise PermissionDenied(_("You cannot take this action on this case."))
     case = _lock_case(case)
@@ -345,9 +352,7 @@ def dispute(*, actor: User, case: Case, note: str) -> Action:
         reason=note,
         **_about(target),
     )
-    case.status = Case.Status.ACTIONED
-    case.save(update_fields=["status", "updated_at"])
-    _tell_reporters(case)
+    Case.objects.filter(pk=case.pk).update(updated_at=timezone.now())
     return action
 
 

@@ -48,6 +48,11 @@ class Target:
         return self.entry.url(self.obj)
 
     @property
+    def disputed_note(self) -> str:
+        """Its "disputed" label's note, "" without one (or for what cannot carry one)."""
+        return str(getattr(self.obj, "disputed_note", "") or "")
+
+    @property
     def is_content(self) -> bool:
         return self.entry.is_content
 

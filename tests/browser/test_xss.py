@@ -117,8 +117,6 @@ def test_payloads_in_reports_decisions_labels_and_appeals_run_nowhere(
         )
         case = Case.objects.get(object_id=post.pk, content_type__model="post")
         services.dispute(actor=member, case=case, note=payload)
-        # Labelling it disputed decided the case: deciding again starts by reopening it.
-        services.case_reopen(actor=member, case=case)
         action = services.act(actor=member, case=case, kind="hide", reason=payload)
         services.appeal(appellant=author, action=action, text=payload)
         actions.append(action)
