@@ -1,0 +1,102 @@
+"""What one click on "sign" reads: the shared lookups (the public campaign with its pledge, the
+panel's count and recent signers) spare every click the same questions, and are forgotten
+the moment a service changes what they say."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns.models import Campaign, Signature
+from essaim.campaigns.services import campaigns as campaign_services
+from essaim.campaigns.services import pledge as pledge_services
+from essaim.campaigns.services.settle import settle_due
+from essaim.campaigns.tests.factories import PledgeFactory
+from essaim.core import reportable
+
+pytestmark = pytest.mark.django_db
+
+
+def tables(queries: list[dict[str, str]]) -> list[str]:
+    """Each statement as its verb and first table: "SELECT django_session"."""
+    named = []
+    for query in queries:
+        sql = query["sql"]
+        table = re.search(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', sql)
+        named.append(f"{sql.split()[0]} {table.group(1) if table else ''}".strip())
+    return named
+
+
+def sign(client, campaign: Campaign):
+    return client.post(
+        reverse("campaigns:sign", args=[campaign.slug]), headers={"HX-Request": "true"}
+    )
+
+
+def test_a_click_once_the_campaign_was_read_asks_only_who_and_writes_one_row(client, settings):
+    settings.CAMPAIGNS_SETTLE_INLINE = False  # as in production: the settle runs beside
+    campaign = PledgeFactory.create().campaign
+    client.force_login(UserFactory.create())
+    assert sign(client, campaign).status_code == 200  # the first reader fills the lookups
+    client.force_login(UserFactory.create())
+    with CaptureQueriesContext(connection) as queries:
+        response = sign(client, campaign)
+    assert response.status_code == 200
+    assert 'data-testid="signed"' in response.content.decode()
+    assert tables(queries.captured_queries) == [
+        "SELECT django_session",
+        "SELECT accounts_user",
+        "INSERT campaigns_signature",
+    ]
+
+
+def test_the_panel_count_follows_each_settle_and_each_withdrawal(client, settings):
+    settings.CAMPAIGNS_SETTLE_INLINE = False
+    pledge = PledgeFactory.create()
+    first, second = UserFactory.create_batch(2)
+    client.force_login(first)
+    assert 'data-testid="signature-count">0<' in sign(client, pledge.campaign).content.decode()
+    settle_due()
+    client.force_login(second)
+    assert 'data-testid="signature-count">1<' in sign(client, pledge.campaign).content.decode()
+    settle_due()
+    response = client.post(
+        reverse("campaigns:unsign", args=[pledge.campaign.slug]), headers={"HX-Request": "true"}
+    )
+    assert 'data-testid="signature-count">1<' in response.content.decode()
+
+
+def test_a_campaign_hidden_by_the_moderators_stops_taking_signatures_at_once(client):
+    campaign = PledgeFactory.create().campaign
+    client.force_login(UserFactory.create())
+    assert sign(client, campaign).status_code == 200  # read, and shared
+    reportable.of(campaign).set_state(campaign, "hidden", None)  # type: ignore[misc]
+    client.force_login(UserFactory.create())
+    assert sign(client, campaign).status_code == 404
+    assert Signature.objects.count() == 1
+
+
+def test_a_closed_campaign_stops_taking_signatures_at_once(client):
+    campaign = PledgeFactory.create().campaign
+    host = UserFactory.create()
+    campaign.hosts.create(user=host, status="accepted")
+    client.force_login(UserFactory.create())
+    assert sign(client, campaign).status_code == 200
+    campaign_services.campaign_set_status(actor=host, campaign=campaign, status="closed")
+    client.force_login(UserFactory.create())
+    assert sign(client, campaign).status_code == 400
+    assert Signature.objects.count() == 1
+
+
+def test_a_pledge_changed_after_the_campaign_was_read_shows_its_new_text(client):
+    campaign = PledgeFactory.create().campaign
+    host = UserFactory.create()
+    campaign.hosts.create(user=host, status="accepted")
+    client.get(campaign.get_absolute_url())
+    pledge_services.pledge_setup(actor=host, campaign=campaign, text="Un autre texte")
+    client.force_login(UserFactory.create())
+    response = sign(client, campaign)
+    assert "Un autre texte" in response.content.decode()
