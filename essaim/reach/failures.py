@@ -10,6 +10,7 @@ from essaim.core.errors import ValidationError
 
 FAILED = "failed"
 NOBODY = "nobody"
+TOO_SMALL = "too_small"
 UNKNOWN_PEOPLE = "unknown_people"
 
 
@@ -19,6 +20,8 @@ def failure_text(code: str, params: dict[str, Any]) -> str:
         return _("Unknown people: %(handles)s.") % {"handles": params.get("handles", "")}
     if code == NOBODY:
         return _("Nobody to choose from: widen the search.")
+    if code == TOO_SMALL:
+        return _("Too few people follow one another here yet to choose relays.")
     if code == FAILED:
         return _("The computation failed; try again, or with fewer relays.")
     return ""

@@ -171,6 +171,9 @@ def _compute(plan: ReachPlan) -> dict[str, Any]:
     prob, scheme = probabilities_for(plan.campaign, graph)
     _set_progress(plan.pk, 0.05)
     if plan.mode == ReachPlan.Mode.OPTIMISE:
+        if graph.n < 2:
+            # imm refuses it too, in English words meant for the algorithm's callers.
+            raise PlanFailure(failures.TOO_SMALL)
         found = imm.imm(
             graph,
             prob,

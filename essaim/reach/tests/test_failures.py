@@ -68,6 +68,21 @@ def test_an_unexpected_failure_too(client, monkeypatch, language, words):
     assert words in _page(client, plan, language)
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "Too few people follow one another here yet to choose relays."),
+        ("fr", "Trop peu de personnes se suivent ici pour choisir des relais."),
+    ],
+)
+def test_a_graph_too_small_to_plan_on(client, language, words):
+    # A new instance: the host alone.
+    plan = _failed_plan(mode="optimise", scope="everyone", exclude_relayed=False)
+    assert plan.error_code == failures.TOO_SMALL
+    assert words in _page(client, plan, language)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_failed_plans_from_before_get_their_codes():
     before, after = [("reach", "0002_verbose_names")], [("reach", "0003_plan_error_code")]
