@@ -14,6 +14,15 @@ SIGNATURES_SETTLED = Event(
     ),
 )
 
+PARTICIPANTS_SETTLED = Event(
+    "campaigns.participants_settled",
+    doc=(
+        "A batch of one challenge's new participants was settled, inside the settle's "
+        "transaction: campaign_id, challenge_id, participants=[{id, user_id, via, at}] (as "
+        "signatures_settled's)."
+    ),
+)
+
 MILESTONE_REACHED = Event(
     "campaigns.milestone_reached",
     doc="A campaign's count crossed a threshold, recorded once: milestone_id, campaign_id.",
@@ -31,9 +40,9 @@ HOST_INVITED = Event(
 ACTED = Event(
     "campaigns.acted",
     doc=(
-        "A person joined a challenge, answered an event or gave (once the gift succeeded), "
-        "inside the action's transaction: campaign_id, user_id, action ('join', 'rsvp' or "
-        "'give'), via (the share link code they came through, '' if none), at (ISO 8601)."
+        "A person answered an event or gave (once the gift succeeded), inside the action's "
+        "transaction: campaign_id, user_id, action ('rsvp' or 'give'), via (the share link "
+        "code they came through, '' if none), at (ISO 8601)."
     ),
 )
 

@@ -175,6 +175,8 @@ def create_campaigns(
                 user=user,
                 host=rng.choice(eco_hosts) if rng.random() < 0.3 else None,
                 created_at=now - timedelta(days=rng.randint(0, 12)),
+                # Their supporters are recorded by the cascades, as the signers'.
+                settled_at=now,
             )
             for user in joiners
         ],

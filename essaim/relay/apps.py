@@ -10,7 +10,7 @@ class RelayConfig(AppConfig):
     def ready(self) -> None:
         from essaim.accounts import personal_data, trust
         from essaim.campaigns import attribution
-        from essaim.campaigns.events import ACTED, SIGNATURES_SETTLED
+        from essaim.campaigns.events import ACTED, PARTICIPANTS_SETTLED, SIGNATURES_SETTLED
         from essaim.core import parts
         from essaim.relay import parts as relay_parts
         from essaim.relay import personal_data as relay_data
@@ -26,5 +26,6 @@ class RelayConfig(AppConfig):
         # In the settle's transaction: a supporter is recorded exactly when the signature
         # is counted, or neither is.
         SIGNATURES_SETTLED.subscribe(services.signatures_settled)
+        PARTICIPANTS_SETTLED.subscribe(services.participants_settled)
         ACTED.subscribe(services.acted)
         attribution.host_credit_install(services.credited_host_id)

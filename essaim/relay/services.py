@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from essaim.accounts.models import User
-from essaim.campaigns.models import Campaign, CampaignHost
-from essaim.campaigns.services.pledge import signatures_credit
+from essaim.campaigns.models import Campaign, CampaignHost, Participant, Signature
+from essaim.campaigns.services.settle import actions_credit
 from essaim.relay.events import REFERRALS_RECORDED
 from essaim.relay.models import Lineage, LinkVisit, ShareLink, Supporter
 
@@ -297,32 +297,45 @@ def _chunks(ids: Collection[int]) -> list[list[int]]:
     return [ordered[start : start + BATCH] for start in range(0, len(ordered), BATCH)]
 
 
-def signatures_settled(
-    *, campaign_id: int, pledge_id: int, signatures: list[dict[str, Any]]
-) -> None:
-    """`campaigns.signatures_settled`: the signers become supporters, credited to the link
-    they came through, and signatures through a co-host's link are credited to the co-host."""
-    links = links_resolve({signature["via"] for signature in signatures})
+def _settled(campaign_id: int, action: str, rows: list[dict[str, Any]]) -> dict[int, int]:
+    """A settled batch of one kind of action: the people become supporters, credited to the
+    link they came through; the answer is the rows a co-host's link brought ({row id: host
+    id})."""
+    links = links_resolve({row["via"] for row in rows})
     acted: list[Acted] = []
     hosts: dict[int, int] = {}
-    for signature in signatures:
-        link = links.get(signature["via"])
+    for row in rows:
+        link = links.get(row["via"])
         if link is not None and link.campaign_id != campaign_id:
             link = None
         acted.append(
             Acted(
-                user_id=signature["user_id"],
-                action=Supporter.Action.SIGN,
-                at=datetime.fromisoformat(signature["at"]),
+                user_id=row["user_id"],
+                action=action,
+                at=datetime.fromisoformat(row["at"]),
                 link=link,
             )
         )
         host = credited_host(link)
         if host is not None:
-            hosts[signature["id"]] = host.pk
+            hosts[row["id"]] = host.pk
     supporters_record(campaign_id=campaign_id, acted=acted)
-    if hosts:
-        signatures_credit(hosts)
+    return hosts
+
+
+def signatures_settled(
+    *, campaign_id: int, pledge_id: int, signatures: list[dict[str, Any]]
+) -> None:
+    """`campaigns.signatures_settled`: the signers become supporters, and signatures through
+    a co-host's link are credited to the co-host."""
+    actions_credit(Signature, _settled(campaign_id, Supporter.Action.SIGN, signatures))
+
+
+def participants_settled(
+    *, campaign_id: int, challenge_id: int, participants: list[dict[str, Any]]
+) -> None:
+    """`campaigns.participants_settled`: as `signatures_settled`, for challenge joins."""
+    actions_credit(Participant, _settled(campaign_id, Supporter.Action.JOIN, participants))
 
 
 def credited_host_id(campaign_id: int, via: str) -> int | None:

@@ -43,17 +43,31 @@ class ChallengeDay(BaseModel):
 
 
 class Participant(BaseModel):
+    """One person in a challenge. As a signature: the request that joins writes only this
+    row; the settle (`services.settle`) records the supporter, credits the co-host and
+    reaches the milestones, and marks it `settled_at`."""
+
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="challenges")
+    # The co-host whose audience brought this person; NULL when they came directly.
     host = models.ForeignKey(
         "campaigns.CampaignHost", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The share link code the person came through, as it came: the settle resolves it.
+    via = models.CharField(max_length=16, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("challenge participant")
         verbose_name_plural = _("challenge participants")
         constraints = [
             models.UniqueConstraint(fields=["challenge", "user"], name="unique_participant")
+        ]
+        indexes = [
+            # The settle's queue (see Signature).
+            models.Index(
+                fields=["id"], condition=Q(settled_at__isnull=True), name="participant_unsettled"
+            ),
         ]
 
 

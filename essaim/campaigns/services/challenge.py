@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,8 +10,6 @@ from django.utils.translation import gettext as _
 from essaim.accounts.models import User
 from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
-from essaim.campaigns.attribution import credited_host_id
-from essaim.campaigns.events import ACTED
 from essaim.campaigns.models import (
     Campaign,
     Challenge,
@@ -20,7 +18,7 @@ from essaim.campaigns.models import (
     Participant,
 )
 from essaim.campaigns.services.campaigns import require_host
-from essaim.campaigns.services.milestones import ladder, milestones_reach
+from essaim.campaigns.services.settle import participants_settle
 from essaim.core.dates import check_plausible_date
 from essaim.core.errors import NotFound, ValidationError
 
@@ -34,29 +32,19 @@ def _require_live(user: User, challenge: Challenge) -> None:
 
 
 def challenge_join(*, user: User, challenge: Challenge, via: str = "") -> Participant:
-    """Join; `via` is the share link code the person came through ("" if none)."""
+    """Join once (the unique (challenge, user) constraint makes a double click one join);
+    `via` is the share link code the person came through ("" if none), kept as it came.
+    As a signature, the request writes only the row: the supporter, the co-host's credit and
+    the milestones follow in the settle (`settle.participants_settle`), at once when
+    `CAMPAIGNS_SETTLE_INLINE` is on."""
     _require_live(user, challenge)
     if timezone.localdate() > challenge.ends_on:
         raise ValidationError(_("This challenge is over."))
-    host_id = credited_host_id(campaign_id=challenge.campaign_id, via=via)
-    with transaction.atomic():
-        participant, created = Participant.objects.get_or_create(
-            challenge=challenge, user=user, defaults={"host_id": host_id}
-        )
-        if created:
-            ACTED.publish(
-                campaign_id=challenge.campaign_id,
-                user_id=user.pk,
-                action="join",
-                via=via,
-                at=timezone.now().isoformat(),
-            )
-            milestones_reach(
-                campaign_id=challenge.campaign_id,
-                kind="participants",
-                count=challenge.participants.count(),
-                rungs=ladder(""),
-            )
+    participant, created = Participant.objects.get_or_create(
+        challenge=challenge, user=user, defaults={"via": via[:16]}
+    )
+    if created and settings.CAMPAIGNS_SETTLE_INLINE:
+        participants_settle(ids=[participant.pk])
     return participant
 
 

@@ -1,7 +1,5 @@
 """Signing a pledge in one click."""
 
-from collections import defaultdict
-
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
@@ -50,16 +48,6 @@ def pledge_sign(*, user: User, pledge: Pledge, show_name: bool = False, via: str
     if settings.CAMPAIGNS_SETTLE_INLINE:
         signatures_settle(ids=[signature.pk])
     return signature
-
-
-def signatures_credit(hosts: dict[int, int]) -> None:
-    """Credit signatures to the co-hosts whose audience brought them ({signature id: host
-    id}), for the co-host leaderboard: relay knows which links speak for a co-host."""
-    by_host: dict[int, list[int]] = defaultdict(list)
-    for signature_id, host_id in hosts.items():
-        by_host[host_id].append(signature_id)
-    for host_id, signature_ids in by_host.items():
-        Signature.objects.filter(pk__in=signature_ids).update(host_id=host_id)
 
 
 def pledge_unsign(*, user: User, pledge: Pledge) -> None:

@@ -1,6 +1,8 @@
-"""Settling the one-click actions: what follows a signature, done for many at once.
+"""Settling the one-click actions: what follows a signature or a challenge join, done for
+many at once.
 
-The request that signs writes one row and answers (`pledge.pledge_sign`). Everything that
+The request that signs writes one row and answers (`pledge.pledge_sign`; a challenge join
+likewise, `challenge.challenge_join`, announced as `PARTICIPANTS_SETTLED`). Everything that
 follows — the tally the pages show, the milestones, and what the domains above do on
 `SIGNATURES_SETTLED` (relay records the supporters and their cascades, webhooks tell the
 hosts' endpoints, the referrer hears of their link's milestones) — happens here, for a batch
@@ -18,12 +20,13 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Collection
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from essaim.campaigns.events import SIGNATURES_SETTLED
-from essaim.campaigns.models import Pledge, Signature
+from essaim.campaigns.events import PARTICIPANTS_SETTLED, SIGNATURES_SETTLED
+from essaim.campaigns.models import Challenge, Participant, Pledge, Signature
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services.milestones import ladder, milestones_reach
 from essaim.campaigns.services.tally import tally_move
@@ -36,26 +39,42 @@ BATCH = 500
 RUN_SECONDS = 0.8
 
 
+def _claim(
+    model: type[Signature] | type[Participant],
+    parent: str,
+    ids: Collection[int] | None,
+    limit: int,
+) -> dict[int, list[tuple[int, int, str, str]]]:
+    """In the caller's transaction: lock up to `limit` unsettled rows of `model` (only those
+    of `ids` if given), oldest first, skipping rows another settle holds, and mark them
+    settled; their (id, user_id, via, ISO time) by `parent` (the pledge or challenge id)."""
+    claimed = model._default_manager.select_for_update(skip_locked=True).filter(
+        settled_at__isnull=True
+    )
+    if ids is not None:
+        claimed = claimed.filter(pk__in=ids)
+    rows = list(
+        claimed.order_by("pk").values_list("pk", parent, "user_id", "via", "created_at")[:limit]
+    )
+    if rows:
+        model._default_manager.filter(pk__in=[row[0] for row in rows]).update(
+            settled_at=timezone.now()
+        )
+    by_parent: dict[int, list[tuple[int, int, str, str]]] = defaultdict(list)
+    for pk, parent_id, user_id, via, at in rows:
+        by_parent[parent_id].append((pk, user_id, via, at.isoformat()))
+    return by_parent
+
+
+def _payload(rows: list[tuple[int, int, str, str]]) -> list[dict[str, Any]]:
+    return [{"id": pk, "user_id": user_id, "via": via, "at": at} for pk, user_id, via, at in rows]
+
+
 def signatures_settle(*, ids: Collection[int] | None = None, limit: int = BATCH) -> int:
     """Settle up to `limit` unsettled signatures (only those of `ids` if given), oldest
     first; the number settled. Rows another settle holds are skipped, not waited for."""
     with transaction.atomic():
-        claimed = Signature.objects.select_for_update(skip_locked=True).filter(
-            settled_at__isnull=True
-        )
-        if ids is not None:
-            claimed = claimed.filter(pk__in=ids)
-        rows = list(
-            claimed.order_by("pk").values_list("pk", "pledge_id", "user_id", "via", "created_at")[
-                :limit
-            ]
-        )
-        if not rows:
-            return 0
-        Signature.objects.filter(pk__in=[row[0] for row in rows]).update(settled_at=timezone.now())
-        by_pledge: dict[int, list[tuple[int, int, str, str]]] = defaultdict(list)
-        for pk, pledge_id, user_id, via, at in rows:
-            by_pledge[pledge_id].append((pk, user_id, via, at.isoformat()))
+        by_pledge = _claim(Signature, "pledge_id", ids, limit)
         pledges = {
             pledge.pk: pledge
             for pledge in Pledge.objects.filter(pk__in=by_pledge).only(
@@ -79,23 +98,58 @@ def signatures_settle(*, ids: Collection[int] | None = None, limit: int = BATCH)
             SIGNATURES_SETTLED.publish(
                 campaign_id=pledge.campaign_id,
                 pledge_id=pledge_id,
-                signatures=[
-                    {"id": pk, "user_id": user_id, "via": via, "at": at}
-                    for pk, user_id, via, at in by_pledge[pledge_id]
-                ],
+                signatures=_payload(by_pledge[pledge_id]),
             )
-    return len(rows)
+    return sum(len(rows) for rows in by_pledge.values())
+
+
+def participants_settle(*, ids: Collection[int] | None = None, limit: int = BATCH) -> int:
+    """Settle up to `limit` challenge joins, as `signatures_settle` does signatures: the
+    participants count once per challenge and batch (not once per join: a viral challenge
+    would count its whole crowd on every click)."""
+    with transaction.atomic():
+        by_challenge = _claim(Participant, "challenge_id", ids, limit)
+        challenges = Challenge.objects.filter(pk__in=by_challenge).only("pk", "campaign_id")
+        for challenge in sorted(challenges, key=lambda each: each.pk):
+            milestones_reach(
+                campaign_id=challenge.campaign_id,
+                kind="participants",
+                count=challenge.participants.count(),
+                rungs=ladder(""),
+            )
+            PARTICIPANTS_SETTLED.publish(
+                campaign_id=challenge.campaign_id,
+                challenge_id=challenge.pk,
+                participants=_payload(by_challenge[challenge.pk]),
+            )
+    return sum(len(rows) for rows in by_challenge.values())
+
+
+SETTLES = (signatures_settle, participants_settle)
+
+
+def actions_credit(model: type[Signature] | type[Participant], hosts: dict[int, int]) -> None:
+    """Credit settled actions to the co-hosts whose audience brought them ({row id: host
+    id}), for the co-host leaderboard: relay, which knows which links speak for a co-host,
+    tells it while settling."""
+    by_host: dict[int, list[int]] = defaultdict(list)
+    for row_id, host_id in hosts.items():
+        by_host[host_id].append(row_id)
+    for host_id, row_ids in by_host.items():
+        model._default_manager.filter(pk__in=row_ids).update(host_id=host_id)
 
 
 def settle_due(*, seconds: float = RUN_SECONDS) -> int:
-    """The scheduler's job: settle batch after batch until none is full or time is up."""
+    """The scheduler's job: for each kind, settle batch after batch until none is full or
+    time is up (each kind gets one batch at least, so none waits behind the other)."""
     started = time.monotonic()
     settled = 0
-    while True:
-        done = signatures_settle()
-        settled += done
-        if done < BATCH or time.monotonic() - started >= seconds:
-            break
+    for settle in SETTLES:
+        while True:
+            done = settle()
+            settled += done
+            if done < BATCH or time.monotonic() - started >= seconds:
+                break
     if settled:
-        logger.info("signatures settled", extra={"count": settled})
+        logger.info("actions settled", extra={"count": settled})
     return settled

@@ -1,5 +1,5 @@
-"""The settle: a signature's request writes its row; the settle counts it, records the
-supporter and tells whoever listens, once."""
+"""The settle: a signature's (or a challenge join's) request writes its row; the settle counts
+it, records the supporter and tells whoever listens, once."""
 
 from collections.abc import Iterator
 from typing import Any
@@ -8,11 +8,12 @@ import pytest
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.events import MILESTONE_REACHED, SIGNATURES_SETTLED
-from essaim.campaigns.models import Milestone, Signature
+from essaim.campaigns.models import CampaignHost, Milestone, Participant, Signature
 from essaim.campaigns.selectors import signature_count
+from essaim.campaigns.services.challenge import challenge_join
 from essaim.campaigns.services.pledge import pledge_sign, pledge_unsign
-from essaim.campaigns.services.settle import settle_due, signatures_settle
-from essaim.campaigns.tests.factories import PledgeFactory
+from essaim.campaigns.services.settle import participants_settle, settle_due, signatures_settle
+from essaim.campaigns.tests.factories import ChallengeFactory, PledgeFactory
 from essaim.core import scheduler
 from essaim.relay.models import Lineage, Supporter
 from essaim.relay.services import link_for
@@ -150,3 +151,45 @@ def test_a_settle_that_fails_midway_leaves_its_whole_batch_to_the_next_one(defer
     assert settle_due() == 3 and settle_due() == 0
     assert signature_count(pledge) == 3 == Supporter.objects.count()
     assert Milestone.objects.count() == 1
+
+
+def test_a_challenge_join_is_recorded_and_credited_by_the_settle_once(deferred):
+    challenge = ChallengeFactory.create()
+    campaign = challenge.campaign
+    cohost = CampaignHost.objects.create(
+        campaign=campaign, user=UserFactory.create(), status="accepted"
+    )
+    relay, through_relay, through_cohost = UserFactory.create_batch(3)
+    challenge_join(user=relay, challenge=challenge)
+    code = link_for(user=relay, campaign=campaign).code
+    challenge_join(user=through_relay, challenge=challenge, via=code)
+    challenge_join(user=through_cohost, challenge=challenge, via=cohost.code)
+    challenge_join(user=through_cohost, challenge=challenge, via=code)  # a second click
+
+    # The requests wrote their rows, and nothing else yet.
+    assert Participant.objects.filter(challenge=challenge).count() == 3
+    assert not Supporter.objects.exists()
+    assert not Participant.objects.filter(host__isnull=False).exists()
+
+    assert participants_settle() == 3
+    supporters = Supporter.objects.filter(campaign=campaign)
+    assert set(supporters.values_list("user_id", "action")) == {
+        (person.pk, Supporter.Action.JOIN) for person in (relay, through_relay, through_cohost)
+    }
+    assert supporters.get(user=through_relay).referrer == relay
+    assert Participant.objects.get(user=through_cohost).host == cohost
+    assert Participant.objects.get(user=through_relay).host is None
+    assert not Participant.objects.filter(settled_at__isnull=True).exists()
+    assert participants_settle() == 0 and settle_due() == 0
+    assert Supporter.objects.filter(campaign=campaign).count() == 3
+
+
+def test_the_scheduler_settles_joins_beside_signatures(deferred):
+    pledge = PledgeFactory.create()
+    challenge = ChallengeFactory.create(campaign=pledge.campaign)
+    person = UserFactory.create()
+    pledge_sign(user=person, pledge=pledge)
+    challenge_join(user=person, challenge=challenge)
+    assert settle_due() == 2
+    # One person, two actions: one supporter, recorded by the first.
+    assert Supporter.objects.get().action == Supporter.Action.SIGN
