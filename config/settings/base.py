@@ -266,6 +266,12 @@ SESSION_COOKIE_AGE = max(60 * 60 * 24 * 14, RELAY_ATTRIBUTION_DAYS * 60 * 60 * 2
 # development and tests; production leaves it to the scheduler's `campaigns_settle`, every
 # second, so a request never waits for it.
 CAMPAIGNS_SETTLE_INLINE = env_bool("CAMPAIGNS_SETTLE_INLINE", True)
+# Visitors without an account (essaim/campaigns/services/guest.py): how long a signature
+# waits for its address's confirmation before it and an unconfirmed guest are forgotten
+# (hours; the confirmation link lives as long), and the least time between showing the form
+# and sending it (seconds: a form sent faster was filled by a machine).
+CAMPAIGNS_GUEST_EXPIRY_HOURS = int(os.environ.get("CAMPAIGNS_GUEST_EXPIRY_HOURS", "72"))
+CAMPAIGNS_GUEST_MIN_SECONDS = float(os.environ.get("CAMPAIGNS_GUEST_MIN_SECONDS", "3"))
 # Moderation: how many reports from trusted members hide content until a moderator looks.
 MODERATION_AUTO_HIDE_REPORTS = int(os.environ.get("MODERATION_AUTO_HIDE_REPORTS", "3"))
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the

@@ -28,6 +28,13 @@ class AccountAdapter(DefaultAccountAdapter):
         log-ins a minute from anywhere would lock everyone out."""
         return client_address(request)
 
+    def set_password(self, user: User, password: str) -> None:
+        """A guest who chooses a password (the reset link of the "account already exists"
+        e-mail, which proves the address) becomes an account: the same row, so every guest
+        action is already theirs, counted once."""
+        user.is_guest = False
+        super().set_password(user, password)
+
     def save_user(self, request: HttpRequest, user: User, form: Any, commit: bool = True) -> User:
         user = super().save_user(request, user, form, commit=False)
         user.display_name = form.cleaned_data.get("display_name", "").strip()

@@ -89,6 +89,11 @@ class User(AbstractUser):
     # log in (is_active is cleared too).
     suspended_until = models.DateTimeField(null=True, blank=True)
     banned_at = models.DateTimeField(null=True, blank=True)
+    # Came in through a one-step action (a signature with a name and an e-mail) and has no
+    # password yet: no log-in, no public profile. Choosing a password (the "account already
+    # exists" mail's reset link, or the form after a confirmation) makes it an account, the
+    # same row, so everything the guest did is already theirs.
+    is_guest = models.BooleanField(_("guest"), default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -9,7 +9,8 @@ from essaim.core.errors import NotFound
 
 
 def people_active() -> QuerySet[User]:
-    return User.objects.filter(is_active=True, deleted_at__isnull=True)
+    """Members: not deleted, not banned, and not guests (who have no profile)."""
+    return User.objects.filter(is_active=True, deleted_at__isnull=True, is_guest=False)
 
 
 def person_get(*, handle: str) -> User:

@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts import personal_data
-from essaim.accounts.models import User, UserFollow
+from essaim.accounts.models import User, UserFollow, canonical_email
 from essaim.core.errors import NotFound, PermissionDenied, ValidationError
 from essaim.core.images import extension_for
 
@@ -61,6 +61,67 @@ def user_create(
             if User.objects.filter(email__iexact=email).exists():
                 raise
     raise IntegrityError("could not allocate a unique handle")
+
+
+def guest_for(*, email: str, display_name: str, language: str = "fr") -> User:
+    """The person an address belongs to, for a one-step action without an account: the
+    account or guest its canonical form (aliases folded, `canonical_email`) already names,
+    unchanged, else a new guest — no password, not verified, named as they typed. Two posts
+    racing with the same address get the same row (the unique canonical address)."""
+    canonical = canonical_email(email)
+    for _attempt in range(5):
+        existing = User.objects.filter(email_canonical=canonical).first()
+        if existing is not None:
+            return existing
+        guest = User(
+            email=email.strip(),
+            display_name=display_name.strip()[:80],
+            language=language,
+            is_guest=True,
+        )
+        guest.set_unusable_password()
+        try:
+            with transaction.atomic():
+                guest.save()
+        except IntegrityError:
+            # The same address from another request, or the same handle: read again.
+            continue
+        return guest
+    raise IntegrityError("could not record the guest")
+
+
+def address_confirm(*, user: User) -> None:
+    """The owner of `user`'s address proved it (a guest's confirmation link): the address is
+    verified, so a later password reset or log-in needs no other proof."""
+    address, _created = EmailAddress.objects.get_or_create(
+        user=user,
+        email=user.email,
+        defaults={
+            "verified": True,
+            "primary": not EmailAddress.objects.filter(user=user, primary=True).exists(),
+        },
+    )
+    if not address.verified:
+        EmailAddress.objects.filter(pk=address.pk).update(verified=True)
+
+
+def guests_forget(*, user_ids: list[int]) -> int:
+    """Erase the guests among `user_ids` who never proved their address (no password, no
+    verified address): their pending actions expired, and a name and an address nobody
+    confirmed are not kept. The row stays, anonymised like a deleted account, because links
+    and referrals may point at it. Accounts and confirmed guests are left alone."""
+    unproved = (
+        User.objects.filter(pk__in=user_ids, is_guest=True, deleted_at__isnull=True)
+        .exclude(emailaddress__verified=True)
+        .order_by("pk")
+    )
+    forgotten = 0
+    for guest in unproved:
+        if guest.has_usable_password():
+            continue
+        user_delete(user=guest)
+        forgotten += 1
+    return forgotten
 
 
 def profile_update(

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from essaim.campaigns.models import Campaign, CampaignHost, Donation, Event, InKindPledge
+from essaim.campaigns.models import (
+    Campaign,
+    CampaignHost,
+    Donation,
+    Event,
+    GuestSignature,
+    InKindPledge,
+)
 
 
 class HostInline(admin.TabularInline[CampaignHost, Campaign]):
@@ -37,3 +44,14 @@ class DonationAdmin(admin.ModelAdmin[Donation]):
 class InKindPledgeAdmin(admin.ModelAdmin[InKindPledge]):
     list_display = ("partner", "item", "quantity", "unit", "declared_value", "status")
     raw_id_fields = ("fundraiser",)
+
+
+@admin.register(GuestSignature)
+class GuestSignatureAdmin(admin.ModelAdmin[GuestSignature]):
+    """Staff only: a guest's address is shown to no one else."""
+
+    list_display = ("pledge", "user", "created_at", "mailed_at", "confirmed_at", "network")
+    list_filter = ("confirmed_at", "hear_from_hosts")
+    search_fields = ("user__email", "network")
+    raw_id_fields = ("pledge", "user")
+    readonly_fields = ("consent", "network", "mailed_at", "confirmed_at")

@@ -11,13 +11,15 @@ class CampaignsConfig(AppConfig):
         from essaim.accounts import personal_data
         from essaim.campaigns import personal_data as campaigns_data
         from essaim.campaigns.reportable import CAMPAIGN, UPDATE, UPDATE_COMMENT
-        from essaim.campaigns.services import settle
-        from essaim.core import reportable, scheduler
+        from essaim.campaigns.services import guest, settle
+        from essaim.core import outbox, reportable, scheduler
 
         personal_data.register(
             "campaigns", export=campaigns_data.export, erase=campaigns_data.erase
         )
         scheduler.register("campaigns_settle", every=1, run=settle.settle_due)
+        scheduler.register("campaigns_guest_expire", every=300, run=guest.expire_due)
+        outbox.register(guest.GUEST_EMAIL_CHANNEL)
         reportable.register(CAMPAIGN)
         reportable.register(UPDATE)
         reportable.register(UPDATE_COMMENT)

@@ -7,6 +7,7 @@ from essaim.campaigns.models import (
     CampaignFollow,
     CheckIn,
     Donation,
+    GuestSignature,
     Participant,
     Rsvp,
     Signature,
@@ -24,6 +25,18 @@ def export(user: User) -> dict[str, Any]:
                 "signed_at": s.created_at.isoformat(),
             }
             for s in Signature.objects.filter(user=user).select_related("pledge__campaign")
+        ],
+        "signatures_without_an_account": [
+            {
+                "campaign": g.pledge.campaign.title,
+                "postcode": g.postcode,
+                "hear_from_hosts": g.hear_from_hosts,
+                "consent": g.consent,
+                "network": g.network,
+                "signed_at": g.created_at.isoformat(),
+                "confirmed_at": g.confirmed_at.isoformat() if g.confirmed_at else None,
+            }
+            for g in GuestSignature.objects.filter(user=user).select_related("pledge__campaign")
         ],
         "challenges": [
             {
@@ -68,6 +81,7 @@ def erase(user: User) -> None:
         rsvp_cancel(user=user, event=rsvp.event)
     Rsvp.objects.filter(user=user).delete()
     signatures_remove(Signature.objects.filter(user=user))
+    GuestSignature.objects.filter(user=user).delete()
     CheckIn.objects.filter(participant__user=user).delete()
     Participant.objects.filter(user=user).delete()
     CampaignFollow.objects.filter(user=user).delete()

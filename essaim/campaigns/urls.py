@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from essaim.campaigns.views import actions, campaigns, events
+from essaim.campaigns.views import actions, campaigns, events, guest
 
 app_name = "campaigns"
 
@@ -20,6 +20,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/updates/<int:pk>/like/", campaigns.update_like, name="update_like"),
     path("<slug:slug>/sign/", actions.pledge_sign, name="sign"),
     path("<slug:slug>/unsign/", actions.pledge_unsign, name="unsign"),
+    path("<slug:slug>/sign/guest/", guest.guest_sign, name="guest_sign"),
+    path("<slug:slug>/sign/guest/thanks/", guest.guest_signed, name="guest_signed"),
+    path("<slug:slug>/confirm/<str:token>/", guest.guest_confirm, name="guest_confirm"),
     path("<slug:slug>/challenge/join/", actions.challenge_join, name="challenge_join"),
     path("<slug:slug>/challenge/check-in/", actions.challenge_check_in, name="check_in"),
     path("<slug:slug>/give/", actions.give, name="give"),

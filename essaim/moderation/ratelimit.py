@@ -5,6 +5,7 @@ If the cache is down, requests go through (fail open, logged): refusing every wr
 counter is unreachable would take the site down with the cache.
 """
 
+import hashlib
 import logging
 import math
 import time
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import ngettext
 
-from essaim.accounts.models import User
+from essaim.accounts.models import User, canonical_email
 from essaim.accounts.trust import MEMBER, NEW, STAFF, TRUSTED, trust_level
+from essaim.campaigns.services.guest import network_of
 from essaim.core.errors import ApplicationError
 from essaim.core.http import client_address
 from essaim.core.middleware import error_response
@@ -34,7 +36,14 @@ DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
     f"account:{STAFF}": [],
     "address": [(120, 60), (3000, 3600)],
     "signup": [(5, 3600)],
+    # Actions without an account (campaigns.views.guest): per network (an IPv4 /24, an IPv6
+    # /48: a crowd behind one box still signs, a script hopping addresses does not), and per
+    # e-mail address (canonical: aliases count as one), whoever sends it.
+    "guest": [(30, 60), (300, 3600)],
+    "guest-email": [(5, 3600)],
 }
+# The views where a visitor acts without an account.
+GUEST_VIEWS = frozenset({"campaigns:guest_sign"})
 LEVELS = (NEW, MEMBER, TRUSTED, STAFF)
 
 
@@ -92,6 +101,14 @@ def check(request: HttpRequest, now: float | None = None) -> int | None:
         checks += [(f"signup:{address}", limit) for limit in limits("signup")]
     if user is not None:
         checks += [(f"account:{user.pk}", limit) for limit in _strictest_account_limits()]
+    elif _acts_as_guest(request):
+        network = network_of(address) or address
+        checks += [(f"guest:{network}", limit) for limit in limits("guest")]
+        email = request.POST.get("email", "").strip()
+        if email:
+            # Hashed: the cache holds no one's address.
+            digest = hashlib.sha256(canonical_email(email).encode()).hexdigest()[:32]
+            checks += [(f"guest-email:{digest}", limit) for limit in limits("guest-email")]
     counts = _count(
         [
             (f"rl:{key}:{limit.seconds}:{int(now // limit.seconds)}", limit.seconds + 5)
@@ -113,6 +130,13 @@ def check(request: HttpRequest, now: float | None = None) -> int | None:
             limit = own[limit.seconds]
         waits.append(max(1, math.ceil((int(now // limit.seconds) + 1) * limit.seconds - now)))
     return max(waits) if waits else None
+
+
+def _acts_as_guest(request: HttpRequest) -> bool:
+    try:
+        return resolve(request.path_info).view_name in GUEST_VIEWS
+    except Resolver404:
+        return False
 
 
 def too_many(request: HttpRequest, wait: int) -> HttpResponse:

@@ -23,6 +23,7 @@ class RelayConfig(AppConfig):
         attribution.arrival_register("relay", arrive_by_code)
         parts.register("campaigns.detail.summary", "relay.reach", relay_parts.campaign_reach)
         parts.register("campaigns.detail.share", "relay.share", relay_parts.campaign_share)
+        parts.register("campaigns.guest.share", "relay.share", relay_parts.guest_share)
         # In the settle's transaction: a supporter is recorded exactly when the signature
         # is counted, or neither is.
         SIGNATURES_SETTLED.subscribe(services.signatures_settled)

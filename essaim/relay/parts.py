@@ -5,8 +5,9 @@ from django.contrib.auth.models import AnonymousUser
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign
+from essaim.campaigns.permissions import can_act
 from essaim.core.parts import Part
-from essaim.relay.selectors import public_counts, share_panel
+from essaim.relay.selectors import own_link_panel, public_counts, share_panel
 
 
 def campaign_reach(*, campaign: Campaign) -> Part | None:
@@ -23,3 +24,10 @@ def campaign_share(
     """The viewer's own share panel, once they acted (or host) while the campaign is live."""
     panel = share_panel(viewer, campaign, is_host=is_host)
     return Part(template="relay/_share.html", context=panel) if panel else None
+
+
+def guest_share(*, person: User, campaign: Campaign) -> Part | None:
+    """A guest's share panel right after they signed, while the campaign is live."""
+    if not can_act(campaign):
+        return None
+    return Part(template="relay/_share.html", context=own_link_panel(person, campaign))

@@ -67,6 +67,13 @@ def share_panel(user: User | AnonymousUser, campaign: Campaign, *, is_host: bool
         return {}
     if not (is_host or is_supporter(user, campaign)):
         return {}
+    return own_link_panel(user, campaign)
+
+
+def own_link_panel(user: User, campaign: Campaign) -> dict[str, Any]:
+    """`user`'s own link, its share buttons and what it did: for a supporter, and for a
+    guest right after they acted (before their confirmation counts them: the share prompt
+    right after acting is where mobilisations grow)."""
     link = link_for(user=user, campaign=campaign)
     url = share_url(link)
     return {

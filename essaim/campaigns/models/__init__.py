@@ -10,6 +10,7 @@ from essaim.campaigns.models.campaign import (
 from essaim.campaigns.models.challenge import Challenge, ChallengeDay, CheckIn, Participant
 from essaim.campaigns.models.events import Event, EventResult, Rsvp
 from essaim.campaigns.models.fundraising import Donation, Fundraiser, InKindPledge
+from essaim.campaigns.models.guest import GuestSignature
 from essaim.campaigns.models.pledge import Pledge, Signature, SignatureTally
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Event",
     "EventResult",
     "Fundraiser",
+    "GuestSignature",
     "InKindPledge",
     "Milestone",
     "Participant",

@@ -74,6 +74,9 @@ class Campaign(BaseModel, Moderated):
     category = models.CharField(_("cause"), max_length=20, choices=Category.choices)
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    # What a visitor without an account agrees to when they act with a name and an e-mail;
+    # empty: the instance's standard text (campaigns.guest_forms.DEFAULT_CONSENT).
+    consent_text = models.TextField(_("consent text for visitors"), max_length=1000, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )

@@ -3,6 +3,9 @@ from decimal import Decimal
 from django import template
 from django.utils.formats import number_format
 
+from essaim.campaigns.guest_forms import GuestSignForm
+from essaim.campaigns.models import Campaign
+
 register = template.Library()
 
 SYMBOLS = {"EUR": "€", "USD": "$", "CHF": "CHF"}
@@ -28,3 +31,10 @@ def unit_beside(unit: str, measure: str) -> str:
     ):
         return ""
     return unit
+
+
+@register.simple_tag
+def guest_sign_form(campaign: Campaign) -> GuestSignForm:
+    """The one-step form for a visitor without an account, blank (views.guest renders it
+    again with its errors)."""
+    return GuestSignForm(campaign=campaign)

@@ -17,4 +17,13 @@
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
+  // A form that declares data-swap-errors shows its own 400 answer (itself again, with what
+  // to fix) in place, as the page does without JavaScript; htmx swaps no 4xx by default.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (detail.xhr.status === 400 && detail.elt && detail.elt.closest("[data-swap-errors]")) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
 })();

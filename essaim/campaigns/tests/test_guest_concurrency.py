@@ -1,0 +1,58 @@
+"""Signing without an account, exact under concurrency: real threads, each on its own
+PostgreSQL connection."""
+
+import pytest
+from django.core import mail
+
+from essaim.accounts.models import User
+from essaim.campaigns.models import GuestSignature, Signature
+from essaim.campaigns.selectors import signature_count
+from essaim.campaigns.services import guest as guest_services
+from essaim.campaigns.tests.factories import PledgeFactory
+from essaim.core.models import OutboxMessage
+from essaim.core.tests.concurrency import run_together
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_one_address_posted_thirty_times_at_once_is_one_guest_one_signature_one_mail():
+    mail.outbox.clear()
+    pledge = PledgeFactory.create()
+    aliases = [f"nour.haddad+{number}@exemple.test" for number in range(30)]
+
+    signatures = run_together(
+        *[
+            lambda email=email: guest_services.guest_sign(pledge=pledge, email=email, name="Nour")
+            for email in aliases
+        ]
+    )
+
+    assert len({signature.pk for signature in signatures}) == 1
+    assert User.objects.filter(is_guest=True).count() == 1
+    assert GuestSignature.objects.count() == 1
+    assert OutboxMessage.objects.filter(channel=guest_services.CHANNEL).count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_many_strangers_at_once_then_every_confirmation_twice_at_once_count_exactly():
+    pledge = PledgeFactory.create()
+    people = [f"personne{number}@exemple.test" for number in range(40)]
+    signatures = run_together(
+        *[
+            lambda email=email: guest_services.guest_sign(pledge=pledge, email=email, name="P")
+            for email in people
+        ]
+    )
+    tokens = [guest_services.confirmation_token(signature) for signature in signatures]
+
+    confirmed = run_together(
+        *[
+            lambda token=token: guest_services.guest_confirm(token=token, campaign=pledge.campaign)
+            for token in tokens * 2
+        ]
+    )
+
+    assert sum(1 for _signature, first in confirmed if first) == 40
+    assert Signature.objects.filter(pledge=pledge).count() == 40
+    assert signature_count(pledge) == 40
+    assert OutboxMessage.objects.filter(channel=guest_services.CHANNEL).count() == 40
