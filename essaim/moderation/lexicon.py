@@ -44,7 +44,10 @@ WORD = re.compile(r"[a-z]+")
 STRETCHED = re.compile(r"([a-z])\1{2,}")
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
+    """Compatibility forms and invisible characters out, lower case, accents removed:
+    "Haïr", "hair" and "ｈａ\u200bir" read alike, for the lexicon and the instance's filter
+    rules (`screening`) both."""
     text = INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char))
@@ -56,7 +59,7 @@ def _join_spaced(text: str) -> str:
 
 def normalise(text: str) -> list[str]:
     """The text's words, as the lexicon's words are written (see the module's docstring)."""
-    folded = _join_spaced(_fold(text)).translate(LEET)
+    folded = _join_spaced(fold(text)).translate(LEET)
     return WORD.findall(folded)
 
 

@@ -3,7 +3,6 @@ sanctions, and the spam-wave switch."""
 
 import contextlib
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -27,12 +26,6 @@ LINK = re.compile(
 )
 DOMAIN = re.compile(r"(?:https?://)?(?:www\.)?((?:[a-z0-9-]+\.)+[a-z]{2,})", re.IGNORECASE)
 STRENGTH = {"": 0, FilterRule.Effect.FLAG: 1, FilterRule.Effect.HOLD: 2, FilterRule.Effect.BLOCK: 3}
-
-
-def fold(text: str) -> str:
-    """Lower case, accents removed: "Haïr" and "hair" match the same rule."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 @dataclass
@@ -84,12 +77,12 @@ def has_link(text: str) -> bool:
 def screen(text: str) -> Verdict:
     """The strongest effect of the admins' rules the text matches (whole words, accents
     ignored) and of the shipped lexicon (normalised text, see `lexicon`)."""
-    folded = fold(text)
+    folded = lexicon.fold(text)
     domains = domains_in(text)
     verdict = Verdict()
     for rule in _rules():
         if rule.kind == FilterRule.Kind.WORD:
-            pattern = r"(?<!\w)" + re.escape(fold(rule.pattern)) + r"(?!\w)"
+            pattern = r"(?<!\w)" + re.escape(lexicon.fold(rule.pattern)) + r"(?!\w)"
             matched = re.search(pattern, folded) is not None
         else:
             target = rule.pattern.lower().lstrip(".")

@@ -14,8 +14,9 @@ from essaim.communities.tests.factories import CommunityFactory, MembershipFacto
 from essaim.core.errors import PermissionDenied, ValidationError
 from essaim.core.models import Moderation
 from essaim.messaging.services import conversation_start
+from essaim.moderation.lexicon import fold
 from essaim.moderation.models import Action, Case, FilterRule, InstanceSettings
-from essaim.moderation.screening import fold, screen
+from essaim.moderation.screening import screen
 from essaim.moderation.tests.factories import new_account, trusted_member
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,9 @@ def test_words_match_whole_words_whatever_the_accents_and_case():
     assert screen("Je vais HAIR ce truc").effect == "flag"
     assert screen("chaire de philosophie").effect == ""
     assert fold("Élodie") == "elodie"
+    # Full-width letters and a zero-width space read as the word they hide, as the
+    # lexicon reads them: one fold for both.
+    assert screen("je vais ｈａ\u200bïr ce truc").effect == "flag"
 
 
 def test_domains_match_subdomains_and_the_strongest_effect_wins():
