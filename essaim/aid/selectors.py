@@ -25,9 +25,9 @@ def listings_visible_to(user: User | AnonymousUser) -> QuerySet[AidListing]:
 def listing_get_for(
     *, pk: int, user: User | AnonymousUser, moderated_too: bool = False
 ) -> AidListing:
-    """A listing `user` may see. `moderated_too` (its page): its moderators (`moderated_q`)
-    read it held or hidden as well, in place, where the case page links; lists, replies and
-    the API leave it out."""
+    """A listing `user` may see. `moderated_too` (its page, and the API's read of it): its
+    moderators (`moderated_q`) read it held or hidden as well, in place, where the case page
+    links; lists, replies and actions leave it out."""
     shown = shown_q(user) | moderated_q(user) if moderated_too else shown_q(user)
     listings = AidListing.objects.filter(Q(community__isnull=True) | content_visible_q(user), shown)
     try:

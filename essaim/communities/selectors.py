@@ -176,8 +176,9 @@ def post_get_for(
     *, community: Community, pk: int, user: User | AnonymousUser, moderated_too: bool = False
 ) -> Post:
     """A post of `community` that `user` may read, else NotFound — whatever id is guessed.
-    `moderated_too` (its page): its moderators (`moderated_q`) read it held or hidden as
-    well, in place, where the case page links; lists and actions leave it out."""
+    `moderated_too` (its page, and the API's read of it): its moderators (`moderated_q`)
+    read it held or hidden as well, in place, where the case page links; lists and actions
+    leave it out."""
     shown = shown_q(user) | moderated_q(user) if moderated_too else shown_q(user)
     posts = Post.objects.filter(content_visible_q(user), shown)
     try:

@@ -106,7 +106,9 @@ def post_create(
 def post_detail(request: HttpRequest, slug: schemas.Slug, post_id: schemas.Id) -> dict[str, Any]:
     user = viewer(request)
     community = selectors.content_get_for(slug=slug, user=user).community
-    return presenters.post(selectors.post_get_for(community=community, pk=post_id, user=user))
+    # As its page: its moderators read it held or hidden too (its `moderation` says which).
+    post = selectors.post_get_for(community=community, pk=post_id, user=user, moderated_too=True)
+    return presenters.post(post)
 
 
 def _like(
