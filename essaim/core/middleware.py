@@ -73,7 +73,8 @@ def error_response(request: HttpRequest, error: ApplicationError) -> HttpRespons
         status=error.status_code,
     )
     if getattr(request, "htmx", False):
-        # htmx does not swap 4xx bodies by default; retarget the message to the page's alert area.
+        # The message goes to the page's alert area; htmx swaps no 4xx by default, essaim.js
+        # swaps an error answer that names its target.
         response.headers["HX-Retarget"] = "#messages"
         response.headers["HX-Reswap"] = "innerHTML"
     return response

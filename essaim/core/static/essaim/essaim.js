@@ -17,13 +17,42 @@
     var message = event.target.getAttribute("data-confirm");
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
-  // A form that declares data-swap-errors shows its own 400 answer (itself again, with what
-  // to fix) in place, as the page does without JavaScript; htmx swaps no 4xx by default.
+  // htmx swaps no 4xx/5xx answer by default: a refused one-click action would do nothing at
+  // all. So every error answer tells the person something, in one place:
+  // - a form that declares data-swap-errors shows its own 400 answer (itself again, with
+  //   what to fix) in place, as the page does without JavaScript;
+  // - an answer that names its target (HX-Retarget: core.middleware.error_response's short
+  //   message for #messages, write limits' 429 included) goes where the server said;
+  // - any other (a whole error page: a 500, a 503 while the database restarts, Django's 403
+  //   for a stale CSRF token...) is never swapped into a panel: a short message stands for it.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var detail = event.detail;
-    if (detail.xhr.status === 400 && detail.elt && detail.elt.closest("[data-swap-errors]")) {
+    var status = detail.xhr.status;
+    if (status < 400) { return; }
+    if (status === 400 && detail.elt && detail.elt.closest("[data-swap-errors]")) {
       detail.shouldSwap = true;
+      detail.isError = false;
+    } else if (detail.xhr.getResponseHeader("HX-Retarget")) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    } else if (showFailure(status)) {
+      detail.shouldSwap = false;
       detail.isError = false;
     }
   });
+  // No answer at all (the connection dropped): the same short message.
+  document.addEventListener("htmx:sendError", function () { showFailure(0); });
+
+  // The short message, in the page's language: #messages carries it (base.html).
+  function showFailure(status) {
+    var area = document.getElementById("messages");
+    var text = area && area.getAttribute("data-failure");
+    if (!text) { return false; }
+    var message = document.createElement("p");
+    message.className = "message error";
+    message.setAttribute("data-status", String(status));
+    message.textContent = text;
+    area.replaceChildren(message);
+    return true;
+  }
 })();
