@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from essaim.accounts.models import User
 from essaim.accounts.trust import MEMBER, NEW, STAFF, TRUSTED
 from essaim.campaigns.models import Campaign, Signature
+from essaim.campaigns.selectors import campaign_forget
 from essaim.campaigns.services import pledge as pledge_services
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
 from tests.browser.conftest import LogIn, NewPage
@@ -54,6 +55,23 @@ def test_a_suspended_person_who_signs_reads_why(
     message = page.locator("#messages .message.error")
     expect(message).to_contain_text("Votre compte est suspendu")
     expect(message).to_have_attribute("data-status", "403")
+    _assert_refused_in_place(page)
+
+
+@pytest.mark.allow_console_errors("Failed to load resource")
+def test_signing_a_campaign_closed_since_the_page_loaded_says_so(
+    new_page: NewPage, member: User, log_in: LogIn
+) -> None:
+    page, campaign = _campaign_page(new_page, member, log_in)
+    campaign.status = Campaign.Status.CLOSED
+    campaign.save(update_fields=["status"])
+    campaign_forget(campaign.slug)  # as the services that close a campaign do
+
+    page.get_by_test_id("sign").click()
+
+    message = page.locator("#messages .message.error")
+    expect(message).to_contain_text("Cette campagne n'est pas ouverte")
+    expect(message).to_have_attribute("data-status", "400")
     _assert_refused_in_place(page)
 
 
