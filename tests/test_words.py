@@ -106,7 +106,8 @@ def test_numbers_are_grouped_as_the_readers_language_writes_them(client, languag
     assert goal >= 1000 and f"{goal // 1000}{separator}{goal % 1000:03d}" in html
 
 
-IDENTIFIER = re.compile(r"\{\{ *[\w.]*(?:\.pk|\.id|_id)\b *(\|[^}]*)?\}\}")
+# A form field's `auto_id` is its HTML id ("id_name"), text and never a number.
+IDENTIFIER = re.compile(r"\{\{ *[\w.]*(?:\.pk|\.id|(?<!auto)_id)\b *(\|[^}]*)?\}\}")
 
 
 def test_no_template_writes_an_identifier_as_a_grouped_number():
