@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from essaim.accounts.models import User
+from essaim.core.tests.migrations import back_to_latest
 
 
 @pytest.mark.django_db
@@ -49,16 +50,17 @@ def test_a_second_person_with_the_same_name_gets_another_handle() -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_gives_accounts_without_a_handle_one() -> None:
-    executor = MigrationExecutor(connection)
-    before = [("accounts", "0002_user_banned_at_user_email_canonical_and_more")]
-    after = [("accounts", "0003_user_handle_not_empty")]
-    executor.migrate(before)
-    old_user = executor.loader.project_state(before).apps.get_model("accounts", "User")
-    # The handle is unique, so at most one account can have gone without one.
-    old_user.objects.create(email="x@exemple.test", password="!", display_name="", handle="")
-    old_user.objects.create(email="y@exemple.test", password="!", handle="membre")
-    executor = MigrationExecutor(connection)
-    executor.migrate(after)
-    # Read as the table is at that migration: later ones add columns.
-    migrated = executor.loader.project_state(after).apps.get_model("accounts", "User")
-    assert migrated.objects.get(email="x@exemple.test").handle.startswith("membre-")
+    with back_to_latest():
+        executor = MigrationExecutor(connection)
+        before = [("accounts", "0002_user_banned_at_user_email_canonical_and_more")]
+        after = [("accounts", "0003_user_handle_not_empty")]
+        executor.migrate(before)
+        old_user = executor.loader.project_state(before).apps.get_model("accounts", "User")
+        # The handle is unique, so at most one account can have gone without one.
+        old_user.objects.create(email="x@exemple.test", password="!", display_name="", handle="")
+        old_user.objects.create(email="y@exemple.test", password="!", handle="membre")
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        # Read as the table is at that migration: later ones add columns.
+        migrated = executor.loader.project_state(after).apps.get_model("accounts", "User")
+        assert migrated.objects.get(email="x@exemple.test").handle.startswith("membre-")

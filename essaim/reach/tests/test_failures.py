@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from essaim.campaigns.tests.factories import CampaignFactory
+from essaim.core.tests.migrations import back_to_latest
 from essaim.reach import failures, planning
 from essaim.reach.models import ReachPlan
 
@@ -85,32 +86,35 @@ def test_a_graph_too_small_to_plan_on(client, language, words):
 
 @pytest.mark.django_db(transaction=True)
 def test_failed_plans_from_before_get_their_codes():
-    before, after = [("reach", "0002_verbose_names")], [("reach", "0003_plan_error_code")]
-    campaign = CampaignFactory.create()
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    ReachPlan_ = executor.loader.project_state(before).apps.get_model("reach", "ReachPlan")
-    said = {
-        "failed": "Le calcul a échoué\u00a0; réessayez, ou avec moins de relais.",
-        "nobody": "Nobody to choose from: widen the search.",
-        "unknown": "Personnes inconnues\u00a0: a, b.",
-        "other": "ε must be between 0 and 1.",
-    }
-    rows = {
-        name: ReachPlan_.objects.create(campaign_id=campaign.pk, status="failed", error=error)
-        for name, error in said.items()
-    }
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(after)
-    ReachPlan_ = executor.loader.project_state(after).apps.get_model("reach", "ReachPlan")
-    codes = {
-        name: ReachPlan_.objects.values_list("error_code", "error_params", "error").get(pk=row.pk)
-        for name, row in rows.items()
-    }
-    assert codes == {
-        "failed": ("failed", {}, ""),
-        "nobody": ("nobody", {}, ""),
-        "unknown": ("unknown_people", {"handles": "a, b"}, ""),
-        "other": ("", {}, "ε must be between 0 and 1."),
-    }
+    with back_to_latest():
+        before, after = [("reach", "0002_verbose_names")], [("reach", "0003_plan_error_code")]
+        campaign = CampaignFactory.create()
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        ReachPlan_ = executor.loader.project_state(before).apps.get_model("reach", "ReachPlan")
+        said = {
+            "failed": "Le calcul a échoué\u00a0; réessayez, ou avec moins de relais.",
+            "nobody": "Nobody to choose from: widen the search.",
+            "unknown": "Personnes inconnues\u00a0: a, b.",
+            "other": "ε must be between 0 and 1.",
+        }
+        rows = {
+            name: ReachPlan_.objects.create(campaign_id=campaign.pk, status="failed", error=error)
+            for name, error in said.items()
+        }
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+        ReachPlan_ = executor.loader.project_state(after).apps.get_model("reach", "ReachPlan")
+        codes = {
+            name: ReachPlan_.objects.values_list("error_code", "error_params", "error").get(
+                pk=row.pk
+            )
+            for name, row in rows.items()
+        }
+        assert codes == {
+            "failed": ("failed", {}, ""),
+            "nobody": ("nobody", {}, ""),
+            "unknown": ("unknown_people", {"handles": "a, b"}, ""),
+            "other": ("", {}, "ε must be between 0 and 1."),
+        }
