@@ -7,8 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +33,7 @@ from essaim.campaigns.models import (
 from essaim.campaigns.models.campaign import COMMUNITY_MANAGERS, hosts_q
 from essaim.campaigns.services.milestones import goal_for, ladder
 from essaim.communities.models import Membership
+from essaim.core.cache import forget, read_through
 from essaim.core.errors import NotFound
 
 # How far back the list of recent signers looks.
@@ -56,31 +56,27 @@ def _public_key(slug: str) -> str:
 
 def _public_campaign(slug: str) -> Campaign | None:
     """The campaign at `slug` if everyone may see it, with its pledge. Every click and page
-    view of a viral campaign starts here, so the answer is shared through the cache: the
-    services that change a campaign or its pledge forget it (`campaign_forget`), and
-    PUBLIC_LOOKUP_SECONDS bounds what a write outside them (the admin) leaves behind."""
+    view of a viral campaign starts here, so the answer is shared (`core.cache.read_through`):
+    the services that change a campaign or its pledge forget it (`campaign_forget`), other app
+    processes within a second, and PUBLIC_LOOKUP_SECONDS bounds what a write outside the
+    services (the admin) leaves behind."""
     if len(slug) > Campaign._meta.get_field("slug").max_length:  # type: ignore[operator]
         return None
-    campaign = cache.get(_public_key(slug))
-    if campaign is None:
-        campaign = (
+    return read_through(
+        _public_key(slug),
+        lambda: (
             Campaign.objects.visible_to(AnonymousUser())
             .select_related("pledge")
             .filter(slug=slug)
             .first()
-        )
-        if campaign is not None:
-            cache.set(_public_key(slug), campaign, PUBLIC_LOOKUP_SECONDS)
-    return campaign
+        ),
+        seconds=PUBLIC_LOOKUP_SECONDS,
+    )
 
 
 def campaign_forget(*slugs: str) -> None:
-    """Drop the shared lookups of campaigns whose row or pledge a service changed: now, and
-    again once the change is committed (a reader between the two may have cached the old
-    row)."""
-    keys = [_public_key(slug) for slug in slugs]
-    cache.delete_many(keys)
-    transaction.on_commit(lambda: cache.delete_many(keys))
+    """After a service changed campaigns' rows or pledges."""
+    forget(*(_public_key(slug) for slug in slugs))
 
 
 def campaign_get_for(*, slug: str, user: User | AnonymousUser) -> Campaign:
@@ -140,21 +136,20 @@ def _shown_key(pledge_id: int) -> str:
 
 def pledge_shown(pledge: Pledge) -> tuple[int, list[User]]:
     """The count and the recent signers, the same for every reader of the pledge's panel and
-    read on every click, so shared through the cache. The count moves only when the tally
-    does, which forgets it (`pledge_shown_forget`): it stays exact once settled. Names follow
-    within PLEDGE_SHOWN_SECONDS (one shown or hidden again, an account closed)."""
-    shown = cache.get(_shown_key(pledge.pk))
-    if shown is None:
-        shown = (signature_count(pledge), recent_signers(pledge, 10))
-        cache.set(_shown_key(pledge.pk), shown, PLEDGE_SHOWN_SECONDS)
-    return shown
+    read on every click, so shared (`core.cache.read_through`). The count moves only when the
+    tally does, which forgets it (`pledge_shown_forget`): exact once settled, in other app
+    processes a second later. Names follow within PLEDGE_SHOWN_SECONDS (one shown or hidden
+    again, an account closed)."""
+    return read_through(
+        _shown_key(pledge.pk),
+        lambda: (signature_count(pledge), recent_signers(pledge, 10)),
+        seconds=PLEDGE_SHOWN_SECONDS,
+    )
 
 
 def pledge_shown_forget(pledge_id: int) -> None:
-    """After the tally moved: now, and once committed (see `campaign_forget`)."""
-    key = _shown_key(pledge_id)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))
+    """After the tally moved."""
+    forget(_shown_key(pledge_id))
 
 
 def pledge_summary(

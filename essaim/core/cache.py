@@ -3,9 +3,12 @@ dropped (logged), so pages still render from the database instead of erring. Cou
 for write limits still raise, and their callers decide (they let requests through)."""
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
+from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.db import transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -111,3 +114,37 @@ class FailSoftRedisCache(RedisCache):
             pipeline.set(name, 0, ex=seconds, nx=True)
             pipeline.incr(name)
         return [int(count) for count in pipeline.execute()[1::2]]
+
+
+# How long each process keeps its own copy of a shared lookup (`read_through`).
+PROCESS_SECONDS = 1
+
+
+def read_through(key: str, fill: Callable[[], Any], *, seconds: int) -> Any:
+    """The value at `key`: from this process's own copy (PROCESS_SECONDS), else the shared
+    cache (`seconds`), else `fill()` (a None from it is not kept). What every click of a
+    viral campaign reads: most reads then cost no round trip at all. `forget` drops it here
+    and in the shared cache; other processes' own copies live out their second."""
+    process = caches["process"]
+    value = process.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is None:
+            value = fill()
+            if value is not None:
+                cache.set(key, value, seconds)
+        if value is not None:
+            process.set(key, value, PROCESS_SECONDS)
+    return value
+
+
+def forget(*keys: str) -> None:
+    """After a write that changes what `read_through` keeps at `keys`: drop them now, and
+    again once the write commits (a reader in between may have kept the old value)."""
+
+    def drop() -> None:
+        caches["process"].delete_many(keys)
+        cache.delete_many(keys)
+
+    drop()
+    transaction.on_commit(drop)

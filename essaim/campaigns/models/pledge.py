@@ -28,8 +28,10 @@ class Signature(BaseModel):
     (`services.settle`) then counts it in the tallies, records the supporter and tells whoever
     listens, and marks it `settled_at`: once, whatever crashes in between."""
 
-    # No index of its own: the unique (pledge, user) and `signature_recent` both start with
-    # it, and every index is one more write for each signature signed and settled.
+    # Neither has an index of its own: every index is one more write for each signature
+    # signed and again when it is settled, and `signature_recent` (pledge, -created_at) and
+    # the unique (pledge, user) serve every read by pledge or by time.
+    created_at = models.DateTimeField(auto_now_add=True)
     pledge = models.ForeignKey(
         Pledge, on_delete=models.CASCADE, related_name="signatures", db_index=False
     )
