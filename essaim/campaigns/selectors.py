@@ -79,17 +79,24 @@ def campaign_forget(*slugs: str) -> None:
     forget(*(_public_key(slug) for slug in slugs))
 
 
-def campaign_get_for(*, slug: str, user: User | AnonymousUser) -> Campaign:
+def campaign_get_for(
+    *, slug: str, user: User | AnonymousUser, moderated_too: bool = False
+) -> Campaign:
     """The campaign at `slug` with its pledge, if `user` may see it (else NotFound). What
-    everyone may see comes from the shared lookup: it is in `visible_to(user)` for anyone."""
+    everyone may see comes from the shared lookup: it is in `visible_to(user)` for anyone.
+    `moderated_too`: see `visible_to` (the page alone; an action still needs it shown)."""
     campaign = _public_campaign(slug)
     if campaign is None and isinstance(user, User):
         campaign = (
-            Campaign.objects.visible_to(user).select_related("pledge").filter(slug=slug).first()
+            Campaign.objects.visible_to(user, moderated_too=moderated_too)
+            .select_related("pledge")
+            .filter(slug=slug)
+            .first()
         )
     if campaign is None:
         raise NotFound(_("This campaign does not exist."))
-    permissions.campaign_seen_by(campaign, user)
+    if not moderated_too:
+        permissions.campaign_seen_by(campaign, user)
     return campaign
 
 

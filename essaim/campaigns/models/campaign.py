@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from essaim.accounts.models import User
+from essaim.accounts.permissions import can_moderate_instance
 from essaim.communities.models import Membership
 from essaim.core.models import BaseModel, Moderated, Moderation
 
@@ -27,25 +28,32 @@ def hosts_q(user: User) -> Q:
 
 
 class CampaignQuerySet(models.QuerySet["Campaign"]):
-    def visible_to(self, user: User | AnonymousUser) -> Self:
+    def visible_to(self, user: User | AnonymousUser, *, moderated_too: bool = False) -> Self:
         """The campaigns `user` may see — the one copy of the rule: live and closed ones
         that the moderators left visible, for everyone; any other (a draft, one held, hidden
-        or removed) only for its accepted hosts."""
+        or removed) only for its accepted hosts. `moderated_too` (the campaign's page, where
+        a case links): the held, hidden and removed ones for the instance's moderators too,
+        who read them in place to decide."""
         public = ~Q(status=Campaign.Status.DRAFT) & Q(moderation=Moderation.VISIBLE)
         if not isinstance(user, User):
             return self.filter(public)
         hosted = CampaignHost.objects.filter(
             hosts_q(user), status=CampaignHost.Status.ACCEPTED
         ).values("campaign_id")
-        return self.filter(public | Q(pk__in=hosted))
+        shown = public | Q(pk__in=hosted)
+        if moderated_too and can_moderate_instance(user):
+            shown |= ~Q(moderation=Moderation.VISIBLE)
+        return self.filter(shown)
 
 
 class CampaignManager(models.Manager["Campaign"]):
     def get_queryset(self) -> CampaignQuerySet:
         return CampaignQuerySet(self.model, using=self._db)
 
-    def visible_to(self, user: User | AnonymousUser) -> CampaignQuerySet:
-        return self.get_queryset().visible_to(user)
+    def visible_to(
+        self, user: User | AnonymousUser, *, moderated_too: bool = False
+    ) -> CampaignQuerySet:
+        return self.get_queryset().visible_to(user, moderated_too=moderated_too)
 
 
 class Campaign(BaseModel, Moderated):

@@ -100,3 +100,22 @@ def test_a_pledge_changed_after_the_campaign_was_read_shows_its_new_text(client)
     client.force_login(UserFactory.create())
     response = sign(client, campaign)
     assert "Un autre texte" in response.content.decode()
+
+
+@pytest.mark.parametrize("state", ["held", "hidden"])
+def test_the_instances_moderators_read_a_campaign_under_moderation_in_place_and_nobody_else(
+    client, state
+):
+    campaign = PledgeFactory.create().campaign
+    reportable.of(campaign).set_state(campaign, state, None)  # type: ignore[misc]
+    url = campaign.get_absolute_url()
+    assert client.get(url).status_code == 404
+    client.force_login(UserFactory.create())
+    assert client.get(url).status_code == 404
+    client.force_login(UserFactory.create(is_staff=True))
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "en tant que modérateur" in page.content.decode()  # "you see it as a moderator"
+    # Reading it is all: it takes no signature.
+    assert sign(client, campaign).status_code == 404
+    assert not Signature.objects.exists()

@@ -95,7 +95,8 @@ def detail_context(request: HtmxHttpRequest, campaign: Campaign) -> dict[str, An
 @require_GET
 @shared_page(timeout=PUBLIC_CACHE_SECONDS)
 def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    campaign = selectors.campaign_get_for(slug=slug, user=request.user)
+    # The instance's moderators read a held or hidden campaign here, where its case links.
+    campaign = selectors.campaign_get_for(slug=slug, user=request.user, moderated_too=True)
     arrive_via(request, campaign)
     is_host = permissions.is_host(request.user, campaign)
     if request.user.is_authenticated:
@@ -103,6 +104,7 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "campaigns/_campaign_content.html",
             {
                 **detail_context(request, campaign),
+                "seen_as_moderator": not is_host and not campaign.is_shown,
                 "share_parts": parts.parts_for(
                     "campaigns.detail.share",
                     viewer=request.user,
