@@ -19,10 +19,11 @@ queue instead of waiting on one another."""
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from essaim.campaigns.events import PARTICIPANTS_SETTLED, SIGNATURES_SETTLED
@@ -44,15 +45,19 @@ def _claim(
     parent: str,
     ids: Collection[int] | None,
     limit: int,
+    skip: Collection[int] = (),
 ) -> dict[int, list[tuple[int, int, str, str]]]:
     """In the caller's transaction: lock up to `limit` unsettled rows of `model` (only those
-    of `ids` if given), oldest first, skipping rows another settle holds, and mark them
-    settled; their (id, user_id, via, ISO time) by `parent` (the pledge or challenge id)."""
+    of `ids` if given, none of `skip`), oldest first, skipping rows another settle holds, and
+    mark them settled; their (id, user_id, via, ISO time) by `parent` (the pledge or
+    challenge id)."""
     claimed = model._default_manager.select_for_update(skip_locked=True).filter(
         settled_at__isnull=True
     )
     if ids is not None:
         claimed = claimed.filter(pk__in=ids)
+    if skip:
+        claimed = claimed.exclude(pk__in=skip)
     rows = list(
         claimed.order_by("pk").values_list("pk", parent, "user_id", "via", "created_at")[:limit]
     )
@@ -70,11 +75,14 @@ def _payload(rows: list[tuple[int, int, str, str]]) -> list[dict[str, Any]]:
     return [{"id": pk, "user_id": user_id, "via": via, "at": at} for pk, user_id, via, at in rows]
 
 
-def signatures_settle(*, ids: Collection[int] | None = None, limit: int = BATCH) -> int:
-    """Settle up to `limit` unsettled signatures (only those of `ids` if given), oldest
-    first; the number settled. Rows another settle holds are skipped, not waited for."""
+def signatures_settle(
+    *, ids: Collection[int] | None = None, limit: int = BATCH, skip: Collection[int] = ()
+) -> int:
+    """Settle up to `limit` unsettled signatures (only those of `ids` if given, none of
+    `skip`), oldest first; the number settled. Rows another settle holds are skipped, not
+    waited for."""
     with transaction.atomic():
-        by_pledge = _claim(Signature, "pledge_id", ids, limit)
+        by_pledge = _claim(Signature, "pledge_id", ids, limit, skip)
         pledges = {
             pledge.pk: pledge
             for pledge in Pledge.objects.filter(pk__in=by_pledge).only(
@@ -103,12 +111,14 @@ def signatures_settle(*, ids: Collection[int] | None = None, limit: int = BATCH)
     return sum(len(rows) for rows in by_pledge.values())
 
 
-def participants_settle(*, ids: Collection[int] | None = None, limit: int = BATCH) -> int:
+def participants_settle(
+    *, ids: Collection[int] | None = None, limit: int = BATCH, skip: Collection[int] = ()
+) -> int:
     """Settle up to `limit` challenge joins, as `signatures_settle` does signatures: the
     participants count once per challenge and batch (not once per join: a viral challenge
     would count its whole crowd on every click)."""
     with transaction.atomic():
-        by_challenge = _claim(Participant, "challenge_id", ids, limit)
+        by_challenge = _claim(Participant, "challenge_id", ids, limit, skip)
         challenges = Challenge.objects.filter(pk__in=by_challenge).only("pk", "campaign_id")
         for challenge in sorted(challenges, key=lambda each: each.pk):
             milestones_reach(
@@ -125,7 +135,19 @@ def participants_settle(*, ids: Collection[int] | None = None, limit: int = BATC
     return sum(len(rows) for rows in by_challenge.values())
 
 
-SETTLES = (signatures_settle, participants_settle)
+@dataclass(frozen=True)
+class Queue:
+    model: type[Signature] | type[Participant]
+    settle: Callable[..., int]
+
+
+SETTLES = (Queue(Signature, signatures_settle), Queue(Participant, participants_settle))
+# Rows whose settle failed on their own, by model: this process's later settles pass them
+# by (their ids are logged), so one bad row does not hold back every row queued behind it
+# for ever. A restart tries them again.
+stuck: dict[type, set[int]] = defaultdict(set)
+# The database itself failing: every row waits for it, none is to blame.
+UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 def actions_credit(model: type[Signature] | type[Participant], hosts: dict[int, int]) -> None:
@@ -144,12 +166,45 @@ def settle_due(*, seconds: float = RUN_SECONDS) -> int:
     time is up (each kind gets one batch at least, so none waits behind the other)."""
     started = time.monotonic()
     settled = 0
-    for settle in SETTLES:
+    for queue in SETTLES:
         while True:
-            done = settle()
+            try:
+                done = queue.settle(skip=stuck[queue.model])
+            except UNAVAILABLE:
+                raise
+            # Something in the batch broke what follows a row: find which, settle the rest.
+            except Exception:
+                logger.exception("settle batch failed", extra={"kind": queue.model.__name__})
+                done = _one_by_one(queue)
             settled += done
             if done < BATCH or time.monotonic() - started >= seconds:
                 break
     if settled:
         logger.info("actions settled", extra={"count": settled})
     return settled
+
+
+def _one_by_one(queue: Queue) -> int:
+    """Settle the next batch's rows one at a time; a row that fails alone is logged and put
+    aside (`stuck`)."""
+    skipped = stuck[queue.model]
+    candidates = list(
+        queue.model._default_manager.filter(settled_at__isnull=True)
+        .exclude(pk__in=skipped)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    done = 0
+    for pk in candidates:
+        try:
+            done += queue.settle(ids=[pk])
+        except UNAVAILABLE:
+            raise
+        # Logged with the row's id, for an operator; the others go on.
+        except Exception:
+            logger.exception(
+                "settle failed for one row, left unsettled",
+                extra={"kind": queue.model.__name__, "id": pk},
+            )
+            skipped.add(pk)
+    return done

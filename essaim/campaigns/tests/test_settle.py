@@ -5,11 +5,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.events import MILESTONE_REACHED, SIGNATURES_SETTLED
 from essaim.campaigns.models import CampaignHost, Milestone, Participant, Signature
 from essaim.campaigns.selectors import signature_count
+from essaim.campaigns.services import settle
 from essaim.campaigns.services.challenge import challenge_join
 from essaim.campaigns.services.pledge import pledge_sign, pledge_unsign
 from essaim.campaigns.services.settle import participants_settle, settle_due, signatures_settle
@@ -193,3 +195,49 @@ def test_the_scheduler_settles_joins_beside_signatures(deferred):
     assert settle_due() == 2
     # One person, two actions: one supporter, recorded by the first.
     assert Supporter.objects.get().action == Supporter.Action.SIGN
+
+
+def test_a_row_that_breaks_its_settle_is_put_aside_and_the_rows_behind_it_are_settled(
+    deferred, caplog
+):
+    pledge = PledgeFactory.create()
+    people = UserFactory.create_batch(4)
+    for person in people:
+        pledge_sign(user=person, pledge=pledge)
+    poison = Signature.objects.get(user=people[1])
+
+    def break_on_poison(**payload: Any) -> None:
+        if any(row["id"] == poison.pk for row in payload["signatures"]):
+            raise ValueError("what follows this signature cannot be recorded")
+
+    SIGNATURES_SETTLED.subscribe(break_on_poison)
+    try:
+        assert settle_due() == 3
+        assert signature_count(pledge) == 3
+        assert Signature.objects.filter(settled_at__isnull=True).get() == poison
+        assert f"'id': {poison.pk}" in str([record.__dict__ for record in caplog.records])
+        # Later runs pass it by instead of failing on it again.
+        pledge_sign(user=UserFactory.create(), pledge=pledge)
+        assert settle_due() == 1 and signature_count(pledge) == 4
+    finally:
+        SIGNATURES_SETTLED._now.remove(break_on_poison)
+        settle.stuck.clear()
+    # Once whatever broke is mended (here: a restart), it is settled like the others.
+    assert settle_due() == 1 and signature_count(pledge) == 5
+
+
+def test_a_database_failure_is_no_bad_row(deferred):
+    pledge = PledgeFactory.create()
+    pledge_sign(user=UserFactory.create(), pledge=pledge)
+
+    def database_gone(**payload: Any) -> None:
+        raise OperationalError("the server closed the connection")
+
+    SIGNATURES_SETTLED.subscribe(database_gone)
+    try:
+        with pytest.raises(OperationalError):
+            settle_due()
+    finally:
+        SIGNATURES_SETTLED._now.remove(database_gone)
+    assert not settle.stuck[Signature]
+    assert settle_due() == 1
