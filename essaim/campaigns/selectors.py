@@ -86,6 +86,8 @@ def campaign_get_for(
     everyone may see comes from the shared lookup: it is in `visible_to(user)` for anyone.
     `moderated_too`: see `visible_to` (the page alone; an action still needs it shown)."""
     campaign = _public_campaign(slug)
+    # What a moderator reads only as such is not marked seen: the services ask again.
+    seen = campaign is not None or not moderated_too
     if campaign is None and isinstance(user, User):
         campaign = (
             Campaign.objects.visible_to(user, moderated_too=moderated_too)
@@ -95,7 +97,7 @@ def campaign_get_for(
         )
     if campaign is None:
         raise NotFound(_("This campaign does not exist."))
-    if not moderated_too:
+    if seen:
         permissions.campaign_seen_by(campaign, user)
     return campaign
 
