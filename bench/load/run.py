@@ -362,17 +362,17 @@ def main() -> None:
 
     import psycopg
 
-    name = f"essaim_load_{os.getpid()}"
+    database = f"essaim_load_{os.getpid()}"
     admin = "postgresql://postgres@127.0.0.1:5432/postgres"
     with psycopg.connect(admin, autocommit=True) as admin_connection:
-        admin_connection.execute(f'CREATE DATABASE "{name}"')
+        admin_connection.execute(f'CREATE DATABASE "{database}"')
     work = Path(tempfile.mkdtemp(prefix="essaim-load-"))
     port = free_port()
     from config.local_stack import environment
 
     env = {
         **environment(),
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
         "REDIS_URL": "redis://127.0.0.1:6379/14",
         # One client address sends everything: the per-address limit would measure itself.
         "RATE_LIMITS": '{"address": []}',
@@ -417,7 +417,7 @@ def main() -> None:
         )
         # The settling of signatures, every second, as `make prod` runs it.
         scheduler = subprocess.Popen([sys.executable, "manage.py", "scheduler"], cwd=ROOT, env=env)
-        lag = LagSampler(f"postgresql://postgres@127.0.0.1:5432/{name}", slug)
+        lag = LagSampler(f"postgresql://postgres@127.0.0.1:5432/{database}", slug)
         lag.start()
         base = f"http://127.0.0.1:{port}"
         wait_ready(f"{base}/readyz", server)
@@ -555,7 +555,7 @@ def main() -> None:
 
         connections.close_all()
         with psycopg.connect(admin, autocommit=True) as admin_connection:
-            admin_connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin_connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         shutil.rmtree(work, ignore_errors=True)
 
 
