@@ -72,8 +72,13 @@ def _count(keys: list[tuple[str, int]]) -> list[int] | None:
         for name, seconds in keys:
             cache.add(name, 0, seconds)
             counts.append(cache.incr(name))
-    except Exception:  # noqa: BLE001 - fail open, see the module's docstring
-        logger.warning("rate limit counter unavailable", extra={"keys": len(keys)})
+    except Exception as error:  # noqa: BLE001 - fail open, see the module's docstring
+        # The error's class and words: a Redis back from a restart whose counters still fail
+        # (the limits silently off) must say why in the log.
+        logger.warning(
+            "rate limit counter unavailable",
+            extra={"keys": len(keys), "error": f"{type(error).__name__}: {error}"[:200]},
+        )
         return None
     return counts
 
