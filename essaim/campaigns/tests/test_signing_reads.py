@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import Campaign, Signature
 from essaim.campaigns.services import campaigns as campaign_services
@@ -69,25 +70,28 @@ def test_the_panel_count_follows_each_settle_and_each_withdrawal(client, setting
     assert 'data-testid="signature-count">1<' in response.content.decode()
 
 
-def test_a_campaign_hidden_by_the_moderators_stops_taking_signatures_at_once(client):
-    campaign = PledgeFactory.create().campaign
-    client.force_login(UserFactory.create())
-    assert sign(client, campaign).status_code == 200  # read, and shared
+def hide(campaign: Campaign, host: User) -> None:
     reportable.of(campaign).set_state(campaign, "hidden", None)  # type: ignore[misc]
-    client.force_login(UserFactory.create())
-    assert sign(client, campaign).status_code == 404
-    assert Signature.objects.count() == 1
 
 
-def test_a_closed_campaign_stops_taking_signatures_at_once(client):
+def close(campaign: Campaign, host: User) -> None:
+    campaign_services.campaign_set_status(actor=host, campaign=campaign, status="closed")
+
+
+@pytest.mark.parametrize(
+    ("change", "refused"),
+    [(hide, 404), (close, 400)],
+    ids=["hidden by the moderators", "closed by its host"],
+)
+def test_a_campaign_hidden_or_closed_stops_taking_signatures_at_once(client, change, refused):
     campaign = PledgeFactory.create().campaign
     host = UserFactory.create()
     campaign.hosts.create(user=host, status="accepted")
     client.force_login(UserFactory.create())
-    assert sign(client, campaign).status_code == 200
-    campaign_services.campaign_set_status(actor=host, campaign=campaign, status="closed")
+    assert sign(client, campaign).status_code == 200  # read, and shared
+    change(campaign, host)
     client.force_login(UserFactory.create())
-    assert sign(client, campaign).status_code == 400
+    assert sign(client, campaign).status_code == refused
     assert Signature.objects.count() == 1
 
 
