@@ -67,8 +67,10 @@ def free_port() -> int:
 
 
 def start_server(
-    port: int, workers: int, *, redis_url: str | None = None
+    port: int, workers: int, *, redis_url: str | None = None, log: Path | None = None
 ) -> subprocess.Popen[bytes]:
+    """The app under gunicorn on `port`; its log (one JSON object per line) goes to `log`
+    when given, so a failing test can say what the servers logged."""
     database = settings.DATABASES["default"]
     url = (
         f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
@@ -84,6 +86,7 @@ def start_server(
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": str(workers),
         "LOG_LEVEL": "WARNING",
+        **({"LOG_FORMAT": "json"} if log is not None else {}),
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     server = subprocess.Popen(
@@ -97,6 +100,7 @@ def start_server(
         ],
         cwd=ROOT,
         env=env,
+        stderr=log.open("ab") if log is not None else None,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -544,13 +548,16 @@ def get(port: int, path: str) -> tuple[int, bytes]:
         return 0, b""
 
 
-def test_redis_killed_mid_load_pages_render_actions_go_through_and_limits_come_back():
+def test_redis_killed_mid_load_pages_render_actions_go_through_and_limits_come_back(
+    tmp_path: Path,
+):
     pledge = PledgeFactory.create()
     page = pledge.campaign.get_absolute_url()
     credentials = logged_in(150)
     redis_port, port = free_port(), free_port()
     redis = start_redis(redis_port)
-    server = start_server(port, workers=2, redis_url=f"redis://127.0.0.1:{redis_port}/0")
+    log = tmp_path / "server.log"
+    server = start_server(port, workers=2, redis_url=f"redis://127.0.0.1:{redis_port}/0", log=log)
     load = Load()
     pages: list[int] = []
     try:
@@ -566,6 +573,7 @@ def test_redis_killed_mid_load_pages_render_actions_go_through_and_limits_come_b
             pages.append(get(port, page)[0])
         load.join()
         redis = start_redis(redis_port)
+        restarted_at = log.stat().st_size
         # The app servers reconnect on their next use of the cache: repeat signatures (an
         # idempotent write), each by another person so no one's own limit is reached, until
         # one is counted, for at most 15 seconds.
@@ -574,7 +582,7 @@ def test_redis_killed_mid_load_pages_render_actions_go_through_and_limits_come_b
         statuses_after: list[int] = []
         signers = itertools.cycle(credentials)
         while not counters and time.monotonic() < reconnect_ends:
-            status, _body = sign(port, pledge.campaign.slug, *next(signers)[1:])
+            status, body = sign(port, pledge.campaign.slug, *next(signers)[1:])
             statuses_after.append(status)
             counters = subprocess.run(
                 ["redis-cli", "-p", str(redis_port), "--scan", "--pattern", "*rl:account:*"],
@@ -583,6 +591,9 @@ def test_redis_killed_mid_load_pages_render_actions_go_through_and_limits_come_b
                 check=True,
             ).stdout.split()
             time.sleep(0.1)
+        keys = subprocess.run(
+            ["redis-cli", "-p", str(redis_port), "--scan"], capture_output=True, text=True
+        ).stdout.split()
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -593,4 +604,10 @@ def test_redis_killed_mid_load_pages_render_actions_go_through_and_limits_come_b
     assert all(status < 500 for status in load.statuses)
     assert_nothing_lost_nor_doubled(pledge, load, credentials)
     # Redis back: the write limits count again (the repeat signature was counted).
-    assert status == 200 and counters, f"answers after Redis came back: {statuses_after}"
+    with log.open("rb") as lines:
+        lines.seek(restarted_at)
+        logged = list(dict.fromkeys(line.decode(errors="replace")[:300] for line in lines))[-8:]
+    assert status == 200 and counters, (
+        f"answers after Redis came back: {statuses_after}; the last one: {body[:300]!r}; "
+        f"keys in the restarted Redis: {sorted(keys)[:20]}; logged since: {logged}"
+    )
