@@ -5,7 +5,7 @@ from essaim.campaigns.models import (
     CampaignHost,
     Donation,
     Event,
-    GuestSignature,
+    GuestAction,
     InKindPledge,
 )
 
@@ -46,12 +46,20 @@ class InKindPledgeAdmin(admin.ModelAdmin[InKindPledge]):
     raw_id_fields = ("fundraiser",)
 
 
-@admin.register(GuestSignature)
-class GuestSignatureAdmin(admin.ModelAdmin[GuestSignature]):
+@admin.register(GuestAction)
+class GuestActionAdmin(admin.ModelAdmin[GuestAction]):
     """Staff only: a guest's address is shown to no one else."""
 
-    list_display = ("pledge", "user", "created_at", "mailed_at", "confirmed_at", "network")
-    list_filter = ("confirmed_at", "hear_from_hosts")
+    list_display = (
+        "kind",
+        "campaign",
+        "user",
+        "created_at",
+        "mailed_at",
+        "confirmed_at",
+        "network",
+    )
+    list_filter = ("kind", "confirmed_at", "hear_from_hosts")
     search_fields = ("user__email", "network")
-    raw_id_fields = ("pledge", "user")
+    raw_id_fields = ("campaign", "pledge", "challenge", "event", "user")
     readonly_fields = ("consent", "network", "mailed_at", "confirmed_at")

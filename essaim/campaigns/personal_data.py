@@ -7,7 +7,7 @@ from essaim.campaigns.models import (
     CampaignFollow,
     CheckIn,
     Donation,
-    GuestSignature,
+    GuestAction,
     Participant,
     Rsvp,
     Signature,
@@ -28,7 +28,7 @@ def export(user: User) -> dict[str, Any]:
         ],
         "signatures_without_an_account": [
             {
-                "campaign": g.pledge.campaign.title,
+                "campaign": g.campaign.title,
                 "postcode": g.postcode,
                 "hear_from_hosts": g.hear_from_hosts,
                 "consent": g.consent,
@@ -36,7 +36,9 @@ def export(user: User) -> dict[str, Any]:
                 "signed_at": g.created_at.isoformat(),
                 "confirmed_at": g.confirmed_at.isoformat() if g.confirmed_at else None,
             }
-            for g in GuestSignature.objects.filter(user=user).select_related("pledge__campaign")
+            for g in GuestAction.objects.filter(
+                user=user, kind=GuestAction.Kind.SIGN
+            ).select_related("campaign")
         ],
         "challenges": [
             {
@@ -81,7 +83,7 @@ def erase(user: User) -> None:
         rsvp_cancel(user=user, event=rsvp.event)
     Rsvp.objects.filter(user=user).delete()
     signatures_remove(Signature.objects.filter(user=user))
-    GuestSignature.objects.filter(user=user).delete()
+    GuestAction.objects.filter(user=user).delete()
     CheckIn.objects.filter(participant__user=user).delete()
     Participant.objects.filter(user=user).delete()
     CampaignFollow.objects.filter(user=user).delete()

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
-from essaim.campaigns.models import GuestSignature, Signature
+from essaim.campaigns.models import GuestAction, Signature
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
 from essaim.relay.models import ShareLink, Supporter
@@ -88,7 +88,7 @@ def test_a_stranger_signs_in_one_step_confirms_by_the_mails_page_and_shares(
 
     assert signature_count(pledge) == 2
     assert Supporter.objects.get(user__email="awa@exemple.test").referrer_id == guest.pk
-    assert GuestSignature.objects.filter(confirmed_at__isnull=False).count() == 2
+    assert GuestAction.objects.filter(confirmed_at__isnull=False).count() == 2
     for seen in (page, second):
         seen.goto(campaign.get_absolute_url())
         assert "nour@exemple.test" not in seen.content()

@@ -10,7 +10,7 @@ from essaim.campaigns.models.campaign import (
 from essaim.campaigns.models.challenge import Challenge, ChallengeDay, CheckIn, Participant
 from essaim.campaigns.models.events import Event, EventResult, Rsvp
 from essaim.campaigns.models.fundraising import Donation, Fundraiser, InKindPledge
-from essaim.campaigns.models.guest import GuestSignature
+from essaim.campaigns.models.guest import GuestAction
 from essaim.campaigns.models.pledge import Pledge, Signature, SignatureTally
 
 __all__ = [
@@ -25,7 +25,7 @@ __all__ = [
     "Event",
     "EventResult",
     "Fundraiser",
-    "GuestSignature",
+    "GuestAction",
     "InKindPledge",
     "Milestone",
     "Participant",

@@ -5,45 +5,122 @@ from django.utils.translation import gettext_lazy as _
 from essaim.core.models import BaseModel
 
 
-class GuestSignature(BaseModel):
-    """A signature given without an account, with a name and an e-mail (the person is a guest
-    `User`, or the account the address belongs to). Nothing is counted until the address
-    confirms it: the confirmation's POST then signs through `pledge_sign`, the one write path,
-    and marks this row `confirmed_at`. It stays as the record of what the signer agreed to;
-    unconfirmed, it expires (`services.guest.guests_expire`)."""
+class GuestAction(BaseModel):
+    """An action taken without an account, with a name and an e-mail (the person is a guest
+    `User`, or the account the address belongs to): a pledge's signature, a challenge's join
+    or an event's RSVP. Nothing is done until the address confirms it: the confirmation's POST
+    then acts through the one write path of its kind (`pledge_sign`, `challenge_join`,
+    `rsvp_create`) and marks this row `confirmed_at`. It stays as the record of what the person
+    agreed to; unconfirmed, it expires (`services.guest.guests_expire`)."""
 
+    class Kind(models.TextChoices):
+        SIGN = "sign", _("pledge signature")
+        JOIN = "join", _("challenge participation")
+        RSVP = "rsvp", _("RSVP")
+
+    campaign = models.ForeignKey(
+        "campaigns.Campaign", on_delete=models.CASCADE, related_name="guest_actions"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.SIGN)
+    # The target, one per kind (the check constraint below): a foreign key each, so deleting a
+    # pledge, a challenge or an event takes its pending guest actions with it.
     pledge = models.ForeignKey(
-        "campaigns.Pledge", on_delete=models.CASCADE, related_name="guest_signatures"
+        "campaigns.Pledge",
+        on_delete=models.CASCADE,
+        related_name="guest_actions",
+        null=True,
+        blank=True,
+    )
+    challenge = models.ForeignKey(
+        "campaigns.Challenge",
+        on_delete=models.CASCADE,
+        related_name="guest_actions",
+        null=True,
+        blank=True,
+    )
+    event = models.ForeignKey(
+        "campaigns.Event",
+        on_delete=models.CASCADE,
+        related_name="guest_actions",
+        null=True,
+        blank=True,
     )
     user = models.ForeignKey(
-        "accounts.User", on_delete=models.CASCADE, related_name="guest_signatures"
+        "accounts.User", on_delete=models.CASCADE, related_name="guest_actions"
     )
-    # The share link code the signer came through, as it came: handed to `pledge_sign`.
+    # The share link code the person came through, as it came: handed to the write path.
     via = models.CharField(max_length=16, blank=True)
     postcode = models.CharField(_("postcode"), max_length=12, blank=True)
     hear_from_hosts = models.BooleanField(_("agreed to hear from the hosts"), default=False)
     # The consent text as it was shown: the campaign's may change later.
     consent = models.TextField(_("consent given"), max_length=2000)
-    # The network the signature came from (an IPv4 /24, an IPv6 /48), never the address: what
+    # The network the action came from (an IPv4 /24, an IPv6 /48), never the address: what
     # a moderator selects a suspicious batch by.
     network = models.CharField(max_length=64, blank=True)
     mailed_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("guest signature")
-        verbose_name_plural = _("guest signatures")
+        verbose_name = _("guest action")
+        verbose_name_plural = _("guest actions")
         constraints = [
-            models.UniqueConstraint(fields=["pledge", "user"], name="unique_guest_signature")
+            # One person, one action of each kind on each target.
+            models.UniqueConstraint(
+                fields=["pledge", "user"],
+                condition=Q(kind="sign"),
+                name="unique_guest_signature",
+            ),
+            models.UniqueConstraint(
+                fields=["challenge", "user"],
+                condition=Q(kind="join"),
+                name="unique_guest_join",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "user"],
+                condition=Q(kind="rsvp"),
+                name="unique_guest_rsvp",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="sign",
+                        pledge__isnull=False,
+                        challenge__isnull=True,
+                        event__isnull=True,
+                    )
+                    | Q(
+                        kind="join",
+                        pledge__isnull=True,
+                        challenge__isnull=False,
+                        event__isnull=True,
+                    )
+                    | Q(
+                        kind="rsvp",
+                        pledge__isnull=True,
+                        challenge__isnull=True,
+                        event__isnull=False,
+                    )
+                ),
+                name="guest_action_one_target",
+            ),
         ]
         indexes = [
             # The expiry's queue: only the unconfirmed ones.
             models.Index(
                 fields=["created_at"],
                 condition=Q(confirmed_at__isnull=True),
-                name="guest_signature_pending",
+                name="guest_action_pending",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"guest signature {self.pk} of pledge {self.pledge_id}"
+        return f"guest {self.kind} {self.pk} in campaign {self.campaign_id}"
+
+    @property
+    def target(self) -> models.Model | None:
+        """The pledge, challenge or event this action is on."""
+        return {
+            self.Kind.SIGN: self.pledge,
+            self.Kind.JOIN: self.challenge,
+            self.Kind.RSVP: self.event,
+        }.get(self.Kind(self.kind))

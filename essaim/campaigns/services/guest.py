@@ -3,9 +3,9 @@ scanners cannot trigger.
 
 A visitor who arrives from a shared link signs in one step (`guest_sign`): the person behind
 the address is found by its canonical form (`accounts.services.guest_for`: an account signs
-as that account, a new address becomes a guest `User`), a `GuestSignature` records what they
-agreed to, and a confirmation e-mail leaves through the outbox in the same transaction. The
-guest gets their personal share link at once (relay's part of the page).
+as that account, a new address becomes a guest `User`), a `GuestAction` of kind sign
+records what they agreed to, and a confirmation e-mail leaves through the outbox in the same
+transaction. The guest gets their personal share link at once (relay's part of the page).
 
 Nothing is counted yet. The e-mail's link opens a page with one button (corporate mail
 scanners follow every link of a message, so a GET confirms nothing); its POST
@@ -39,7 +39,7 @@ from essaim.accounts.services import (
     require_good_standing,
 )
 from essaim.campaigns import permissions
-from essaim.campaigns.models import Campaign, GuestSignature, Pledge, Signature
+from essaim.campaigns.models import Campaign, GuestAction, Pledge, Signature
 from essaim.campaigns.services.pledge import pledge_sign
 from essaim.core import outbox
 from essaim.core.errors import NotFound, ValidationError
@@ -101,7 +101,7 @@ def guest_sign(
     via: str = "",
     network: str = "",
     language: str = "fr",
-) -> GuestSignature:
+) -> GuestAction:
     """Sign `pledge` for the person behind `email`, pending its confirmation. The same
     address again (or an alias of it) finds the same signature and mails nothing more; the
     unique (pledge, person) constraint makes simultaneous posts one row and one e-mail.
@@ -125,10 +125,12 @@ def guest_sign(
         if not person.is_active or person.deleted_at is not None:
             raise ValidationError(_("This address cannot sign."))
         require_good_standing(person)
-        signature, created = GuestSignature.objects.get_or_create(
+        signature, created = GuestAction.objects.get_or_create(
+            kind=GuestAction.Kind.SIGN,
             pledge=pledge,
             user=person,
             defaults={
+                "campaign": pledge.campaign,
                 "via": via[:16],
                 "postcode": postcode.strip()[:12],
                 "hear_from_hosts": hear_from_hosts,
@@ -137,11 +139,11 @@ def guest_sign(
             },
         )
         if created:
-            outbox.enqueue(CHANNEL, {"guest_signature": signature.pk})
+            outbox.enqueue(CHANNEL, {"guest_action": signature.pk})
     return signature
 
 
-def confirmation_token(signature: GuestSignature) -> str:
+def confirmation_token(signature: GuestAction) -> str:
     """The signed part of the confirmation link: which signature, whose, and when it was
     made (a row written again with a reused id is not the one the link was for)."""
     return signing.dumps(
@@ -150,7 +152,7 @@ def confirmation_token(signature: GuestSignature) -> str:
     )
 
 
-def guest_signature_for_token(*, token: str, campaign: Campaign) -> GuestSignature:
+def guest_signature_for_token(*, token: str, campaign: Campaign) -> GuestAction:
     """The signature a confirmation link names, if the link is intact, not expired, and for
     this campaign; else a clear error."""
     try:
@@ -165,8 +167,8 @@ def guest_signature_for_token(*, token: str, campaign: Campaign) -> GuestSignatu
             _("This confirmation link is not valid: open it exactly as it came in the e-mail.")
         ) from error
     signature = (
-        GuestSignature.objects.select_related("pledge__campaign", "user")
-        .filter(pk=pk, user_id=user_id, pledge__campaign=campaign)
+        GuestAction.objects.select_related("campaign", "pledge", "user")
+        .filter(pk=pk, user_id=user_id, campaign=campaign)
         .first()
     )
     if signature is None or int(signature.created_at.timestamp()) != created:
@@ -179,7 +181,7 @@ def guest_signature_for_token(*, token: str, campaign: Campaign) -> GuestSignatu
     return signature
 
 
-def guest_confirm(*, token: str, campaign: Campaign) -> tuple[GuestSignature, bool]:
+def guest_confirm(*, token: str, campaign: Campaign) -> tuple[GuestAction, bool]:
     """Confirm the signature the link names and sign it (`pledge_sign`, with the share link
     it came through); True when this call confirmed it, False when it was already. The
     conditional update makes a repeated or simultaneous POST one signature; a refusal (the
@@ -187,26 +189,35 @@ def guest_confirm(*, token: str, campaign: Campaign) -> tuple[GuestSignature, bo
     signature = guest_signature_for_token(token=token, campaign=campaign)
     now = timezone.now()
     with transaction.atomic():
-        pending = GuestSignature.objects.filter(pk=signature.pk, confirmed_at__isnull=True)
+        pending = GuestAction.objects.filter(pk=signature.pk, confirmed_at__isnull=True)
         if not pending.update(confirmed_at=now, updated_at=now):
-            if not GuestSignature.objects.filter(pk=signature.pk).exists():
+            if not GuestAction.objects.filter(pk=signature.pk).exists():
                 # Expired between the link's check and this update.
                 raise ValidationError(
                     _("This signature has expired: sign again to receive a new link.")
                 )
             return signature, False
         address_confirm(user=signature.user)
-        pledge_sign(user=signature.user, pledge=signature.pledge, via=signature.via)
+        _perform(signature)
     signature.confirmed_at = now
     return signature, True
 
 
-def guest_signature_status(signature: GuestSignature) -> dict[str, Any]:
+def _perform(action: GuestAction) -> None:
+    """The confirmed action, through the one write path of its kind."""
+    if action.kind == GuestAction.Kind.SIGN and action.pledge is not None:
+        pledge_sign(user=action.user, pledge=action.pledge, via=action.via)
+        return
+    # The table's check constraint gives every kind its target: this is a bug, not input.
+    raise ValueError(f"guest action {action.pk} has no target of its kind {action.kind}")
+
+
+def guest_signature_status(signature: GuestAction) -> dict[str, Any]:
     """What the signer sees of their own signature: pending or counted."""
     return {
         "confirmed": signature.confirmed_at is not None,
         "counted": Signature.objects.filter(
-            pledge_id=signature.pledge_id, user_id=signature.user_id
+            pledge=signature.pledge, user_id=signature.user_id
         ).exists(),
         "expires_at": signature.created_at + expiry(),
     }
@@ -219,18 +230,18 @@ def guests_expire(*, now: datetime | None = None, limit: int = EXPIRE_BATCH) -> 
     cutoff = (now or timezone.now()) - expiry()
     with transaction.atomic():
         rows = list(
-            GuestSignature.objects.filter(confirmed_at__isnull=True, created_at__lt=cutoff)
+            GuestAction.objects.filter(confirmed_at__isnull=True, created_at__lt=cutoff)
             .order_by("created_at")
             .values_list("pk", "user_id")[:limit]
         )
         if not rows:
             return 0
-        GuestSignature.objects.filter(
+        GuestAction.objects.filter(
             pk__in=[pk for pk, _user in rows], confirmed_at__isnull=True
         ).delete()
         people = {user_id for _pk, user_id in rows}
         busy = set(
-            GuestSignature.objects.filter(user_id__in=people).values_list("user_id", flat=True)
+            GuestAction.objects.filter(user_id__in=people).values_list("user_id", flat=True)
         ) | set(Signature.objects.filter(user_id__in=people).values_list("user_id", flat=True))
         guests_forget(user_ids=sorted(people - busy))
     logger.info("guest signatures expired", extra={"count": len(rows)})
@@ -242,9 +253,9 @@ def expire_due() -> int:
     return guests_expire()
 
 
-def confirmation_email(signature: GuestSignature) -> EmailMessage:
+def confirmation_email(signature: GuestAction) -> EmailMessage:
     """The confirmation e-mail, in the signer's language: a link to the one-button page."""
-    campaign = signature.pledge.campaign
+    campaign = signature.campaign
     person = signature.user
     url = absolute_url(
         reverse(
@@ -278,13 +289,15 @@ def confirmation_deliver(message: OutboxMessage, connection: Any) -> outbox.Outc
     """The outbox's handler for one confirmation e-mail. The row is locked, marked mailed and
     the e-mail handed to the server in one transaction: an attempt after a committed send
     finds it mailed and sends nothing (the notifications' e-mail channel works the same)."""
-    pk = message.payload.get("guest_signature") if isinstance(message.payload, dict) else None
+    payload = message.payload if isinstance(message.payload, dict) else {}
+    # "guest_signature": what messages queued before guest actions had kinds name.
+    pk = payload.get("guest_action", payload.get("guest_signature"))
     if not isinstance(pk, int):
-        return outbox.Fail("the message names no guest signature")
+        return outbox.Fail("the message names no guest action")
     with transaction.atomic():
         signature = (
-            GuestSignature.objects.select_for_update(of=("self",))
-            .select_related("user", "pledge__campaign")
+            GuestAction.objects.select_for_update(of=("self",))
+            .select_related("user", "campaign", "pledge")
             .filter(pk=pk)
             .first()
         )
@@ -295,9 +308,9 @@ def confirmation_deliver(message: OutboxMessage, connection: Any) -> outbox.Outc
         if signature.confirmed_at is not None:
             return outbox.Cancel("already confirmed")
         email = confirmation_email(signature)
-        GuestSignature.objects.filter(pk=pk).update(mailed_at=timezone.now())
+        GuestAction.objects.filter(pk=pk).update(mailed_at=timezone.now())
         email.send()
-    logger.info("guest confirmation sent", extra={"guest_signature_id": pk})
+    logger.info("guest confirmation sent", extra={"guest_action_id": pk})
     return outbox.Sent()
 
 

@@ -15,7 +15,7 @@ from essaim.accounts.models import User
 from essaim.accounts.services import user_delete, user_export
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.guest_forms import started_token
-from essaim.campaigns.models import Campaign, GuestSignature, Signature
+from essaim.campaigns.models import Campaign, GuestAction, Signature
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.services.guest import guest_sign, guests_expire
@@ -63,7 +63,7 @@ def _confirm_url(message: mail.EmailMessage) -> str:
 
 
 def _nothing_recorded() -> None:
-    assert not GuestSignature.objects.exists()
+    assert not GuestAction.objects.exists()
     assert not Signature.objects.exists()
     assert not User.objects.filter(is_guest=True).exists()
     assert not OutboxMessage.objects.exists()
@@ -173,7 +173,7 @@ def test_a_suspended_or_banned_account_cannot_sign_by_its_address():
         with pytest.raises(ApplicationError) as error:
             guest_sign(pledge=pledge, email=email, name="X")
         assert error.value.status_code in (400, 403)
-    assert not GuestSignature.objects.exists()
+    assert not GuestAction.objects.exists()
 
 
 def test_unconfirmed_signatures_expire_and_their_guests_are_forgotten(settings):
@@ -187,14 +187,14 @@ def test_unconfirmed_signatures_expire_and_their_guests_are_forgotten(settings):
         token=guest_services.confirmation_token(confirmed), campaign=pledge.campaign
     )
     recent = guest_sign(pledge=pledge, email="sam@exemple.test", name="Sam")
-    GuestSignature.objects.exclude(pk=recent.pk).update(
+    GuestAction.objects.exclude(pk=recent.pk).update(
         created_at=timezone.now() - timedelta(hours=25)
     )
 
     assert guests_expire() == 2
     assert guests_expire() == 0
 
-    assert set(GuestSignature.objects.values_list("pk", flat=True)) == {confirmed.pk, recent.pk}
+    assert set(GuestAction.objects.values_list("pk", flat=True)) == {confirmed.pk, recent.pk}
     forgotten = User.objects.get(pk=old.user_id)
     assert forgotten.deleted_at is not None and "nour" not in forgotten.email
     assert forgotten.display_name != "Nour Haddad"
@@ -257,7 +257,7 @@ def test_a_stranger_signs_confirms_on_the_page_and_gets_their_share_link(client)
     page = client.get(url)
     assert page.status_code == 200 and 'data-testid="guest-confirm"' in page.content.decode()
     assert not Signature.objects.exists()
-    assert GuestSignature.objects.get().confirmed_at is None
+    assert GuestAction.objects.get().confirmed_at is None
 
     confirmed = client.post(url)
     assert confirmed.status_code == 200
@@ -328,7 +328,7 @@ def test_a_logged_in_person_signs_with_the_button_not_the_guest_form(client):
     _nothing_recorded()
 
 
-def _token_for(signature: GuestSignature, *, signed_at: float | None = None) -> str:
+def _token_for(signature: GuestAction, *, signed_at: float | None = None) -> str:
     if signed_at is None:
         return guest_services.confirmation_token(signature)
     payload = [signature.pk, signature.user_id, int(signature.created_at.timestamp())]
@@ -363,7 +363,7 @@ def test_bad_confirmation_links_get_a_clear_answer_and_change_nothing(client, se
             assert response.status_code == 400, (bad, response.status_code)
             assert says in response.content.decode(), (says, response.content.decode()[:500])
     assert not Signature.objects.exists()
-    assert not GuestSignature.objects.filter(confirmed_at__isnull=False).exists()
+    assert not GuestAction.objects.filter(confirmed_at__isnull=False).exists()
 
 
 def test_per_address_limits_answer_429_and_record_nothing_more(client, settings):
@@ -374,7 +374,7 @@ def test_per_address_limits_answer_429_and_record_nothing_more(client, settings)
     assert _sign(client, second.campaign, email="Nour.Haddad+x@exemple.test").status_code == 302
     refused = _sign(client, third.campaign)
     assert refused.status_code == 429 and refused["Retry-After"]
-    assert GuestSignature.objects.count() == 2
+    assert GuestAction.objects.count() == 2
     # Another address from the same network still signs.
     assert _sign(client, third.campaign, email="sam@exemple.test").status_code == 302
 
@@ -391,7 +391,7 @@ def test_per_network_limits_answer_429(client, settings):
         REMOTE_ADDR="127.0.0.99",  # same /24
     )
     assert other_machine.status_code == 429
-    assert GuestSignature.objects.count() == 2
+    assert GuestAction.objects.count() == 2
 
 
 def test_the_page_after_signing_shows_only_ones_own_signature(client):
@@ -429,7 +429,7 @@ def test_what_a_guest_gave_is_in_their_export_and_goes_with_their_account():
     assert [(row["postcode"], row["confirmed_at"]) for row in exported] == [("75011", None)]
 
     user_delete(user=guest)
-    assert not GuestSignature.objects.exists()
+    assert not GuestAction.objects.exists()
 
 
 def test_signing_up_later_with_the_address_claims_the_guests_signature_counted_once(client):

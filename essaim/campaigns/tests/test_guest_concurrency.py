@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 
 from essaim.accounts.models import User
-from essaim.campaigns.models import GuestSignature, Signature
+from essaim.campaigns.models import GuestAction, Signature
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.tests.factories import PledgeFactory
@@ -29,7 +29,7 @@ def test_one_address_posted_thirty_times_at_once_is_one_guest_one_signature_one_
 
     assert len({signature.pk for signature in signatures}) == 1
     assert User.objects.filter(is_guest=True).count() == 1
-    assert GuestSignature.objects.count() == 1
+    assert GuestAction.objects.count() == 1
     assert OutboxMessage.objects.filter(channel=guest_services.CHANNEL).count() == 1
     assert len(mail.outbox) == 1
 

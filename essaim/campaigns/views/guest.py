@@ -15,7 +15,7 @@ from essaim.accounts.models import User
 from essaim.campaigns import selectors
 from essaim.campaigns.attribution import touched_code
 from essaim.campaigns.guest_forms import GuestSignForm
-from essaim.campaigns.models import Campaign, GuestSignature, Pledge
+from essaim.campaigns.models import Campaign, GuestAction, Pledge
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.views.actions import actions_context, pledge_of
 from essaim.core import parts
@@ -40,7 +40,7 @@ def _share_parts(person: User, campaign: Campaign) -> list[parts.Part]:
     return parts.parts_for("campaigns.guest.share", person=person, campaign=campaign)
 
 
-def _pending_context(signature: GuestSignature, campaign: Campaign) -> dict[str, Any]:
+def _pending_context(signature: GuestAction, campaign: Campaign) -> dict[str, Any]:
     return {
         "campaign": campaign,
         "pledge": signature.pledge,
@@ -109,7 +109,7 @@ def guest_signed(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     campaign, pledge = _pledge(request, slug)
     pk = request.session.get(SESSION_KEY, {}).get(str(pledge.pk))
     signature = (
-        GuestSignature.objects.select_related("pledge", "user").filter(pk=pk, pledge=pledge).first()
+        GuestAction.objects.select_related("pledge", "user").filter(pk=pk, pledge=pledge).first()
         if isinstance(pk, int)
         else None
     )
