@@ -272,6 +272,9 @@ CAMPAIGNS_SETTLE_INLINE = env_bool("CAMPAIGNS_SETTLE_INLINE", True)
 # and sending it (seconds: a form sent faster was filled by a machine).
 CAMPAIGNS_GUEST_EXPIRY_HOURS = int(os.environ.get("CAMPAIGNS_GUEST_EXPIRY_HOURS", "72"))
 CAMPAIGNS_GUEST_MIN_SECONDS = float(os.environ.get("CAMPAIGNS_GUEST_MIN_SECONDS", "3"))
+# How long the link in a guest's e-mails opens the page where they see, download and delete
+# what they gave (campaigns.services.guest_data).
+CAMPAIGNS_GUEST_DATA_LINK_DAYS = int(os.environ.get("CAMPAIGNS_GUEST_DATA_LINK_DAYS", "90"))
 # Moderation: how many reports from trusted members hide content until a moderator looks.
 MODERATION_AUTO_HIDE_REPORTS = int(os.environ.get("MODERATION_AUTO_HIDE_REPORTS", "3"))
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the

@@ -1,17 +1,15 @@
-import json
-
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from essaim.accounts import selectors, services
 from essaim.accounts.forms import DeleteAccountForm, ProfileForm
+from essaim.accounts.http import export_download
 from essaim.accounts.models import User
 from essaim.core import parts
 from essaim.core.http import HtmxHttpRequest, redirect_back
@@ -122,15 +120,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
 def export(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
-    data = services.user_export(user)
-    filename = f"essaim-{user.handle}-{timezone.now():%Y-%m-%d}.json"
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2, default=str),
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_download(user, services.user_export(user))
 
 
 @login_required

@@ -85,3 +85,13 @@ class GuestSignForm(forms.Form):
         if time.time() * 1000 - shown < settings.CAMPAIGNS_GUEST_MIN_SECONDS * 1000:
             raise forms.ValidationError(_("That was very quick: check the form and send it again."))
         return cleaned
+
+
+class GuestDataDeleteForm(forms.Form):
+    """Deleting what a guest gave, from their e-mail's link: a tick to say they mean it (the
+    link's GET shows and never deletes; mail scanners open every link)."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand that my actions are withdrawn and my name and address erased"),
+        error_messages={"required": _("Tick the box to confirm the deletion.")},
+    )

@@ -2,7 +2,7 @@
 from tallies kept in the same transaction as the rows."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from essaim.campaigns.models import (
     Event,
     EventResult,
     Fundraiser,
+    GuestAction,
     InKindPledge,
     Participant,
     Pledge,
@@ -467,3 +468,52 @@ def host_people(campaign: Campaign) -> list[User]:
         memberships__role__in=COMMUNITY_MANAGERS,
     )
     return list(people.distinct().order_by("pk"))
+
+
+# Acting without an account ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuestActionRow:
+    """One action a person gave with a name and an e-mail, as they gave it: what their data
+    page shows them (and nobody else)."""
+
+    kind: str
+    campaign: Campaign
+    what: str
+    consent: str
+    postcode: str
+    hear_from_hosts: bool
+    given_at: datetime
+    confirmed_at: datetime | None
+
+
+def guest_actions_of(person: User) -> list[GuestActionRow]:
+    """Everything `person` gave without an account, newest first, whatever the campaign's
+    state (a closed or hidden campaign's record is still theirs to see)."""
+    rows = (
+        GuestAction.objects.filter(user=person)
+        .select_related("campaign", "pledge", "challenge", "event")
+        .order_by("-created_at", "-pk")
+    )
+    return [
+        GuestActionRow(
+            kind=row.get_kind_display(),
+            campaign=row.campaign,
+            what=_guest_target_text(row),
+            consent=row.consent,
+            postcode=row.postcode,
+            hear_from_hosts=row.hear_from_hosts,
+            given_at=row.created_at,
+            confirmed_at=row.confirmed_at,
+        )
+        for row in rows
+    ]
+
+
+def _guest_target_text(action: GuestAction) -> str:
+    if action.pledge is not None:
+        return action.pledge.text
+    if action.event is not None:
+        return action.event.title
+    return ""

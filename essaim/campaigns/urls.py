@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from essaim.campaigns.views import actions, campaigns, events, guest
+from essaim.campaigns.views import actions, campaigns, events, guest, guest_data
 
 app_name = "campaigns"
 
@@ -41,4 +41,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/events/<int:pk>/results/", events.event_results, name="event_results"),
     path("<slug:slug>/events/<int:pk>/ticket.svg", events.my_ticket, name="ticket"),
     path("<slug:slug>/events/<int:pk>/event.ics", events.event_ical, name="event_ical"),
+    # Last: a campaign may be called "guest-data", and a token never is "manage", "status"…
+    path("guest-data/<str:token>/", guest_data.guest_data, name="guest_data"),
+    path("guest-data/<str:token>/export/", guest_data.guest_data_export, name="guest_data_export"),
 ]

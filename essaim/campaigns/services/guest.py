@@ -27,10 +27,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from essaim.accounts.services import (
     address_confirm,
@@ -40,11 +40,12 @@ from essaim.accounts.services import (
 )
 from essaim.campaigns import permissions
 from essaim.campaigns.models import Campaign, GuestAction, Pledge, Signature
+from essaim.campaigns.services.guest_data import guest_email
 from essaim.campaigns.services.pledge import pledge_sign
 from essaim.core import outbox
 from essaim.core.errors import NotFound, ValidationError
 from essaim.core.models import OutboxMessage
-from essaim.core.site import absolute_url, site_hostname
+from essaim.core.site import absolute_url
 
 logger = logging.getLogger(__name__)
 
@@ -256,32 +257,24 @@ def expire_due() -> int:
 def confirmation_email(signature: GuestAction) -> EmailMessage:
     """The confirmation e-mail, in the signer's language: a link to the one-button page."""
     campaign = signature.campaign
-    person = signature.user
     url = absolute_url(
         reverse(
             "campaigns:guest_confirm",
             kwargs={"slug": campaign.slug, "token": confirmation_token(signature)},
         )
     )
-    with translation.override(person.language):
-        context = {
-            "name": person.display_name,
+    return guest_email(
+        person=signature.user,
+        subject=gettext_lazy("Confirm your signature: %(title)s"),
+        template="campaigns/email/guest_confirm.txt",
+        context={
+            "title": campaign.title,
             "campaign": campaign,
             "pledge": signature.pledge,
             "url": url,
             "hours": settings.CAMPAIGNS_GUEST_EXPIRY_HOURS,
-            "site_name": settings.SITE_NAME,
-        }
-        subject = _("Confirm your signature: %(title)s") % {"title": campaign.title}
-        body = render_to_string("campaigns/email/guest_confirm.txt", context)
-    return EmailMessage(
-        subject=" ".join(subject.split()),
-        body=body,
-        to=[person.email],
-        headers={
-            "Auto-Submitted": "auto-generated",
-            "Message-ID": f"<guest-signature-{signature.pk}@{site_hostname()}>",
         },
+        message_id=f"guest-signature-{signature.pk}",
     )
 
 
