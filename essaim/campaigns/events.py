@@ -66,3 +66,21 @@ GIFT_SUCCEEDED = Event(
     "campaigns.gift_succeeded",
     doc="A gift was received, inside the payment's transaction: donation_id, campaign_id.",
 )
+
+SIGNATURES_INVALIDATED = Event(
+    "campaigns.signatures_invalidated",
+    doc=(
+        "A host or a moderator set a batch of a pledge's signatures aside (they no longer "
+        "count), inside that transaction: invalidation_id, campaign_id, pledge_id, actor_id, "
+        "count, reason (the actor's words)."
+    ),
+)
+
+SIGNATURES_RESTORED = Event(
+    "campaigns.signatures_restored",
+    doc=(
+        "An invalidated batch was restored (its signatures count again), inside that "
+        "transaction: invalidation_id, campaign_id, pledge_id, actor_id, count (the signatures "
+        "counted again), reason (the batch's)."
+    ),
+)

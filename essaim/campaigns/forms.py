@@ -192,3 +192,43 @@ class FundraiserSetupForm(forms.Form):
 
     def clean_goal(self) -> int:
         return int(self.cleaned_data["goal"] * 100)
+
+
+class InvalidationForm(forms.Form):
+    """The criteria of a batch of suspicious signatures, and why (`services.invalidation`)."""
+
+    email_domain = forms.CharField(
+        label=_("E-mail domain"),
+        max_length=253,
+        required=False,
+        help_text=_("Its subdomains too: spam.example selects mail.spam.example."),
+    )
+    signed_from = forms.DateTimeField(
+        label=_("Signed from"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    signed_until = forms.DateTimeField(
+        label=_("Signed before"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    network = forms.CharField(
+        label=_("Network"),
+        max_length=64,
+        required=False,
+        help_text=_("An address or its network: 203.0.113.0/24, 2001:db8:1::/48."),
+    )
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the audit log."),
+    )
+    everything = forms.BooleanField(
+        label=_("With no criterion: I mean every signature given without an account"),
+        required=False,
+    )
+    # One per form shown: the same form sent twice makes one batch.
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)

@@ -4,6 +4,7 @@ the row counts)."""
 from django.contrib.auth.models import AnonymousUser
 
 from essaim.accounts.models import User
+from essaim.accounts.permissions import can_moderate_instance
 from essaim.campaigns.models import Campaign, CampaignHost
 from essaim.campaigns.models.campaign import hosts_q
 
@@ -45,3 +46,14 @@ def can_answer_invitation(user: User | AnonymousUser, host: CampaignHost) -> boo
     if not isinstance(user, User) or host.status != CampaignHost.Status.INVITED:
         return False
     return CampaignHost.objects.filter(hosts_q(user), pk=host.pk).exists()
+
+
+def can_invalidate(user: User | AnonymousUser, campaign: Campaign) -> bool:
+    """Setting suspicious signatures aside: the campaign's hosts, and the instance's
+    moderators (a host may be the one a fake crowd serves)."""
+    return can_moderate_instance(user) or is_host(user, campaign)
+
+
+def can_read_guest_emails(user: User | AnonymousUser) -> bool:
+    """A guest's address is shown to the instance's staff alone, never to the hosts."""
+    return can_moderate_instance(user)

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from essaim.campaigns.views import actions, campaigns, events, guest, guest_data
+from essaim.campaigns.views import actions, campaigns, events, guest, guest_data, invalidation
 
 app_name = "campaigns"
 
@@ -12,6 +12,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/", campaigns.campaign_detail, name="detail"),
     path("<slug:slug>/share.png", campaigns.campaign_share_image, name="share_image"),
     path("<slug:slug>/manage/", campaigns.campaign_manage, name="manage"),
+    path("<slug:slug>/manage/signatures/", invalidation.invalidations, name="invalidations"),
+    path(
+        "<slug:slug>/manage/signatures/<int:pk>/restore/",
+        invalidation.invalidation_restore,
+        name="invalidation_restore",
+    ),
     path("<slug:slug>/status/", campaigns.campaign_status, name="status"),
     path("<slug:slug>/follow/", campaigns.campaign_follow, name="follow"),
     path("<slug:slug>/unfollow/", campaigns.campaign_unfollow, name="unfollow"),

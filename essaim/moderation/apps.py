@@ -9,9 +9,16 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from essaim.accounts import screening, trust
+        from essaim.campaigns.events import SIGNATURES_INVALIDATED, SIGNATURES_RESTORED
         from essaim.moderation import screening as filters
         from essaim.moderation.selectors import sanctioned_since
-        from essaim.moderation.services import content_admitted
+        from essaim.moderation.services import (
+            content_admitted,
+            signatures_invalidated,
+            signatures_restored,
+        )
 
         screening.install(admit=filters.admit, admitted=content_admitted)
         trust.sanctions_register("moderation", sanctioned_since)
+        SIGNATURES_INVALIDATED.subscribe(signatures_invalidated)
+        SIGNATURES_RESTORED.subscribe(signatures_restored)

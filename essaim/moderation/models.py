@@ -126,6 +126,8 @@ class Action(BaseModel):
         APPEAL_OVERTURNED = "appeal_overturned", _("Appeal accepted, decision overturned")
         FILTER = "filter", _("Filter changed")
         SPAM_WAVE = "spam_wave", _("Spam-wave switch changed")
+        INVALIDATE = "invalidate", _("Signatures invalidated")
+        REVALIDATE = "revalidate", _("Invalidated signatures restored")
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # None: the system (a filter, the report threshold).

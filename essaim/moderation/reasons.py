@@ -13,6 +13,8 @@ AUTO_HIDE = "auto_hide"
 CAUGHT = "caught"
 SPAM_WAVE_ON = "spam_wave_on"
 SPAM_WAVE_OFF = "spam_wave_off"
+INVALIDATED = "invalidated"
+REVALIDATED = "revalidated"
 
 # What a case's `flagged_by` holds when the spam-wave switch held a new account's text (the
 # filters write "word:…, domain:…, lexicon:…"): a key, not words.
@@ -51,4 +53,18 @@ def reason_text(code: str, params: dict[str, Any]) -> str:
         return _("New accounts' texts are held for review.")
     if code == SPAM_WAVE_OFF:
         return _("New accounts' texts are published again.")
+    if code == INVALIDATED:
+        count = int(params.get("count", 0))
+        return ngettext(
+            "%(count)d signature set aside (batch %(batch)s): %(reason)s",
+            "%(count)d signatures set aside (batch %(batch)s): %(reason)s",
+            count,
+        ) % {"count": count, "batch": params.get("batch", ""), "reason": params.get("reason", "")}
+    if code == REVALIDATED:
+        count = int(params.get("count", 0))
+        return ngettext(
+            "%(count)d signature counted again (batch %(batch)s restored).",
+            "%(count)d signatures counted again (batch %(batch)s restored).",
+            count,
+        ) % {"count": count, "batch": params.get("batch", "")}
     return ""

@@ -2,6 +2,7 @@
 person it is about with its reason, and closes the case for its reporters, who are told too."""
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
@@ -13,6 +14,7 @@ from essaim.accounts import services as accounts_services
 from essaim.accounts.models import User
 from essaim.accounts.screening import Admission
 from essaim.accounts.trust import MEMBER, forget, trust_level
+from essaim.campaigns.models import Campaign
 from essaim.communities import services as communities_services
 from essaim.communities.models import Community
 from essaim.core import reportable
@@ -452,4 +454,36 @@ def audit(*, actor: User, kind: str, summary: str = "", reason_code: str = "") -
     """An admin's change outside a case (a filter rule edited in the admin)."""
     return Action.objects.create(
         kind=kind, actor=actor, summary=summary[:300], reason_code=reason_code
+    )
+
+
+def _campaign_title(campaign_id: int) -> str:
+    return Campaign.objects.filter(pk=campaign_id).values_list("title", flat=True).first() or ""
+
+
+def signatures_invalidated(
+    *, invalidation_id: int, campaign_id: int, actor_id: int, count: int, reason: str, **_: Any
+) -> None:
+    """`campaigns.signatures_invalidated`: the batch goes into the audit log, in the
+    transaction that set it aside."""
+    Action.objects.create(
+        kind=Action.Kind.INVALIDATE,
+        actor_id=actor_id,
+        summary=_campaign_title(campaign_id)[:300],
+        reason=reason,
+        reason_code=reasons.INVALIDATED,
+        reason_params={"count": count, "batch": invalidation_id, "reason": reason},
+    )
+
+
+def signatures_restored(
+    *, invalidation_id: int, campaign_id: int, actor_id: int, count: int, **_: Any
+) -> None:
+    """`campaigns.signatures_restored`: the restore goes into the audit log likewise."""
+    Action.objects.create(
+        kind=Action.Kind.REVALIDATE,
+        actor_id=actor_id,
+        summary=_campaign_title(campaign_id)[:300],
+        reason_code=reasons.REVALIDATED,
+        reason_params={"count": count, "batch": invalidation_id},
     )

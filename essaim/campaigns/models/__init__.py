@@ -11,6 +11,7 @@ from essaim.campaigns.models.challenge import Challenge, ChallengeDay, CheckIn, 
 from essaim.campaigns.models.events import Event, EventResult, Rsvp
 from essaim.campaigns.models.fundraising import Donation, Fundraiser, InKindPledge
 from essaim.campaigns.models.guest import GuestAction
+from essaim.campaigns.models.invalidation import SignatureInvalidation
 from essaim.campaigns.models.pledge import Pledge, Signature, SignatureTally
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Pledge",
     "Rsvp",
     "Signature",
+    "SignatureInvalidation",
     "SignatureTally",
     "UpdateComment",
     "UpdateReaction",

@@ -44,6 +44,16 @@ class Signature(BaseModel):
     # The share link code the signer came through, as it came: the settle resolves it.
     via = models.CharField(max_length=16, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)
+    # Set aside in a batch (`SignatureInvalidation`): not counted while it is. The signer's
+    # row stays, so signing again finds it still set aside.
+    invalidation = models.ForeignKey(
+        "campaigns.SignatureInvalidation",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="signatures",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("pledge signature")
@@ -55,6 +65,12 @@ class Signature(BaseModel):
             models.Index(
                 fields=["id"], condition=Q(settled_at__isnull=True), name="signature_unsettled"
             ),
+            # The invalidated ones, by batch: none of the others is written to it.
+            models.Index(
+                fields=["invalidation"],
+                condition=Q(invalidation__isnull=False),
+                name="signature_invalidated",
+            ),
         ]
 
 
@@ -63,7 +79,8 @@ class SignatureTally(models.Model):
     signatures row by row costs more with every signature, and one counter row would make
     every signer wait for the previous one's commit. The settle adds a batch's signatures to
     one shard in the transaction that marks them settled, so the sum is exactly the settled
-    signatures."""
+    signatures that no invalidation set aside (`services.invalidation` moves the shards
+    when it sets a batch aside or restores it)."""
 
     SHARDS = 64
 

@@ -214,12 +214,18 @@ def _perform(action: GuestAction) -> None:
 
 
 def guest_signature_status(signature: GuestAction) -> dict[str, Any]:
-    """What the signer sees of their own signature: pending or counted."""
+    """What the signer sees of their own signature: pending, counted, or set aside in a
+    batch of suspicious ones (`services.invalidation`)."""
+    # [] unsigned, [None] counted, [batch id] set aside.
+    signed = list(
+        Signature.objects.filter(pledge=signature.pledge, user_id=signature.user_id).values_list(
+            "invalidation_id", flat=True
+        )[:1]
+    )
     return {
         "confirmed": signature.confirmed_at is not None,
-        "counted": Signature.objects.filter(
-            pledge=signature.pledge, user_id=signature.user_id
-        ).exists(),
+        "counted": signed == [None],
+        "set_aside": bool(signed) and signed[0] is not None,
         "expires_at": signature.created_at + expiry(),
     }
 

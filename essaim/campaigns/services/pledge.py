@@ -51,20 +51,34 @@ def pledge_sign(*, user: User, pledge: Pledge, show_name: bool = False, via: str
 
 
 def pledge_unsign(*, user: User, pledge: Pledge) -> None:
+    """Withdraw one's signature; not one set aside (`services.invalidation`): withdrawn then
+    signed afresh, it would count again without anyone restoring it."""
     _require_live(user, pledge)
-    signatures_remove(Signature.objects.filter(pledge=pledge, user=user))
+    with transaction.atomic():
+        mine = Signature.objects.filter(pledge=pledge, user=user)
+        if any(mine.select_for_update().values_list("invalidation_id", flat=True)):
+            raise ValidationError(
+                _(
+                    "Your signature was set aside by the campaign's hosts or moderators: "
+                    "it is not counted, and cannot be withdrawn or given again."
+                )
+            )
+        signatures_remove(mine)
 
 
 def signatures_remove(signatures: QuerySet[Signature]) -> None:
     """Delete signatures and take the settled ones out of their tallies (withdrawal, account
-    deletion). The row lock waits for a settle that holds it, so a signature is taken out of
-    the count exactly when it was counted."""
+    deletion); an invalidated one is out of them already. The row lock waits for a settle
+    or an invalidation that holds it, so a signature is taken out of the count exactly when
+    it was counted."""
     with transaction.atomic():
         # Every row locked, then `settled_at` read from the locked version: a filter on it
         # would be checked against the rows as they were before a settle committed.
-        locked = signatures.select_for_update().values_list("pledge_id", "user_id", "settled_at")
-        for pledge_id, user_id, settled_at in locked:
-            if settled_at is not None:
+        locked = signatures.select_for_update().values_list(
+            "pledge_id", "user_id", "settled_at", "invalidation_id"
+        )
+        for pledge_id, user_id, settled_at, invalidation_id in locked:
+            if settled_at is not None and invalidation_id is None:
                 tally_move(pledge_id=pledge_id, shard=user_id, delta=-1)
         signatures.delete()
 

@@ -26,9 +26,12 @@ def tally_move(*, pledge_id: int, shard: int, delta: int) -> None:
 
 
 def tally_rebuild(pledge: Pledge) -> int:
-    """Recount from the settled signatures, after a bulk load that bypassed the services."""
+    """Recount from the settled signatures no invalidation holds, after a bulk load that
+    bypassed the services."""
     per_shard = (
-        Signature.objects.filter(Q(settled_at__isnull=False), pledge=pledge)
+        Signature.objects.filter(
+            Q(settled_at__isnull=False), pledge=pledge, invalidation__isnull=True
+        )
         .annotate(shard=Mod("user_id", SignatureTally.SHARDS))
         .values("shard")
         .annotate(n=Count("pk"))

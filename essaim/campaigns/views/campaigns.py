@@ -138,6 +138,8 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "content": mark_safe(content),  # noqa: S308 - our own template's output
             "is_host": is_host,
             "is_following": selectors.is_following(request.user, campaign),
+            # The instance's moderators set suspicious signatures aside too.
+            "moderates": can_moderate_instance(request.user),
         },
     )
 
@@ -158,6 +160,7 @@ def _manage_context(campaign: Campaign, **forms: Any) -> dict[str, Any]:
     )
     context: dict[str, Any] = {
         "campaign": campaign,
+        "has_pledge": pledge is not None,
         "campaign_form": CampaignForm(
             initial={
                 field: getattr(campaign, field)

@@ -1,0 +1,190 @@
+"""The suspicious-signatures page under the campaign's manage area: the form, its preview
+(htmx and plain GET), the batch, its restore; refused to everyone else, with nothing
+changed."""
+
+import pytest
+from django.urls import reverse
+
+from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns.models import Signature, SignatureInvalidation
+from essaim.campaigns.selectors import Criteria, signature_count
+from essaim.campaigns.services.invalidation import signatures_invalidate
+from essaim.campaigns.tests.factories import PledgeFactory
+from essaim.campaigns.tests.test_invalidation import SPAM_NETWORK, crowd, guest
+from essaim.moderation.models import Action
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pledge():
+    the_pledge = PledgeFactory.create()
+    crowd(the_pledge)
+    return the_pledge
+
+
+def _url(pledge) -> str:
+    return reverse("campaigns:invalidations", args=[pledge.campaign.slug])
+
+
+def _post(client, pledge, **fields):
+    return client.post(
+        _url(pledge), {"reason": "Vague de robots", "key": "form-1", **fields}, follow=True
+    )
+
+
+def test_a_host_previews_without_javascript_and_with_htmx_and_reads_masked_addresses(
+    client, pledge
+):
+    client.force_login(pledge.campaign.created_by)
+
+    page = client.get(_url(pledge), {"preview": "1", "network": "198.51.100.9"})
+    fragment = client.get(
+        _url(pledge), {"preview": "1", "network": SPAM_NETWORK}, headers={"HX-Request": "true"}
+    )
+
+    assert page.status_code == fragment.status_code == 200
+    assert page.context["preview"] == fragment.context["preview"] == 3
+    assert "<html" in page.text and "<html" not in fragment.text
+    for answer in (page, fragment):
+        assert "•••@spam.test" in answer.text
+        assert "bot0@spam.test" not in answer.text
+    assert signature_count(pledge) == 6
+
+
+def test_a_moderator_reads_the_addresses_in_the_preview(client, pledge):
+    client.force_login(UserFactory.create(is_staff=True))
+
+    page = client.get(_url(pledge), {"preview": "1", "email_domain": "spam.test"})
+
+    assert page.status_code == 200
+    assert "bot0@spam.test" in page.text
+
+
+def test_a_host_invalidates_a_batch_then_restores_it(client, pledge):
+    client.force_login(pledge.campaign.created_by)
+
+    answer = _post(client, pledge, network=SPAM_NETWORK)
+    # The form sent again (a double click): the same batch, nothing more.
+    _post(client, pledge, network=SPAM_NETWORK)
+
+    assert answer.status_code == 200
+    batch = SignatureInvalidation.objects.get()
+    assert (batch.count, batch.network, batch.reason) == (3, SPAM_NETWORK, "Vague de robots")
+    assert signature_count(pledge) == 3
+    assert f'data-testid="batch-{batch.pk}"' in answer.text
+
+    restored = client.post(
+        reverse("campaigns:invalidation_restore", args=[pledge.campaign.slug, batch.pk]),
+        follow=True,
+    )
+
+    assert restored.status_code == 200
+    assert signature_count(pledge) == 6
+    assert Action.objects.filter(kind=Action.Kind.REVALIDATE).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({}, "Choose at least one criterion"),
+        ({"network": "10.0.0.0/8"}, "/24"),
+        ({"network": SPAM_NETWORK, "reason": ""}, "Say why"),
+        ({"signed_from": "2026-12-03T10:00", "signed_until": "2026-12-03T09:00"}, "window"),
+        ({"signed_from": "pas une date"}, "Enter a valid date/time"),
+    ],
+)
+def test_bad_input_is_a_clear_error_that_sets_nothing_aside(client, pledge, fields, message):
+    host = pledge.campaign.created_by
+    host.language = "en"
+    host.save(update_fields=["language"])
+    client.force_login(host)
+
+    answer = client.post(_url(pledge), {"reason": "Vague", "key": "k", **fields})
+
+    assert answer.status_code == 400
+    assert message in answer.content.decode()
+    assert not SignatureInvalidation.objects.exists()
+    assert signature_count(pledge) == 6
+
+
+def test_everything_needs_its_tick_and_then_leaves_account_holders_counted(client, pledge):
+    client.force_login(pledge.campaign.created_by)
+
+    _post(client, pledge, everything="on")
+
+    assert SignatureInvalidation.objects.get().count == 5
+    assert signature_count(pledge) == 1
+
+
+@pytest.mark.parametrize("who", ["anonymous", "outsider", "member of the crowd"])
+def test_who_is_neither_host_nor_moderator_finds_no_page_and_changes_nothing(client, pledge, who):
+    batch = signatures_invalidate(
+        actor=pledge.campaign.created_by,
+        pledge=pledge,
+        criteria=Criteria(network=SPAM_NETWORK),
+        reason="Vague",
+    )
+    assert batch is not None
+    if who == "outsider":
+        client.force_login(UserFactory.create())
+    if who == "member of the crowd":
+        client.force_login(Signature.objects.filter(invalidation__isnull=True).latest("pk").user)
+
+    page = client.get(_url(pledge), {"preview": "1", "network": SPAM_NETWORK})
+    posted = client.post(_url(pledge), {"reason": "x", "key": "k", "email_domain": "exemple.test"})
+    restore = client.post(
+        reverse("campaigns:invalidation_restore", args=[pledge.campaign.slug, batch.pk])
+    )
+
+    expected = 302 if who == "anonymous" else 404
+    assert (page.status_code, posted.status_code, restore.status_code) == (expected,) * 3
+    assert SignatureInvalidation.objects.filter(restored_at__isnull=True).count() == 1
+    assert signature_count(pledge) == 3
+
+
+def test_a_batch_of_another_pledge_is_not_found(client, pledge):
+    other = PledgeFactory.create()
+    guest(other, "bot9@spam.test", SPAM_NETWORK)
+    batch = signatures_invalidate(
+        actor=other.campaign.created_by,
+        pledge=other,
+        criteria=Criteria(network=SPAM_NETWORK),
+        reason="Vague",
+    )
+    assert batch is not None
+    client.force_login(pledge.campaign.created_by)
+
+    answer = client.post(
+        reverse("campaigns:invalidation_restore", args=[pledge.campaign.slug, batch.pk])
+    )
+
+    assert answer.status_code == 404
+    assert signature_count(other) == 0
+
+
+def test_the_set_aside_signer_reads_so_on_the_pledge_and_has_no_withdraw_button(client, pledge):
+    signatures_invalidate(
+        actor=pledge.campaign.created_by,
+        pledge=pledge,
+        criteria=Criteria(network=SPAM_NETWORK),
+        reason="Vague",
+    )
+    bot = Signature.objects.filter(invalidation__isnull=False).earliest("pk").user
+    client.force_login(bot)
+
+    page = client.get(pledge.campaign.get_absolute_url())
+    withdraw = client.post(reverse("campaigns:unsign", args=[pledge.campaign.slug]))
+
+    assert 'data-testid="set-aside"' in page.text
+    assert reverse("campaigns:unsign", args=[pledge.campaign.slug]) not in page.text
+    assert withdraw.status_code == 400
+    assert signature_count(pledge) == 3
+
+
+def test_the_manage_page_links_to_the_suspicious_signatures(client, pledge):
+    client.force_login(pledge.campaign.created_by)
+
+    page = client.get(reverse("campaigns:manage", args=[pledge.campaign.slug]))
+
+    assert _url(pledge) in page.text
