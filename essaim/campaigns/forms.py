@@ -4,9 +4,12 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from essaim.campaigns.models import Campaign
+from essaim.campaigns.models.campaign import CONSENT_MAX_LENGTH
+from essaim.campaigns.services.guest import default_consent
 from essaim.core.dates import plausible_date
 from essaim.core.images import clean_image
 
@@ -40,6 +43,24 @@ class CampaignForm(forms.Form):
         help_text=_("JPEG, PNG or WebP, at most 2 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
+
+    consent_text = forms.CharField(
+        label=_("Consent text for visitors without an account"),
+        max_length=CONSENT_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The standard text, in the host's language, as the preview of what an empty field
+        # means: what visitors tick unless the hosts write their own.
+        self.fields["consent_text"].help_text = gettext(
+            "What a visitor ticks to act with a name and an e-mail, at most %(limit)s "
+            "characters. Each action keeps the text as it was when given. Left empty, it "
+            "reads: “%(default)s”"
+        ) % {"limit": CONSENT_MAX_LENGTH, "default": default_consent()}
+        self.fields["consent_text"].widget.attrs["placeholder"] = default_consent()
 
     def clean_cover(self) -> UploadedFile | None:
         return clean_image(self.cleaned_data.get("cover"))

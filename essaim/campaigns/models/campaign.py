@@ -13,6 +13,8 @@ from essaim.communities.models import Membership
 from essaim.core.models import BaseModel, Moderated, Moderation
 
 COMMUNITY_MANAGERS = [Membership.Role.OWNER, Membership.Role.MODERATOR]
+# A consent is read beside a box to tick: a few sentences, not terms and conditions.
+CONSENT_MAX_LENGTH = 1000
 
 
 def new_attribution_code() -> str:
@@ -83,8 +85,10 @@ class Campaign(BaseModel, Moderated):
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)
     # What a visitor without an account agrees to when they act with a name and an e-mail;
-    # empty: the instance's standard text (campaigns.guest_forms.DEFAULT_CONSENT).
-    consent_text = models.TextField(_("consent text for visitors"), max_length=1000, blank=True)
+    # empty: the instance's standard text (campaigns.services.guest.default_consent).
+    consent_text = models.TextField(
+        _("consent text for visitors"), max_length=CONSENT_MAX_LENGTH, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )

@@ -20,6 +20,7 @@ from essaim.campaigns.models import (
     UpdateComment,
     UpdateReaction,
 )
+from essaim.campaigns.models.campaign import CONSENT_MAX_LENGTH
 from essaim.campaigns.selectors import campaign_forget
 from essaim.communities.models import Community
 from essaim.core.dates import check_plausible_date
@@ -67,6 +68,7 @@ def campaign_create(
     starts_on: date | None = None,
     ends_on: date | None = None,
     cover: UploadedFile | None = None,
+    consent_text: str = "",
 ) -> Campaign:
     """A draft campaign; its creator is its first host."""
     if not title.strip() or not summary.strip():
@@ -74,13 +76,15 @@ def campaign_create(
     if category not in Campaign.Category.values:
         raise ValidationError(_("Choose a cause."))
     _check_dates(starts_on, ends_on)
-    admission = admit(author=creator, texts=[title, summary, body])
+    consent_text = _checked_consent(consent_text)
+    admission = admit(author=creator, texts=[title, summary, body, consent_text])
     campaign = Campaign.objects.create(
         moderation=admission.state,
         slug=_free_slug(title),
         title=title.strip(),
         summary=summary.strip(),
         body=body.strip(),
+        consent_text=consent_text,
         category=category,
         starts_on=starts_on,
         ends_on=ends_on,
@@ -106,12 +110,16 @@ def campaign_update(
     starts_on: date | None,
     ends_on: date | None,
     cover: UploadedFile | None = None,
+    consent_text: str | None = None,
 ) -> Campaign:
+    """Change the campaign's text; `consent_text` None leaves the consent as it is."""
     require_host(actor, campaign)
     if not title.strip() or not summary.strip():
         raise ValidationError(_("A campaign needs a title and a summary."))
     _check_dates(starts_on, ends_on)
-    admission = admit(author=actor, texts=[title, summary, body])
+    if consent_text is not None:
+        campaign.consent_text = _checked_consent(consent_text)
+    admission = admit(author=actor, texts=[title, summary, body, campaign.consent_text])
     campaign.title, campaign.summary, campaign.body = title.strip(), summary.strip(), body.strip()
     if campaign.moderation == Moderation.VISIBLE:
         campaign.moderation = admission.state
@@ -122,6 +130,19 @@ def campaign_update(
         _save_cover(campaign, cover)
     campaign_forget(campaign.slug)
     return campaign
+
+
+def _checked_consent(text: str) -> str:
+    """What a visitor without an account agrees to, in the hosts' words (empty: the instance's
+    standard text). Each guest action keeps the text as it was then, so a change here alters
+    no consent already given."""
+    text = text.strip()
+    if len(text) > CONSENT_MAX_LENGTH:
+        raise ValidationError(
+            _("The consent text is at most %(limit)s characters long.")
+            % {"limit": CONSENT_MAX_LENGTH}
+        )
+    return text
 
 
 def _save_cover(campaign: Campaign, cover: UploadedFile) -> None:

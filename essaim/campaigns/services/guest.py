@@ -58,13 +58,19 @@ def expiry() -> timedelta:
     return timedelta(hours=settings.CAMPAIGNS_GUEST_EXPIRY_HOURS)
 
 
-def consent_for(campaign: Campaign) -> str:
-    """What a visitor agrees to when they act with a name and an e-mail: the campaign's own
-    text, else the instance's standard one."""
-    return campaign.consent_text.strip() or _(
+def default_consent() -> str:
+    """The instance's standard consent, for a campaign whose hosts wrote none (their form
+    shows it as the text they would replace)."""
+    return _(
         "I agree that the hosts of this campaign keep my name, e-mail address and postcode "
         "to count my signature, and that %(site)s sends me the e-mail that confirms it."
     ) % {"site": settings.SITE_NAME}
+
+
+def consent_for(campaign: Campaign) -> str:
+    """What a visitor agrees to when they act with a name and an e-mail: the campaign's own
+    text, else the instance's standard one."""
+    return campaign.consent_text.strip() or default_consent()
 
 
 def is_disposable(email: str) -> bool:

@@ -164,7 +164,15 @@ def _manage_context(campaign: Campaign, **forms: Any) -> dict[str, Any]:
         "campaign_form": CampaignForm(
             initial={
                 field: getattr(campaign, field)
-                for field in ("title", "summary", "category", "body", "starts_on", "ends_on")
+                for field in (
+                    "title",
+                    "summary",
+                    "category",
+                    "body",
+                    "starts_on",
+                    "ends_on",
+                    "consent_text",
+                )
             }
         ),
         "invite_form": InviteForm(),
