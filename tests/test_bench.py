@@ -1,5 +1,7 @@
 """The benchmarks keep working: each runs at a tiny scale (its figures are not looked at)."""
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -58,11 +60,17 @@ def test_the_load_benchmark_runs_and_loses_nothing() -> None:
             "--supporters=1500",
             "--rate=20",
             "--warmup=1",
+            "--guests=200",
+            "--guest-rate=20",
         ],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
+        # The production settings, as the bench runs from a shell: not the tests' own, which
+        # pytest puts in the environment (their immediate tasks would send the confirmation
+        # e-mails inside the signing requests, and not to the mailbox the bench reads).
+        env={key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"},
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     for line in (
@@ -73,12 +81,33 @@ def test_the_load_benchmark_runs_and_loses_nothing() -> None:
         "floor at 20/s offered ",
         "signing at 20/s offered ",
         "mixed 80/15/5 ",
+        "guest signing ",
+        "guest signing at 20/s offered ",
+        "guest confirming ",
         "bare view (last) ",
         "campaign page / bare view, round by round: ",
     ):
         assert line in result.stdout
-    assert result.stdout.count("lost: 0; doubled: 0") == 2
+    # Supporters' signatures, challenge joins, guest signatures and their confirmations.
+    assert result.stdout.count("lost: 0; doubled: 0") == 4
     assert "exact: True" in result.stdout
+    # Strangers signed as guests through the share links, each with one confirmation e-mail
+    # in the outbox and in their mailbox, and confirmed.
+    guests = re.search(
+        r"acknowledged guest signatures: ([\d,]+); rows in PostgreSQL: ([\d,]+);", result.stdout
+    )
+    assert guests is not None and int(guests[1].replace(",", "")) > 0
+    rows = guests[2]
+    assert f"came through: {rows} of {rows}" in result.stdout
+    assert (
+        f"in the outbox: {rows} for {rows} guest signatures; missing: 0; duplicated: 0"
+        in result.stdout
+    )
+    assert (
+        f"received: {rows} by {rows} guests; acknowledged guests without one: 0; duplicated: 0"
+        in result.stdout
+    )
+    assert f"acknowledged confirmations: {rows}; guest signatures counted" in result.stdout
     # Its throw-away database is gone (a loop variable once shadowed its name, and every run
     # left its database behind).
     assert load_databases() <= before

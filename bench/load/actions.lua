@@ -4,7 +4,9 @@
 --   MODE=mixed  80 % campaign page, 15 % signing, 5 % joining the challenge
 --   MODE=floor  the floor view (/floor: read the session, commit one bare row), each request
 --               as the next supporter
--- USERS is a file of lines "sessionid csrftoken"; SLUG the campaign's address.
+--   MODE=guest  signing without an account (htmx), each request as the next stranger
+-- USERS is a file of lines "sessionid csrftoken" (MODE=guest: "sessionid form", the form
+-- url-encoded as the stranger's browser sends it); SLUG the campaign's address.
 
 local threads = {}
 
@@ -66,6 +68,17 @@ function request()
     table.insert(pending, "v")
     return post("/floor", next_user())
   end
+  if mode == "guest" then
+    local index = next_user()
+    local user = users[index]
+    table.insert(pending, "g" .. index)
+    return wrk.format("POST", "/campaigns/" .. slug .. "/sign/guest/", {
+      ["Cookie"] = "sessionid=" .. user[1],
+      ["HX-Request"] = "true",
+      ["Content-Type"] = "application/x-www-form-urlencoded",
+      ["Content-Length"] = tostring(#user[2]),
+    }, user[2])
+  end
   local r = mode == "sign" and 0 or roll()
   if mode == "sign" or (r >= 0.80 and r < 0.95) then
     local index = next_user()
@@ -81,7 +94,8 @@ function request()
 end
 
 function response(status, headers, body)
-  -- "s<line>" a signature, "j<line>" a challenge join: acknowledged when answered 2xx.
+  -- "s<line>" a signature, "j<line>" a challenge join, "g<line>" a guest signature:
+  -- acknowledged when answered 2xx.
   local what = table.remove(pending, 1)
   if what and what ~= "v" and status >= 200 and status < 300 then
     table.insert(acked, what)
