@@ -528,12 +528,12 @@ def count_guests(
     `confirmed` hold indexes in `strangers`. True when nothing is lost, doubled or missing."""
     from django.db import connection as django_connection
 
-    from essaim.campaigns.models import GuestSignature, Signature
+    from essaim.campaigns.models import GuestAction, Signature
     from essaim.campaigns.services.guest import CHANNEL
     from essaim.core.models import OutboxMessage
 
     django_connection.close()
-    guest_rows = GuestSignature.objects.filter(pledge__campaign__slug=slug)
+    guest_rows = GuestAction.objects.filter(kind=GuestAction.Kind.SIGN, pledge__campaign__slug=slug)
     rows = dict(guest_rows.values_list("pk", "user__email"))
     emails = list(rows.values())
     acked = {strangers[index].email for index in signed}
@@ -548,7 +548,7 @@ def count_guests(
         f"{guest_rows.exclude(via='').count():,} of {len(rows):,}"
     )
     queued = Counter(
-        payload.get("guest_signature")
+        payload.get("guest_action")
         for payload in OutboxMessage.objects.filter(channel=CHANNEL).values_list(
             "payload", flat=True
         )
