@@ -275,6 +275,13 @@ CAMPAIGNS_GUEST_MIN_SECONDS = float(os.environ.get("CAMPAIGNS_GUEST_MIN_SECONDS"
 # How long the link in a guest's e-mails opens the page where they see, download and delete
 # what they gave (campaigns.services.guest_data).
 CAMPAIGNS_GUEST_DATA_LINK_DAYS = int(os.environ.get("CAMPAIGNS_GUEST_DATA_LINK_DAYS", "90"))
+# An optional proof of work on the one-step form (essaim/campaigns/services/proof_of_work.py):
+# the visitor's browser solves a puzzle while they type. Off by default; its difficulty in
+# leading zero bits of a SHA-256 (each one doubles the work: 16 is about 65,000 hashes), and
+# how long a challenge may wait to be solved and sent (seconds).
+CAMPAIGNS_GUEST_PROOF_OF_WORK = env_bool("CAMPAIGNS_GUEST_PROOF_OF_WORK", False)
+CAMPAIGNS_GUEST_PROOF_BITS = int(os.environ.get("CAMPAIGNS_GUEST_PROOF_BITS", "16"))
+CAMPAIGNS_GUEST_PROOF_SECONDS = int(os.environ.get("CAMPAIGNS_GUEST_PROOF_SECONDS", "900"))
 # Moderation: how many reports from trusted members hide content until a moderator looks.
 MODERATION_AUTO_HIDE_REPORTS = int(os.environ.get("MODERATION_AUTO_HIDE_REPORTS", "3"))
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the

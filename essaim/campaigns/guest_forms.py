@@ -10,6 +10,7 @@ from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
 from essaim.campaigns.models import Campaign
+from essaim.campaigns.proof_of_work_forms import ProofOfWorkForm
 from essaim.campaigns.services.guest import consent_for
 from essaim.core.text import is_storable
 
@@ -25,7 +26,9 @@ def started_token() -> str:
     return signing.dumps(int(time.time() * 1000), salt=STARTED_SALT)
 
 
-class GuestSignForm(forms.Form):
+class GuestSignForm(ProofOfWorkForm):
+    proof_form = "guest-sign"
+
     name = forms.CharField(label=_("Your name"), max_length=80)
     email = forms.EmailField(
         label=_("Your e-mail address"),
@@ -42,7 +45,7 @@ class GuestSignForm(forms.Form):
     started = forms.CharField(required=False)
 
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, campaign=campaign, **kwargs)
         self.fields["consent"].label = consent_for(campaign)
         self.fields["consent"].error_messages["required"] = _(
             "Tick the box to agree: your signature cannot be recorded without it."
@@ -84,6 +87,7 @@ class GuestSignForm(forms.Form):
             ) from error
         if time.time() * 1000 - shown < settings.CAMPAIGNS_GUEST_MIN_SECONDS * 1000:
             raise forms.ValidationError(_("That was very quick: check the form and send it again."))
+        self.proof_check()
         return cleaned
 
 

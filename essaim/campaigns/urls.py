@@ -1,6 +1,14 @@
 from django.urls import URLPattern, URLResolver, path
 
-from essaim.campaigns.views import actions, campaigns, events, guest, guest_data, invalidation
+from essaim.campaigns.views import (
+    actions,
+    campaigns,
+    events,
+    guest,
+    guest_data,
+    invalidation,
+    proof_of_work,
+)
 
 app_name = "campaigns"
 
@@ -29,6 +37,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/sign/guest/", guest.guest_sign, name="guest_sign"),
     path("<slug:slug>/sign/guest/thanks/", guest.guest_signed, name="guest_signed"),
     path("<slug:slug>/confirm/<str:token>/", guest.guest_confirm, name="guest_confirm"),
+    path(
+        "<slug:slug>/proof-of-work/<str:form>/",
+        proof_of_work.proof_challenge,
+        name="proof_challenge",
+    ),
     path("<slug:slug>/challenge/join/", actions.challenge_join, name="challenge_join"),
     path("<slug:slug>/challenge/check-in/", actions.challenge_check_in, name="check_in"),
     path("<slug:slug>/give/", actions.give, name="give"),
