@@ -17,6 +17,7 @@ from django.db.migrations import operations
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.tests.factories import PledgeFactory
@@ -74,6 +75,30 @@ def test_with_redis_down_pages_render_writes_go_through_and_readiness_says_so(cl
     assert pledge.signatures.count() == 1
     ready = client.get(reverse("core:ready"))
     assert ready.status_code == 503 and ready.json()["checks"]["cache"].startswith("unavailable")
+
+
+@pytest.mark.django_db
+def test_a_failing_write_counter_lets_the_write_through_and_says_why(client, caplog, monkeypatch):
+    """Redis unreachable is an outage (a warning with the error); any other failure of the
+    counting is a fault, logged with its traceback: either way the limits are off until it
+    passes, and the log must say why."""
+    pledge = PledgeFactory.create()
+    client.force_login(UserFactory.create())
+    url = reverse("campaigns:sign", args=[pledge.campaign.slug])
+    for error, traceback in ((RedisConnectionError("refused"), False), (ValueError("bad"), True)):
+
+        def broken(_keys: object, error: Exception = error) -> list[int]:
+            raise error
+
+        monkeypatch.setattr(caches["default"], "count_many", broken, raising=False)
+        caplog.clear()
+        assert client.post(url).status_code == 302
+        (record,) = [
+            r for r in caplog.records if r.getMessage() == "rate limit counter unavailable"
+        ]
+        assert record.error == f"{type(error).__name__}: {error}"
+        assert bool(record.exc_info) is traceback
+    assert pledge.signatures.count() == 1
 
 
 def test_a_database_outage_is_a_clear_503_without_a_traceback():

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from essaim.accounts.models import User, canonical_email
 from essaim.accounts.trust import MEMBER, NEW, STAFF, TRUSTED, trust_level
 from essaim.campaigns.services.guest import network_of
+from essaim.core.cache import UNAVAILABLE
 from essaim.core.errors import ApplicationError
 from essaim.core.http import client_address
 from essaim.core.middleware import error_response
@@ -72,12 +73,15 @@ def _count(keys: list[tuple[str, int]]) -> list[int] | None:
         for name, seconds in keys:
             cache.add(name, 0, seconds)
             counts.append(cache.incr(name))
-    except Exception as error:  # noqa: BLE001 - fail open, see the module's docstring
+    except Exception as error:  # fail open, see the module's docstring
         # The error's class and words: a Redis back from a restart whose counters still fail
-        # (the limits silently off) must say why in the log.
+        # (the limits silently off) must say why in the log. Redis being unreachable is an
+        # outage the cache's own warnings already tell; anything else is a fault in the
+        # counting itself and carries its traceback.
         logger.warning(
             "rate limit counter unavailable",
             extra={"keys": len(keys), "error": f"{type(error).__name__}: {error}"[:200]},
+            exc_info=not isinstance(error, UNAVAILABLE),
         )
         return None
     return counts
