@@ -606,7 +606,7 @@ def test_redis_killed_mid_load_pages_render_actions_go_through_and_limits_come_b
     # Redis back: the write limits count again (the repeat signature was counted).
     with log.open("rb") as lines:
         lines.seek(restarted_at)
-        logged = list(dict.fromkeys(line.decode(errors="replace")[:300] for line in lines))[-8:]
+        logged = list(dict.fromkeys(line.decode(errors="replace")[:2000] for line in lines))[-8:]
     assert status == 200 and counters, (
         f"answers after Redis came back: {statuses_after}; the last one: {body[:300]!r}; "
         f"keys in the restarted Redis: {sorted(keys)[:20]}; logged since: {logged}"
