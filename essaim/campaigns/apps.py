@@ -9,10 +9,11 @@ class CampaignsConfig(AppConfig):
 
     def ready(self) -> None:
         from essaim.accounts import personal_data
+        from essaim.campaigns import guest_cookie
         from essaim.campaigns import personal_data as campaigns_data
         from essaim.campaigns.reportable import CAMPAIGN, UPDATE, UPDATE_COMMENT
         from essaim.campaigns.services import guest, settle
-        from essaim.core import outbox, reportable, scheduler
+        from essaim.core import outbox, pagecache, reportable, scheduler
 
         personal_data.register(
             "campaigns", export=campaigns_data.export, erase=campaigns_data.erase
@@ -23,3 +24,4 @@ class CampaignsConfig(AppConfig):
         reportable.register(CAMPAIGN)
         reportable.register(UPDATE)
         reportable.register(UPDATE_COMMENT)
+        pagecache.personal_cookie(guest_cookie.COOKIE)

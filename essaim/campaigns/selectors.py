@@ -624,3 +624,22 @@ def invalidations_of(pledge: Pledge) -> QuerySet[SignatureInvalidation]:
         .select_related("actor", "restored_by")
         .order_by("-created_at", "-pk")
     )
+
+
+def guest_action_remembered(
+    *, campaign: Campaign, kind: str, remembered: list[tuple[int, int]]
+) -> GuestAction | None:
+    """The action of `kind` on `campaign` among those a browser remembers as (action id,
+    person id) pairs (`campaigns.guest_cookie`): its person must match too, so an id that
+    names someone else's row shows nothing."""
+    if not remembered:
+        return None
+    candidates = (
+        GuestAction.objects.filter(
+            campaign=campaign, kind=kind, pk__in=[pk for pk, _person in remembered]
+        )
+        .select_related("pledge", "user")
+        .order_by("-created_at")
+    )
+    pairs = set(remembered)
+    return next((row for row in candidates if (row.pk, row.user_id) in pairs), None)

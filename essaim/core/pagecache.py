@@ -52,14 +52,25 @@ SHARED_CACHE = "default"
 PROCESS_CACHE = "process"
 
 
+# Cookies that make a visit one visitor's own: the one-off messages, and those the domains
+# name (`personal_cookie`), e.g. campaigns' record of what a guest did in this browser.
+_personal_cookies: set[str] = {"messages"}
+
+
+def personal_cookie(name: str) -> None:
+    """A visitor carrying cookie `name` sees a page of their own, never the shared one (a
+    domain calls this in its AppConfig.ready())."""
+    _personal_cookies.add(name)
+
+
 def shared_visit(request: HttpRequest) -> bool:
     """A visit whose page is the same for everyone: not logged in, no share code to remember,
-    no one-off message to show."""
+    no one-off message nor anything else of the visitor's own to show."""
     return (
         request.method in ("GET", "HEAD")
         and not request.user.is_authenticated
         and not request.GET
-        and "messages" not in request.COOKIES
+        and _personal_cookies.isdisjoint(request.COOKIES)
     )
 
 

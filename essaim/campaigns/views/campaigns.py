@@ -37,6 +37,7 @@ from essaim.campaigns.views.actions import (
     fundraiser_of,
     pledge_of,
 )
+from essaim.campaigns.views.guest import returning_guest_context
 from essaim.communities.models import Community
 from essaim.core import parts
 from essaim.core.errors import NotFound
@@ -121,15 +122,25 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     else:
         # Anonymous visitors, the crowd of a viral spike, share one rendering per language for
         # a few seconds. It holds no form and no token of anyone's: only links to log in.
-        key = f"campaign-page:{campaign.pk}:{campaign.updated_at.timestamp()}:{get_language()}"
-        content = cache.get(key)
-        if content is None:
+        # A guest back in the browser they acted in sees their own action: a page for them
+        # alone (core.pagecache does not share it either), never the crowd's copy.
+        mine = returning_guest_context(request, campaign)
+        if mine:
             content = render_to_string(
                 "campaigns/_campaign_content.html",
-                {**detail_context(request, campaign), "is_host": False},
+                {**detail_context(request, campaign), "is_host": False, **mine},
                 request=request,
             )
-            cache.set(key, content, PUBLIC_CACHE_SECONDS)
+        else:
+            key = f"campaign-page:{campaign.pk}:{campaign.updated_at.timestamp()}:{get_language()}"
+            content = cache.get(key)
+            if content is None:
+                content = render_to_string(
+                    "campaigns/_campaign_content.html",
+                    {**detail_context(request, campaign), "is_host": False},
+                    request=request,
+                )
+                cache.set(key, content, PUBLIC_CACHE_SECONDS)
     return render(
         request,
         "campaigns/campaign_detail.html",

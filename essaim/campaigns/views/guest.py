@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from essaim.accounts.models import User
-from essaim.campaigns import selectors
+from essaim.campaigns import guest_cookie, selectors
 from essaim.campaigns.attribution import touched_code
 from essaim.campaigns.guest_forms import GuestSignForm
 from essaim.campaigns.models import Campaign, GuestAction, Pledge
@@ -96,10 +96,25 @@ def guest_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     mine[str(pledge.pk)] = signature.pk
     request.session[SESSION_KEY] = mine
     if request.htmx:
-        return render(
+        response = render(
             request, "campaigns/_guest_pending.html", _pending_context(signature, campaign)
         )
-    return redirect("campaigns:guest_signed", slug=campaign.slug)
+    else:
+        response = redirect("campaigns:guest_signed", slug=campaign.slug)
+    guest_cookie.remember(request, response, signature)
+    return response
+
+
+def returning_guest_context(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
+    """For the campaign's page: what an anonymous visitor signed here in this browser (its
+    state and their share link, in place of the empty form), or nothing."""
+    remembered = guest_cookie.remembered(request)
+    signature = selectors.guest_action_remembered(
+        campaign=campaign, kind=GuestAction.Kind.SIGN, remembered=remembered
+    )
+    if signature is None:
+        return {}
+    return _pending_context(signature, campaign)
 
 
 @never_cache
