@@ -89,6 +89,16 @@ class Campaign(BaseModel, Moderated):
     consent_text = models.TextField(
         _("consent text for visitors"), max_length=CONSENT_MAX_LENGTH, blank=True
     )
+    # The instance's staff turn it on for a campaign that draws a flood of machine-sent forms,
+    # where CAMPAIGNS_GUEST_PROOF_OF_WORK is off (campaigns.services.proof_of_work).
+    guest_proof_of_work = models.BooleanField(
+        _("proof of work on forms without an account"),
+        default=False,
+        help_text=_(
+            "Visitors without an account need JavaScript: their browser solves a puzzle "
+            "while they type. Always on where the instance asks for it everywhere."
+        ),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )

@@ -8,8 +8,9 @@ the signature). The answer is a nonce such that SHA-256(challenge + nonce) start
 `bits` zero bits (`proof_verify`). A challenge is spent once: its salt is recorded in the
 cache until it expires, so a solved puzzle sent again is refused.
 
-Off by default; `CAMPAIGNS_GUEST_PROOF_OF_WORK` turns it on for every campaign, and its
-difficulty is `CAMPAIGNS_GUEST_PROOF_BITS` (each bit doubles the visitor's work)."""
+Off by default; `CAMPAIGNS_GUEST_PROOF_OF_WORK` turns it on for every campaign, the admin's
+`Campaign.guest_proof_of_work` for one, and its difficulty is `CAMPAIGNS_GUEST_PROOF_BITS`
+(each bit doubles the visitor's work)."""
 
 import hashlib
 import logging
@@ -42,7 +43,7 @@ class Challenge:
 
 
 def proof_required(campaign: Campaign) -> bool:
-    return bool(settings.CAMPAIGNS_GUEST_PROOF_OF_WORK)
+    return bool(settings.CAMPAIGNS_GUEST_PROOF_OF_WORK) or campaign.guest_proof_of_work
 
 
 def challenge_issue(*, campaign: Campaign, form: str) -> Challenge:

@@ -260,3 +260,25 @@ def test_no_challenge_for_a_draft_campaign_or_an_unknown_form(client, where):
     response = client.get(reverse("campaigns:proof_challenge", args=[campaign.slug, form]))
 
     assert response.status_code == 404
+
+
+def test_the_admin_asks_it_of_one_campaign_where_the_instance_does_not(client, settings):
+    settings.CAMPAIGNS_GUEST_PROOF_OF_WORK = False
+    guarded = PledgeFactory.create(campaign__guest_proof_of_work=True).campaign
+    open_one = PledgeFactory.create().campaign
+
+    page = client.get(guarded.get_absolute_url()).content.decode()
+    assert 'data-testid="proof-of-work"' in page
+    refused = _sign(client, guarded, "nour@exemple.test")
+    assert refused.status_code == 400 and "needs JavaScript" in refused.content.decode()
+    assert _guests() == []
+
+    assert (
+        _sign(client, guarded, "nour@exemple.test", _challenge(client, guarded)).status_code == 302
+    )
+    assert (
+        'data-testid="proof-of-work"'
+        not in client.get(open_one.get_absolute_url()).content.decode()
+    )
+    assert _sign(client, open_one, "sam@exemple.test").status_code == 302
+    assert _guests() == ["nour@exemple.test", "sam@exemple.test"]
