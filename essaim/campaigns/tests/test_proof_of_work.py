@@ -128,6 +128,27 @@ def test_a_bad_answer_is_refused_and_leaves_the_challenge_unspent(settings, bad,
         )
 
 
+def test_an_unreachable_cache_lets_a_solved_challenge_through_and_logs_it(settings, caplog):
+    """The fail-soft Redis (core.cache) answers every `add` False when Redis is down: taken
+    for a replay, every visitor would be refused until it comes back."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "essaim.core.cache.FailSoftRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        },
+    }
+    campaign = CampaignFactory.create()
+    challenge = challenge_issue(campaign=campaign, form=FORM)
+
+    proof_verify(
+        campaign=campaign, form=FORM, token=challenge.token, nonce=solve(challenge.token, BITS)
+    )
+
+    assert "proof of work not recorded as spent" in caplog.messages
+
+
 def test_two_challenges_for_one_campaign_are_two_puzzles():
     campaign = CampaignFactory.create()
     first, second = (challenge_issue(campaign=campaign, form=FORM) for _ in range(2))
