@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
 from essaim.campaigns.models import (
     Campaign,
@@ -7,6 +8,7 @@ from essaim.campaigns.models import (
     Event,
     GuestAction,
     InKindPledge,
+    SignatureInvalidation,
 )
 
 
@@ -63,3 +65,21 @@ class GuestActionAdmin(admin.ModelAdmin[GuestAction]):
     search_fields = ("user__email", "network")
     raw_id_fields = ("campaign", "pledge", "challenge", "event", "user")
     readonly_fields = ("consent", "network", "mailed_at", "confirmed_at")
+
+
+@admin.register(SignatureInvalidation)
+class SignatureInvalidationAdmin(admin.ModelAdmin[SignatureInvalidation]):
+    """Read only: a batch is set aside and restored through its page, which moves the tally;
+    an edit here would not."""
+
+    list_display = ("pledge", "count", "actor", "created_at", "restored_at")
+    raw_id_fields = ("pledge", "actor", "restored_by")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

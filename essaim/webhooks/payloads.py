@@ -1,8 +1,8 @@
 """What a delivery says about each event: public facts only (a signer's name only if they
 chose to show it, a donor's only if the gift is not anonymous; never an e-mail address).
 
-Built from models alone: this module sits on the campaigns' signing path through `emit`, and
-must not import the campaigns' selectors or services (they import it back)."""
+Built from models, and the campaigns' selectors for a count (the tally's, as the pages show
+it)."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from essaim.campaigns.models import Campaign, Donation, Milestone, Rsvp, Signature
+from essaim.campaigns.selectors import signature_count
 from essaim.core.site import absolute_url
 from essaim.webhooks.models import EventType
 
@@ -46,7 +47,9 @@ def signature_event(signature_id: int) -> Event | None:
     signature = (
         Signature.objects.select_related("pledge__campaign", "user").filter(pk=signature_id).first()
     )
-    if signature is None:  # withdrawn before the task ran
+    # Withdrawn before the task ran, or set aside as suspicious (`campaigns.services.
+    # invalidation`, which may settle a row in the transaction that invalidates it).
+    if signature is None or signature.invalidation_id is not None:
         return None
     campaign = signature.pledge.campaign
     event_id = f"{EventType.SIGNATURE}:{signature.pk}"
@@ -54,7 +57,8 @@ def signature_event(signature_id: int) -> Event | None:
         "signature_id": signature.pk,
         "signed_at": signature.created_at.isoformat(),
         "name": signature.user.display_name if signature.show_name else None,
-        "signatures": Signature.objects.filter(pledge_id=signature.pledge_id).count(),
+        # The count the pages show: what the tally holds, not rows (set-aside ones are rows).
+        "signatures": signature_count(signature.pledge),
     }
     return Event(
         EventType.SIGNATURE,

@@ -28,6 +28,7 @@ from essaim.campaigns.services.tally import tally_rebuild
 from essaim.campaigns.tests.factories import PledgeFactory
 from essaim.core.errors import NotFound, PermissionDenied, ValidationError
 from essaim.moderation.models import Action
+from essaim.webhooks.payloads import signature_event
 
 pytestmark = pytest.mark.django_db
 
@@ -319,3 +320,18 @@ def test_a_set_aside_signer_who_closes_their_account_is_not_taken_out_twice():
     signatures_restore(actor=host, invalidation=batch)
     assert consistent(pledge) == 5
     assert Action.objects.get(kind=Action.Kind.REVALIDATE).reason_params["count"] == 2
+
+
+def test_a_set_aside_signature_sends_no_webhook_and_webhooks_count_as_the_pages_do():
+    pledge = PledgeFactory.create()
+    crowd(pledge)
+    signatures_invalidate(
+        actor=host_of(pledge), pledge=pledge, criteria=Criteria(network=SPAM_NETWORK), reason="V"
+    )
+    set_aside = Signature.objects.filter(invalidation__isnull=False).earliest("pk")
+    counted = Signature.objects.filter(invalidation__isnull=True).earliest("pk")
+
+    event = signature_event(counted.pk)
+
+    assert signature_event(set_aside.pk) is None
+    assert event is not None and event.payload["data"]["signatures"] == 3

@@ -188,3 +188,22 @@ def test_the_manage_page_links_to_the_suspicious_signatures(client, pledge):
     page = client.get(reverse("campaigns:manage", args=[pledge.campaign.slug]))
 
     assert _url(pledge) in page.text
+
+
+def test_staff_read_the_batches_in_the_admin_where_no_one_edits_them(admin_client, pledge):
+    batch = signatures_invalidate(
+        actor=pledge.campaign.created_by,
+        pledge=pledge,
+        criteria=Criteria(network=SPAM_NETWORK),
+        reason="Vague",
+    )
+    assert batch is not None
+
+    listing = admin_client.get(reverse("admin:campaigns_signatureinvalidation_changelist"))
+    add = admin_client.get(reverse("admin:campaigns_signatureinvalidation_add"))
+    delete = admin_client.post(
+        reverse("admin:campaigns_signatureinvalidation_delete", args=[batch.pk]), {"post": "yes"}
+    )
+
+    assert (listing.status_code, add.status_code, delete.status_code) == (200, 403, 403)
+    assert signature_count(pledge) == 3
