@@ -643,3 +643,16 @@ def guest_action_remembered(
     )
     pairs = set(remembered)
     return next((row for row in candidates if (row.pk, row.user_id) in pairs), None)
+
+
+def guests_unnamed_to_hosts(campaign: Campaign, user_ids: list[int]) -> set[int]:
+    """Among `user_ids`, the guests whose names the campaign's hosts may not read: those who
+    ticked "hear from the hosts" on none of their actions in it. The hosts' figures count
+    them, anonymous. People with an account show under the name of their public profile."""
+    guests = set(User.objects.filter(pk__in=user_ids, is_guest=True).values_list("pk", flat=True))
+    if not guests:
+        return set()
+    agreed = GuestAction.objects.filter(
+        campaign=campaign, user_id__in=guests, hear_from_hosts=True
+    ).values_list("user_id", flat=True)
+    return guests - set(agreed)

@@ -182,9 +182,13 @@ def k_over_time(campaign: Campaign, participants: Table | None = None) -> Table:
     return table
 
 
-def _names(ids: list[int]) -> dict[int, User]:
+def _names(campaign: Campaign, ids: list[int]) -> dict[int, str]:
+    """The names the hosts read: a guest who did not agree to hear from them is counted under
+    no name (`campaigns.selectors.guests_unnamed_to_hosts`), in the page and in its exports."""
+    unnamed = campaign_selectors.guests_unnamed_to_hosts(campaign, ids)
     return {
-        user.pk: user for user in User.objects.filter(pk__in=ids).only("display_name", "handle")
+        pk: _("A supporter without an account") if pk in unnamed else name
+        for pk, name in User.objects.filter(pk__in=ids).values_list("pk", "display_name")
     }
 
 
@@ -203,7 +207,8 @@ def link_conversion(campaign: Campaign) -> Table:
         .order_by("-n", "link")[:TOP_LINKS]
     )
     ids = [row["link"] for row in top]
-    links = ShareLink.objects.select_related("owner", "host__community").in_bulk(ids)
+    links = ShareLink.objects.select_related("host__community").in_bulk(ids)
+    owners = _names(campaign, [link.owner_id for link in links.values() if link.owner_id])
     visits = dict(
         LinkVisit.objects.filter(link__in=ids)
         .values("link")
@@ -212,7 +217,11 @@ def link_conversion(campaign: Campaign) -> Table:
     )
     for row in top:
         link = links[row["link"]]
-        owner = link.owner.display_name if link.owner else (link.host.name if link.host else "")
+        owner = (
+            owners.get(link.owner_id, "")
+            if link.owner_id
+            else (link.host.name if link.host else "")
+        )
         seen = visits.get(link.pk, 0)
         table.rows.append([link.code, owner, seen, row["n"], _ratio(row["n"], seen)])
     return table
@@ -256,12 +265,11 @@ def top_relays(campaign: Campaign) -> Table:
         .annotate(n=Count("id"))
         .values_list("followed", "n")
     )
-    names = _names(ids)
+    names = _names(campaign, ids)
     for row in top:
-        person = names.get(row["ancestor"])
         table.rows.append(
             [
-                person.display_name if person else "",
+                names.get(row["ancestor"], ""),
                 direct.get(row["ancestor"], 0),
                 row["n"],
                 followers.get(row["ancestor"], 0),
@@ -366,15 +374,15 @@ def largest_cascades(campaign: Campaign, count: int = TREES) -> list[Node]:
             .values_list("referrer")
             .annotate(n=Count("id"))
         )
-        names = _names(ids)
+        names = _names(campaign, ids)
         actions = dict(Supporter.Action.choices)
         nodes: dict[int, Node] = {
-            root_id: Node(root_id, names[root_id].display_name, downstream=row["n"])
+            root_id: Node(root_id, names.get(root_id, ""), downstream=row["n"])
         }
         for user_id, referrer_id, generation, action in rows:
             node = nodes.setdefault(
                 user_id,
-                Node(user_id, names[user_id].display_name if user_id in names else ""),
+                Node(user_id, names.get(user_id, "")),
             )
             node.action, node.generation = str(actions.get(action, action)), generation
             if user_id != root_id:
