@@ -10,6 +10,7 @@ from essaim.campaigns.models import Signature, SignatureInvalidation
 from essaim.campaigns.selectors import Criteria, signature_count
 from essaim.campaigns.services.invalidation import signatures_invalidate
 from essaim.campaigns.tests.factories import PledgeFactory
+from essaim.campaigns.tests.test_guest import _form as guest_form
 from essaim.campaigns.tests.test_invalidation import SPAM_NETWORK, crowd, guest
 from essaim.moderation.models import Action
 
@@ -206,4 +207,26 @@ def test_staff_read_the_batches_in_the_admin_where_no_one_edits_them(admin_clien
     )
 
     assert (listing.status_code, add.status_code, delete.status_code) == (200, 403, 403)
+    assert signature_count(pledge) == 3
+
+
+def test_a_set_aside_guest_who_signs_again_reads_it_is_set_aside_and_counts_nothing(
+    client, pledge, settings
+):
+    settings.CAMPAIGNS_GUEST_MIN_SECONDS = 0
+    signatures_invalidate(
+        actor=pledge.campaign.created_by,
+        pledge=pledge,
+        criteria=Criteria(network=SPAM_NETWORK),
+        reason="Vague",
+    )
+
+    answer = client.post(
+        reverse("campaigns:guest_sign", args=[pledge.campaign.slug]),
+        guest_form(name="Bot", email="bot0@spam.test"),
+        follow=True,
+    )
+
+    assert answer.status_code == 200
+    assert 'data-testid="set-aside"' in answer.text
     assert signature_count(pledge) == 3
