@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -656,3 +656,57 @@ def guests_unnamed_to_hosts(campaign: Campaign, user_ids: list[int]) -> set[int]
         campaign=campaign, user_id__in=guests, hear_from_hosts=True
     ).values_list("user_id", flat=True)
     return guests - set(agreed)
+
+
+@dataclass(frozen=True)
+class GuestContact:
+    name: str
+    email: str
+    postcode: str
+    actions: list[str]
+    since: datetime
+
+
+def _guest_actions_confirmed(campaign: Campaign) -> QuerySet[GuestAction]:
+    """The campaign's confirmed guest actions, without those set aside in a suspicious batch
+    and without erased people."""
+    set_aside = Signature.objects.filter(
+        pledge=OuterRef("pledge"), user=OuterRef("user"), invalidation__isnull=False
+    )
+    return GuestAction.objects.filter(
+        campaign=campaign, confirmed_at__isnull=False, user__deleted_at__isnull=True
+    ).exclude(Exists(set_aside))
+
+
+def guest_contacts(campaign: Campaign) -> list[GuestContact]:
+    """The people who acted without an account and ticked "hear from the hosts": the only
+    names and addresses of guests the hosts receive (their export), one line a person."""
+    contacts: dict[int, GuestContact] = {}
+    rows = (
+        _guest_actions_confirmed(campaign)
+        .filter(hear_from_hosts=True)
+        .select_related("user")
+        .order_by("created_at", "pk")
+    )
+    for row in rows:
+        known = contacts.get(row.user_id)
+        if known is None:
+            contacts[row.user_id] = GuestContact(
+                name=row.user.display_name,
+                email=row.user.email,
+                postcode=row.postcode,
+                actions=[row.get_kind_display()],
+                since=row.created_at,
+            )
+        else:
+            known.actions.append(row.get_kind_display())
+    return list(contacts.values())
+
+
+def guest_contacts_count(campaign: Campaign) -> dict[str, int]:
+    """How many confirmed people without an account the hosts may write to, and how many
+    more they count without knowing who."""
+    people = _guest_actions_confirmed(campaign).values("user_id")
+    everyone = people.distinct().count()
+    named = people.filter(hear_from_hosts=True).distinct().count()
+    return {"named": named, "anonymous": everyone - named}

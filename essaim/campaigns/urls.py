@@ -3,6 +3,7 @@ from django.urls import URLPattern, URLResolver, path
 from essaim.campaigns.views import (
     actions,
     campaigns,
+    contacts,
     events,
     guest,
     guest_data,
@@ -20,6 +21,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/", campaigns.campaign_detail, name="detail"),
     path("<slug:slug>/share.png", campaigns.campaign_share_image, name="share_image"),
     path("<slug:slug>/manage/", campaigns.campaign_manage, name="manage"),
+    path(
+        "<slug:slug>/manage/contacts.csv",
+        contacts.guest_contacts_export,
+        name="guest_contacts",
+    ),
     path("<slug:slug>/manage/signatures/", invalidation.invalidations, name="invalidations"),
     path(
         "<slug:slug>/manage/signatures/<int:pk>/restore/",

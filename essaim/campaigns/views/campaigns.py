@@ -202,6 +202,7 @@ def _manage_context(campaign: Campaign, **forms: Any) -> dict[str, Any]:
         ),
         "all_hosts": campaign.hosts.select_related("user", "community").order_by("created_at"),
         "leaderboard": selectors.host_leaderboard(campaign),
+        "guest_contacts": selectors.guest_contacts_count(campaign),
         "proposed": campaign.events.filter(status="proposed").order_by("starts_at"),
     }
     context.update(forms)
