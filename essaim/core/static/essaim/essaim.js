@@ -29,7 +29,10 @@
     var detail = event.detail;
     var status = detail.xhr.status;
     if (status < 400) { return; }
-    if (status === 400 && detail.elt && detail.elt.closest("[data-swap-errors]")) {
+    // detail.elt is the swap's target (the guest form's panel, around it); the element that
+    // sent the request is the requestConfig's.
+    var source = (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+    if (status === 400 && source && source.closest("[data-swap-errors]")) {
       detail.shouldSwap = true;
       detail.isError = false;
     } else if (detail.xhr.getResponseHeader("HX-Retarget")) {
