@@ -382,7 +382,12 @@ def host_leaderboard(campaign: Campaign) -> list[dict[str, Any]]:
         for host in hosts
     }
     sources: list[tuple[str, QuerySet[Any], str]] = [
-        ("signatures", Signature.objects.filter(pledge__campaign=campaign), "pk"),
+        # A batch set aside as suspicious credits no one.
+        (
+            "signatures",
+            Signature.objects.filter(pledge__campaign=campaign, invalidation__isnull=True),
+            "pk",
+        ),
         ("participants", Participant.objects.filter(challenge__campaign=campaign), "pk"),
         (
             "rsvps",

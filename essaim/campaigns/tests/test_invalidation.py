@@ -10,12 +10,18 @@ from essaim.accounts.services import user_delete, user_suspend
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import (
     Campaign,
+    CampaignHost,
     GuestAction,
     Pledge,
     Signature,
     SignatureInvalidation,
 )
-from essaim.campaigns.selectors import Criteria, invalidation_preview, signature_count
+from essaim.campaigns.selectors import (
+    Criteria,
+    host_leaderboard,
+    invalidation_preview,
+    signature_count,
+)
 from essaim.campaigns.services.guest import confirmation_token, guest_confirm, guest_sign
 from essaim.campaigns.services.invalidation import (
     criteria_clean,
@@ -335,3 +341,26 @@ def test_a_set_aside_signature_sends_no_webhook_and_webhooks_count_as_the_pages_
 
     assert signature_event(set_aside.pk) is None
     assert event is not None and event.payload["data"]["signatures"] == 3
+
+
+def test_a_batch_set_aside_credits_no_co_host_on_the_leaderboard():
+    pledge = PledgeFactory.create()
+    crowd(pledge)
+    cohost = CampaignHost.objects.create(
+        campaign=pledge.campaign, user=UserFactory.create(), status=CampaignHost.Status.ACCEPTED
+    )
+    # What relay records when the signers came through the co-host's link.
+    Signature.objects.filter(user__email__endswith="spam.test").update(host=cohost)
+
+    def credited() -> tuple[int, int]:
+        [row] = [row for row in host_leaderboard(pledge.campaign) if row["host"] == cohost]
+        return row["signatures"], row["people"]
+
+    assert credited() == (4, 4)
+    batch = signatures_invalidate(
+        actor=host_of(pledge), pledge=pledge, criteria=Criteria(network=SPAM_NETWORK), reason="V"
+    )
+    assert credited() == (1, 1)
+    assert batch is not None
+    signatures_restore(actor=host_of(pledge), invalidation=batch)
+    assert credited() == (4, 4)
