@@ -499,6 +499,15 @@ class GuestActionRow:
     hear_from_hosts: bool
     given_at: datetime
     confirmed_at: datetime | None
+    # In a batch of suspicious signatures the hosts or the moderators set aside: not counted.
+    set_aside: bool = False
+
+
+def _set_aside_signature() -> QuerySet[Signature]:
+    """For a guest action's row: its signature, when a batch of suspicious ones holds it."""
+    return Signature.objects.filter(
+        pledge=OuterRef("pledge"), user=OuterRef("user"), invalidation__isnull=False
+    )
 
 
 def guest_actions_of(person: User) -> list[GuestActionRow]:
@@ -506,6 +515,7 @@ def guest_actions_of(person: User) -> list[GuestActionRow]:
     state (a closed or hidden campaign's record is still theirs to see)."""
     rows = (
         GuestAction.objects.filter(user=person)
+        .annotate(set_aside=Exists(_set_aside_signature()))
         .select_related("campaign", "pledge", "challenge", "event")
         .order_by("-created_at", "-pk")
     )
@@ -519,6 +529,7 @@ def guest_actions_of(person: User) -> list[GuestActionRow]:
             hear_from_hosts=row.hear_from_hosts,
             given_at=row.created_at,
             confirmed_at=row.confirmed_at,
+            set_aside=row.set_aside,
         )
         for row in rows
     ]
@@ -675,12 +686,9 @@ class GuestContact:
 def _guest_actions_confirmed(campaign: Campaign) -> QuerySet[GuestAction]:
     """The campaign's confirmed guest actions, without those set aside in a suspicious batch
     and without erased people."""
-    set_aside = Signature.objects.filter(
-        pledge=OuterRef("pledge"), user=OuterRef("user"), invalidation__isnull=False
-    )
     return GuestAction.objects.filter(
         campaign=campaign, confirmed_at__isnull=False, user__deleted_at__isnull=True
-    ).exclude(Exists(set_aside))
+    ).exclude(Exists(_set_aside_signature()))
 
 
 def guest_contacts(campaign: Campaign) -> list[GuestContact]:

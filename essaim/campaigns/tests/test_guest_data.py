@@ -17,6 +17,7 @@ from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.services import guest_data
 from essaim.campaigns.services.guest import guest_sign
+from essaim.campaigns.services.invalidation import criteria_clean, signatures_invalidate
 from essaim.campaigns.tests.factories import PledgeFactory
 from essaim.core import outbox
 from essaim.core.errors import NotFound, PermissionDenied, ValidationError
@@ -270,3 +271,24 @@ def test_the_french_page(client):
     content = client.get(_link_from_mail()).content.decode()
     assert "Ce que vous avez donné" in content
     assert "en attente de confirmation" in content
+
+
+def test_a_set_aside_signature_shows_as_such_and_its_guest_can_still_delete(client):
+    pledge = PledgeFactory.create()
+    _signed_guest(pledge)
+    url = _link_from_mail()
+    batch = signatures_invalidate(
+        actor=pledge.campaign.created_by,
+        pledge=pledge,
+        criteria=criteria_clean(email_domain="exemple.test"),
+        reason="Vague",
+    )
+    assert batch is not None and signature_count(pledge) == 0
+    client.cookies["django_language"] = "en"
+
+    page = client.get(url).content.decode()
+    assert "set aside as part of a suspicious batch: not counted" in page
+
+    assert client.post(url, {"confirm": "on"}).status_code == 200
+    assert not Signature.objects.exists() and signature_count(pledge) == 0
+    assert not GuestAction.objects.exists()
