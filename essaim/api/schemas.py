@@ -201,6 +201,12 @@ class PledgeOut(Schema):
     percent: int
     signed: bool
     show_name: bool
+    set_aside: bool = Field(
+        description=(
+            "The caller's signature was set aside by the campaign's hosts or the moderators "
+            "as part of a suspicious batch: it is not counted and cannot be withdrawn."
+        )
+    )
     recent: list[Person]
 
 

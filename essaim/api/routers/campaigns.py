@@ -136,7 +136,10 @@ def _pledge_out(
     state = selectors.pledge_summary(pledge, user, mine=signature)
     return {
         "text": pledge.text,
-        **{key: state[key] for key in ("count", "goal", "percent", "signed", "show_name")},
+        **{
+            key: state[key]
+            for key in ("count", "goal", "percent", "signed", "show_name", "set_aside")
+        },
         "recent": [presenters.person(signer) for signer in state["recent"]],
     }
 

@@ -230,3 +230,22 @@ def test_a_set_aside_guest_who_signs_again_reads_it_is_set_aside_and_counts_noth
     assert answer.status_code == 200
     assert 'data-testid="set-aside"' in answer.text
     assert signature_count(pledge) == 3
+
+
+def test_the_api_tells_a_set_aside_signer_and_refuses_the_withdrawal(client, pledge):
+    signatures_invalidate(
+        actor=pledge.campaign.created_by,
+        pledge=pledge,
+        criteria=Criteria(network=SPAM_NETWORK),
+        reason="Vague",
+    )
+    bot = Signature.objects.filter(invalidation__isnull=False).earliest("pk").user
+    client.force_login(bot)
+    url = f"/api/v1/campaigns/{pledge.campaign.slug}/pledge"
+
+    state = client.get(url).json()
+    withdraw = client.delete(f"{url}/signature")
+
+    assert (state["signed"], state["set_aside"], state["count"]) == (True, True, 3)
+    assert withdraw.status_code == 400 and withdraw.json()["detail"]
+    assert signature_count(pledge) == 3
