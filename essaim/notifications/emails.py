@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import ngettext
 
+from essaim.campaigns.services.guest_data import data_link_context
 from essaim.core import outbox
 from essaim.core.models import OutboxMessage
 from essaim.core.outbox import Backoff
@@ -282,6 +283,8 @@ def message_for(
             "groups": groups,
             "preferences_url": absolute_url(reverse("notifications:preferences")),
             "unsubscribe_url": unsubscribe_url(user_id=user.pk, kinds=kinds),
+            # Someone without an account reaches what they gave through this link alone.
+            **(data_link_context(user) if user.is_guest else {}),
         }
         subject = one_line(heading if frequency in DIGEST_FREQUENCIES else subject_of(items[0]))
         text = render_to_string("notifications/email/message.txt", context)

@@ -57,6 +57,15 @@ def data_url(user: User) -> str:
     return absolute_url(reverse("campaigns:guest_data", kwargs={"token": data_token(user)}))
 
 
+def data_link_context(person: User) -> dict[str, Any]:
+    """What an e-mail's template needs to show the link (`campaigns/email/_guest_footer.txt`):
+    the campaigns' guest e-mails and the notifications a guest receives use it alike."""
+    return {
+        "data_url": data_url(person),
+        "data_days": settings.CAMPAIGNS_GUEST_DATA_LINK_DAYS,
+    }
+
+
 def person_for_data_token(token: str) -> User:
     """The person a data link names, if the link is intact, not expired and still theirs;
     else a clear error (400 for a broken or expired link, 404 when they were deleted, 403
@@ -141,8 +150,7 @@ def guest_email(
         full = {
             "name": person.display_name,
             "site_name": settings.SITE_NAME,
-            "data_url": data_url(person),
-            "data_days": settings.CAMPAIGNS_GUEST_DATA_LINK_DAYS,
+            **data_link_context(person),
             **context,
         }
         title = str(subject) % full
