@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from essaim.campaigns.models import Campaign
+from essaim.campaigns.models import Campaign, GuestAction
 from essaim.campaigns.proof_of_work_forms import ProofOfWorkForm
 from essaim.campaigns.services.guest import consent_for
 from essaim.core.text import is_storable
@@ -44,12 +44,23 @@ class GuestSignForm(ProofOfWorkForm):
     website = forms.CharField(label=_("Leave this field empty"), required=False)
     started = forms.CharField(required=False)
 
-    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, campaign: Campaign, kind: str = GuestAction.Kind.SIGN, **kwargs: Any
+    ) -> None:
         super().__init__(*args, campaign=campaign, **kwargs)
-        self.fields["consent"].label = consent_for(campaign)
-        self.fields["consent"].error_messages["required"] = _(
-            "Tick the box to agree: your signature cannot be recorded without it."
-        )
+        self.fields["consent"].label = consent_for(campaign, kind)
+        if kind == GuestAction.Kind.SIGN:
+            self.fields["consent"].error_messages["required"] = _(
+                "Tick the box to agree: your signature cannot be recorded without it."
+            )
+        else:
+            self.fields["email"].help_text = _(
+                "Never shown to anyone: we write to it to confirm your answer and to send "
+                "you your personal link."
+            )
+            self.fields["consent"].error_messages["required"] = _(
+                "Tick the box to agree: your answer cannot be recorded without it."
+            )
 
     def started_value(self) -> str:
         """A fresh time on every rendering: a form sent again after an error is timed anew."""

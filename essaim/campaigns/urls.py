@@ -48,6 +48,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
         proof_of_work.proof_challenge,
         name="proof_challenge",
     ),
+    path("<slug:slug>/challenge/join/guest/", guest.guest_join, name="guest_join"),
+    path("<slug:slug>/events/<int:pk>/rsvp/guest/", guest.guest_rsvp, name="guest_rsvp"),
+    path(
+        "<slug:slug>/guest/<str:kind>/<int:pk>/thanks/",
+        guest.guest_pending,
+        name="guest_pending",
+    ),
+    path("<slug:slug>/ticket/<str:token>/", guest.guest_ticket, name="guest_ticket"),
+    path(
+        "<slug:slug>/ticket/<str:token>/code.svg", guest.guest_ticket_code, name="guest_ticket_code"
+    ),
+    path("<slug:slug>/check-in/<str:token>/", guest.guest_check_in, name="guest_check_in"),
     path("<slug:slug>/challenge/join/", actions.challenge_join, name="challenge_join"),
     path("<slug:slug>/challenge/check-in/", actions.challenge_check_in, name="check_in"),
     path("<slug:slug>/give/", actions.give, name="give"),

@@ -2,6 +2,7 @@
 (`campaigns.rsvp_promoted`)."""
 
 from essaim.campaigns.models import Rsvp
+from essaim.campaigns.services.guest import guest_ticket_path
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
 
@@ -16,5 +17,7 @@ def rsvp_promoted(*, rsvp_id: int, user_id: int, position: int) -> None:
         kind=Notification.Kind.EVENT_PROMOTED,
         key=f"event-promoted:{rsvp_id}:{position}",
         params={"event": event.title, "when": event.starts_at.isoformat()},
-        url=event.get_absolute_url(),
+        # Who answered without an account has no log-in to reach the event's page as
+        # themselves: their e-mail links to the ticket their signed link opens.
+        url=(rsvp.user.is_guest and guest_ticket_path(rsvp)) or event.get_absolute_url(),
     )

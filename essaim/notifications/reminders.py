@@ -22,6 +22,7 @@ from essaim.campaigns.models import (
     Rsvp,
 )
 from essaim.campaigns.selectors import fundraiser_totals
+from essaim.campaigns.services.guest import guest_check_in_path
 
 # Module import: services → tasks → scheduling → this module.
 from essaim.notifications import services
@@ -121,7 +122,9 @@ def challenge_prompts(day: date) -> list[int]:
                     kind=Kind.CHALLENGE_PROMPT,
                     key=key,
                     params={"campaign": challenge.campaign.title, "prompt": challenge_day.prompt},
-                    url=challenge.campaign.get_absolute_url(),
+                    # A guest checks in through their signed link (no log-in to use).
+                    url=(participant.user.is_guest and guest_check_in_path(participant))
+                    or challenge.campaign.get_absolute_url(),
                     enqueue_email=False,
                 )
             )

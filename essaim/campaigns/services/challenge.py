@@ -31,15 +31,21 @@ def _require_live(user: User, challenge: Challenge) -> None:
         raise ValidationError(_("This campaign is not open for action."))
 
 
+def join_require_open(user: User, challenge: Challenge) -> None:
+    """Whether `user` may join `challenge` now (a guest's join is checked by it when given,
+    before its confirmation calls `challenge_join`)."""
+    _require_live(user, challenge)
+    if timezone.localdate() > challenge.ends_on:
+        raise ValidationError(_("This challenge is over."))
+
+
 def challenge_join(*, user: User, challenge: Challenge, via: str = "") -> Participant:
     """Join once (the unique (challenge, user) constraint makes a double click one join);
     `via` is the share link code the person came through ("" if none), kept as it came.
     As a signature, the request writes only the row: the supporter, the co-host's credit and
     the milestones follow in the settle (`settle.participants_settle`), at once when
     `CAMPAIGNS_SETTLE_INLINE` is on."""
-    _require_live(user, challenge)
-    if timezone.localdate() > challenge.ends_on:
-        raise ValidationError(_("This challenge is over."))
+    join_require_open(user, challenge)
     participant, created = Participant.objects.get_or_create(
         challenge=challenge, user=user, defaults={"via": via[:16]}
     )

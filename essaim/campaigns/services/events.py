@@ -133,7 +133,9 @@ def _promote(event: Event) -> list[Rsvp]:
     return promoted
 
 
-def _require_open_event(user: User, event: Event) -> None:
+def rsvp_require_open(user: User, event: Event) -> None:
+    """Whether `user` may answer `event` now (a guest's answer is checked by it when given,
+    before its confirmation calls `rsvp_create`)."""
     require_good_standing(user)
     if not permissions.can_view(user, event.campaign) or event.status != Event.Status.APPROVED:
         raise NotFound(_("This event does not exist."))
@@ -147,7 +149,7 @@ def _require_open_event(user: User, event: Event) -> None:
 def rsvp_create(*, user: User, event: Event, via: str = "") -> Rsvp:
     """Come, or wait for a place. Repeating it keeps one's place; after a cancellation it
     queues again at the end. `via` is the share link code the person came through."""
-    _require_open_event(user, event)
+    rsvp_require_open(user, event)
     locked = _lock_event(event)
     existing = Rsvp.objects.filter(event=locked, user=user).first()
     if existing is not None and existing.status != Rsvp.Status.CANCELLED:

@@ -27,8 +27,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,7 +41,19 @@ from essaim.accounts.services import (
     require_good_standing,
 )
 from essaim.campaigns import permissions
-from essaim.campaigns.models import Campaign, GuestAction, Pledge, Signature
+from essaim.campaigns.models import (
+    Campaign,
+    Challenge,
+    CheckIn,
+    Event,
+    GuestAction,
+    Participant,
+    Pledge,
+    Rsvp,
+    Signature,
+)
+from essaim.campaigns.services.challenge import challenge_join, check_in, join_require_open
+from essaim.campaigns.services.events import rsvp_cancel, rsvp_create, rsvp_require_open
 from essaim.campaigns.services.guest_data import guest_email
 from essaim.campaigns.services.pledge import pledge_sign
 from essaim.core import outbox
@@ -51,26 +65,40 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "guest-email"
 CONFIRMATION_SALT = "essaim.campaigns.guest-confirm"
+PERSONAL_SALT = "essaim.campaigns.guest-link"
 EXPIRE_BATCH = 500
+
+
+def _expired() -> str:
+    """Said where the link has expired and where its action has: read when raised."""
+    return _("This confirmation link has expired: send the form again to receive a new one.")
 
 
 def expiry() -> timedelta:
     return timedelta(hours=settings.CAMPAIGNS_GUEST_EXPIRY_HOURS)
 
 
-def default_consent() -> str:
-    """The instance's standard consent, for a campaign whose hosts wrote none (their form
-    shows it as the text they would replace)."""
-    return _(
-        "I agree that the hosts of this campaign keep my name, e-mail address and postcode "
-        "to count my signature, and that %(site)s sends me the e-mail that confirms it."
-    ) % {"site": settings.SITE_NAME}
+def default_consent(kind: str = GuestAction.Kind.SIGN) -> str:
+    """The instance's standard consent for this kind of action, for a campaign whose hosts
+    wrote none (their form shows the signature's as the text they would replace)."""
+    if kind == GuestAction.Kind.SIGN:
+        text = _(
+            "I agree that the hosts of this campaign keep my name, e-mail address and postcode "
+            "to count my signature, and that %(site)s sends me the e-mail that confirms it."
+        )
+    else:
+        text = _(
+            "I agree that the hosts of this campaign keep my name, e-mail address and postcode "
+            "to count my participation, and that %(site)s sends me the e-mails that confirm "
+            "it and tell me what follows."
+        )
+    return text % {"site": settings.SITE_NAME}
 
 
-def consent_for(campaign: Campaign) -> str:
+def consent_for(campaign: Campaign, kind: str = GuestAction.Kind.SIGN) -> str:
     """What a visitor agrees to when they act with a name and an e-mail: the campaign's own
-    text, else the instance's standard one."""
-    return campaign.consent_text.strip() or default_consent()
+    text, else the instance's standard one for this kind of action."""
+    return campaign.consent_text.strip() or default_consent(kind)
 
 
 def is_disposable(email: str) -> bool:
@@ -90,12 +118,90 @@ def network_of(address: str) -> str:
     return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False))
 
 
-def _require_open(pledge: Pledge) -> None:
-    campaign = pledge.campaign
+def _require_open(campaign: Campaign) -> None:
     if not permissions.can_view(AnonymousUser(), campaign):
         raise NotFound(_("This campaign does not exist."))
     if not permissions.can_act(campaign):
         raise ValidationError(_("This campaign is not open for action."))
+
+
+Target = Pledge | Challenge | Event
+
+
+def _kind_of(target: Target) -> str:
+    if isinstance(target, Pledge):
+        return GuestAction.Kind.SIGN
+    if isinstance(target, Challenge):
+        return GuestAction.Kind.JOIN
+    return GuestAction.Kind.RSVP
+
+
+def guest_act(
+    *,
+    target: Target,
+    email: str,
+    name: str,
+    postcode: str = "",
+    hear_from_hosts: bool = False,
+    via: str = "",
+    network: str = "",
+    language: str = "fr",
+) -> GuestAction:
+    """Take the action on `target` (a pledge: sign; a challenge: join; an event: RSVP) for
+    the person behind `email`, pending its confirmation. The same address again (or an alias
+    of it) finds the same action and mails nothing more; the unique (kind, target, person)
+    constraints make simultaneous posts one row and one e-mail.
+
+    The answer is the same whether the address is new, a guest's or an account's, so the
+    form tells no one who has an account or who acted. What the write path would refuse now
+    (a full event is no refusal: its waiting list is) is refused here already, by the same
+    checks, so no one confirms an action that cannot be taken."""
+    email, name = email.strip(), name.strip()
+    try:
+        validate_email(email)
+    except DjangoValidationError as error:
+        raise ValidationError(_("Enter a valid e-mail address.")) from error
+    if is_disposable(email):
+        raise ValidationError(
+            _("Addresses of disposable mailboxes are refused: please use your usual address.")
+        )
+    if not name:
+        raise ValidationError(_("Please enter your name."))
+    campaign = target.campaign
+    _require_open(campaign)
+    kind = _kind_of(target)
+    with transaction.atomic():
+        person = guest_for(email=email, display_name=name, language=language)
+        if not person.is_active or person.deleted_at is not None:
+            raise ValidationError(_("This address cannot be used here."))
+        require_good_standing(person)
+        if isinstance(target, Challenge):
+            join_require_open(person, target)
+        elif isinstance(target, Event):
+            rsvp_require_open(person, target)
+        action, created = GuestAction.objects.get_or_create(
+            kind=kind,
+            user=person,
+            **{_TARGET_FIELD[kind]: target},
+            defaults={
+                "campaign": campaign,
+                "via": via[:16],
+                "postcode": postcode.strip()[:12],
+                "hear_from_hosts": hear_from_hosts,
+                "consent": consent_for(campaign, kind),
+                "network": network[:64],
+            },
+        )
+        if created:
+            outbox.enqueue(CHANNEL, {"guest_action": action.pk})
+    return action
+
+
+_TARGET_FIELD: dict[str, str] = {
+    GuestAction.Kind.SIGN: "pledge",
+    GuestAction.Kind.JOIN: "challenge",
+    GuestAction.Kind.RSVP: "event",
+}
 
 
 def guest_sign(
@@ -109,114 +215,86 @@ def guest_sign(
     network: str = "",
     language: str = "fr",
 ) -> GuestAction:
-    """Sign `pledge` for the person behind `email`, pending its confirmation. The same
-    address again (or an alias of it) finds the same signature and mails nothing more; the
-    unique (pledge, person) constraint makes simultaneous posts one row and one e-mail.
-
-    The answer is the same whether the address is new, a guest's or an account's, so the
-    form tells no one who has an account or who signed."""
-    email, name = email.strip(), name.strip()
-    try:
-        validate_email(email)
-    except DjangoValidationError as error:
-        raise ValidationError(_("Enter a valid e-mail address.")) from error
-    if is_disposable(email):
-        raise ValidationError(
-            _("Addresses of disposable mailboxes cannot sign: please use your usual address.")
-        )
-    if not name:
-        raise ValidationError(_("Please enter your name."))
-    _require_open(pledge)
-    with transaction.atomic():
-        person = guest_for(email=email, display_name=name, language=language)
-        if not person.is_active or person.deleted_at is not None:
-            raise ValidationError(_("This address cannot sign."))
-        require_good_standing(person)
-        signature, created = GuestAction.objects.get_or_create(
-            kind=GuestAction.Kind.SIGN,
-            pledge=pledge,
-            user=person,
-            defaults={
-                "campaign": pledge.campaign,
-                "via": via[:16],
-                "postcode": postcode.strip()[:12],
-                "hear_from_hosts": hear_from_hosts,
-                "consent": consent_for(pledge.campaign),
-                "network": network[:64],
-            },
-        )
-        if created:
-            outbox.enqueue(CHANNEL, {"guest_action": signature.pk})
-    return signature
+    """Sign `pledge` without an account (`guest_act`)."""
+    return guest_act(
+        target=pledge,
+        email=email,
+        name=name,
+        postcode=postcode,
+        hear_from_hosts=hear_from_hosts,
+        via=via,
+        network=network,
+        language=language,
+    )
 
 
-def confirmation_token(signature: GuestAction) -> str:
-    """The signed part of the confirmation link: which signature, whose, and when it was
-    made (a row written again with a reused id is not the one the link was for)."""
+def confirmation_token(action: GuestAction) -> str:
+    """The signed part of the confirmation link: which action, whose, and when it was made
+    (a row written again with a reused id is not the one the link was for)."""
     return signing.dumps(
-        [signature.pk, signature.user_id, int(signature.created_at.timestamp())],
-        salt=CONFIRMATION_SALT,
+        [action.pk, action.user_id, int(action.created_at.timestamp())], salt=CONFIRMATION_SALT
     )
 
 
 def guest_signature_for_token(*, token: str, campaign: Campaign) -> GuestAction:
-    """The signature a confirmation link names, if the link is intact, not expired, and for
+    """The action a confirmation link names, if the link is intact, not expired, and for
     this campaign; else a clear error."""
     try:
         pk, user_id, created = signing.loads(token, salt=CONFIRMATION_SALT, max_age=expiry())
         pk, user_id, created = int(pk), int(user_id), int(created)
     except signing.SignatureExpired as error:
-        raise ValidationError(
-            _("This confirmation link has expired: sign again to receive a new one.")
-        ) from error
+        raise ValidationError(_expired()) from error
     except (signing.BadSignature, ValueError, TypeError) as error:
         raise ValidationError(
             _("This confirmation link is not valid: open it exactly as it came in the e-mail.")
         ) from error
-    signature = (
-        GuestAction.objects.select_related("campaign", "pledge", "user")
+    action = (
+        GuestAction.objects.select_related("campaign", "pledge", "challenge", "event", "user")
         .filter(pk=pk, user_id=user_id, campaign=campaign)
         .first()
     )
-    if signature is None or int(signature.created_at.timestamp()) != created:
+    if action is None or int(action.created_at.timestamp()) != created:
         raise ValidationError(
             _(
-                "This confirmation link is not for this campaign, or its signature has "
-                "expired: sign again to receive a new one."
+                "This confirmation link is not for this campaign, or what it was for has "
+                "expired: send the form again to receive a new one."
             )
         )
-    return signature
+    return action
 
 
 def guest_confirm(*, token: str, campaign: Campaign) -> tuple[GuestAction, bool]:
-    """Confirm the signature the link names and sign it (`pledge_sign`, with the share link
-    it came through); True when this call confirmed it, False when it was already. The
-    conditional update makes a repeated or simultaneous POST one signature; a refusal (the
-    campaign closed since, the person suspended) rolls everything back."""
-    signature = guest_signature_for_token(token=token, campaign=campaign)
+    """Confirm the action the link names and take it through its one write path (with the
+    share link it came through); True when this call confirmed it, False when it was
+    already. The conditional update makes a repeated or simultaneous POST one action; a
+    refusal (the campaign closed since, the person suspended, the event over) rolls
+    everything back."""
+    action = guest_signature_for_token(token=token, campaign=campaign)
     now = timezone.now()
     with transaction.atomic():
-        pending = GuestAction.objects.filter(pk=signature.pk, confirmed_at__isnull=True)
+        pending = GuestAction.objects.filter(pk=action.pk, confirmed_at__isnull=True)
         if not pending.update(confirmed_at=now, updated_at=now):
-            if not GuestAction.objects.filter(pk=signature.pk).exists():
+            if not GuestAction.objects.filter(pk=action.pk).exists():
                 # Expired between the link's check and this update.
-                raise ValidationError(
-                    _("This signature has expired: sign again to receive a new link.")
-                )
-            return signature, False
-        address_confirm(user=signature.user)
-        _perform(signature)
-    signature.confirmed_at = now
-    return signature, True
+                raise ValidationError(_expired())
+            return action, False
+        address_confirm(user=action.user)
+        _perform(action)
+    action.confirmed_at = now
+    return action, True
 
 
 def _perform(action: GuestAction) -> None:
     """The confirmed action, through the one write path of its kind."""
     if action.kind == GuestAction.Kind.SIGN and action.pledge is not None:
         pledge_sign(user=action.user, pledge=action.pledge, via=action.via)
-        return
-    # The table's check constraint gives every kind its target: this is a bug, not input.
-    raise ValueError(f"guest action {action.pk} has no target of its kind {action.kind}")
+    elif action.kind == GuestAction.Kind.JOIN and action.challenge is not None:
+        challenge_join(user=action.user, challenge=action.challenge, via=action.via)
+    elif action.kind == GuestAction.Kind.RSVP and action.event is not None:
+        rsvp_create(user=action.user, event=action.event, via=action.via)
+    else:
+        # The table's check constraint gives every kind its target: a bug, not input.
+        raise ValueError(f"guest action {action.pk} has no target of its kind {action.kind}")
 
 
 def guest_signature_status(signature: GuestAction) -> dict[str, Any]:
@@ -236,8 +314,98 @@ def guest_signature_status(signature: GuestAction) -> dict[str, Any]:
     }
 
 
+# Personal links --------------------------------------------------------------------------
+# A confirmed guest has no account to log in with: their ticket and their check-in page are
+# reached by a link signed for their confirmed action, sent by e-mail. It does not expire
+# (a ticket is needed on the day); it opens nothing once the action's row is gone.
+
+
+def personal_token(action: GuestAction) -> str:
+    return signing.dumps(
+        [action.pk, action.user_id, int(action.created_at.timestamp())], salt=PERSONAL_SALT
+    )
+
+
+def guest_action_for_link(*, token: str, campaign: Campaign, kind: str) -> GuestAction:
+    """The confirmed action of `kind` a personal link names, in this campaign; else a clear
+    error (a link altered, another campaign's, another kind's, or one not confirmed)."""
+    try:
+        pk, user_id, created = signing.loads(token, salt=PERSONAL_SALT)
+        pk, user_id, created = int(pk), int(user_id), int(created)
+    except (signing.BadSignature, ValueError, TypeError) as error:
+        raise ValidationError(
+            _("This link is not valid: open it exactly as it came in the e-mail.")
+        ) from error
+    action = (
+        GuestAction.objects.select_related("campaign", "challenge", "event", "user")
+        .filter(pk=pk, user_id=user_id, campaign=campaign, kind=kind, confirmed_at__isnull=False)
+        .first()
+    )
+    if action is None or int(action.created_at.timestamp()) != created:
+        raise NotFound(_("This link is not for this page, or what it was for is gone."))
+    return action
+
+
+def guest_ticket_path(rsvp: Rsvp) -> str | None:
+    """The personal link to the ticket of `rsvp`, when it was answered without an account
+    (what the waiting list's promotion e-mails such a person); else None."""
+    return _link_of(
+        GuestAction.objects.filter(
+            kind=GuestAction.Kind.RSVP, event_id=rsvp.event_id, user_id=rsvp.user_id
+        )
+    )
+
+
+def guest_check_in_path(participant: Participant) -> str | None:
+    """The personal check-in link of `participant`, when they joined without an account
+    (what the day's prompt e-mails such a person); else None."""
+    return _link_of(
+        GuestAction.objects.filter(
+            kind=GuestAction.Kind.JOIN,
+            challenge_id=participant.challenge_id,
+            user_id=participant.user_id,
+        )
+    )
+
+
+def _link_of(actions: QuerySet[GuestAction]) -> str | None:
+    action = actions.filter(confirmed_at__isnull=False).first()
+    return guest_link_path(action) if action is not None else None
+
+
+def guest_link_path(action: GuestAction) -> str:
+    """Where a confirmed guest's personal link leads: the ticket of an RSVP, the check-in
+    page of a challenge (a signature needs none: its page is the campaign's)."""
+    name = (
+        "campaigns:guest_check_in"
+        if action.kind == GuestAction.Kind.JOIN
+        else "campaigns:guest_ticket"
+    )
+    slug = Campaign.objects.values_list("slug", flat=True).get(pk=action.campaign_id)
+    return reverse(name, kwargs={"slug": slug, "token": personal_token(action)})
+
+
+def guest_check_in(*, token: str, campaign: Campaign) -> tuple[GuestAction, CheckIn]:
+    """Today's check-in through a personal link (`check_in`, the one write path: once per
+    day, whatever is repeated)."""
+    action = guest_action_for_link(token=token, campaign=campaign, kind=GuestAction.Kind.JOIN)
+    if action.challenge is None:
+        raise ValueError(f"guest action {action.pk} has no challenge")
+    return action, check_in(user=action.user, challenge=action.challenge)
+
+
+def guest_rsvp_cancel(*, token: str, campaign: Campaign) -> GuestAction:
+    """Give one's place back through the ticket's link (`rsvp_cancel`: the first waiting
+    person gets it)."""
+    action = guest_action_for_link(token=token, campaign=campaign, kind=GuestAction.Kind.RSVP)
+    if action.event is None:
+        raise ValueError(f"guest action {action.pk} has no event")
+    rsvp_cancel(user=action.user, event=action.event)
+    return action
+
+
 def guests_expire(*, now: datetime | None = None, limit: int = EXPIRE_BATCH) -> int:
-    """Forget unconfirmed signatures older than the expiry, and the guests they leave with
+    """Forget unconfirmed guest actions older than the expiry, and the guests they leave with
     nothing confirmed (`accounts.services.guests_forget`); the number forgotten. The delete
     is conditional, so a confirmation that lands meanwhile wins."""
     cutoff = (now or timezone.now()) - expiry()
@@ -257,7 +425,7 @@ def guests_expire(*, now: datetime | None = None, limit: int = EXPIRE_BATCH) -> 
             GuestAction.objects.filter(user_id__in=people).values_list("user_id", flat=True)
         ) | set(Signature.objects.filter(user_id__in=people).values_list("user_id", flat=True))
         guests_forget(user_ids=sorted(people - busy))
-    logger.info("guest signatures expired", extra={"count": len(rows)})
+    logger.info("guest actions expired", extra={"count": len(rows)})
     return len(rows)
 
 
@@ -266,9 +434,17 @@ def expire_due() -> int:
     return guests_expire()
 
 
+_SUBJECTS: dict[str, Promise] = {
+    GuestAction.Kind.SIGN: gettext_lazy("Confirm your signature: %(title)s"),
+    GuestAction.Kind.JOIN: gettext_lazy("Confirm your participation: %(title)s"),
+    GuestAction.Kind.RSVP: gettext_lazy("Confirm your RSVP: %(title)s"),
+}
+
+
 def confirmation_email(signature: GuestAction) -> EmailMessage:
-    """The confirmation e-mail, in the signer's language: a link to the one-button page."""
+    """The confirmation e-mail, in the person's language: a link to the one-button page."""
     campaign = signature.campaign
+    kind = signature.kind
     url = absolute_url(
         reverse(
             "campaigns:guest_confirm",
@@ -277,12 +453,15 @@ def confirmation_email(signature: GuestAction) -> EmailMessage:
     )
     return guest_email(
         person=signature.user,
-        subject=gettext_lazy("Confirm your signature: %(title)s"),
+        subject=_SUBJECTS[kind],
         template="campaigns/email/guest_confirm.txt",
         context={
-            "title": campaign.title,
+            "title": signature.event.title if signature.event is not None else campaign.title,
             "campaign": campaign,
+            "kind": kind,
             "pledge": signature.pledge,
+            "challenge": signature.challenge,
+            "event": signature.event,
             "url": url,
             "hours": settings.CAMPAIGNS_GUEST_EXPIRY_HOURS,
         },
@@ -302,7 +481,7 @@ def confirmation_deliver(message: OutboxMessage, connection: Any) -> outbox.Outc
     with transaction.atomic():
         signature = (
             GuestAction.objects.select_for_update(of=("self",))
-            .select_related("user", "campaign", "pledge")
+            .select_related("user", "campaign", "pledge", "challenge", "event")
             .filter(pk=pk)
             .first()
         )
@@ -328,5 +507,5 @@ GUEST_EMAIL_CHANNEL = outbox.Channel(
     retry_on=(OSError,),
     # A header Django refuses, a template that cannot render this row.
     fail_on=(ValueError, KeyError, TypeError),
-    doc="Confirmation e-mails of signatures given without an account (campaigns.services.guest).",
+    doc="Confirmation e-mails of actions taken without an account (campaigns.services.guest).",
 )

@@ -34,7 +34,7 @@ def unit_beside(unit: str, measure: str) -> str:
 
 
 @register.simple_tag
-def guest_sign_form(campaign: Campaign) -> GuestSignForm:
+def guest_sign_form(campaign: Campaign, kind: str = "sign") -> GuestSignForm:
     """The one-step form for a visitor without an account, blank (views.guest renders it
-    again with its errors)."""
-    return GuestSignForm(campaign=campaign)
+    again with its errors); `kind`: sign, join or rsvp."""
+    return GuestSignForm(campaign=campaign, kind=kind)

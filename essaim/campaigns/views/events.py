@@ -58,7 +58,7 @@ def event_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _event_context(request: HtmxHttpRequest, campaign: Campaign, event: Event) -> dict[str, object]:
+def event_context(request: HtmxHttpRequest, campaign: Campaign, event: Event) -> dict[str, object]:
     rsvp = selectors.rsvp_of(event, request.user)
     is_host = permissions.is_host(request.user, campaign)
     context: dict[str, object] = {
@@ -94,13 +94,13 @@ def _event_context(request: HtmxHttpRequest, campaign: Campaign, event: Event) -
 @require_GET
 def event_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     campaign, event = _event(request, slug, pk)
-    return render(request, "campaigns/event_detail.html", _event_context(request, campaign, event))
+    return render(request, "campaigns/event_detail.html", event_context(request, campaign, event))
 
 
 def _rsvp_response(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     campaign, event = _event(request, slug, pk)
     if request.htmx:
-        return render(request, "campaigns/_rsvp.html", _event_context(request, campaign, event))
+        return render(request, "campaigns/_rsvp.html", event_context(request, campaign, event))
     return redirect(event)
 
 
@@ -148,7 +148,7 @@ def event_capacity(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse
         return render(
             request,
             "campaigns/event_detail.html",
-            {**_event_context(request, campaign, event), "capacity_form": form},
+            {**event_context(request, campaign, event), "capacity_form": form},
             status=400,
         )
     event_services.event_set_capacity(
@@ -184,12 +184,20 @@ def event_results(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         return render(
             request,
             "campaigns/event_detail.html",
-            {**_event_context(request, campaign, event), "result_form": form},
+            {**event_context(request, campaign, event), "result_form": form},
             status=400,
         )
     event_services.event_report(actor=person(request), event=event, **form.cleaned_data)
     messages.success(request, _("Results saved."))
     return redirect(event)
+
+
+def ticket_svg(rsvp: Rsvp, slug: str) -> str:
+    """The attendee's QR code: the event's page with the signed token a host's scan reads
+    back (`attendance_check_in`)."""
+    token = event_services.attendance_token(rsvp)
+    path = reverse("campaigns:event", kwargs={"slug": slug, "pk": rsvp.event_id})
+    return qr_svg(absolute_url(f"{path}?ticket={token}"), scale=5, border=4)
 
 
 @login_required
@@ -200,12 +208,7 @@ def my_ticket(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     mine = selectors.rsvp_of(event, request.user)
     if mine is None or mine.status != Rsvp.Status.CONFIRMED:
         raise NotFound(_("You have no confirmed place at this event."))
-    token = event_services.attendance_token(mine)
-    url = absolute_url(
-        reverse("campaigns:event", kwargs={"slug": slug, "pk": pk}) + f"?ticket={token}"
-    )
-    svg = qr_svg(url, scale=5, border=4)
-    response = HttpResponse(svg, content_type="image/svg+xml")
+    response = HttpResponse(ticket_svg(mine, slug), content_type="image/svg+xml")
     response["Cache-Control"] = "private, no-store"
     return response
 

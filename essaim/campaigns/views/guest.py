@@ -1,10 +1,13 @@
-"""Signing without an account: the form's post, the page after it, and the confirmation page
-the e-mail links to (see `services.guest`)."""
+"""Acting without an account (signing, joining a challenge, answering an event): the form's
+post, the page after it, the confirmation page the e-mail links to, and the personal pages a
+confirmed guest reaches by their signed link — the ticket, the daily check-in (see
+`services.guest`)."""
 
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -12,19 +15,22 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from essaim.accounts.models import User
-from essaim.campaigns import guest_cookie, selectors
+from essaim.campaigns import guest_cookie, permissions, selectors
 from essaim.campaigns.attribution import touched_code
 from essaim.campaigns.guest_forms import GuestSignForm
-from essaim.campaigns.models import Campaign, GuestAction, Pledge
+from essaim.campaigns.models import Campaign, Challenge, Event, GuestAction, Pledge, Rsvp
 from essaim.campaigns.services import guest as guest_services
-from essaim.campaigns.views.actions import actions_context, pledge_of
+from essaim.campaigns.views.actions import actions_context, challenge_of, pledge_of
+from essaim.campaigns.views.events import event_context, ticket_svg
 from essaim.core import parts
 from essaim.core.errors import NotFound, ValidationError
 from essaim.core.http import HtmxHttpRequest, client_address
 
-# The visitor's own guest signatures, {pledge id: guest signature id}: what the page after
+# The visitor's own guest signatures, {pledge id: guest action id}: what the page after
 # signing shows them, and nothing else.
 SESSION_KEY = "guest_signatures"
+# Their other guest actions, {"<kind>:<target id>": guest action id}, likewise.
+ACTIONS_SESSION_KEY = "guest_actions"
 
 
 def _pledge(request: HttpRequest, slug: str) -> tuple[Campaign, Pledge]:
@@ -141,27 +147,234 @@ def guest_confirm(request: HtmxHttpRequest, slug: str, token: str) -> HttpRespon
     link); only its POST confirms."""
     campaign = selectors.campaign_get_for(slug=slug, user=request.user)
     if request.method == "GET":
-        signature = guest_services.guest_signature_for_token(token=token, campaign=campaign)
-        return render(
-            request,
-            "campaigns/guest_confirm.html",
-            {
-                "campaign": campaign,
-                "pledge": signature.pledge,
-                "already": signature.confirmed_at is not None,
-                "share_parts": _share_parts(signature.user, campaign)
-                if signature.confirmed_at
-                else [],
-            },
-        )
-    signature, confirmed = guest_services.guest_confirm(token=token, campaign=campaign)
+        action = guest_services.guest_signature_for_token(token=token, campaign=campaign)
+        confirmed = action.confirmed_at is not None
+        context = {
+            "campaign": campaign,
+            "action": action,
+            "pledge": action.pledge,
+            "already": confirmed,
+            "share_parts": _share_parts(action.user, campaign) if confirmed else [],
+        }
+        if confirmed and action.kind != GuestAction.Kind.SIGN:
+            context.update(_confirmed_context(action))
+        return render(request, "campaigns/guest_confirm.html", context)
+    action, confirmed = guest_services.guest_confirm(token=token, campaign=campaign)
+    context = {
+        "campaign": campaign,
+        "action": action,
+        "pledge": action.pledge,
+        "already": not confirmed,
+        "share_parts": _share_parts(action.user, campaign),
+    }
+    if action.kind != GuestAction.Kind.SIGN:
+        context.update(_confirmed_context(action))
+    return render(request, "campaigns/guest_confirmed.html", context)
+
+
+# Joining a challenge, answering an event -------------------------------------------------
+
+
+def _given(request: HtmxHttpRequest, form: GuestSignForm) -> dict[str, Any]:
+    return {
+        "email": form.cleaned_data["email"],
+        "name": form.cleaned_data["name"],
+        "postcode": form.cleaned_data["postcode"],
+        "hear_from_hosts": form.cleaned_data["hear_from_hosts"],
+        "network": guest_services.network_of(client_address(request)),
+        "language": (get_language() or "fr")[:2],
+    }
+
+
+def _act(
+    request: HtmxHttpRequest,
+    campaign: Campaign,
+    target: Challenge | Event,
+    kind: str,
+    panel: Any,
+) -> HttpResponse:
+    """The post of a join or an RSVP form: the guest action, then its pending state (in the
+    panel for htmx, on a page of its own otherwise); refused, the form again with what to fix
+    (`panel(form)` renders the panel)."""
+    if request.user.is_authenticated:
+        raise ValidationError(_("You are logged in: use the button of the page."))
+    form = GuestSignForm(request.POST, campaign=campaign, kind=kind)
+    if form.is_valid():
+        try:
+            action = guest_services.guest_act(
+                target=target, via=touched_code(request, campaign), **_given(request, form)
+            )
+        except ValidationError as error:
+            form.add_error(None, error.message)
+            status = error.status_code
+        else:
+            mine = request.session.get(ACTIONS_SESSION_KEY, {})
+            mine[f"{kind}:{target.pk}"] = action.pk
+            request.session[ACTIONS_SESSION_KEY] = mine
+            if request.htmx:
+                return render(
+                    request, "campaigns/_guest_action_pending.html", _action_context(action)
+                )
+            return redirect("campaigns:guest_pending", slug=campaign.slug, kind=kind, pk=target.pk)
+    else:
+        status = 400
+    if request.htmx:
+        return panel(form, status)
     return render(
         request,
-        "campaigns/guest_confirmed.html",
-        {
-            "campaign": campaign,
-            "pledge": signature.pledge,
-            "already": not confirmed,
-            "share_parts": _share_parts(signature.user, campaign),
-        },
+        "campaigns/guest_action_form.html",
+        {"campaign": campaign, "form": form, "kind": kind, "target": target},
+        status=status,
     )
+
+
+def _action_context(action: GuestAction) -> dict[str, Any]:
+    return {
+        "campaign": action.campaign,
+        "action": action,
+        "hours": guest_services.expiry().total_seconds() // 3600,
+        "share_parts": _share_parts(action.user, action.campaign),
+    }
+
+
+@csrf_exempt  # As `guest_sign`: the page is the anonymous crowd's, the e-mail confirms.
+@require_POST
+def guest_rsvp(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    campaign = selectors.campaign_get_for(slug=slug, user=request.user)
+    event = selectors.event_get_for(campaign=campaign, pk=pk, user=request.user)
+
+    def panel(form: GuestSignForm, status: int) -> HttpResponse:
+        context = {**event_context(request, campaign, event), "guest_form": form}
+        return render(request, "campaigns/_rsvp.html", context, status=status)
+
+    return _act(request, campaign, event, GuestAction.Kind.RSVP, panel)
+
+
+@csrf_exempt  # As `guest_sign`.
+@require_POST
+def guest_join(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    campaign = selectors.campaign_get_for(slug=slug, user=request.user)
+    challenge = challenge_of(campaign)
+    if challenge is None:
+        raise NotFound(_("This campaign has no challenge."))
+
+    def panel(form: GuestSignForm, status: int) -> HttpResponse:
+        context = {
+            "campaign": campaign,
+            **actions_context(request, campaign, ("challenge",)),
+            "guest_form": form,
+        }
+        return render(request, "campaigns/_challenge.html", context, status=status)
+
+    return _act(request, campaign, challenge, GuestAction.Kind.JOIN, panel)
+
+
+@never_cache
+@require_GET
+def guest_pending(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
+    """After joining or answering without JavaScript: pending until confirmed."""
+    campaign = selectors.campaign_get_for(slug=slug, user=request.user)
+    action_pk = request.session.get(ACTIONS_SESSION_KEY, {}).get(f"{kind}:{pk}")
+    action = (
+        GuestAction.objects.select_related("campaign", "challenge", "event", "user")
+        .filter(pk=action_pk, campaign=campaign, kind=kind)
+        .first()
+        if isinstance(action_pk, int)
+        else None
+    )
+    if action is None:
+        return redirect(campaign)
+    return render(request, "campaigns/guest_pending.html", _action_context(action))
+
+
+def _confirmed_context(action: GuestAction) -> dict[str, Any]:
+    """What a confirmed guest sees of their join or RSVP: where it stands, and their
+    personal link (the only way back to it without an account)."""
+    context: dict[str, Any] = {"personal_path": guest_services.guest_link_path(action)}
+    if action.event is not None:
+        rsvp = selectors.rsvp_of(action.event, action.user)
+        context["rsvp"] = rsvp
+        if rsvp is not None and rsvp.status == Rsvp.Status.WAITLISTED:
+            context["rank"] = selectors.waitlist_rank(rsvp)
+    return context
+
+
+# The personal links ----------------------------------------------------------------------
+
+
+def _ticket_context(request: HtmxHttpRequest, campaign: Campaign, token: str) -> dict[str, Any]:
+    action = guest_services.guest_action_for_link(
+        token=token, campaign=campaign, kind=GuestAction.Kind.RSVP
+    )
+    event = action.event
+    if event is None:
+        raise NotFound(_("This event does not exist."))
+    rsvp = selectors.rsvp_of(event, action.user)
+    return {
+        "campaign": campaign,
+        "event": event,
+        "person": action.user,
+        "rsvp": rsvp,
+        "rank": selectors.waitlist_rank(rsvp)
+        if rsvp is not None and rsvp.status == Rsvp.Status.WAITLISTED
+        else None,
+        "token": token,
+        "is_over": event.ends_at <= timezone.now(),
+    }
+
+
+# Never kept by a cache on the way: the page is one guest's, reached by their link.
+@never_cache
+@require_http_methods(["GET", "POST"])
+def guest_ticket(request: HtmxHttpRequest, slug: str, token: str) -> HttpResponse:
+    """A guest's ticket: their place or their rank on the waiting list, the QR code the hosts
+    scan; its POST gives the place back (`rsvp_cancel`)."""
+    campaign = selectors.campaign_get_for(slug=slug, user=request.user)
+    if request.method == "POST":
+        guest_services.guest_rsvp_cancel(token=token, campaign=campaign)
+        return redirect(request.path)
+    return render(request, "campaigns/guest_ticket.html", _ticket_context(request, campaign, token))
+
+
+@never_cache
+@require_GET
+def guest_ticket_code(request: HtmxHttpRequest, slug: str, token: str) -> HttpResponse:
+    """The QR code of a guest's ticket (as `events.my_ticket`'s)."""
+    context = _ticket_context(
+        request, selectors.campaign_get_for(slug=slug, user=request.user), token
+    )
+    rsvp = context["rsvp"]
+    if rsvp is None or rsvp.status != Rsvp.Status.CONFIRMED:
+        raise NotFound(_("You have no confirmed place at this event."))
+    response = HttpResponse(ticket_svg(rsvp, slug), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def guest_check_in(request: HtmxHttpRequest, slug: str, token: str) -> HttpResponse:
+    """A guest's daily check-in: the day's prompt, their progress and one button; its POST
+    checks in for today (`check_in`: once a day, whatever is repeated)."""
+    campaign = selectors.campaign_get_for(slug=slug, user=request.user)
+    if request.method == "POST":
+        action, _check = guest_services.guest_check_in(token=token, campaign=campaign)
+    else:
+        action = guest_services.guest_action_for_link(
+            token=token, campaign=campaign, kind=GuestAction.Kind.JOIN
+        )
+    challenge = action.challenge
+    if challenge is None:
+        raise NotFound(_("This campaign has no challenge."))
+    if request.method == "POST" and not request.htmx:
+        return redirect(request.path)
+    context = {
+        "campaign": campaign,
+        "challenge": challenge,
+        "person": action.user,
+        "challenge_state": selectors.challenge_summary(challenge),
+        "progress": selectors.challenge_progress(challenge, action.user),
+        "can_act": permissions.can_act(campaign),
+    }
+    template = "campaigns/_guest_check_in.html" if request.htmx else "campaigns/guest_check_in.html"
+    return render(request, template, context)
