@@ -1,14 +1,14 @@
-"""Signing without an account, exact under concurrency: real threads, each on its own
+"""Acting without an account, exact under concurrency: real threads, each on its own
 PostgreSQL connection."""
 
 import pytest
 from django.core import mail
 
 from essaim.accounts.models import User
-from essaim.campaigns.models import GuestAction, Signature
+from essaim.campaigns.models import GuestAction, Rsvp, Signature
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services import guest as guest_services
-from essaim.campaigns.tests.factories import PledgeFactory
+from essaim.campaigns.tests.factories import EventFactory, PledgeFactory
 from essaim.core.models import OutboxMessage
 from essaim.core.tests.concurrency import run_together
 
@@ -56,3 +56,30 @@ def test_many_strangers_at_once_then_every_confirmation_twice_at_once_count_exac
     assert Signature.objects.filter(pledge=pledge).count() == 40
     assert signature_count(pledge) == 40
     assert OutboxMessage.objects.filter(channel=guest_services.CHANNEL).count() == 40
+
+
+def test_guests_confirming_at_once_for_few_places_fill_them_and_queue_the_rest_once():
+    event = EventFactory.create(capacity=3)
+    rsvps = run_together(
+        *[
+            lambda number=number: guest_services.guest_act(
+                target=event, email=f"invite{number}@exemple.test", name="P"
+            )
+            for number in range(12)
+        ]
+    )
+    tokens = [guest_services.confirmation_token(action) for action in rsvps]
+
+    confirmed = run_together(
+        *[
+            lambda token=token: guest_services.guest_confirm(token=token, campaign=event.campaign)
+            for token in tokens * 2
+        ]
+    )
+
+    assert sum(1 for _action, first in confirmed if first) == 12
+    statuses = list(Rsvp.objects.filter(event=event).values_list("status", flat=True))
+    assert sorted(statuses).count(Rsvp.Status.CONFIRMED) == 3
+    assert statuses.count(Rsvp.Status.WAITLISTED) == 9
+    positions = Rsvp.objects.filter(event=event).values_list("position", flat=True)
+    assert sorted(positions) == list(range(1, 13))
