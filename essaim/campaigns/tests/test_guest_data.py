@@ -168,6 +168,7 @@ def test_the_page_shows_what_the_guest_gave_and_a_get_never_deletes(client):
         assert page.status_code == 200
     content = page.content.decode()
     assert "no-store" in page["Cache-Control"]
+    assert page["Referrer-Policy"] == "no-referrer"
     assert pledge.campaign.title in content and "Nour Haddad" in content and ADDRESS in content
     assert "J&#x27;accepte que le collectif garde mon nom." in content
     assert "75011" in content

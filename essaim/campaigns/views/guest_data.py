@@ -26,6 +26,13 @@ def _context(person: User, token: str, form: GuestDataDeleteForm) -> dict[str, A
     }
 
 
+def _unreferred(response: HttpResponse) -> HttpResponse:
+    # The page's address is the person's key: no link followed from it carries it along, not
+    # even to this site's own logs.
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 # Never kept by a cache on the way: the page is one person's, reached by their link. A GET
 # shows and never deletes (mail scanners follow every link of a message); only the form's
 # POST, ticked, deletes.
@@ -34,13 +41,17 @@ def _context(person: User, token: str, form: GuestDataDeleteForm) -> dict[str, A
 def guest_data(request: HtmxHttpRequest, token: str) -> HttpResponse:
     person = services.person_for_data_token(token)
     if request.method == "GET":
-        return render(
-            request, "campaigns/guest_data.html", _context(person, token, GuestDataDeleteForm())
+        return _unreferred(
+            render(
+                request,
+                "campaigns/guest_data.html",
+                _context(person, token, GuestDataDeleteForm()),
+            )
         )
     form = GuestDataDeleteForm(request.POST)
     if not form.is_valid():
         template = "campaigns/_guest_data.html" if request.htmx else "campaigns/guest_data.html"
-        return render(request, template, _context(person, token, form), status=400)
+        return _unreferred(render(request, template, _context(person, token, form), status=400))
     services.guest_data_erase(person=person)
     template = (
         "campaigns/_guest_data_deleted.html"
