@@ -23,7 +23,7 @@ from essaim.core import outbox
 from essaim.core.errors import NotFound, ValidationError
 from essaim.core.models import OutboxMessage
 from essaim.notifications.models import Notification
-from essaim.notifications.reminders import challenge_prompts
+from essaim.notifications.reminders import challenge_prompts, event_reminders
 
 pytestmark = pytest.mark.django_db
 
@@ -180,6 +180,19 @@ def test_a_guest_gives_their_place_back_through_the_ticket_and_the_next_one_gets
     assert Rsvp.objects.get(user=action.user).status == Rsvp.Status.CANCELLED
     assert Rsvp.objects.get(user=waiting).status == Rsvp.Status.CONFIRMED
     assert 'data-testid="ticket"' not in client.get(ticket).content.decode()
+
+
+def test_the_event_reminder_takes_a_guest_to_their_ticket():
+    now = timezone.now()
+    event = EventFactory.create(
+        starts_at=now + timedelta(hours=20), ends_at=now + timedelta(hours=22)
+    )
+    action = _confirm(guest_act(target=event, email=ADDRESS, name="Nour"))
+
+    event_reminders(now)
+
+    notification = Notification.objects.get(user=action.user)
+    assert "/ticket/" in notification.url and _names(notification.url, action)
 
 
 # Challenge: services -------------------------------------------------------------------------
