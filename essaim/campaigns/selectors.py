@@ -643,20 +643,25 @@ def invalidations_of(pledge: Pledge) -> QuerySet[SignatureInvalidation]:
 
 
 def guest_action_remembered(
-    *, campaign: Campaign, kind: str, remembered: list[tuple[int, int]]
+    *,
+    campaign: Campaign,
+    kind: str,
+    remembered: list[tuple[int, int]],
+    event: Event | None = None,
 ) -> GuestAction | None:
     """The action of `kind` on `campaign` among those a browser remembers as (action id,
     person id) pairs (`campaigns.guest_cookie`): its person must match too, so an id that
     names someone else's row shows nothing."""
     if not remembered:
         return None
-    candidates = (
-        GuestAction.objects.filter(
-            campaign=campaign, kind=kind, pk__in=[pk for pk, _person in remembered]
-        )
-        .select_related("pledge", "user")
-        .order_by("-created_at")
+    candidates = GuestAction.objects.filter(
+        campaign=campaign, kind=kind, pk__in=[pk for pk, _person in remembered]
     )
+    if event is not None:
+        candidates = candidates.filter(event=event)
+    candidates = candidates.select_related(
+        "campaign", "pledge", "challenge", "event", "user"
+    ).order_by("-created_at")
     pairs = set(remembered)
     return next((row for row in candidates if (row.pk, row.user_id) in pairs), None)
 

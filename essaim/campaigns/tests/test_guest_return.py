@@ -13,7 +13,7 @@ from essaim.campaigns.models import Campaign, GuestAction
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.services.guest import guest_sign
 from essaim.campaigns.services.guest_data import guest_data_erase
-from essaim.campaigns.tests.factories import PledgeFactory
+from essaim.campaigns.tests.factories import ChallengeFactory, EventFactory, PledgeFactory
 from essaim.relay.models import ShareLink
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +132,52 @@ def test_the_french_page_of_a_returning_guest(client):
     _sign(client, pledge.campaign)
     client.cookies["django_language"] = "fr"
     assert "Encore une étape." in _page(client, pledge.campaign)
+
+
+def _act(client: Client, url: str, *, htmx: bool):
+    return client.post(
+        url,
+        {"name": "Nour Haddad", "email": ADDRESS, "consent": "on", "started": started_token()},
+        headers={"HX-Request": "true"} if htmx else {},
+    )
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["no-js", "htmx"])
+def test_a_returning_guest_sees_their_answer_on_the_event_page_and_no_one_else_does(client, htmx):
+    event = EventFactory.create()
+    campaign = event.campaign
+    page_url = reverse("campaigns:event", args=[campaign.slug, event.pk])
+    response = _act(
+        client, reverse("campaigns:guest_rsvp", args=[campaign.slug, event.pk]), htmx=htmx
+    )
+    assert response.status_code == (200 if htmx else 302)
+    assert guest_cookie.COOKIE in response.cookies
+
+    mine = client.get(page_url).content.decode()
+    assert PENDING in mine and 'data-testid="guest-rsvp"' not in mine
+    code = ShareLink.objects.get(owner__is_guest=True, campaign=campaign).code
+    assert code in mine
+    others = Client().get(page_url).content.decode()
+    assert 'data-testid="guest-rsvp"' in others and PENDING not in others and code not in others
+
+    guest_services.guest_confirm(
+        token=guest_services.confirmation_token(GuestAction.objects.get()), campaign=campaign
+    )
+    mine = client.get(page_url).content.decode()
+    assert 'data-testid="guest-confirmed"' in mine and PENDING not in mine
+    # Another event of the same campaign: the form, since nothing was answered there.
+    other_event = EventFactory.create(campaign=campaign)
+    other_page = client.get(reverse("campaigns:event", args=[campaign.slug, other_event.pk]))
+    assert 'data-testid="guest-rsvp"' in other_page.content.decode()
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["no-js", "htmx"])
+def test_a_returning_guest_sees_their_challenge_joined_and_no_one_else_does(client, htmx):
+    campaign = ChallengeFactory.create().campaign
+    response = _act(client, reverse("campaigns:guest_join", args=[campaign.slug]), htmx=htmx)
+    assert response.status_code == (200 if htmx else 302)
+
+    mine = _page(client, campaign)
+    assert PENDING in mine and 'data-testid="guest-join"' not in mine
+    others = _page(Client(), campaign)
+    assert 'data-testid="guest-join"' in others and PENDING not in others

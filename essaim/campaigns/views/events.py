@@ -15,6 +15,7 @@ from essaim.campaigns.attribution import touched_code
 from essaim.campaigns.forms import CapacityForm, EventForm, ResultForm
 from essaim.campaigns.models import Campaign, Event, Rsvp
 from essaim.campaigns.services import events as event_services
+from essaim.campaigns.views.guest_context import returning_guest_rsvp
 from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest
 from essaim.core.ical import ical_escape, ical_text
@@ -94,7 +95,11 @@ def event_context(request: HtmxHttpRequest, campaign: Campaign, event: Event) ->
 @require_GET
 def event_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     campaign, event = _event(request, slug, pk)
-    return render(request, "campaigns/event_detail.html", event_context(request, campaign, event))
+    context = event_context(request, campaign, event)
+    if not request.user.is_authenticated:
+        # A guest back in the browser they answered in sees their answer, not the form.
+        context.update(returning_guest_rsvp(request, campaign, event))
+    return render(request, "campaigns/event_detail.html", context)
 
 
 def _rsvp_response(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:

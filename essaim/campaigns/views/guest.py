@@ -14,7 +14,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from essaim.accounts.models import User
 from essaim.campaigns import guest_cookie, permissions, selectors
 from essaim.campaigns.attribution import touched_code
 from essaim.campaigns.guest_forms import GuestSignForm
@@ -22,7 +21,7 @@ from essaim.campaigns.models import Campaign, Challenge, Event, GuestAction, Ple
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.views.actions import actions_context, challenge_of, pledge_of
 from essaim.campaigns.views.events import event_context, ticket_svg
-from essaim.core import parts
+from essaim.campaigns.views.guest_context import action_context, share_parts
 from essaim.core.errors import NotFound, ValidationError
 from essaim.core.http import HtmxHttpRequest, client_address
 
@@ -41,11 +40,6 @@ def _pledge(request: HttpRequest, slug: str) -> tuple[Campaign, Pledge]:
     return campaign, pledge
 
 
-def _share_parts(person: User, campaign: Campaign) -> list[parts.Part]:
-    """The guest's own share link, at once: relay's part, since campaigns sits below it."""
-    return parts.parts_for("campaigns.guest.share", person=person, campaign=campaign)
-
-
 def _pending_context(signature: GuestAction, campaign: Campaign) -> dict[str, Any]:
     return {
         "campaign": campaign,
@@ -53,7 +47,7 @@ def _pending_context(signature: GuestAction, campaign: Campaign) -> dict[str, An
         "guest_signature": signature,
         "guest_status": guest_services.guest_signature_status(signature),
         "hours": guest_services.expiry().total_seconds() // 3600,
-        "share_parts": _share_parts(signature.user, campaign),
+        "share_parts": share_parts(signature.user, campaign),
     }
 
 
@@ -112,15 +106,23 @@ def guest_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 
 def returning_guest_context(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
-    """For the campaign's page: what an anonymous visitor signed here in this browser (its
-    state and their share link, in place of the empty form), or nothing."""
+    """For the campaign's page: what an anonymous visitor signed or joined here in this
+    browser (its state and their share link, in place of the empty form), or nothing."""
     remembered = guest_cookie.remembered(request)
+    if not remembered:
+        return {}
+    context: dict[str, Any] = {}
+    joined = selectors.guest_action_remembered(
+        campaign=campaign, kind=GuestAction.Kind.JOIN, remembered=remembered
+    )
+    if joined is not None:
+        context = {**action_context(joined), "guest_join": joined}
     signature = selectors.guest_action_remembered(
         campaign=campaign, kind=GuestAction.Kind.SIGN, remembered=remembered
     )
-    if signature is None:
-        return {}
-    return _pending_context(signature, campaign)
+    if signature is not None:
+        context = {**context, **_pending_context(signature, campaign)}
+    return context
 
 
 @never_cache
@@ -154,7 +156,7 @@ def guest_confirm(request: HtmxHttpRequest, slug: str, token: str) -> HttpRespon
             "action": action,
             "pledge": action.pledge,
             "already": confirmed,
-            "share_parts": _share_parts(action.user, campaign) if confirmed else [],
+            "share_parts": share_parts(action.user, campaign) if confirmed else [],
         }
         if confirmed and action.kind != GuestAction.Kind.SIGN:
             context.update(_confirmed_context(action))
@@ -165,7 +167,7 @@ def guest_confirm(request: HtmxHttpRequest, slug: str, token: str) -> HttpRespon
         "action": action,
         "pledge": action.pledge,
         "already": not confirmed,
-        "share_parts": _share_parts(action.user, campaign),
+        "share_parts": share_parts(action.user, campaign),
     }
     if action.kind != GuestAction.Kind.SIGN:
         context.update(_confirmed_context(action))
@@ -212,10 +214,15 @@ def _act(
             mine[f"{kind}:{target.pk}"] = action.pk
             request.session[ACTIONS_SESSION_KEY] = mine
             if request.htmx:
-                return render(
-                    request, "campaigns/_guest_action_pending.html", _action_context(action)
+                response = render(
+                    request, "campaigns/_guest_action_pending.html", action_context(action)
                 )
-            return redirect("campaigns:guest_pending", slug=campaign.slug, kind=kind, pk=target.pk)
+            else:
+                response = redirect(
+                    "campaigns:guest_pending", slug=campaign.slug, kind=kind, pk=target.pk
+                )
+            guest_cookie.remember(request, response, action)
+            return response
     else:
         status = 400
     if request.htmx:
@@ -226,15 +233,6 @@ def _act(
         {"campaign": campaign, "form": form, "kind": kind, "target": target},
         status=status,
     )
-
-
-def _action_context(action: GuestAction) -> dict[str, Any]:
-    return {
-        "campaign": action.campaign,
-        "action": action,
-        "hours": guest_services.expiry().total_seconds() // 3600,
-        "share_parts": _share_parts(action.user, action.campaign),
-    }
 
 
 @csrf_exempt  # As `guest_sign`: the page is the anonymous crowd's, the e-mail confirms.
@@ -284,7 +282,7 @@ def guest_pending(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> Ht
     )
     if action is None:
         return redirect(campaign)
-    return render(request, "campaigns/guest_pending.html", _action_context(action))
+    return render(request, "campaigns/guest_pending.html", action_context(action))
 
 
 def _confirmed_context(action: GuestAction) -> dict[str, Any]:
