@@ -23,10 +23,15 @@ def _settings(settings):
 
 
 def _path_in(email: str, part: str) -> str:
-    [message] = [message for message in mail.outbox if message.to == [email]]
-    found = re.search(rf"https?://[^/\s]+(/\S+/{part}/\S+/)", str(message.body))
-    assert found, message.body
-    return found.group(1)
+    """The `part` link of the one e-mail to `email` that has one."""
+    found = [
+        match.group(1)
+        for message in mail.outbox
+        if message.to == [email]
+        and (match := re.search(rf"https?://[^/\s]+(/\S+/{part}/\S+/)", str(message.body)))
+    ]
+    assert len(found) == 1, [str(message.body) for message in mail.outbox]
+    return found[0]
 
 
 def test_a_guest_rsvps_to_a_full_event_and_is_promoted_from_the_waiting_list_by_email(
@@ -55,6 +60,11 @@ def test_a_guest_rsvps_to_a_full_event_and_is_promoted_from_the_waiting_list_by_
     guest = User.objects.get(email=ADDRESS)
     assert guest.is_guest
     assert Rsvp.objects.get(user=guest).status == Rsvp.Status.WAITLISTED
+    # Their ticket's link came by e-mail too: on the waiting list, it says their rank.
+    waiting_page = new_page()
+    waiting_page.goto(_path_in(ADDRESS, "ticket"))
+    expect(waiting_page.get_by_test_id("guest-rsvp-status")).to_contain_text("1")
+    expect(waiting_page.get_by_test_id("ticket")).to_have_count(0)
     mail.outbox.clear()
 
     # The account holder gives their place back from the event's page.

@@ -59,6 +59,8 @@ class GuestAction(BaseModel):
     network = models.CharField(max_length=64, blank=True)
     mailed_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    # When the e-mail with a confirmed join's or RSVP's personal link left (once).
+    link_mailed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("guest action")

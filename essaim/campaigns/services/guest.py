@@ -280,6 +280,9 @@ def guest_confirm(*, token: str, campaign: Campaign) -> tuple[GuestAction, bool]
             return action, False
         address_confirm(user=action.user)
         _perform(action)
+        if action.kind != GuestAction.Kind.SIGN:
+            # Their personal link, by e-mail: the page that shows it is closed soon enough.
+            outbox.enqueue(CHANNEL, {"guest_action": action.pk, "personal_link": True})
     action.confirmed_at = now
     return action, True
 
@@ -478,6 +481,8 @@ def confirmation_deliver(message: OutboxMessage, connection: Any) -> outbox.Outc
     pk = payload.get("guest_action", payload.get("guest_signature"))
     if not isinstance(pk, int):
         return outbox.Fail("the message names no guest action")
+    if payload.get("personal_link"):
+        return _personal_link_deliver(pk)
     with transaction.atomic():
         signature = (
             GuestAction.objects.select_for_update(of=("self",))
@@ -495,6 +500,50 @@ def confirmation_deliver(message: OutboxMessage, connection: Any) -> outbox.Outc
         GuestAction.objects.filter(pk=pk).update(mailed_at=timezone.now())
         email.send()
     logger.info("guest confirmation sent", extra={"guest_action_id": pk})
+    return outbox.Sent()
+
+
+_LINK_SUBJECTS: dict[str, Promise] = {
+    GuestAction.Kind.JOIN: gettext_lazy("Your daily check-in: %(title)s"),
+    GuestAction.Kind.RSVP: gettext_lazy("Your ticket: %(title)s"),
+}
+
+
+def personal_link_email(action: GuestAction) -> EmailMessage:
+    """The e-mail with a confirmed join's or RSVP's personal link, in the person's language."""
+    event = action.event
+    return guest_email(
+        person=action.user,
+        subject=_LINK_SUBJECTS[action.kind],
+        template="campaigns/email/guest_link.txt",
+        context={
+            "title": event.title if event is not None else action.campaign.title,
+            "kind": action.kind,
+            "campaign": action.campaign,
+            "event": event,
+            "url": absolute_url(guest_link_path(action)),
+        },
+        message_id=f"guest-link-{action.pk}",
+    )
+
+
+def _personal_link_deliver(pk: int) -> outbox.Outcome:
+    """As `confirmation_deliver`, for the personal link's e-mail (`link_mailed_at`)."""
+    with transaction.atomic():
+        action = (
+            GuestAction.objects.select_for_update(of=("self",))
+            .select_related("user", "campaign", "challenge", "event")
+            .filter(pk=pk, confirmed_at__isnull=False)
+            .first()
+        )
+        if action is None or action.kind not in _LINK_SUBJECTS:
+            return outbox.Cancel("no confirmed join or RSVP")
+        if action.link_mailed_at is not None:
+            return outbox.Sent()
+        email = personal_link_email(action)
+        GuestAction.objects.filter(pk=pk).update(link_mailed_at=timezone.now())
+        email.send()
+    logger.info("guest personal link sent", extra={"guest_action_id": pk})
     return outbox.Sent()
 
 

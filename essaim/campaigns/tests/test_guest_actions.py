@@ -18,7 +18,7 @@ from essaim.campaigns.models import CheckIn, GuestAction, Participant, Rsvp
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.services.events import rsvp_cancel, rsvp_create
 from essaim.campaigns.services.guest import guest_act
-from essaim.campaigns.tests.factories import ChallengeFactory, EventFactory
+from essaim.campaigns.tests.factories import ChallengeFactory, EventFactory, PledgeFactory
 from essaim.core import outbox
 from essaim.core.errors import NotFound, ValidationError
 from essaim.core.models import OutboxMessage
@@ -225,6 +225,35 @@ def test_the_days_prompt_takes_a_guest_to_their_check_in_link():
 
     notification = Notification.objects.get(user=action.user)
     assert "/check-in/" in notification.url and _names(notification.url, action)
+
+
+@pytest.mark.parametrize("kind", ["rsvp", "join"])
+def test_confirming_a_join_or_an_rsvp_mails_the_personal_link_once(kind):
+    target = EventFactory.create() if kind == "rsvp" else ChallengeFactory.create()
+    action = guest_act(target=target, email=ADDRESS, name="Nour")
+    outbox.dispatch(here=True)
+    mail.outbox.clear()
+
+    _confirm(action)
+    _confirm(action)
+    outbox.dispatch(here=True)
+    outbox.dispatch(here=True)
+
+    [message] = mail.outbox
+    part = "ticket" if kind == "rsvp" else "check-in"
+    assert _names(_link(str(message.body), part), action)
+    assert "/guest-data/" in str(message.body)
+    assert GuestAction.objects.get().link_mailed_at is not None
+
+
+def test_a_signature_gets_no_personal_link_mail():
+    pledge = PledgeFactory.create()
+    action = guest_act(target=pledge, email=ADDRESS, name="Nour")
+    outbox.dispatch(here=True)
+    _confirm(action)
+    outbox.dispatch(here=True)
+    assert len(mail.outbox) == 1  # the confirmation's
+    assert OutboxMessage.objects.filter(channel=guest_services.CHANNEL).count() == 1
 
 
 # Bad personal links ------------------------------------------------------------------------
