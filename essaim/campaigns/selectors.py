@@ -647,18 +647,22 @@ def guest_action_remembered(
     campaign: Campaign,
     kind: str,
     remembered: list[tuple[int, int]],
-    event: Event | None = None,
+    target_id: int | None = None,
 ) -> GuestAction | None:
     """The action of `kind` on `campaign` among those a browser remembers as (action id,
     person id) pairs (`campaigns.guest_cookie`): its person must match too, so an id that
-    names someone else's row shows nothing."""
+    names someone else's row shows nothing. `target_id`: the pledge, challenge or event it is
+    on, when the campaign has several of the kind (events)."""
     if not remembered:
         return None
     candidates = GuestAction.objects.filter(
         campaign=campaign, kind=kind, pk__in=[pk for pk, _person in remembered]
     )
-    if event is not None:
-        candidates = candidates.filter(event=event)
+    if target_id is not None:
+        # The kind says which of the three is set: the others are null.
+        candidates = candidates.filter(
+            Q(pledge_id=target_id) | Q(challenge_id=target_id) | Q(event_id=target_id)
+        )
     candidates = candidates.select_related(
         "campaign", "pledge", "challenge", "event", "user"
     ).order_by("-created_at")

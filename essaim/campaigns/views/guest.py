@@ -25,11 +25,8 @@ from essaim.campaigns.views.guest_context import action_context, share_parts
 from essaim.core.errors import NotFound, ValidationError
 from essaim.core.http import HtmxHttpRequest, client_address
 
-# The visitor's own guest signatures, {pledge id: guest action id}: what the page after
-# signing shows them, and nothing else.
-SESSION_KEY = "guest_signatures"
-# Their other guest actions, {"<kind>:<target id>": guest action id}, likewise.
-ACTIONS_SESSION_KEY = "guest_actions"
+# What a visitor did here without an account, the pages after it show them from the signed
+# cookie the post sets (`campaigns.guest_cookie`), and nothing else.
 
 
 def _pledge(request: HttpRequest, slug: str) -> tuple[Campaign, Pledge]:
@@ -92,9 +89,6 @@ def guest_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     except ValidationError as error:
         form.add_error(None, error.message)
         return _refused(request, campaign, form, error.status_code)
-    mine = request.session.get(SESSION_KEY, {})
-    mine[str(pledge.pk)] = signature.pk
-    request.session[SESSION_KEY] = mine
     if request.htmx:
         response = render(
             request, "campaigns/_guest_pending.html", _pending_context(signature, campaign)
@@ -130,11 +124,11 @@ def returning_guest_context(request: HttpRequest, campaign: Campaign) -> dict[st
 def guest_signed(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """After signing without JavaScript: pending until confirmed, and one's share link."""
     campaign, pledge = _pledge(request, slug)
-    pk = request.session.get(SESSION_KEY, {}).get(str(pledge.pk))
-    signature = (
-        GuestAction.objects.select_related("pledge", "user").filter(pk=pk, pledge=pledge).first()
-        if isinstance(pk, int)
-        else None
+    signature = selectors.guest_action_remembered(
+        campaign=campaign,
+        kind=GuestAction.Kind.SIGN,
+        remembered=guest_cookie.remembered(request),
+        target_id=pledge.pk,
     )
     if signature is None:
         return redirect(campaign)
@@ -210,9 +204,6 @@ def _act(
             form.add_error(None, error.message)
             status = error.status_code
         else:
-            mine = request.session.get(ACTIONS_SESSION_KEY, {})
-            mine[f"{kind}:{target.pk}"] = action.pk
-            request.session[ACTIONS_SESSION_KEY] = mine
             if request.htmx:
                 response = render(
                     request, "campaigns/_guest_action_pending.html", action_context(action)
@@ -272,13 +263,11 @@ def guest_join(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def guest_pending(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
     """After joining or answering without JavaScript: pending until confirmed."""
     campaign = selectors.campaign_get_for(slug=slug, user=request.user)
-    action_pk = request.session.get(ACTIONS_SESSION_KEY, {}).get(f"{kind}:{pk}")
-    action = (
-        GuestAction.objects.select_related("campaign", "challenge", "event", "user")
-        .filter(pk=action_pk, campaign=campaign, kind=kind)
-        .first()
-        if isinstance(action_pk, int)
-        else None
+    action = selectors.guest_action_remembered(
+        campaign=campaign,
+        kind=kind,
+        remembered=guest_cookie.remembered(request),
+        target_id=pk,
     )
     if action is None:
         return redirect(campaign)

@@ -33,6 +33,6 @@ def returning_guest_rsvp(request: HttpRequest, campaign: Campaign, event: Event)
         campaign=campaign,
         kind=GuestAction.Kind.RSVP,
         remembered=guest_cookie.remembered(request),
-        event=event,
+        target_id=event.pk,
     )
     return {"guest_rsvp": rsvp, **action_context(rsvp)} if rsvp is not None else {}
