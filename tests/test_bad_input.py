@@ -150,6 +150,7 @@ def world(db):
             "provider_name": ["offline", "inconnu"],
             "comment_pk": [comment.pk, 0],
             "token": [private.invitation_token[:-1], "x" * 300],
+            "form": ["guest-sign", "nexiste-pas"],
         },
     }
 
