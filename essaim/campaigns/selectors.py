@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
@@ -539,7 +539,13 @@ def _guest_target_text(action: GuestAction) -> str:
     if action.pledge is not None:
         return action.pledge.text
     if action.event is not None:
-        return action.event.title
+        starts = formats.date_format(timezone.localtime(action.event.starts_at), "DATETIME_FORMAT")
+        return f"{action.event.title} · {starts}"
+    if action.challenge is not None:
+        return "{} – {}".format(
+            formats.date_format(action.challenge.starts_on, "DATE_FORMAT"),
+            formats.date_format(action.challenge.ends_on, "DATE_FORMAT"),
+        )
     return ""
 
 

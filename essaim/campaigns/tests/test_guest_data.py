@@ -4,6 +4,7 @@ download it and delete it; a broken, expired or foreign link shows and changes n
 import json
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core import mail, signing
@@ -16,9 +17,9 @@ from essaim.campaigns.models import GuestAction, Pledge, Signature
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.services import guest_data
-from essaim.campaigns.services.guest import guest_sign
+from essaim.campaigns.services.guest import guest_act, guest_sign
 from essaim.campaigns.services.invalidation import criteria_clean, signatures_invalidate
-from essaim.campaigns.tests.factories import PledgeFactory
+from essaim.campaigns.tests.factories import ChallengeFactory, EventFactory, PledgeFactory
 from essaim.core import outbox
 from essaim.core.errors import NotFound, PermissionDenied, ValidationError
 
@@ -293,3 +294,25 @@ def test_a_set_aside_signature_shows_as_such_and_its_guest_can_still_delete(clie
     assert client.post(url, {"confirm": "on"}).status_code == 200
     assert not Signature.objects.exists() and signature_count(pledge) == 0
     assert not GuestAction.objects.exists()
+
+
+def test_every_guest_email_template_carries_the_link():
+    """A new guest e-mail (guest_email's templates) cannot forget the data link."""
+    folder = Path(guest_data.__file__).parents[1] / "templates" / "campaigns" / "email"
+    templates = sorted(folder.glob("guest_*.txt"))
+    assert templates
+    for template in templates:
+        assert '{% include "campaigns/email/_guest_footer.txt" %}' in template.read_text(), template
+
+
+def test_the_page_names_each_kind_of_action_with_its_target(client):
+    event = EventFactory.create(title="Ramassage des berges")
+    challenge = ChallengeFactory.create(campaign=event.campaign)
+    guest_act(target=event, email=ADDRESS, name="Nour")
+    guest_act(target=challenge, email=ADDRESS, name="Nour")
+    outbox.dispatch(here=True)
+    client.cookies["django_language"] = "en"
+    content = client.get(_link_from_mail()).content.decode()
+    assert content.count('data-testid="guest-action"') == 2
+    assert "RSVP · " in content and "Ramassage des berges" in content
+    assert "Challenge participation · " in content
