@@ -44,7 +44,7 @@ DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
     "guest-email": [(5, 3600)],
 }
 # The views where a visitor acts without an account.
-GUEST_VIEWS = frozenset({"campaigns:guest_sign"})
+GUEST_VIEWS = frozenset({"campaigns:guest_sign", "campaigns:guest_join", "campaigns:guest_rsvp"})
 LEVELS = (NEW, MEMBER, TRUSTED, STAFF)
 
 

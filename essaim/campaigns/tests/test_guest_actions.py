@@ -373,6 +373,19 @@ def test_a_bad_rsvp_or_join_form_gets_a_clear_400_and_records_nothing(client, ht
     assert not User.objects.filter(is_guest=True).exists()
 
 
+def test_joins_and_rsvps_share_the_guest_forms_write_limits(client, settings):
+    settings.RATE_LIMITS = {"guest-email": [(2, 3600)]}
+    event = EventFactory.create()
+    challenge = ChallengeFactory.create(campaign=event.campaign)
+    rsvp = reverse("campaigns:guest_rsvp", args=[event.campaign.slug, event.pk])
+    join = reverse("campaigns:guest_join", args=[challenge.campaign.slug])
+    assert client.post(rsvp, _form()).status_code == 302
+    assert client.post(join, _form(email="Nour.Haddad+defi@exemple.test")).status_code == 302
+    refused = client.post(rsvp, _form(email="nour.haddad+encore@exemple.test"))
+    assert refused.status_code == 429 and refused["Retry-After"]
+    assert GuestAction.objects.count() == 2
+
+
 def test_a_logged_in_person_answers_with_the_button_not_the_guest_form(client):
     event = EventFactory.create()
     client.force_login(UserFactory.create())
