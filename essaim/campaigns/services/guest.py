@@ -1,7 +1,7 @@
 """Signing without an account: a name and an e-mail, confirmed through a page that mail
 scanners cannot trigger.
 
-A visitor who arrives from a shared link signs in one step (`guest_sign`): the person behind
+A visitor who arrives from a shared link signs in one step (`guest_act`): the person behind
 the address is found by its canonical form (`accounts.services.guest_for`: an account signs
 as that account, a new address becomes a guest `User`), a `GuestAction` of kind sign
 records what they agreed to, and a confirmation e-mail leaves through the outbox in the same
@@ -202,30 +202,6 @@ _TARGET_FIELD: dict[str, str] = {
     GuestAction.Kind.JOIN: "challenge",
     GuestAction.Kind.RSVP: "event",
 }
-
-
-def guest_sign(
-    *,
-    pledge: Pledge,
-    email: str,
-    name: str,
-    postcode: str = "",
-    hear_from_hosts: bool = False,
-    via: str = "",
-    network: str = "",
-    language: str = "fr",
-) -> GuestAction:
-    """Sign `pledge` without an account (`guest_act`)."""
-    return guest_act(
-        target=pledge,
-        email=email,
-        name=name,
-        postcode=postcode,
-        hear_from_hosts=hear_from_hosts,
-        via=via,
-        network=network,
-        language=language,
-    )
 
 
 def confirmation_token(action: GuestAction) -> str:

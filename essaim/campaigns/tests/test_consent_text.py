@@ -10,7 +10,7 @@ from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import Campaign, GuestAction
 from essaim.campaigns.models.campaign import CONSENT_MAX_LENGTH
 from essaim.campaigns.services import campaigns as campaign_services
-from essaim.campaigns.services.guest import consent_for, default_consent, guest_sign
+from essaim.campaigns.services.guest import consent_for, default_consent, guest_act
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
 from essaim.core.errors import ValidationError
 
@@ -53,7 +53,7 @@ def _update(campaign: Campaign, consent_text: str | None) -> Campaign:
 def test_hosts_set_clear_or_keep_the_consent_and_given_consents_keep_their_words():
     pledge = PledgeFactory.create()
     campaign = pledge.campaign
-    before = guest_sign(pledge=pledge, email="nour@exemple.test", name="Nour")
+    before = guest_act(target=pledge, email="nour@exemple.test", name="Nour")
 
     _update(campaign, f"  {OWN}  ")
     assert Campaign.objects.get(pk=campaign.pk).consent_text == OWN
@@ -61,7 +61,7 @@ def test_hosts_set_clear_or_keep_the_consent_and_given_consents_keep_their_words
     # None: the consent as it is (a caller that does not edit it).
     _update(campaign, None)
     assert Campaign.objects.get(pk=campaign.pk).consent_text == OWN
-    after = guest_sign(pledge=pledge, email="sam@exemple.test", name="Sam")
+    after = guest_act(target=pledge, email="sam@exemple.test", name="Sam")
     _update(campaign, "")
     assert consent_for(Campaign.objects.get(pk=campaign.pk)) == default_consent()
 

@@ -18,7 +18,7 @@ from essaim.campaigns.guest_forms import started_token
 from essaim.campaigns.models import Campaign, GuestAction, Signature
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services import guest as guest_services
-from essaim.campaigns.services.guest import guest_sign, guests_expire
+from essaim.campaigns.services.guest import guest_act, guests_expire
 from essaim.campaigns.tests.factories import PledgeFactory
 from essaim.core import outbox
 from essaim.core.errors import ApplicationError, ValidationError
@@ -74,9 +74,9 @@ def _nothing_recorded() -> None:
 
 def test_a_guest_signature_waits_for_its_confirmation_and_the_same_address_signs_once():
     pledge = PledgeFactory.create()
-    first = guest_sign(pledge=pledge, email=ADDRESS, name="Nour Haddad", postcode="75011")
+    first = guest_act(target=pledge, email=ADDRESS, name="Nour Haddad", postcode="75011")
     # An alias of the same mailbox, another name: the same person, the same signature.
-    again = guest_sign(pledge=pledge, email="Nour.Haddad+petition@Exemple.test", name="N. H.")
+    again = guest_act(target=pledge, email="Nour.Haddad+petition@Exemple.test", name="N. H.")
 
     assert again.pk == first.pk
     guest = User.objects.get(email_canonical="nour.haddad@exemple.test")
@@ -92,7 +92,7 @@ def test_an_address_of_an_account_signs_as_that_account_once_confirmed():
     account = UserFactory.create(email="camille@exemple.test", display_name="Camille")
     pledge = PledgeFactory.create()
 
-    signature = guest_sign(pledge=pledge, email="Camille@exemple.test", name="Quelqu'un")
+    signature = guest_act(target=pledge, email="Camille@exemple.test", name="Quelqu'un")
     _send_mail()
     guest_services.guest_confirm(
         token=guest_services.confirmation_token(signature), campaign=pledge.campaign
@@ -108,7 +108,7 @@ def test_an_address_of_an_account_signs_as_that_account_once_confirmed():
 
 def test_the_confirmation_mail_is_sent_once_and_confirming_twice_counts_once():
     pledge = PledgeFactory.create()
-    signature = guest_sign(pledge=pledge, email=ADDRESS, name="Nour Haddad")
+    signature = guest_act(target=pledge, email=ADDRESS, name="Nour Haddad")
     _send_mail()
     _send_mail()
     assert len(mail.outbox) == 1
@@ -128,7 +128,7 @@ def test_a_guest_brought_by_a_share_link_is_credited_to_it_once_confirmed():
     pledge = PledgeFactory.create()
     relay = UserFactory.create()
     link = link_for(user=relay, campaign=pledge.campaign)
-    signature = guest_sign(pledge=pledge, email=ADDRESS, name="Nour", via=link.code)
+    signature = guest_act(target=pledge, email=ADDRESS, name="Nour", via=link.code)
 
     guest_services.guest_confirm(
         token=guest_services.confirmation_token(signature), campaign=pledge.campaign
@@ -151,7 +151,7 @@ def test_a_guest_brought_by_a_share_link_is_credited_to_it_once_confirmed():
 def test_bad_input_is_refused_and_records_nothing(email, name):
     pledge = PledgeFactory.create()
     with pytest.raises(ValidationError):
-        guest_sign(pledge=pledge, email=email, name=name)
+        guest_act(target=pledge, email=email, name=name)
     _nothing_recorded()
 
 
@@ -160,7 +160,7 @@ def test_a_closed_or_hidden_campaign_takes_no_guest_signature():
     draft = PledgeFactory.create(campaign__status=Campaign.Status.DRAFT)
     for pledge in (closed, draft):
         with pytest.raises(ApplicationError) as error:
-            guest_sign(pledge=pledge, email=ADDRESS, name="Nour")
+            guest_act(target=pledge, email=ADDRESS, name="Nour")
         assert error.value.status_code == (400 if pledge is closed else 404)
     _nothing_recorded()
 
@@ -171,7 +171,7 @@ def test_a_suspended_or_banned_account_cannot_sign_by_its_address():
     pledge = PledgeFactory.create()
     for email in ("suspendu@exemple.test", "banni@exemple.test"):
         with pytest.raises(ApplicationError) as error:
-            guest_sign(pledge=pledge, email=email, name="X")
+            guest_act(target=pledge, email=email, name="X")
         assert error.value.status_code in (400, 403)
     assert not GuestAction.objects.exists()
 
@@ -180,13 +180,13 @@ def test_unconfirmed_signatures_expire_and_their_guests_are_forgotten(settings):
     settings.CAMPAIGNS_GUEST_EXPIRY_HOURS = 24
     pledge = PledgeFactory.create()
     account = UserFactory.create(email="compte@exemple.test")
-    old = guest_sign(pledge=pledge, email=ADDRESS, name="Nour Haddad")
-    old_account = guest_sign(pledge=pledge, email="compte@exemple.test", name="Compte")
-    confirmed = guest_sign(pledge=pledge, email="lea@exemple.test", name="Léa")
+    old = guest_act(target=pledge, email=ADDRESS, name="Nour Haddad")
+    old_account = guest_act(target=pledge, email="compte@exemple.test", name="Compte")
+    confirmed = guest_act(target=pledge, email="lea@exemple.test", name="Léa")
     guest_services.guest_confirm(
         token=guest_services.confirmation_token(confirmed), campaign=pledge.campaign
     )
-    recent = guest_sign(pledge=pledge, email="sam@exemple.test", name="Sam")
+    recent = guest_act(target=pledge, email="sam@exemple.test", name="Sam")
     GuestAction.objects.exclude(pk=recent.pk).update(
         created_at=timezone.now() - timedelta(hours=25)
     )
@@ -207,7 +207,7 @@ def test_unconfirmed_signatures_expire_and_their_guests_are_forgotten(settings):
 
 def test_a_guest_who_chooses_a_password_is_an_account_with_their_signature_counted_once():
     pledge = PledgeFactory.create()
-    signature = guest_sign(pledge=pledge, email=ADDRESS, name="Nour Haddad")
+    signature = guest_act(target=pledge, email=ADDRESS, name="Nour Haddad")
     guest_services.guest_confirm(
         token=guest_services.confirmation_token(signature), campaign=pledge.campaign
     )
@@ -221,7 +221,7 @@ def test_a_guest_who_chooses_a_password_is_an_account_with_their_signature_count
     assert Signature.objects.get().user_id == guest.pk
     assert signature_count(pledge) == 1
     # Signing again as the account changes nothing.
-    guest_sign(pledge=pledge, email=ADDRESS, name="Nour")
+    guest_act(target=pledge, email=ADDRESS, name="Nour")
     assert signature_count(pledge) == 1
 
 
@@ -341,8 +341,8 @@ def test_bad_confirmation_links_get_a_clear_answer_and_change_nothing(client, se
     settings.CAMPAIGNS_GUEST_EXPIRY_HOURS = 24
     pledge = PledgeFactory.create()
     other = PledgeFactory.create()
-    mine = guest_sign(pledge=pledge, email=ADDRESS, name="Nour")
-    theirs = guest_sign(pledge=other, email="sam@exemple.test", name="Sam")
+    mine = guest_act(target=pledge, email=ADDRESS, name="Nour")
+    theirs = guest_act(target=other, email="sam@exemple.test", name="Sam")
     token = guest_services.confirmation_token(mine)
     expired = _token_for(mine, signed_at=(timezone.now() - timedelta(hours=25)).timestamp())
     forged = signing.dumps([theirs.pk, theirs.user_id, 0], salt="une-autre-clé")
@@ -406,7 +406,7 @@ def test_the_page_after_signing_shows_only_ones_own_signature(client):
 
 def test_the_guests_address_is_never_on_the_campaign_page(client):
     pledge = PledgeFactory.create()
-    signature = guest_sign(pledge=pledge, email=ADDRESS, name="Nour Haddad")
+    signature = guest_act(target=pledge, email=ADDRESS, name="Nour Haddad")
     guest_services.guest_confirm(
         token=guest_services.confirmation_token(signature), campaign=pledge.campaign
     )
@@ -422,7 +422,7 @@ def test_the_guests_address_is_never_on_the_campaign_page(client):
 
 def test_what_a_guest_gave_is_in_their_export_and_goes_with_their_account():
     pledge = PledgeFactory.create()
-    signature = guest_sign(pledge=pledge, email=ADDRESS, name="Nour", postcode="75011")
+    signature = guest_act(target=pledge, email=ADDRESS, name="Nour", postcode="75011")
     guest = User.objects.get(pk=signature.user_id)
 
     exported = user_export(guest)["campaigns"]["signatures_without_an_account"]

@@ -22,7 +22,7 @@ def test_one_address_posted_thirty_times_at_once_is_one_guest_one_signature_one_
 
     signatures = run_together(
         *[
-            lambda email=email: guest_services.guest_sign(pledge=pledge, email=email, name="Nour")
+            lambda email=email: guest_services.guest_act(target=pledge, email=email, name="Nour")
             for email in aliases
         ]
     )
@@ -39,7 +39,7 @@ def test_many_strangers_at_once_then_every_confirmation_twice_at_once_count_exac
     people = [f"personne{number}@exemple.test" for number in range(40)]
     signatures = run_together(
         *[
-            lambda email=email: guest_services.guest_sign(pledge=pledge, email=email, name="P")
+            lambda email=email: guest_services.guest_act(target=pledge, email=email, name="P")
             for email in people
         ]
     )

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _signs(campaign: Campaign, email: str, name: str, *, agrees: bool, confirm: bool = True):
-    action = guest_services.guest_sign(
-        pledge=campaign.pledge, email=email, name=name, postcode="69001", hear_from_hosts=agrees
+    action = guest_services.guest_act(
+        target=campaign.pledge, email=email, name=name, postcode="69001", hear_from_hosts=agrees
     )
     if confirm:
         guest_services.guest_confirm(

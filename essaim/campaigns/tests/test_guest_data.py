@@ -17,7 +17,7 @@ from essaim.campaigns.models import GuestAction, Pledge, Signature
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.services import guest_data
-from essaim.campaigns.services.guest import guest_act, guest_sign
+from essaim.campaigns.services.guest import guest_act
 from essaim.campaigns.services.invalidation import criteria_clean, signatures_invalidate
 from essaim.campaigns.tests.factories import ChallengeFactory, EventFactory, PledgeFactory
 from essaim.core import outbox
@@ -29,7 +29,7 @@ ADDRESS = "nour.haddad@exemple.test"
 
 
 def _signed_guest(pledge: Pledge, *, confirm: bool = True, **extra: object) -> GuestAction:
-    signature = guest_sign(pledge=pledge, email=ADDRESS, name="Nour Haddad", **extra)  # type: ignore[arg-type]
+    signature = guest_act(target=pledge, email=ADDRESS, name="Nour Haddad", **extra)  # type: ignore[arg-type]
     # What the task workers do once the post commits: the confirmation e-mail leaves.
     outbox.dispatch(here=True)
     if confirm:
@@ -125,7 +125,7 @@ def test_an_account_is_managed_from_the_account_not_by_the_link():
 
 def test_every_guest_email_carries_the_link_in_the_guests_language():
     pledge = PledgeFactory.create()
-    guest_sign(pledge=pledge, email=ADDRESS, name="Nour", language="en")
+    guest_act(target=pledge, email=ADDRESS, name="Nour", language="en")
     outbox.dispatch(here=True)
     assert len(mail.outbox) == 1
     guest = User.objects.get(email_canonical=ADDRESS)
@@ -225,7 +225,7 @@ def test_bad_links_get_a_clear_page_and_change_nothing(client, settings):
     _signed_guest(PledgeFactory.create())
     guest = User.objects.get(email_canonical=ADDRESS)
     sam = User.objects.get(
-        pk=guest_sign(pledge=PledgeFactory.create(), email="sam@exemple.test", name="Sam").user_id
+        pk=guest_act(target=PledgeFactory.create(), email="sam@exemple.test", name="Sam").user_id
     )
     token = guest_data.data_token(guest)
     digest = signing.loads(token, salt=guest_data.DATA_SALT)[1]

@@ -11,7 +11,7 @@ from essaim.campaigns import guest_cookie
 from essaim.campaigns.guest_forms import started_token
 from essaim.campaigns.models import Campaign, GuestAction
 from essaim.campaigns.services import guest as guest_services
-from essaim.campaigns.services.guest import guest_sign
+from essaim.campaigns.services.guest import guest_act
 from essaim.campaigns.services.guest_data import guest_data_erase
 from essaim.campaigns.tests.factories import ChallengeFactory, EventFactory, PledgeFactory
 from essaim.relay.models import ShareLink
@@ -101,8 +101,8 @@ def _signed_cookie(pairs: list[tuple[int, int]]) -> str:
 def test_a_forged_or_foreign_cookie_shows_the_form(client):
     pledge = PledgeFactory.create()
     campaign = pledge.campaign
-    signature = guest_sign(pledge=pledge, email=ADDRESS, name="Nour")
-    sam = guest_sign(pledge=PledgeFactory.create(), email="sam@exemple.test", name="Sam")
+    signature = guest_act(target=pledge, email=ADDRESS, name="Nour")
+    sam = guest_act(target=PledgeFactory.create(), email="sam@exemple.test", name="Sam")
     # The way the test reads the cookie is the way the site does: a well-made one shows.
     client.cookies[guest_cookie.COOKIE] = _signed_cookie([(signature.pk, signature.user_id)])
     assert PENDING in _page(client, campaign)

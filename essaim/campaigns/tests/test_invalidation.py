@@ -22,7 +22,7 @@ from essaim.campaigns.selectors import (
     invalidation_preview,
     signature_count,
 )
-from essaim.campaigns.services.guest import confirmation_token, guest_confirm, guest_sign
+from essaim.campaigns.services.guest import confirmation_token, guest_act, guest_confirm
 from essaim.campaigns.services.invalidation import (
     criteria_clean,
     signatures_invalidate,
@@ -44,7 +44,7 @@ HOME_NETWORK = "203.0.113.0/24"
 
 def guest(pledge: Pledge, email: str, network: str = HOME_NETWORK) -> GuestAction:
     """A signature given without an account and confirmed: counted."""
-    signature = guest_sign(pledge=pledge, email=email, name="Invité", network=network)
+    signature = guest_act(target=pledge, email=email, name="Invité", network=network)
     guest_confirm(token=confirmation_token(signature), campaign=pledge.campaign)
     return signature
 
@@ -283,7 +283,7 @@ def test_signing_again_leaves_the_signature_set_aside_and_it_cannot_be_withdrawn
     bot = GuestAction.objects.get(user__email="bot0@spam.test").user
 
     # The guest form again, the confirmation again, a click on Sign: the same row, set aside.
-    guest_sign(pledge=pledge, email="bot0@spam.test", name="Bot", network=SPAM_NETWORK)
+    guest_act(target=pledge, email="bot0@spam.test", name="Bot", network=SPAM_NETWORK)
     pledge_sign(user=bot, pledge=pledge)
     with pytest.raises(ValidationError):
         pledge_unsign(user=bot, pledge=pledge)

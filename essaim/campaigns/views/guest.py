@@ -76,8 +76,8 @@ def guest_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, campaign, form, 400)
     try:
-        signature = guest_services.guest_sign(
-            pledge=pledge,
+        signature = guest_services.guest_act(
+            target=pledge,
             email=form.cleaned_data["email"],
             name=form.cleaned_data["name"],
             postcode=form.cleaned_data["postcode"],

@@ -10,7 +10,7 @@ from django.core.mail import EmailMultiAlternatives
 from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.services import guest_data
-from essaim.campaigns.services.guest import guest_sign
+from essaim.campaigns.services.guest import guest_act
 from essaim.campaigns.tests.factories import PledgeFactory
 from essaim.notifications import services
 from essaim.notifications.tests.helpers import Kind
@@ -38,7 +38,7 @@ def _notify(person: User, django_capture_on_commit_callbacks) -> EmailMultiAlter
 def test_a_guests_notification_email_links_to_what_they_gave(
     django_capture_on_commit_callbacks, language, says
 ):
-    guest_sign(pledge=PledgeFactory.create(), email="nour@exemple.test", name="Nour")
+    guest_act(target=PledgeFactory.create(), email="nour@exemple.test", name="Nour")
     guest = User.objects.get(is_guest=True)
     guest.language = language
     guest.save(update_fields=["language"])

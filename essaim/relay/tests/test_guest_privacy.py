@@ -23,8 +23,8 @@ RELAY_NAME = "Nour Haddad"
 
 
 def _guest_signs(campaign: Campaign, email: str, name: str, **extra: object) -> GuestAction:
-    action = guest_services.guest_sign(
-        pledge=campaign.pledge,
+    action = guest_services.guest_act(
+        target=campaign.pledge,
         email=email,
         name=name,
         **extra,  # type: ignore[arg-type]
