@@ -28,8 +28,8 @@ from ninja.operation import Operation
 from ninja.parser import Parser
 from ninja.types import DictStrAny
 
-from essaim.api.auth import public
-from essaim.api.routers import aid, campaigns, communities, me, relay
+from essaim.api.auth import anyone, public
+from essaim.api.routers import aid, campaigns, communities, guest, me, relay
 from essaim.core.errors import ApplicationError, ValidationError
 from essaim.core.middleware import database_unavailable
 from essaim.core.text import is_storable_data
@@ -44,7 +44,8 @@ one-click actions, referrals and reach analytics.
 Authenticate with a personal access token (`Authorization: Bearer essaim_…`), created on your
 profile's *Access tokens* page, or, from the site's own pages, with your session and its CSRF
 token. Reads of public objects need no authentication (their security lists an empty
-alternative). Errors are `{"detail": "…"}`, whatever the status.
+alternative), nor does acting without an account (`POST /campaigns/{slug}/guest-actions`:
+pending until the visitor confirms by e-mail). Errors are `{"detail": "…"}`, whatever the status.
 
 Gifts (`POST /campaigns/{slug}/fundraiser/donations`) need an `Idempotency-Key` (a UUID): a
 retry with the same key and body answers the same gift, the same key with another amount or
@@ -55,9 +56,9 @@ creates two, so retry those only when no answer came back and check the list fir
 class _Schema(OpenAPISchema):
     def operation_security(self, operation: Operation) -> list[DictStrAny] | None:
         security = super().operation_security(operation)
-        # `public` is a plain function (no OpenAPI scheme): OpenAPI says "anonymous too" with
-        # an empty requirement, which ninja cannot express by itself.
-        if security is not None and public in operation.auth_callbacks:
+        # `public` and `anyone` are plain functions (no OpenAPI scheme): OpenAPI says
+        # "anonymous too" with an empty requirement, which ninja cannot express by itself.
+        if security is not None and {public, anyone} & set(operation.auth_callbacks):
             security.append({})
         return security
 
@@ -112,6 +113,7 @@ api.add_router("/communities", communities.router)
 api.add_router("/aid", aid.router)
 api.add_router("/campaigns", campaigns.router)
 api.add_router("/campaigns", relay.router)
+api.add_router("/campaigns", guest.router)
 
 
 def _detail(request: HttpRequest, message: str, status: int, **extra: Any) -> HttpResponse:

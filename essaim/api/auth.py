@@ -105,6 +105,12 @@ def public(request: HttpRequest) -> Caller | None:
     return None
 
 
+def anyone(request: HttpRequest) -> Caller:
+    """Operations for visitors without an account (routers/guest.py): no credentials are
+    read, and the operation itself turns away a caller who sent some."""
+    return Caller(user=AnonymousUser())
+
+
 READ = [TokenAuth(), SessionAuth(), public]
 WRITE = [TokenAuth(), SessionAuth()]
 # Reads that need an account (one's own data): the same callbacks, the method decides.

@@ -362,3 +362,43 @@ class Analytics(Schema):
 
 class Done(Schema):
     done: bool = True
+
+
+# Acting without an account (routers/guest.py) ----------------------------------------------
+
+
+class ProofChallenge(Schema):
+    challenge: str
+    bits: int = Field(..., description="Leading zero bits SHA-256(challenge + nonce) must have.")
+    seconds: int = Field(..., description="How long the challenge may be answered.")
+
+
+class GuestFormOut(Schema):
+    consent: str = Field(..., description="The text the visitor agrees to (show it by the form).")
+    proof_of_work: ProofChallenge | None = Field(
+        ..., description="Null unless the proof of work is on: then send its answer."
+    )
+    expires_in_hours: int
+
+
+class GuestActionIn(Schema):
+    kind: Literal["sign", "join", "rsvp"] = Field(
+        ..., description="sign the pledge, join the challenge, or answer an event (rsvp)."
+    )
+    event_id: int | None = Field(None, ge=1, le=2**63 - 1, description="For kind rsvp.")
+    name: str = Field(..., min_length=1, max_length=80)
+    email: str = Field(
+        ..., max_length=254, description="Never shown to anyone: the confirmation goes there."
+    )
+    postcode: str = Field("", max_length=12, pattern=r"^[A-Za-z0-9 -]*$")
+    consent: bool = Field(..., description="The visitor agreed to the consent text.")
+    hear_from_hosts: bool = False
+    proof_challenge: str = Field("", max_length=400)
+    proof_nonce: str = Field("", max_length=40)
+    via: str = Via
+
+
+class GuestActionOut(Schema):
+    kind: str
+    status: Literal["pending"]
+    expires_in_hours: int

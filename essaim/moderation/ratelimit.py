@@ -6,6 +6,7 @@ counter is unreachable would take the site down with the cache.
 """
 
 import hashlib
+import json
 import logging
 import math
 import time
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import ngettext
@@ -44,7 +46,15 @@ DEFAULT_LIMITS: dict[str, list[tuple[int, int]]] = {
     "guest-email": [(5, 3600)],
 }
 # The views where a visitor acts without an account.
-GUEST_VIEWS = frozenset({"campaigns:guest_sign", "campaigns:guest_join", "campaigns:guest_rsvp"})
+GUEST_VIEWS = frozenset(
+    {
+        "campaigns:guest_sign",
+        "campaigns:guest_join",
+        "campaigns:guest_rsvp",
+        "api-v1:guest_act",
+        "embed:guest_sign",
+    }
+)
 LEVELS = (NEW, MEMBER, TRUSTED, STAFF)
 
 
@@ -113,7 +123,7 @@ def check(request: HttpRequest, now: float | None = None) -> int | None:
     elif _acts_as_guest(request):
         network = network_of(address) or address
         checks += [(f"guest:{network}", limit) for limit in limits("guest")]
-        email = request.POST.get("email", "").strip()
+        email = _guest_email(request)
         if email:
             # Hashed: the cache holds no one's address.
             digest = hashlib.sha256(canonical_email(email).encode()).hexdigest()[:32]
@@ -139,6 +149,19 @@ def check(request: HttpRequest, now: float | None = None) -> int | None:
             limit = own[limit.seconds]
         waits.append(max(1, math.ceil((int(now // limit.seconds) + 1) * limit.seconds - now)))
     return max(waits) if waits else None
+
+
+def _guest_email(request: HttpRequest) -> str:
+    """The address a guest acts with: the form's field, or the API's JSON body's."""
+    if request.content_type != "application/json":
+        return str(request.POST.get("email", "")).strip()
+    try:
+        data = json.loads(request.body)
+    except (ValueError, RequestDataTooBig):
+        # The API answers a body it cannot read itself; the network's limit still counted.
+        return ""
+    email = data.get("email") if isinstance(data, dict) else None
+    return email.strip() if isinstance(email, str) else ""
 
 
 def _acts_as_guest(request: HttpRequest) -> bool:
