@@ -11,6 +11,7 @@ class CampaignsConfig(AppConfig):
         from essaim.accounts import personal_data
         from essaim.campaigns import guest_cookie
         from essaim.campaigns import personal_data as campaigns_data
+        from essaim.campaigns.events import GIFT_SUCCEEDED
         from essaim.campaigns.reportable import CAMPAIGN, UPDATE, UPDATE_COMMENT
         from essaim.campaigns.services import guest, settle
         from essaim.core import outbox, pagecache, reportable, scheduler
@@ -21,6 +22,8 @@ class CampaignsConfig(AppConfig):
         scheduler.register("campaigns_settle", every=1, run=settle.settle_due)
         scheduler.register("campaigns_guest_expire", every=300, run=guest.expire_due)
         outbox.register(guest.GUEST_EMAIL_CHANNEL)
+        # In the payment's transaction: the receipt is queued with the gift it is for.
+        GIFT_SUCCEEDED.subscribe(guest.gift_received)
         reportable.register(CAMPAIGN)
         reportable.register(UPDATE)
         reportable.register(UPDATE_COMMENT)

@@ -2,6 +2,8 @@
 
 import re
 import time
+import uuid
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -62,6 +64,10 @@ class GuestSignForm(ProofOfWorkForm):
                 "Tick the box to agree: your answer cannot be recorded without it."
             )
 
+    def terms(self) -> dict[str, Any]:
+        """What the action takes besides the person (an in-kind offer's terms)."""
+        return {}
+
     def started_value(self) -> str:
         """A fresh time on every rendering: a form sent again after an error is timed anew."""
         return started_token()
@@ -100,6 +106,57 @@ class GuestSignForm(ProofOfWorkForm):
             raise forms.ValidationError(_("That was very quick: check the form and send it again."))
         self.proof_check()
         return cleaned
+
+
+class GuestInKindForm(GuestSignForm):
+    """Goods offered to a fundraiser without an account (bounds: `forms.InKindForm`'s)."""
+
+    item = forms.CharField(label=_("What you offer"), max_length=120)
+    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000_000)
+    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    declared_value = forms.DecimalField(
+        label=_("Estimated value"),
+        min_value=Decimal(0),
+        max_value=Decimal("10000000"),
+        decimal_places=2,
+    )
+
+    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
+        super().__init__(*args, campaign=campaign, kind=GuestAction.Kind.GIVE, **kwargs)
+        self.fields["email"].help_text = _(
+            "Never shown to anyone: we write to it to confirm your pledge."
+        )
+
+    def terms(self) -> dict[str, Any]:
+        return {
+            "offer": {
+                "item": self.cleaned_data["item"],
+                "quantity": self.cleaned_data["quantity"],
+                "unit": self.cleaned_data["unit"],
+                # In minor units.
+                "declared_value": int(self.cleaned_data["declared_value"] * 100),
+            }
+        }
+
+
+class GuestGiveForm(GuestSignForm):
+    """A gift of money without an account. Its idempotency key is drawn when the page is
+    shown (never on the shared, cached campaign page): one form, one gift."""
+
+    amount = forms.DecimalField(
+        label=_("Amount"), min_value=Decimal("1"), max_value=Decimal("1000000"), decimal_places=2
+    )
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
+        super().__init__(*args, campaign=campaign, kind=GuestAction.Kind.GIVE, **kwargs)
+        self.fields["email"].help_text = _(
+            "Never shown to anyone: we send your receipt to it. Your gift is listed without a name."
+        )
+
+    def clean_amount(self) -> int:
+        """In minor units."""
+        return int(self.cleaned_data["amount"] * 100)
 
 
 class GuestDataDeleteForm(forms.Form):

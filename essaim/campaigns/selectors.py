@@ -667,10 +667,13 @@ def guest_action_remembered(
     if target_id is not None:
         # The kind says which of the three is set: the others are null.
         candidates = candidates.filter(
-            Q(pledge_id=target_id) | Q(challenge_id=target_id) | Q(event_id=target_id)
+            Q(pledge_id=target_id)
+            | Q(challenge_id=target_id)
+            | Q(event_id=target_id)
+            | Q(fundraiser_id=target_id)
         )
     candidates = candidates.select_related(
-        "campaign", "pledge", "challenge", "event", "user"
+        "campaign", "pledge", "challenge", "event", "fundraiser", "user"
     ).order_by("-created_at")
     pairs = set(remembered)
     return next((row for row in candidates if (row.pk, row.user_id) in pairs), None)

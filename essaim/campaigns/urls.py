@@ -50,6 +50,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("<slug:slug>/challenge/join/guest/", guest.guest_join, name="guest_join"),
     path("<slug:slug>/events/<int:pk>/rsvp/guest/", guest.guest_rsvp, name="guest_rsvp"),
+    path("<slug:slug>/give/guest/", guest.guest_give, name="guest_give"),
+    path("<slug:slug>/give/in-kind/guest/", guest.guest_in_kind, name="guest_in_kind"),
     path(
         "<slug:slug>/guest/<str:kind>/<int:pk>/thanks/",
         guest.guest_pending,

@@ -53,6 +53,8 @@ GUEST_VIEWS = frozenset(
         "campaigns:guest_rsvp",
         "api-v1:guest_act",
         "embed:guest_sign",
+        "campaigns:guest_give",
+        "campaigns:guest_in_kind",
     }
 )
 LEVELS = (NEW, MEMBER, TRUSTED, STAFF)

@@ -7,16 +7,18 @@ from essaim.core.models import BaseModel
 
 class GuestAction(BaseModel):
     """An action taken without an account, with a name and an e-mail (the person is a guest
-    `User`, or the account the address belongs to): a pledge's signature, a challenge's join
-    or an event's RSVP. Nothing is done until the address confirms it: the confirmation's POST
-    then acts through the one write path of its kind (`pledge_sign`, `challenge_join`,
-    `rsvp_create`) and marks this row `confirmed_at`. It stays as the record of what the person
-    agreed to; unconfirmed, it expires (`services.guest.guests_expire`)."""
+    `User`, or the account the address belongs to): a pledge's signature, a challenge's join,
+    an event's RSVP or goods offered to a fundraiser. Nothing is done until the address
+    confirms it: the confirmation's POST then acts through the one write path of its kind
+    (`pledge_sign`, `challenge_join`, `rsvp_create`, `in_kind_offer`) and marks this row
+    `confirmed_at`. It stays as the record of what the person agreed to; unconfirmed, it
+    expires (`services.guest.guests_expire`)."""
 
     class Kind(models.TextChoices):
         SIGN = "sign", _("pledge signature")
         JOIN = "join", _("challenge participation")
         RSVP = "rsvp", _("RSVP")
+        GIVE = "give", _("in-kind pledge")
 
     campaign = models.ForeignKey(
         "campaigns.Campaign", on_delete=models.CASCADE, related_name="guest_actions"
@@ -45,6 +47,16 @@ class GuestAction(BaseModel):
         null=True,
         blank=True,
     )
+    fundraiser = models.ForeignKey(
+        "campaigns.Fundraiser",
+        on_delete=models.CASCADE,
+        related_name="guest_actions",
+        null=True,
+        blank=True,
+    )
+    # What an in-kind pledge (kind give) offers, until its confirmation records it through
+    # `in_kind_offer`: {item, quantity, unit, declared_value}. Empty for the other kinds.
+    offer = models.JSONField(default=dict, blank=True)
     user = models.ForeignKey(
         "accounts.User", on_delete=models.CASCADE, related_name="guest_actions"
     )
@@ -82,25 +94,40 @@ class GuestAction(BaseModel):
                 condition=Q(kind="rsvp"),
                 name="unique_guest_rsvp",
             ),
+            models.UniqueConstraint(
+                fields=["fundraiser", "user"],
+                condition=Q(kind="give"),
+                name="unique_guest_in_kind",
+            ),
             models.CheckConstraint(
                 condition=(
                     Q(
                         kind="sign",
+                        fundraiser__isnull=True,
                         pledge__isnull=False,
                         challenge__isnull=True,
                         event__isnull=True,
                     )
                     | Q(
                         kind="join",
+                        fundraiser__isnull=True,
                         pledge__isnull=True,
                         challenge__isnull=False,
                         event__isnull=True,
                     )
                     | Q(
                         kind="rsvp",
+                        fundraiser__isnull=True,
                         pledge__isnull=True,
                         challenge__isnull=True,
                         event__isnull=False,
+                    )
+                    | Q(
+                        kind="give",
+                        pledge__isnull=True,
+                        challenge__isnull=True,
+                        event__isnull=True,
+                        fundraiser__isnull=False,
                     )
                 ),
                 name="guest_action_one_target",
@@ -125,4 +152,5 @@ class GuestAction(BaseModel):
             self.Kind.SIGN: self.pledge,
             self.Kind.JOIN: self.challenge,
             self.Kind.RSVP: self.event,
+            self.Kind.GIVE: self.fundraiser,
         }.get(self.Kind(self.kind))

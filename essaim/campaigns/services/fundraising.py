@@ -1,7 +1,9 @@
-"""Gifts through the payment provider, and in-kind pledges from partners."""
+"""Gifts through the payment provider, and in-kind pledges from partners (recorded by a host)
+or supporters (offered themselves: `in_kind_offer`)."""
 
 import uuid
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +19,9 @@ from essaim.campaigns.services.campaigns import require_host
 from essaim.core.errors import NotFound, ValidationError
 
 MAX_DONATION = 1_000_000_00  # one million, in minor units
+# The in-kind form's bounds (`forms.InKindForm`), so that a service caller has them too.
+MAX_IN_KIND_QUANTITY = 10_000_000
+MAX_IN_KIND_VALUE = 10_000_000_00
 
 
 class IdempotencyKeyReused(ValidationError):
@@ -30,6 +35,22 @@ class IdempotencyKeyReused(ValidationError):
     def __init__(self, message: str, *, same_person: bool) -> None:
         super().__init__(message)
         self.same_person = same_person
+
+
+def require_open_to(user: User | AnonymousUser, campaign: Campaign) -> None:
+    """A gift or an offer is taken only where the person sees the campaign and it is open."""
+    if not permissions.can_view(user, campaign):
+        raise NotFound(_("This campaign does not exist."))
+    if not permissions.can_act(campaign):
+        raise ValidationError(_("This campaign is not open for action."))
+
+
+def donation_require_valid(amount: int) -> None:
+    """The bounds of an online gift (minor units)."""
+    if amount <= 0:
+        raise ValidationError(_("A gift must be a positive amount."))
+    if amount > MAX_DONATION:
+        raise ValidationError(_("This amount is too large for an online gift."))
 
 
 def donation_give(
@@ -50,14 +71,8 @@ def donation_give(
     gift it did not make."""
     require_good_standing(user)
     campaign = fundraiser.campaign
-    if not permissions.can_view(user, campaign):
-        raise NotFound(_("This campaign does not exist."))
-    if not permissions.can_act(campaign):
-        raise ValidationError(_("This campaign is not open for action."))
-    if amount <= 0:
-        raise ValidationError(_("A gift must be a positive amount."))
-    if amount > MAX_DONATION:
-        raise ValidationError(_("This amount is too large for an online gift."))
+    require_open_to(user, campaign)
+    donation_require_valid(amount)
     payments = payments or provider()
     host_id = credited_host_id(campaign_id=campaign.pk, via=via)
     try:
@@ -178,17 +193,71 @@ def in_kind_create(
     unit: str,
     declared_value: int,
 ) -> InKindPledge:
+    """A host records goods a partner promises."""
     require_host(actor, fundraiser.campaign)
+    return _in_kind_record(
+        fundraiser=fundraiser,
+        partner=partner,
+        item=item,
+        quantity=quantity,
+        unit=unit,
+        declared_value=declared_value,
+    )
+
+
+def in_kind_offer(
+    *,
+    user: User,
+    fundraiser: Fundraiser,
+    item: str,
+    quantity: int,
+    unit: str,
+    declared_value: int,
+) -> InKindPledge:
+    """A supporter offers goods themselves, under their own name, while the campaign is open
+    (a guest's, once their address confirmed it: `services.guest`). Promised, it counts
+    nothing: a host marks it delivered (`in_kind_deliver`), as any partner's."""
+    require_good_standing(user)
+    require_open_to(user, fundraiser.campaign)
+    return _in_kind_record(
+        fundraiser=fundraiser,
+        partner=user.display_name,
+        item=item,
+        quantity=quantity,
+        unit=unit,
+        declared_value=declared_value,
+    )
+
+
+def in_kind_require_valid(*, item: str, quantity: int, declared_value: int) -> None:
+    """The rules of an in-kind pledge's terms (checked again when it is recorded), for a form
+    that records it later (a guest's, after their confirmation)."""
     if quantity <= 0 or declared_value < 0:
         raise ValidationError(_("Quantity and value must be positive."))
-    if not partner.strip() or not item.strip():
+    if quantity > MAX_IN_KIND_QUANTITY or declared_value > MAX_IN_KIND_VALUE:
+        raise ValidationError(_("This pledge is too large: write to the hosts."))
+    if not item.strip():
+        raise ValidationError(_("Say who gives what."))
+
+
+def _in_kind_record(
+    *,
+    fundraiser: Fundraiser,
+    partner: str,
+    item: str,
+    quantity: int,
+    unit: str,
+    declared_value: int,
+) -> InKindPledge:
+    in_kind_require_valid(item=item, quantity=quantity, declared_value=declared_value)
+    if not partner.strip():
         raise ValidationError(_("Say who gives what."))
     return InKindPledge.objects.create(
         fundraiser=fundraiser,
-        partner=partner.strip(),
-        item=item.strip(),
+        partner=partner.strip()[:120],
+        item=item.strip()[:120],
         quantity=quantity,
-        unit=unit.strip(),
+        unit=unit.strip()[:20],
         declared_value=declared_value,
     )
 

@@ -12,10 +12,18 @@ scanners follow every link of a message, so a GET confirms nothing); its POST
 (`guest_confirm`) proves the address and signs through `pledge_sign`, the one write path:
 the settle then counts it like any signature, once, whatever is repeated. A signature left
 unconfirmed expires after `CAMPAIGNS_GUEST_EXPIRY_HOURS` (`guests_expire`, a scheduler
-job), and with it the guest who never proved their address."""
+job), and with it the guest who never proved their address.
+
+Joining, answering an event and offering goods to a fundraiser (kind give: the terms wait in
+`offer` and are recorded by `in_kind_offer` once confirmed, counted when a host marks them
+delivered) go the same way. A gift of money does not (`guest_give`): the payment provider's
+confirmation proves the payment, so the gift goes through `donation_give` at once and counts
+when the provider settles it; the name no one proved is never shown (the gift is anonymous),
+and the receipt to the address (`gift_received`) tells its owner of any gift made in it."""
 
 import ipaddress
 import logging
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +42,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from essaim.accounts.models import User
 from essaim.accounts.services import (
     address_confirm,
     guest_for,
@@ -45,16 +54,25 @@ from essaim.campaigns.models import (
     Campaign,
     Challenge,
     CheckIn,
+    Donation,
     Event,
+    Fundraiser,
     GuestAction,
     Participant,
     Pledge,
     Rsvp,
     Signature,
 )
+from essaim.campaigns.payments import PaymentProvider
 from essaim.campaigns.services.challenge import challenge_join, check_in, join_require_open
 from essaim.campaigns.services.events import rsvp_cancel, rsvp_create, rsvp_require_open
-from essaim.campaigns.services.guest_data import guest_email
+from essaim.campaigns.services.fundraising import (
+    donation_give,
+    donation_require_valid,
+    in_kind_offer,
+    in_kind_require_valid,
+)
+from essaim.campaigns.services.guest_data import guest_email, manages_by_link
 from essaim.campaigns.services.pledge import pledge_sign
 from essaim.core import outbox
 from essaim.core.errors import NotFound, ValidationError
@@ -125,7 +143,7 @@ def _require_open(campaign: Campaign) -> None:
         raise ValidationError(_("This campaign is not open for action."))
 
 
-Target = Pledge | Challenge | Event
+Target = Pledge | Challenge | Event | Fundraiser
 
 
 def _kind_of(target: Target) -> str:
@@ -133,7 +151,47 @@ def _kind_of(target: Target) -> str:
         return GuestAction.Kind.SIGN
     if isinstance(target, Challenge):
         return GuestAction.Kind.JOIN
+    if isinstance(target, Fundraiser):
+        return GuestAction.Kind.GIVE
     return GuestAction.Kind.RSVP
+
+
+def _require_address(email: str, name: str) -> tuple[str, str]:
+    """The address and the name as typed, stripped; refused when malformed, disposable or
+    nameless."""
+    email, name = email.strip(), name.strip()
+    try:
+        validate_email(email)
+    except DjangoValidationError as error:
+        raise ValidationError(_("Enter a valid e-mail address.")) from error
+    if is_disposable(email):
+        raise ValidationError(
+            _("Addresses of disposable mailboxes are refused: please use your usual address.")
+        )
+    if not name:
+        raise ValidationError(_("Please enter your name."))
+    return email, name
+
+
+def _person_for(*, email: str, name: str, language: str) -> User:
+    """The person behind the address (`guest_for`), if they may act."""
+    person = guest_for(email=email, display_name=name, language=language)
+    if not person.is_active or person.deleted_at is not None:
+        raise ValidationError(_("This address cannot be used here."))
+    require_good_standing(person)
+    return person
+
+
+def _offer_of(offer: dict[str, Any] | None) -> dict[str, Any]:
+    """An in-kind offer's terms, checked by the rules its confirmation records it with."""
+    given = offer or {}
+    item, unit = str(given.get("item", "")).strip()[:120], str(given.get("unit", "")).strip()
+    quantity, value = given.get("quantity"), given.get("declared_value")
+    if not isinstance(quantity, int) or not isinstance(value, int):
+        raise ValidationError(_("Quantity and value must be positive."))
+    in_kind_require_valid(item=item, quantity=quantity, declared_value=value)
+    terms = {"item": item, "quantity": quantity, "unit": unit[:20], "declared_value": value}
+    return terms
 
 
 def guest_act(
@@ -146,9 +204,11 @@ def guest_act(
     via: str = "",
     network: str = "",
     language: str = "fr",
+    offer: dict[str, Any] | None = None,
 ) -> GuestAction:
-    """Take the action on `target` (a pledge: sign; a challenge: join; an event: RSVP) for
-    the person behind `email`, pending its confirmation. The same address again (or an alias
+    """Take the action on `target` (a pledge: sign; a challenge: join; an event: RSVP; a
+    fundraiser: offer goods, `offer` their terms) for the person behind `email`, pending its
+    confirmation. The same address again (or an alias
     of it) finds the same action and mails nothing more; the unique (kind, target, person)
     constraints make simultaneous posts one row and one e-mail.
 
@@ -156,25 +216,13 @@ def guest_act(
     form tells no one who has an account or who acted. What the write path would refuse now
     (a full event is no refusal: its waiting list is) is refused here already, by the same
     checks, so no one confirms an action that cannot be taken."""
-    email, name = email.strip(), name.strip()
-    try:
-        validate_email(email)
-    except DjangoValidationError as error:
-        raise ValidationError(_("Enter a valid e-mail address.")) from error
-    if is_disposable(email):
-        raise ValidationError(
-            _("Addresses of disposable mailboxes are refused: please use your usual address.")
-        )
-    if not name:
-        raise ValidationError(_("Please enter your name."))
+    email, name = _require_address(email, name)
     campaign = target.campaign
     _require_open(campaign)
     kind = _kind_of(target)
+    terms = _offer_of(offer) if kind == GuestAction.Kind.GIVE else {}
     with transaction.atomic():
-        person = guest_for(email=email, display_name=name, language=language)
-        if not person.is_active or person.deleted_at is not None:
-            raise ValidationError(_("This address cannot be used here."))
-        require_good_standing(person)
+        person = _person_for(email=email, name=name, language=language)
         if isinstance(target, Challenge):
             join_require_open(person, target)
         elif isinstance(target, Event):
@@ -190,6 +238,7 @@ def guest_act(
                 "hear_from_hosts": hear_from_hosts,
                 "consent": consent_for(campaign, kind),
                 "network": network[:64],
+                "offer": terms,
             },
         )
         if created:
@@ -201,7 +250,50 @@ _TARGET_FIELD: dict[str, str] = {
     GuestAction.Kind.SIGN: "pledge",
     GuestAction.Kind.JOIN: "challenge",
     GuestAction.Kind.RSVP: "event",
+    GuestAction.Kind.GIVE: "fundraiser",
 }
+
+
+def guest_give(
+    *,
+    fundraiser: Fundraiser,
+    email: str,
+    name: str,
+    amount: int,
+    idempotency_key: uuid.UUID,
+    via: str = "",
+    language: str = "fr",
+    payments: PaymentProvider | None = None,
+) -> Donation:
+    """A gift of money without an account: through `donation_give`, the one way a gift is
+    made, for the person behind `email`. No confirmation e-mail comes first: the payment
+    provider's confirmation proves the payment, and the gift counts when it settles it, as
+    any gift. What no one proved is the name, so the gift is listed without it (anonymous);
+    the receipt goes to the address (`gift_received`), with the guest's data link, so its
+    owner learns of a gift made in their name."""
+    email, name = _require_address(email, name)
+    donation_require_valid(amount)
+    _require_open(fundraiser.campaign)
+    person = _person_for(email=email, name=name, language=language)
+    return donation_give(
+        user=person,
+        fundraiser=fundraiser,
+        amount=amount,
+        idempotency_key=idempotency_key,
+        anonymous=True,
+        via=via,
+        payments=payments,
+    )
+
+
+def gift_received(*, donation_id: int, campaign_id: int) -> None:
+    """GIFT_SUCCEEDED's subscriber, in the payment's transaction: a guest's receipt, through
+    the outbox (a settled gift is settled once, so it is queued once). A person with an
+    account sees their gifts there."""
+    donation = Donation.objects.select_related("user").filter(pk=donation_id).first()
+    if donation is None or donation.user is None or not manages_by_link(donation.user):
+        return
+    outbox.enqueue(CHANNEL, {"donation": donation.pk})
 
 
 def confirmation_token(action: GuestAction) -> str:
@@ -225,7 +317,9 @@ def guest_signature_for_token(*, token: str, campaign: Campaign) -> GuestAction:
             _("This confirmation link is not valid: open it exactly as it came in the e-mail.")
         ) from error
     action = (
-        GuestAction.objects.select_related("campaign", "pledge", "challenge", "event", "user")
+        GuestAction.objects.select_related(
+            "campaign", "pledge", "challenge", "event", "fundraiser", "user"
+        )
         .filter(pk=pk, user_id=user_id, campaign=campaign)
         .first()
     )
@@ -256,7 +350,7 @@ def guest_confirm(*, token: str, campaign: Campaign) -> tuple[GuestAction, bool]
             return action, False
         address_confirm(user=action.user)
         _perform(action)
-        if action.kind != GuestAction.Kind.SIGN:
+        if action.kind in _LINK_SUBJECTS:
             # Their personal link, by e-mail: the page that shows it is closed soon enough.
             outbox.enqueue(CHANNEL, {"guest_action": action.pk, "personal_link": True})
     action.confirmed_at = now
@@ -271,6 +365,8 @@ def _perform(action: GuestAction) -> None:
         challenge_join(user=action.user, challenge=action.challenge, via=action.via)
     elif action.kind == GuestAction.Kind.RSVP and action.event is not None:
         rsvp_create(user=action.user, event=action.event, via=action.via)
+    elif action.kind == GuestAction.Kind.GIVE and action.fundraiser is not None:
+        in_kind_offer(user=action.user, fundraiser=action.fundraiser, **action.offer)
     else:
         # The table's check constraint gives every kind its target: a bug, not input.
         raise ValueError(f"guest action {action.pk} has no target of its kind {action.kind}")
@@ -417,6 +513,7 @@ _SUBJECTS: dict[str, Promise] = {
     GuestAction.Kind.SIGN: gettext_lazy("Confirm your signature: %(title)s"),
     GuestAction.Kind.JOIN: gettext_lazy("Confirm your participation: %(title)s"),
     GuestAction.Kind.RSVP: gettext_lazy("Confirm your RSVP: %(title)s"),
+    GuestAction.Kind.GIVE: gettext_lazy("Confirm your in-kind pledge: %(title)s"),
 }
 
 
@@ -441,6 +538,7 @@ def confirmation_email(signature: GuestAction) -> EmailMessage:
             "pledge": signature.pledge,
             "challenge": signature.challenge,
             "event": signature.event,
+            "offer": signature.offer,
             "url": url,
             "hours": settings.CAMPAIGNS_GUEST_EXPIRY_HOURS,
         },
@@ -454,6 +552,8 @@ def confirmation_deliver(message: OutboxMessage, connection: Any) -> outbox.Outc
     finds it mailed and sends nothing (the notifications' e-mail channel works the same)."""
     payload = message.payload if isinstance(message.payload, dict) else {}
     # "guest_signature": what messages queued before guest actions had kinds name.
+    if isinstance(payload.get("donation"), int):
+        return _receipt_deliver(payload["donation"])
     pk = payload.get("guest_action", payload.get("guest_signature"))
     if not isinstance(pk, int):
         return outbox.Fail("the message names no guest action")
@@ -520,6 +620,35 @@ def _personal_link_deliver(pk: int) -> outbox.Outcome:
         GuestAction.objects.filter(pk=pk).update(link_mailed_at=timezone.now())
         email.send()
     logger.info("guest personal link sent", extra={"guest_action_id": pk})
+    return outbox.Sent()
+
+
+def receipt_email(donation: Donation) -> EmailMessage:
+    """A guest's receipt for a received gift, in their language."""
+    if donation.user is None:
+        raise ValueError(f"gift {donation.pk} has no person")
+    campaign = donation.fundraiser.campaign
+    return guest_email(
+        person=donation.user,
+        subject=gettext_lazy("Thank you for your gift: %(title)s"),
+        template="campaigns/email/guest_receipt.txt",
+        context={"title": campaign.title, "campaign": campaign, "donation": donation},
+        message_id=f"guest-receipt-{donation.pk}",
+    )
+
+
+def _receipt_deliver(pk: int) -> outbox.Outcome:
+    """A received gift's receipt. A gift has no mark of its own for it: a send that the
+    outbox could not record as sent may leave again (its Message-ID is the same)."""
+    donation = (
+        Donation.objects.select_related("user", "fundraiser__campaign")
+        .filter(pk=pk, status=Donation.Status.SUCCEEDED)
+        .first()
+    )
+    if donation is None or donation.user is None or donation.user.deleted_at is not None:
+        return outbox.Cancel("no received gift with a person")
+    receipt_email(donation).send()
+    logger.info("guest receipt sent", extra={"donation_id": pk})
     return outbox.Sent()
 
 

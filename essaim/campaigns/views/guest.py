@@ -16,10 +16,23 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from essaim.campaigns import guest_cookie, permissions, selectors
 from essaim.campaigns.attribution import touched_code
-from essaim.campaigns.guest_forms import GuestSignForm
-from essaim.campaigns.models import Campaign, Challenge, Event, GuestAction, Pledge, Rsvp
+from essaim.campaigns.guest_forms import GuestGiveForm, GuestInKindForm, GuestSignForm
+from essaim.campaigns.models import (
+    Campaign,
+    Challenge,
+    Event,
+    Fundraiser,
+    GuestAction,
+    Pledge,
+    Rsvp,
+)
 from essaim.campaigns.services import guest as guest_services
-from essaim.campaigns.views.actions import actions_context, challenge_of, pledge_of
+from essaim.campaigns.views.actions import (
+    actions_context,
+    challenge_of,
+    fundraiser_of,
+    pledge_of,
+)
 from essaim.campaigns.views.events import event_context, ticket_svg
 from essaim.campaigns.views.guest_context import action_context, share_parts
 from essaim.core.errors import NotFound, ValidationError
@@ -152,7 +165,7 @@ def guest_confirm(request: HtmxHttpRequest, slug: str, token: str) -> HttpRespon
             "already": confirmed,
             "share_parts": share_parts(action.user, campaign) if confirmed else [],
         }
-        if confirmed and action.kind != GuestAction.Kind.SIGN:
+        if confirmed and action.kind in (GuestAction.Kind.JOIN, GuestAction.Kind.RSVP):
             context.update(_confirmed_context(action))
         return render(request, "campaigns/guest_confirm.html", context)
     action, confirmed = guest_services.guest_confirm(token=token, campaign=campaign)
@@ -163,7 +176,7 @@ def guest_confirm(request: HtmxHttpRequest, slug: str, token: str) -> HttpRespon
         "already": not confirmed,
         "share_parts": share_parts(action.user, campaign),
     }
-    if action.kind != GuestAction.Kind.SIGN:
+    if action.kind in (GuestAction.Kind.JOIN, GuestAction.Kind.RSVP):
         context.update(_confirmed_context(action))
     return render(request, "campaigns/guest_confirmed.html", context)
 
@@ -185,20 +198,28 @@ def _given(request: HtmxHttpRequest, form: GuestSignForm) -> dict[str, Any]:
 def _act(
     request: HtmxHttpRequest,
     campaign: Campaign,
-    target: Challenge | Event,
+    target: Challenge | Event | Fundraiser,
     kind: str,
     panel: Any,
+    form_class: type[GuestSignForm] = GuestSignForm,
 ) -> HttpResponse:
     """The post of a join or an RSVP form: the guest action, then its pending state (in the
     panel for htmx, on a page of its own otherwise); refused, the form again with what to fix
     (`panel(form)` renders the panel)."""
     if request.user.is_authenticated:
         raise ValidationError(_("You are logged in: use the button of the page."))
-    form = GuestSignForm(request.POST, campaign=campaign, kind=kind)
+    form = (
+        GuestSignForm(request.POST, campaign=campaign, kind=kind)
+        if form_class is GuestSignForm
+        else form_class(request.POST, campaign=campaign)
+    )
     if form.is_valid():
         try:
             action = guest_services.guest_act(
-                target=target, via=touched_code(request, campaign), **_given(request, form)
+                target=target,
+                via=touched_code(request, campaign),
+                **_given(request, form),
+                **form.terms(),
             )
         except ValidationError as error:
             form.add_error(None, error.message)
@@ -216,7 +237,8 @@ def _act(
             return response
     else:
         status = 400
-    if request.htmx:
+    # A fundraiser's form has a page of its own already: `panel` renders it either way.
+    if request.htmx or kind == GuestAction.Kind.GIVE:
         return panel(form, status)
     return render(
         request,
@@ -256,6 +278,84 @@ def guest_join(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         return render(request, "campaigns/_challenge.html", context, status=status)
 
     return _act(request, campaign, challenge, GuestAction.Kind.JOIN, panel)
+
+
+def _fundraiser(request: HttpRequest, slug: str) -> tuple[Campaign, Fundraiser]:
+    campaign = selectors.campaign_get_for(slug=slug, user=request.user)
+    fundraiser = fundraiser_of(campaign)
+    if fundraiser is None:
+        raise NotFound(_("This campaign has no fundraiser."))
+    return campaign, fundraiser
+
+
+def _gift_page(
+    request: HtmxHttpRequest,
+    campaign: Campaign,
+    fundraiser: Fundraiser,
+    form: GuestSignForm,
+    kind: str,
+    status: int = 200,
+) -> HttpResponse:
+    """A fundraiser's form for visitors without an account: its section alone for htmx (the
+    400 swapped in place), the page otherwise."""
+    context = {"campaign": campaign, "fundraiser": fundraiser, "form": form, "kind": kind}
+    if request.htmx:
+        return render(request, "campaigns/_guest_gift_form.html", context, status=status)
+    return render(request, "campaigns/guest_gift.html", context, status=status)
+
+
+# Never kept by a cache on the way: the page draws the form's own idempotency key, and the
+# shared campaign page (core.pagecache) only links here.
+@never_cache
+@csrf_exempt  # As `guest_sign`: the payment provider's confirmation is what makes it count.
+@require_http_methods(["GET", "POST"])
+def guest_give(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """A gift of money without an account (`services.guest.guest_give`)."""
+    if request.user.is_authenticated:
+        return redirect("campaigns:give", slug=slug)
+    campaign, fundraiser = _fundraiser(request, slug)
+    if request.method == "GET":
+        form = GuestGiveForm(campaign=campaign)
+        return _gift_page(request, campaign, fundraiser, form, "money")
+    form = GuestGiveForm(request.POST, campaign=campaign)
+    if not form.is_valid():
+        return _gift_page(request, campaign, fundraiser, form, "money", 400)
+    try:
+        donation = guest_services.guest_give(
+            fundraiser=fundraiser,
+            email=form.cleaned_data["email"],
+            name=form.cleaned_data["name"],
+            amount=form.cleaned_data["amount"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
+            via=touched_code(request, campaign),
+            language=(get_language() or "fr")[:2],
+        )
+    except ValidationError as error:
+        form.add_error(None, error.message)
+        return _gift_page(request, campaign, fundraiser, form, "money", error.status_code)
+    context = {"campaign": campaign, "fundraiser": fundraiser, "donation": donation}
+    template = "campaigns/_guest_gave.html" if request.htmx else "campaigns/guest_gave.html"
+    return render(request, template, context)
+
+
+@never_cache
+@csrf_exempt  # As `guest_sign`: the e-mail's confirmation is what records it.
+@require_http_methods(["GET", "POST"])
+def guest_in_kind(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Goods offered without an account: pending until the address confirms them."""
+    if request.user.is_authenticated:
+        raise ValidationError(_("You are logged in: write to the hosts to offer goods."))
+    campaign, fundraiser = _fundraiser(request, slug)
+    if request.method == "GET":
+        form = GuestInKindForm(campaign=campaign)
+        return _gift_page(request, campaign, fundraiser, form, "in_kind")
+
+    def panel(form: GuestSignForm, status: int) -> HttpResponse:
+        return _gift_page(request, campaign, fundraiser, form, "in_kind", status)
+
+    return _act(
+        request, campaign, fundraiser, GuestAction.Kind.GIVE, panel, form_class=GuestInKindForm
+    )
 
 
 @never_cache
