@@ -3,11 +3,13 @@
 from typing import Any
 
 from essaim.accounts.models import User
+from essaim.accounts.services import DELETED_DISPLAY_NAME
 from essaim.campaigns.models import (
     CampaignFollow,
     CheckIn,
     Donation,
     GuestAction,
+    InKindPledge,
     Participant,
     Rsvp,
     Signature,
@@ -67,6 +69,20 @@ def export(user: User) -> dict[str, Any]:
             }
             for d in Donation.objects.filter(user=user).select_related("fundraiser__campaign")
         ],
+        "in_kind_offers": [
+            {
+                "campaign": k.fundraiser.campaign.title,
+                "item": k.item,
+                "quantity": k.quantity,
+                "unit": k.unit,
+                "declared_value": k.declared_value,
+                "status": k.status,
+                "offered_at": k.created_at.isoformat(),
+            }
+            for k in InKindPledge.objects.filter(offered_by=user).select_related(
+                "fundraiser__campaign"
+            )
+        ],
         "followed_campaigns": list(
             CampaignFollow.objects.filter(user=user).values_list("campaign__title", flat=True)
         ),
@@ -88,3 +104,7 @@ def erase(user: User) -> None:
     Participant.objects.filter(user=user).delete()
     CampaignFollow.objects.filter(user=user).delete()
     Donation.objects.filter(user=user).update(user=None, anonymous=True, donor_name="")
+    # Goods offered stay in the ledger too, under no name.
+    InKindPledge.objects.filter(offered_by=user).update(
+        offered_by=None, partner=DELETED_DISPLAY_NAME
+    )

@@ -546,6 +546,9 @@ def _guest_target_text(action: GuestAction) -> str:
             formats.date_format(action.challenge.starts_on, "DATE_FORMAT"),
             formats.date_format(action.challenge.ends_on, "DATE_FORMAT"),
         )
+    if action.kind == GuestAction.Kind.GIVE:
+        offer = action.offer
+        return f"{offer.get('quantity', '')} {offer.get('unit', '')} · {offer.get('item', '')}"
     return ""
 
 

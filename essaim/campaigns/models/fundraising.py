@@ -73,6 +73,15 @@ class InKindPledge(BaseModel):
     declared_value = models.PositiveBigIntegerField(_("declared value"))  # minor units
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROMISED)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # The supporter who offered it themselves (`in_kind_offer`), not a partner a host named:
+    # their personal data, exported and anonymised with them.
+    offered_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="in_kind_offers",
+    )
 
     class Meta:
         verbose_name = _("in-kind pledge")

@@ -221,6 +221,7 @@ def in_kind_offer(
     require_open_to(user, fundraiser.campaign)
     return _in_kind_record(
         fundraiser=fundraiser,
+        offered_by=user,
         partner=user.display_name,
         item=item,
         quantity=quantity,
@@ -243,6 +244,7 @@ def in_kind_require_valid(*, item: str, quantity: int, declared_value: int) -> N
 def _in_kind_record(
     *,
     fundraiser: Fundraiser,
+    offered_by: User | None = None,
     partner: str,
     item: str,
     quantity: int,
@@ -254,6 +256,7 @@ def _in_kind_record(
         raise ValidationError(_("Say who gives what."))
     return InKindPledge.objects.create(
         fundraiser=fundraiser,
+        offered_by=offered_by,
         partner=partner.strip()[:120],
         item=item.strip()[:120],
         quantity=quantity,

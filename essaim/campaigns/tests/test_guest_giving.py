@@ -16,6 +16,7 @@ from essaim.campaigns.guest_forms import started_token
 from essaim.campaigns.models import Campaign, Donation, GuestAction, InKindPledge
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.services.fundraising import in_kind_deliver
+from essaim.campaigns.services.guest_data import data_token
 from essaim.campaigns.tests.factories import FundraiserFactory
 from essaim.core import outbox
 from essaim.core.errors import ValidationError
@@ -299,3 +300,25 @@ def test_the_guest_write_limits_hold_for_giving(client, settings):
     assert limited.status_code == 429
     assert list(Donation.objects.values_list("amount", flat=True)) == [5_00]
     assert GuestAction.objects.count() == 1
+
+
+def test_goods_a_guest_offered_are_theirs_to_see_download_and_delete(client):
+    fundraiser = FundraiserFactory.create()
+    action = _offer(fundraiser)
+    guest_services.guest_confirm(
+        token=guest_services.confirmation_token(action), campaign=fundraiser.campaign
+    )
+    pledge = InKindPledge.objects.get()
+    assert pledge.offered_by == action.user
+    token = data_token(action.user)
+    page = client.get(reverse("campaigns:guest_data", args=[token])).content.decode()
+    assert "20 kg · Sacs de riz" in page
+    exported = client.get(reverse("campaigns:guest_data_export", args=[token])).json()
+    assert "Sacs de riz" in str(exported)
+
+    client.post(reverse("campaigns:guest_data", args=[token]), {"confirm": "on"})
+    pledge.refresh_from_db()
+    # Still in the ledger (it must add up), under no one's name.
+    assert pledge.offered_by is None
+    assert "Inès" not in pledge.partner
+    assert pledge.declared_value == 40_00
