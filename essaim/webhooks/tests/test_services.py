@@ -10,6 +10,7 @@ from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import Milestone
 from essaim.campaigns.services.events import rsvp_create
 from essaim.campaigns.services.fundraising import donation_give
+from essaim.campaigns.services.guest import confirmation_token, guest_act, guest_confirm
 from essaim.campaigns.services.pledge import pledge_sign, pledge_unsign
 from essaim.campaigns.tests.factories import (
     CampaignFactory,
@@ -372,3 +373,35 @@ def test_deleting_an_endpoint_stops_deliveries(receiver):
     pledge_sign(user=signer, pledge=pledge)
     pledge_unsign(user=signer, pledge=pledge)
     assert receiver.received == [] and not Endpoint.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_guests_action_is_delivered_once_confirmed_never_before_and_without_their_address(
+    receiver,
+):
+    pledge = PledgeFactory.create()
+    campaign = pledge.campaign
+    event = EventFactory.create(campaign=campaign)
+    register(campaign, receiver)
+    address = "nour.haddad@exemple.test"
+    signature = guest_act(target=pledge, email=address, name="Nour Haddad")
+    answer = guest_act(target=event, email=address, name="Nour Haddad")
+    # Another guest who never confirms.
+    guest_act(target=pledge, email="sam@exemple.test", name="Sam Martin")
+    outbox.dispatch(here=True)  # the confirmation e-mails go; nothing to the hosts' endpoint
+    assert receiver.received == [] and not Delivery.objects.exists()
+    for action in (signature, answer, signature):  # a second confirmation is no new event
+        guest_confirm(token=confirmation_token(action), campaign=campaign)
+    outbox.dispatch(here=True)
+    assert sorted(received.json["type"] for received in receiver.received) == [
+        "rsvp.created",
+        "signature.created",
+    ]
+    by_type = {received.json["type"]: received for received in receiver.received}
+    # Named as the public pages name a guest: not at all (a guest signs without showing it).
+    assert by_type["signature.created"].json["data"]["name"] is None
+    assert by_type["signature.created"].json["data"]["signatures"] == 1
+    for received in receiver.received:
+        assert received.verified
+        body = received.body.decode()
+        assert "exemple.test" not in body and "Nour" not in body and "Sam" not in body
