@@ -23,8 +23,14 @@ because nothing here acts on a visitor's behalf from another site:
   with the button) and Django's Origin check: from our own frame it is always same-origin, so
   checking its fetch metadata again would add nothing.
 
-An anonymous, e-mail-only signature is not offered: a signature belongs to an account (one
-per person).
+A visitor without an account signs in the frame in one step (`guest_sign`): the site's own
+guest form (name, e-mail, consent, its honeypot, minimum time and proof of work when on),
+posted in place — by htmx when scripts run, a plain POST that renders the widget again
+otherwise — to `guest_act`, which writes a pending action and mails the confirmation. As on
+the campaign's page it is exempt from CSRF (the frame carries no one's session, and what
+makes it count is the confirmation its address gives) and counted against the guest write
+limits (`moderation.ratelimit.GUEST_VIEWS`). Its answer is the same whoever the address
+belongs to: pending, see your e-mail.
 
 The anonymous widget is the same for every visitor of a campaign through one share code in
 one language: it is rendered once per `WIDGET_CACHE_SECONDS` (one query on a hit, which
@@ -45,14 +51,18 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from essaim.accounts.models import User
 from essaim.campaigns import permissions
 from essaim.campaigns import selectors as campaign_selectors
 from essaim.campaigns.attribution import touched_code
+from essaim.campaigns.guest_forms import GuestSignForm
 from essaim.campaigns.models import Campaign, Challenge, Fundraiser, Pledge, Signature
+from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.services import pledge as pledge_services
+from essaim.campaigns.views.guest import guest_given
 from essaim.core.errors import ApplicationError, NotFound
 from essaim.core.http import HtmxHttpRequest
 from essaim.core.middleware import CONTENT_SECURITY_POLICY
@@ -124,7 +134,11 @@ def _progress(campaign: Campaign, user: User | AnonymousUser) -> dict[str, Any]:
 
 
 def _render(
-    request: HttpRequest, campaign: Campaign, link: ShareLink | None, **extra: Any
+    request: HttpRequest,
+    campaign: Campaign,
+    link: ShareLink | None,
+    status: int = 200,
+    **extra: Any,
 ) -> HttpResponse:
     user = request.user
     context = {
@@ -136,12 +150,13 @@ def _render(
         "in_place": isinstance(user, User) and first_party(request),
         "known": isinstance(user, User),
         **_progress(campaign, user),
+        "hours": guest_services.expiry().total_seconds() // 3600,
         **extra,
     }
     template = "webhooks/embed.html"
     if getattr(request, "htmx", False):
         template += "#widget"
-    return render(request, template, context)
+    return render(request, template, context, status=status)
 
 
 def _campaign(request: HttpRequest, slug: str) -> Campaign | None:
@@ -214,6 +229,36 @@ def sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     except ApplicationError as error:
         return _render(request, campaign, link, error=error.message)
     return _render(request, campaign, link, thanks=True)
+
+
+@csrf_exempt  # See the module's docstring: the frame is anyone's, the e-mail confirms.
+@require_POST
+@embeddable
+def guest_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Sign in the frame without an account: pending until the address confirms."""
+    campaign = _campaign(request, slug)
+    if campaign is None:
+        return _missing(request)
+    link = _link(campaign, request.POST.get("via", "")[:16])
+    pledge = Pledge.objects.filter(campaign=campaign).select_related("campaign").first()
+    if pledge is None or isinstance(request.user, User):
+        # Someone logged in has the button (or the new tab) instead.
+        return _render(request, campaign, link)
+    form = GuestSignForm(request.POST, campaign=campaign)
+    if not form.is_valid():
+        return _render(request, campaign, link, status=400, guest_form=form)
+    try:
+        guest_services.guest_act(
+            target=pledge,
+            via=link.code if link is not None else touched_code(request, campaign),
+            **guest_given(request, form),
+        )
+    except ApplicationError as error:
+        form.add_error(None, error.message)
+        # A campaign closed since the widget was rendered shows no form: the message alone.
+        shown = {"guest_form": form} if permissions.can_act(campaign) else {"error": error.message}
+        return _render(request, campaign, link, status=error.status_code, **shown)
+    return _render(request, campaign, link, guest_pending=True)
 
 
 @require_GET

@@ -184,7 +184,8 @@ def guest_confirm(request: HtmxHttpRequest, slug: str, token: str) -> HttpRespon
 # Joining a challenge, answering an event -------------------------------------------------
 
 
-def _given(request: HtmxHttpRequest, form: GuestSignForm) -> dict[str, Any]:
+def guest_given(request: HttpRequest, form: GuestSignForm) -> dict[str, Any]:
+    """What `guest_act` takes from a valid form and its request (the widget's form too)."""
     return {
         "email": form.cleaned_data["email"],
         "name": form.cleaned_data["name"],
@@ -218,7 +219,7 @@ def _act(
             action = guest_services.guest_act(
                 target=target,
                 via=touched_code(request, campaign),
-                **_given(request, form),
+                **guest_given(request, form),
                 **form.terms(),
             )
         except ValidationError as error:
