@@ -13,10 +13,11 @@ from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import GuestAction, Signature
 from essaim.campaigns.selectors import signature_count
+from essaim.campaigns.services.guest import confirmation_token, guest_act, guest_confirm
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
 from essaim.relay.models import ShareLink, Supporter
 from essaim.relay.services import link_for
-from tests.browser.conftest import NewPage
+from tests.browser.conftest import PASSWORD, LogIn, NewPage
 
 
 @pytest.fixture(autouse=True)
@@ -92,3 +93,71 @@ def test_a_stranger_signs_in_one_step_confirms_by_the_mails_page_and_shares(
     for seen in (page, second):
         seen.goto(campaign.get_absolute_url())
         assert "nour@exemple.test" not in seen.content()
+
+
+def test_a_guests_referral_reaches_the_hosts_and_their_account_later_keeps_it_counted_once(
+    page: Page, new_page: NewPage, member: User, log_in: LogIn
+) -> None:
+    """The rest of the stranger's story: the hosts' dashboard counts what a guest's link
+    brought, and the guest who later makes an account with the same address finds their
+    signature, their link and its referral there, each counted once."""
+    mail.outbox.clear()
+    campaign = CampaignFactory.create(created_by=member, slug="sauvons-le-canal")
+    pledge = PledgeFactory.create(campaign=campaign)
+    first = guest_act(target=pledge, email="nour@exemple.test", name="Nour Haddad")
+    guest_confirm(token=confirmation_token(first), campaign=campaign)
+    first_link = link_for(user=first.user, campaign=campaign)  # as the pending page makes it
+    second = guest_act(
+        target=pledge, email="awa@exemple.test", name="Awa Diallo", via=first_link.code
+    )
+    guest_confirm(token=confirmation_token(second), campaign=campaign)
+    assert Supporter.objects.get(user=second.user).referrer_id == first.user_id
+
+    log_in(page, member)
+    page.goto(reverse("relay:dashboard", args=[campaign.slug]))
+    expect(page.get_by_test_id("participants")).to_have_text("2")
+    expect(page.get_by_test_id("referrals")).to_have_text("1")
+    # Named as the hosts may know them: Nour did not tick "hear from the hosts".
+    expect(page.get_by_test_id("relays")).to_contain_text("Un soutien sans compte")
+    expect(page.get_by_test_id("relays")).not_to_contain_text("Nour")
+
+    # Nour signs up with the address: allauth tells the address's owner, by e-mail only,
+    # that it has an account already; the password reset it offers lets them in.
+    nour = new_page()
+    nour.goto(reverse("account_signup"))
+    nour.locator('input[name="email"]').fill("nour@exemple.test")
+    nour.locator('input[name="display_name"]').fill("Nour")
+    nour.locator('input[name="password1"]').fill(PASSWORD)
+    nour.locator('input[name="password2"]').fill(PASSWORD)
+    nour.locator('form:has(input[name="password1"]) [type="submit"]').click()
+    nour.goto(reverse("account_reset_password"))
+    nour.locator('input[name="email"]').fill("nour@exemple.test")
+    nour.locator('form:has(input[name="email"]) [type="submit"]').click()
+    expect(nour).to_have_url(re.compile(re.escape(reverse("account_reset_password_done"))))
+    [reset] = [
+        m
+        for m in mail.outbox
+        if m.to == ["nour@exemple.test"] and "/password/reset/key/" in str(m.body)
+    ]
+    found = re.search(r"https?://[^/\s]+(/accounts/password/reset/key/\S+)", str(reset.body))
+    assert found, reset.body
+    nour.goto(found.group(1))
+    nour.locator('input[name="password1"]').fill(PASSWORD)
+    nour.locator('input[name="password2"]').fill(PASSWORD)
+    nour.get_by_role("button", name="Modifier le mot de passe").click()
+    expect(nour).to_have_url(re.compile(re.escape(reverse("account_reset_password_from_key_done"))))
+    claimed = User.objects.get(pk=first.user_id)
+    assert not claimed.is_guest
+    log_in(nour, claimed)
+
+    nour.goto(campaign.get_absolute_url())
+    expect(nour.get_by_test_id("signed")).to_be_visible()
+    expect(nour.get_by_test_id("share-url")).to_have_value(
+        re.compile(re.escape(first_link.code) + "$")
+    )
+    expect(nour.get_by_test_id("share-stats")).to_contain_text("1 personne amenée par votre lien")
+    assert signature_count(pledge) == 2
+    assert Signature.objects.filter(user=claimed).count() == 1
+    assert Supporter.objects.filter(user=claimed, campaign=campaign).count() == 1
+    assert ShareLink.objects.filter(owner=claimed, campaign=campaign).count() == 1
+    assert User.objects.filter(email_canonical="nour@exemple.test").count() == 1
