@@ -74,6 +74,11 @@ class GuestAction(BaseModel):
     # When the e-mail with a confirmed join's or RSVP's personal link left (once).
     link_mailed_at = models.DateTimeField(null=True, blank=True)
 
+    # Not stored: `services.guest.guest_act` sets it on the row it returns, True when that call
+    # made the row. A form's answer shows an action's own state only then: anyone may type
+    # anyone's address, and what its owner did is theirs.
+    made_now: bool = False
+
     class Meta:
         verbose_name = _("guest action")
         verbose_name_plural = _("guest actions")

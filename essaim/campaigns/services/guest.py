@@ -243,6 +243,7 @@ def guest_act(
         )
         if created:
             outbox.enqueue(CHANNEL, {"guest_action": action.pk})
+    action.made_now = created
     return action
 
 

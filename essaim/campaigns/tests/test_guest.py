@@ -8,12 +8,14 @@ import pytest
 from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
 from django.core import mail, signing
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from essaim.accounts.models import User
 from essaim.accounts.services import user_delete, user_export
 from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns import guest_cookie
 from essaim.campaigns.guest_forms import started_token
 from essaim.campaigns.models import Campaign, GuestAction, Signature
 from essaim.campaigns.selectors import signature_count
@@ -463,3 +465,28 @@ def test_signing_up_later_with_the_address_claims_the_guests_signature_counted_o
     assert 'data-testid="signed"' in page and 'data-testid="share-panel"' in page
     assert Signature.objects.get().user_id == guest.pk
     assert signature_count(pledge) == 1
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_an_address_sent_again_tells_nothing_of_its_owners_signature(client, htmx):
+    """Anyone may type anyone's address: the form's answer for an address that signed before
+    is the new one's "check your e-mail", without the owner's state, share link or cookie."""
+    pledge = PledgeFactory.create()
+    _sign(client, pledge.campaign)
+    _send_mail()
+    client.post(_confirm_url(mail.outbox[-1]))
+    assert signature_count(pledge) == 1
+    mail.outbox.clear()
+
+    stranger = Client(headers={"HX-Request": "true"} if htmx else {})
+    answer = stranger.post(
+        reverse("campaigns:guest_sign", args=[pledge.campaign.slug]), _form(name="Quelqu'un")
+    )
+    _send_mail()
+
+    page = answer.content.decode()
+    assert answer.status_code == 200
+    assert 'data-testid="guest-pending"' in page
+    assert 'data-testid="signed"' not in page and 'data-testid="share-url"' not in page
+    assert guest_cookie.COOKIE not in answer.cookies
+    assert mail.outbox == [] and signature_count(pledge) == 1

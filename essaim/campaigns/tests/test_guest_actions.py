@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns import guest_cookie
 from essaim.campaigns.guest_forms import started_token
 from essaim.campaigns.models import CheckIn, GuestAction, Participant, Rsvp
 from essaim.campaigns.services import guest as guest_services
@@ -427,3 +428,23 @@ def test_done_today_on_the_check_in_page(client, htmx):
         assert answer.status_code == 302 and answer["Location"] == url
         assert 'data-testid="checked-today"' in client.get(url).content.decode()
     assert CheckIn.objects.count() == 1
+
+
+def test_an_address_sent_again_tells_nothing_of_its_owners_rsvp(client):
+    event = EventFactory.create(capacity=5)
+    _confirm(guest_act(target=event, email=ADDRESS, name="Nour"))
+    outbox.dispatch(here=True)
+    mail.outbox.clear()
+
+    answer = client.post(
+        reverse("campaigns:guest_rsvp", args=[event.campaign.slug, event.pk]),
+        _form(name="Quelqu'un"),
+        HTTP_HX_REQUEST="true",
+    )
+
+    page = answer.content.decode()
+    assert answer.status_code == 200
+    assert 'data-testid="guest-pending"' in page and 'data-testid="guest-confirmed"' not in page
+    assert guest_cookie.COOKIE not in answer.cookies
+    outbox.dispatch(here=True)
+    assert mail.outbox == [] and Rsvp.objects.filter(event=event).count() == 1

@@ -61,6 +61,22 @@ def _pending_context(signature: GuestAction, campaign: Campaign) -> dict[str, An
     }
 
 
+def _withheld(action: GuestAction) -> dict[str, Any]:
+    """The answer to a form sent with an address whose action existed already: the same
+    "check your e-mail" a new one gets, and nothing of that action's state, its owner's
+    share link or personal link (whoever typed the address may not be its owner). The owner
+    finds it all through the e-mails they were sent."""
+    return {
+        "campaign": action.campaign,
+        "pledge": action.pledge,
+        "action": action,
+        "withheld": True,
+        "guest_status": {},
+        "hours": guest_services.expiry().total_seconds() // 3600,
+        "share_parts": [],
+    }
+
+
 def _refused(
     request: HtmxHttpRequest, campaign: Campaign, form: GuestSignForm, status: int
 ) -> HttpResponse:
@@ -102,6 +118,9 @@ def guest_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     except ValidationError as error:
         form.add_error(None, error.message)
         return _refused(request, campaign, form, error.status_code)
+    if not signature.made_now:
+        template = "_guest_pending.html" if request.htmx else "guest_signed.html"
+        return render(request, f"campaigns/{template}", _withheld(signature))
     if request.htmx:
         response = render(
             request, "campaigns/_guest_pending.html", _pending_context(signature, campaign)
@@ -226,6 +245,9 @@ def _act(
             form.add_error(None, error.message)
             status = error.status_code
         else:
+            if not action.made_now:
+                template = "_guest_action_pending.html" if request.htmx else "guest_pending.html"
+                return render(request, f"campaigns/{template}", _withheld(action))
             if request.htmx:
                 response = render(
                     request, "campaigns/_guest_action_pending.html", action_context(action)
