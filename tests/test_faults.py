@@ -89,6 +89,10 @@ def start_server(
         **({"LOG_FORMAT": "json"} if log is not None else {}),
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # The servers are no pytest-xdist worker: inheriting its name, their test settings moved
+    # the cache to another Redis database than `redis_url` says (gw1: /0 became /1), so a
+    # test reading that Redis found nothing whenever it ran in a worker other than gw0.
+    env.pop("PYTEST_XDIST_WORKER", None)
     server = subprocess.Popen(
         [
             sys.executable,
