@@ -80,7 +80,10 @@ def start_server(
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": url,
-        "REDIS_URL": redis_url if redis_url is not None else os.environ.get("REDIS_URL", ""),
+        # This worker's own Redis database (config/settings/test.py), or the one asked for.
+        "REDIS_URL": redis_url
+        if redis_url is not None
+        else (str(settings.CACHES["default"]["LOCATION"]) if settings.REDIS_URL else ""),
         "RATE_LIMITS": '{"address": []}',
         "ALLOWED_HOSTS": "127.0.0.1",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
@@ -90,8 +93,8 @@ def start_server(
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     # The servers are no pytest-xdist worker: inheriting its name, their test settings moved
-    # the cache to another Redis database than `redis_url` says (gw1: /0 became /1), so a
-    # test reading that Redis found nothing whenever it ran in a worker other than gw0.
+    # the cache to another Redis database than REDIS_URL says (gw1: /0 became /1), so a test
+    # reading that Redis found nothing whenever it ran in a worker other than gw0.
     env.pop("PYTEST_XDIST_WORKER", None)
     server = subprocess.Popen(
         [
