@@ -244,7 +244,9 @@ from essaim.campaigns.services.settle import signatures_settle
 
 def hang(**payload):
     # Past the tallies, the milestones and relay's supporters, before the commit.
-    Path(sys.argv[1]).write_text(str(len(payload["signatures"])))
+    # Written aside then renamed: the test polls for the file and must never read it empty.
+    Path(sys.argv[1] + ".part").write_text(str(len(payload["signatures"])))
+    Path(sys.argv[1] + ".part").rename(sys.argv[1])
     time.sleep(120)
 
 SIGNATURES_SETTLED.subscribe(hang)
