@@ -8,7 +8,11 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Path, Schema
 from pydantic import AwareDatetime
 
-from essaim.campaigns.services.fundraising import MAX_DONATION
+from essaim.campaigns.services.fundraising import (
+    MAX_DONATION,
+    MAX_IN_KIND_QUANTITY,
+    MAX_IN_KIND_VALUE,
+)
 
 # A NUL byte in a query or a header is a 422, not a database error later. Bodies follow the
 # forms' whole rule instead (essaim.api.api.StorableTextParser: a 400 before any schema).
@@ -381,11 +385,25 @@ class GuestFormOut(Schema):
     expires_in_hours: int
 
 
+class InKindOfferIn(Schema):
+    item: str = Field(..., min_length=1, max_length=120, pattern=NO_NUL)
+    quantity: int = Field(..., ge=1, le=MAX_IN_KIND_QUANTITY)
+    unit: str = Field("", max_length=20, pattern=NO_NUL)
+    declared_value: int = Field(
+        ..., ge=0, le=MAX_IN_KIND_VALUE, description="Estimated value, in minor units (cents)."
+    )
+
+
 class GuestActionIn(Schema):
-    kind: Literal["sign", "join", "rsvp"] = Field(
-        ..., description="sign the pledge, join the challenge, or answer an event (rsvp)."
+    kind: Literal["sign", "join", "rsvp", "give"] = Field(
+        ...,
+        description=(
+            "sign the pledge, join the challenge, answer an event (rsvp), or offer goods to "
+            "the fundraiser (give, with `offer`)."
+        ),
     )
     event_id: int | None = Field(None, ge=1, le=2**63 - 1, description="For kind rsvp.")
+    offer: InKindOfferIn | None = Field(None, description="For kind give: what is offered.")
     name: str = Field(..., min_length=1, max_length=80)
     email: str = Field(
         ..., max_length=254, description="Never shown to anyone: the confirmation goes there."
@@ -396,6 +414,28 @@ class GuestActionIn(Schema):
     proof_challenge: str = Field("", max_length=400)
     proof_nonce: str = Field("", max_length=40)
     via: str = Via
+
+
+class GuestGiftIn(Schema):
+    name: str = Field(..., min_length=1, max_length=80)
+    email: str = Field(
+        ..., max_length=254, description="Never shown to anyone: the receipt goes there."
+    )
+    amount: int = Field(..., gt=0, le=MAX_DONATION, description="In minor units (cents).")
+    consent: bool = Field(..., description="The visitor agreed to the consent text.")
+    idempotency_key: uuid.UUID | None = Field(
+        None, description="Or send the Idempotency-Key header; one key is one gift."
+    )
+    proof_challenge: str = Field("", max_length=400)
+    proof_nonce: str = Field("", max_length=40)
+    via: str = Via
+
+
+class GuestGiftOut(Schema):
+    status: str = Field(..., description="pending, succeeded or failed, as the provider said.")
+    amount: int
+    currency: str
+    idempotency_key: uuid.UUID
 
 
 class GuestActionOut(Schema):

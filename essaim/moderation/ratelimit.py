@@ -52,6 +52,7 @@ GUEST_VIEWS = frozenset(
         "campaigns:guest_join",
         "campaigns:guest_rsvp",
         "api-v1:guest_act",
+        "api-v1:guest_gift",
         "embed:guest_sign",
         "campaigns:guest_give",
         "campaigns:guest_in_kind",

@@ -341,7 +341,8 @@ def fundraiser_ledger(request: HttpRequest, slug: schemas.Slug) -> Presented:
     return Presented(selectors.ledger(_fundraiser(_campaign(request, slug))), _ledger_entry)
 
 
-def _idempotency_key(header: str | None, body: uuid.UUID | None) -> uuid.UUID:
+def idempotency_key_of(header: str | None, body: uuid.UUID | None) -> uuid.UUID:
+    """The gift's key, from the Idempotency-Key header or the body (the two must agree)."""
     if header:
         try:
             key = uuid.UUID(header.strip())
@@ -355,6 +356,21 @@ def _idempotency_key(header: str | None, body: uuid.UUID | None) -> uuid.UUID:
             _("Send an Idempotency-Key header (a UUID): retrying with it never gives twice.")
         )
     return body
+
+
+def reused_key_conflict(error: fundraising.IdempotencyKeyReused) -> Conflict:
+    # The service words it for the page's form ("reload the page"); a script needs to hear
+    # what to change.
+    if error.same_person:
+        return Conflict(
+            _(
+                "This Idempotency-Key was already used for a gift of another amount or "
+                "anonymity: send a new key for a new gift, or the same body to retry."
+            )
+        )
+    return Conflict(
+        _("This Idempotency-Key is already taken: send a new key (a fresh UUID) for each gift.")
+    )
 
 
 @router.post(
@@ -384,24 +400,12 @@ def fundraiser_give(
             user=actor(request),
             fundraiser=_fundraiser(campaign),
             amount=data.amount,
-            idempotency_key=_idempotency_key(idempotency_key, data.idempotency_key),
+            idempotency_key=idempotency_key_of(idempotency_key, data.idempotency_key),
             anonymous=data.anonymous,
             via=data.via or touched_code(request, campaign),
         )
     except fundraising.IdempotencyKeyReused as error:
-        # The service words it for the page's form ("reload the page"); a script needs to
-        # hear what to change.
-        if error.same_person:
-            message = _(
-                "This Idempotency-Key was already used for a gift of another amount or "
-                "anonymity: send a new key for a new gift, or the same body to retry."
-            )
-        else:
-            message = _(
-                "This Idempotency-Key is already taken: send a new key (a fresh UUID) for "
-                "each gift."
-            )
-        raise Conflict(message) from error
+        raise reused_key_conflict(error) from error
     return {
         "id": donation.pk,
         "status": donation.status,

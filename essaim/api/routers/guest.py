@@ -1,8 +1,10 @@
 """Acting without an account through the API: a client with no token (a campaign site's own
-form, a partner's page) signs a pledge, joins a challenge or answers an event for a visitor
-with their name and e-mail. Everything goes through `campaigns.services.guest.guest_act`, the
-service the site's one-step form posts to: same checks, same pending action, same
-confirmation e-mail, and nothing is counted until the address confirms.
+form, a partner's page) signs a pledge, joins a challenge, answers an event or offers goods to
+a fundraiser for a visitor with their name and e-mail. Everything goes through
+`campaigns.services.guest.guest_act`, the service the site's one-step form posts to: same
+checks, same pending action, same confirmation e-mail, and nothing is counted until the
+address confirms. A gift of money goes through `guest_give`, as the site's form: the payment
+provider's confirmation is its proof, and the receipt goes to the address.
 
 The form's browser checks have no place in an API: a honeypot field and a minimum time are
 traps for scripts that fill pages, and a client of the API is a script. They are replaced by
@@ -16,23 +18,25 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Header, Query, Router, Schema, Status
 
 from essaim.api import schemas
 from essaim.api.auth import anyone
 from essaim.api.middleware import bearer_secret
+from essaim.api.routers.campaigns import idempotency_key_of, reused_key_conflict
 from essaim.campaigns import selectors
 from essaim.campaigns.attribution import touched_code
 from essaim.campaigns.guest_forms import GuestSignForm
-from essaim.campaigns.models import Campaign, Challenge, Event, GuestAction, Pledge
+from essaim.campaigns.models import Campaign, Challenge, Event, Fundraiser, GuestAction, Pledge
 from essaim.campaigns.services import guest as guest_services
+from essaim.campaigns.services.fundraising import IdempotencyKeyReused
 from essaim.campaigns.services.proof_of_work import challenge_issue, proof_required, proof_verify
 from essaim.core.errors import NotFound, ValidationError
 from essaim.core.http import client_address
 
 router = Router(tags=["guest actions"])
 
-GuestKind = Literal["sign", "join", "rsvp"]
+GuestKind = Literal["sign", "join", "rsvp", "give"]
 
 
 class GuestFormQuery(Schema):
@@ -56,9 +60,16 @@ def _require_anonymous(request: HttpRequest) -> None:
         )
 
 
+def _fundraiser(campaign: Campaign) -> Fundraiser:
+    fundraiser = Fundraiser.objects.filter(campaign=campaign).select_related("campaign").first()
+    if fundraiser is None:
+        raise NotFound(_("This campaign has no fundraiser."))
+    return fundraiser
+
+
 def _target(
     campaign: Campaign, kind: str, event_id: int | None, request_user: Any
-) -> Pledge | Challenge | Event:
+) -> Pledge | Challenge | Event | Fundraiser:
     if kind == GuestAction.Kind.SIGN:
         pledge = Pledge.objects.filter(campaign=campaign).select_related("campaign").first()
         if pledge is None:
@@ -69,9 +80,30 @@ def _target(
         if challenge is None:
             raise NotFound(_("This campaign has no challenge."))
         return challenge
+    if kind == GuestAction.Kind.GIVE:
+        return _fundraiser(campaign)
     if event_id is None:
         raise ValidationError(_("Say which event to answer: send its event_id."))
     return selectors.event_get_for(campaign=campaign, pk=event_id, user=request_user)
+
+
+def _require_consent_and_proof(
+    campaign: Campaign, consent: bool, proof_challenge: str, proof_nonce: str
+) -> None:
+    if not consent:
+        raise ValidationError(
+            _(
+                "Set consent to true once the visitor has agreed to the consent text: the "
+                "action cannot be recorded without it."
+            )
+        )
+    if proof_required(campaign):
+        proof_verify(
+            campaign=campaign,
+            form=GuestSignForm.proof_form,
+            token=proof_challenge,
+            nonce=proof_nonce,
+        )
 
 
 @router.get(
@@ -118,20 +150,9 @@ def guest_act(request: HttpRequest, slug: schemas.Slug, data: schemas.GuestActio
     _require_anonymous(request)
     campaign = _campaign(request, slug)
     target = _target(campaign, data.kind, data.event_id, request.user)
-    if not data.consent:
-        raise ValidationError(
-            _(
-                "Set consent to true once the visitor has agreed to the consent text: the "
-                "action cannot be recorded without it."
-            )
-        )
-    if proof_required(campaign):
-        proof_verify(
-            campaign=campaign,
-            form=GuestSignForm.proof_form,
-            token=data.proof_challenge,
-            nonce=data.proof_nonce,
-        )
+    if data.kind == GuestAction.Kind.GIVE and data.offer is None:
+        raise ValidationError(_("Say what is offered: send offer with its item and quantity."))
+    _require_consent_and_proof(campaign, data.consent, data.proof_challenge, data.proof_nonce)
     guest_services.guest_act(
         target=target,
         email=data.email,
@@ -141,6 +162,7 @@ def guest_act(request: HttpRequest, slug: schemas.Slug, data: schemas.GuestActio
         via=data.via or touched_code(request, campaign),
         network=guest_services.network_of(client_address(request)),
         language=(get_language() or "fr")[:2],
+        offer=data.offer.model_dump() if data.offer else None,
     )
     return Status(
         202,
@@ -150,3 +172,52 @@ def guest_act(request: HttpRequest, slug: schemas.Slug, data: schemas.GuestActio
             "expires_in_hours": int(guest_services.expiry().total_seconds() // 3600),
         },
     )
+
+
+@router.post(
+    "/{slug}/guest-gifts",
+    response={200: schemas.GuestGiftOut, **schemas.ERRORS},
+    auth=anyone,
+    url_name="guest_gift",
+    summary="Give money without an account (through the payment provider)",
+)
+def guest_gift(
+    request: HttpRequest,
+    slug: schemas.Slug,
+    data: schemas.GuestGiftIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias="Idempotency-Key",
+        max_length=64,
+        pattern=schemas.NO_NUL,
+        description="A UUID, one per gift (or idempotency_key in the body).",
+    ),
+) -> dict[str, Any]:
+    """A gift for a visitor without an account, as the site's gift form makes it: counted
+    when the payment provider confirms it, listed without a name (no one proved it), the
+    receipt sent to the address with the guest's data link. One idempotency key is one gift:
+    the same body again answers with the gift as it stands; the key with another amount or
+    address is a 409 and gives nothing. Consent, proof of work and write limits as for the
+    other guest actions."""
+    _require_anonymous(request)
+    campaign = _campaign(request, slug)
+    fundraiser = _fundraiser(campaign)
+    _require_consent_and_proof(campaign, data.consent, data.proof_challenge, data.proof_nonce)
+    try:
+        donation = guest_services.guest_give(
+            fundraiser=fundraiser,
+            email=data.email,
+            name=data.name,
+            amount=data.amount,
+            idempotency_key=idempotency_key_of(idempotency_key, data.idempotency_key),
+            via=data.via or touched_code(request, campaign),
+            language=(get_language() or "fr")[:2],
+        )
+    except IdempotencyKeyReused as error:
+        raise reused_key_conflict(error) from error
+    return {
+        "status": donation.status,
+        "amount": donation.amount,
+        "currency": donation.currency,
+        "idempotency_key": donation.idempotency_key,
+    }

@@ -1,6 +1,7 @@
 """Acting without an account through the API (routers/guest.py): the same service as the
 site's one-step form, the same answer whoever the address belongs to, the same limits."""
 
+import uuid
 from typing import Any
 
 import pytest
@@ -9,12 +10,22 @@ from django.test import Client
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.api.tests.conftest import call, make_token
-from essaim.campaigns.models import Campaign, GuestAction, Rsvp, Signature
+from essaim.campaigns import selectors as fundraising_selectors
+from essaim.campaigns.models import (
+    Campaign,
+    Donation,
+    GuestAction,
+    InKindPledge,
+    Rsvp,
+    Signature,
+)
 from essaim.campaigns.services import guest as guest_services
+from essaim.campaigns.services.fundraising import in_kind_deliver
 from essaim.campaigns.tests.factories import (
     CampaignFactory,
     ChallengeFactory,
     EventFactory,
+    FundraiserFactory,
     PledgeFactory,
 )
 from essaim.campaigns.tests.test_proof_of_work import solve
@@ -24,6 +35,7 @@ from essaim.core.models import OutboxMessage
 pytestmark = pytest.mark.django_db
 
 ADDRESS = "nour.haddad@exemple.test"
+OFFER = {"item": "Sacs de riz", "quantity": 20, "unit": "kg", "declared_value": 40_00}
 
 
 def _body(**overrides: Any) -> dict[str, Any]:
@@ -100,7 +112,8 @@ def test_joining_and_answering_an_event_are_guest_actions_too(api_client):
         ({"consent": False}, 400),
         ({"name": "   "}, 400),
         ({"kind": "rsvp"}, 400),
-        ({"kind": "give"}, 422),
+        ({"kind": "give", "offer": OFFER}, 404),
+        ({"kind": "vote"}, 422),
         ({"postcode": "75<011>"}, 422),
         ({"email": "x" * 250 + "@a.fr"}, 422),
         ({"kind": "rsvp", "event_id": 2**62}, 404),
@@ -186,3 +199,144 @@ def test_the_guest_write_limits_apply_per_address_and_per_network(api_client, se
     network = _act(api_client, pledges[2].campaign, email="lou@exemple.test")
     assert network.status_code == 429
     assert GuestAction.objects.count() == 3
+
+
+# Giving to a fundraiser -------------------------------------------------------------------
+
+
+def test_goods_offered_through_the_api_wait_for_the_address_then_count_once_delivered(
+    api_client,
+):
+    fundraiser = FundraiserFactory.create()
+    first = _act(api_client, fundraiser.campaign, kind="give", offer=OFFER)
+    again = _act(api_client, fundraiser.campaign, kind="give", offer={**OFFER, "quantity": 99})
+    assert first.status_code == again.status_code == 202, first.content
+    assert first.json() == again.json()
+    assert first.json()["kind"] == "give" and first.json()["status"] == "pending"
+    action = GuestAction.objects.get()
+    assert (action.kind, action.fundraiser, action.offer["quantity"]) == ("give", fundraiser, 20)
+    assert not InKindPledge.objects.exists()
+
+    guest_services.guest_confirm(
+        token=guest_services.confirmation_token(action), campaign=fundraiser.campaign
+    )
+    pledge = InKindPledge.objects.get()
+    assert (pledge.item, pledge.quantity, pledge.declared_value) == ("Sacs de riz", 20, 40_00)
+    in_kind_deliver(actor=fundraiser.campaign.created_by, pledge=pledge)
+    assert fundraising_selectors.fundraiser_totals(fundraiser)["total"] == 40_00
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status"),
+    [
+        ({"kind": "give"}, 400),
+        ({"kind": "give", "offer": {**OFFER, "quantity": 0}}, 422),
+        ({"kind": "give", "offer": {**OFFER, "declared_value": 10_000_000_01}}, 422),
+        ({"kind": "give", "offer": {**OFFER, "item": ""}}, 422),
+        ({"kind": "give", "offer": {**OFFER, "item": "   "}}, 400),
+        ({"kind": "give", "offer": OFFER, "consent": False}, 400),
+    ],
+    ids=["no-offer", "no-quantity", "too-valuable", "no-item", "blank-item", "no-consent"],
+)
+def test_a_bad_offer_is_a_clear_json_detail_and_records_nothing(api_client, overrides, status):
+    fundraiser = FundraiserFactory.create()
+    response = _act(api_client, fundraiser.campaign, **overrides)
+    assert response.status_code == status, response.content
+    assert response.json()["detail"]
+    _nothing_recorded()
+
+
+def test_offering_goods_to_a_campaign_without_a_fundraiser_is_not_found(api_client):
+    pledge = PledgeFactory.create()
+    response = _act(api_client, pledge.campaign, kind="give", offer=OFFER)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Cette campagne n'a pas de collecte."}
+    _nothing_recorded()
+
+
+def _gift(client: Client, campaign: Campaign, secret: str | None = None, **overrides: Any) -> Any:
+    body = {"name": "Nour Haddad", "email": ADDRESS, "consent": True, "amount": 30_00}
+    return call(
+        client, "POST", f"/campaigns/{campaign.slug}/guest-gifts", secret, {**body, **overrides}
+    )
+
+
+def test_a_guest_gift_through_the_api_counts_once_without_a_name_and_mails_one_receipt(
+    api_client,
+):
+    fundraiser = FundraiserFactory.create()
+    key = str(uuid.uuid4())
+    first = _gift(api_client, fundraiser.campaign, idempotency_key=key)
+    replay = _gift(api_client, fundraiser.campaign, idempotency_key=key)
+    assert first.status_code == replay.status_code == 200, first.content
+    assert first.json() == replay.json()
+    assert first.json() == {
+        "status": "succeeded",
+        "amount": 30_00,
+        "currency": fundraiser.currency,
+        "idempotency_key": key,
+    }
+    donation = Donation.objects.get()
+    assert donation.user is not None
+    assert (donation.anonymous, donation.user.is_guest) == (True, True)
+    assert fundraising_selectors.fundraiser_totals(fundraiser)["total"] == 30_00
+    outbox.dispatch(here=True)
+    (receipt,) = mail.outbox
+    assert receipt.to == [ADDRESS] and "/guest-data/" in str(receipt.body)
+
+
+def test_a_gift_key_replayed_with_other_terms_or_by_another_address_gives_nothing(api_client):
+    fundraiser = FundraiserFactory.create()
+    key = str(uuid.uuid4())
+    assert _gift(api_client, fundraiser.campaign, idempotency_key=key).status_code == 200
+    other_amount = _gift(api_client, fundraiser.campaign, idempotency_key=key, amount=5_00)
+    other_person = _gift(
+        api_client, fundraiser.campaign, idempotency_key=key, email="autre@exemple.test"
+    )
+    assert other_amount.status_code == other_person.status_code == 409
+    assert other_amount.json()["detail"].startswith("Cette Idempotency-Key a déjà servi")
+    assert other_person.json()["detail"].startswith("Cette Idempotency-Key est déjà prise")
+    assert Donation.objects.get().amount == 30_00
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status"),
+    [
+        ({}, 400),  # no idempotency key
+        ({"idempotency_key": "not-a-uuid"}, 422),
+        ({"amount": 0}, 422),
+        ({"amount": 1_000_000_01}, 422),
+        ({"email": "not-an-address"}, 400),
+        ({"email": "someone@mailinator.com"}, 400),
+        ({"consent": False}, 400),
+    ],
+    ids=["no-key", "bad-key", "zero", "too-large", "malformed", "disposable", "no-consent"],
+)
+def test_a_bad_guest_gift_is_a_clear_json_detail_and_gives_nothing(api_client, overrides, status):
+    fundraiser = FundraiserFactory.create()
+    body = {"idempotency_key": str(uuid.uuid4()), **overrides} if overrides else {}
+    response = _gift(api_client, fundraiser.campaign, **body)
+    assert response.status_code == status, response.content
+    assert response.json()["detail"]
+    assert not Donation.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_an_authenticated_caller_gives_with_its_own_operation(api_client):
+    fundraiser = FundraiserFactory.create()
+    secret = make_token(UserFactory.create())
+    response = _gift(api_client, fundraiser.campaign, secret, idempotency_key=str(uuid.uuid4()))
+    assert response.status_code == 400
+    assert "sans compte" in response.json()["detail"]
+    assert not Donation.objects.exists()
+
+
+def test_guest_gifts_have_the_guest_write_limits(api_client, settings):
+    settings.RATE_LIMITS = {"guest": [(2, 60)]}
+    fundraiser = FundraiserFactory.create()
+    answers = [
+        _gift(api_client, fundraiser.campaign, idempotency_key=str(uuid.uuid4())).status_code
+        for _attempt in range(3)
+    ]
+    assert answers == [200, 200, 429]
+    assert Donation.objects.count() == 2

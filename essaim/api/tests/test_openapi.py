@@ -57,8 +57,11 @@ def test_reads_are_documented_as_open_to_anonymous_callers() -> None:
     }
     reads = {(method, path) for path, operations in paths.items() for method in operations}
     reads = {(method, path) for method, path in reads if method == "get"}
-    # One's own account is the one read that needs credentials; acting without an account is
-    # the one write that takes none.
-    guest_write = ("post", "/api/v1/campaigns/{slug}/guest-actions")
-    assert anonymous == (reads - {("get", "/api/v1/me")}) | {guest_write}
-    assert len(anonymous) == 19
+    # One's own account is the one read that needs credentials; acting and giving without an
+    # account are the writes that take none.
+    guest_writes = {
+        ("post", "/api/v1/campaigns/{slug}/guest-actions"),
+        ("post", "/api/v1/campaigns/{slug}/guest-gifts"),
+    }
+    assert anonymous == (reads - {("get", "/api/v1/me")}) | guest_writes
+    assert len(anonymous) == 20
