@@ -17,6 +17,7 @@ from essaim.accounts.models import User
 from essaim.accounts.permissions import can_moderate_instance
 from essaim.campaigns import permissions, selectors
 from essaim.campaigns.attribution import arrive_via
+from essaim.campaigns.cards import campaign_cards
 from essaim.campaigns.forms import (
     BodyForm,
     CampaignForm,
@@ -59,7 +60,9 @@ def campaign_list(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(campaigns, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     invitations = selectors.invitations_for(request.user) if isinstance(request.user, User) else []
     return render(
-        request, "campaigns/campaign_list.html", {"page": page, "invitations": invitations}
+        request,
+        "campaigns/campaign_list.html",
+        {"page": page, "cards": campaign_cards(list(page)), "invitations": invitations},
     )
 
 
