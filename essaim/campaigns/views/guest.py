@@ -3,10 +3,12 @@ post, the page after it, the confirmation page the e-mail links to, and the pers
 confirmed guest reaches by their signed link — the ticket, the daily check-in (see
 `services.guest`)."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -50,15 +52,24 @@ def _pledge(request: HttpRequest, slug: str) -> tuple[Campaign, Pledge]:
     return campaign, pledge
 
 
-def _pending_context(signature: GuestAction, campaign: Campaign) -> dict[str, Any]:
+def _signature_context(signature: GuestAction) -> dict[str, Any]:
+    """What the pledge's panel shows a guest of their signature: its state, their share link
+    (no `action`: on the campaign's page that names the challenge a guest also joined)."""
     return {
-        "campaign": campaign,
+        "campaign": signature.campaign,
         "pledge": signature.pledge,
         "guest_signature": signature,
         "guest_status": guest_services.guest_signature_status(signature),
         "hours": guest_services.expiry().total_seconds() // 3600,
-        "share_parts": share_parts(signature.user, campaign),
+        "share_parts": share_parts(signature.user, signature.campaign),
     }
+
+
+def _pending_context(action: GuestAction) -> dict[str, Any]:
+    """What the page after a guest's action shows them: its state and their share link."""
+    if action.kind == GuestAction.Kind.SIGN:
+        return _signature_context(action)
+    return action_context(action)
 
 
 def _withheld(action: GuestAction) -> dict[str, Any]:
@@ -77,20 +88,6 @@ def _withheld(action: GuestAction) -> dict[str, Any]:
     }
 
 
-def _refused(
-    request: HtmxHttpRequest, campaign: Campaign, form: GuestSignForm, status: int
-) -> HttpResponse:
-    """The form again with what to fix: in the panel for htmx (essaim.js swaps this 400 in
-    place), on a page of its own without JavaScript."""
-    if request.htmx:
-        context = {"campaign": campaign, **actions_context(request, campaign, ("pledge",))}
-        context["guest_form"] = form
-        return render(request, "campaigns/_pledge.html", context, status=status)
-    return render(
-        request, "campaigns/guest_sign.html", {"campaign": campaign, "form": form}, status=status
-    )
-
-
 # Exempt from CSRF: the page every anonymous visitor shares (core.pagecache) carries no one's
 # token, and a guest's post rides on no one's authority — what makes it count is the
 # confirmation its address must give, whoever sent it. A logged-in visitor is refused here
@@ -98,37 +95,19 @@ def _refused(
 @csrf_exempt
 @require_POST
 def guest_sign(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    if request.user.is_authenticated:
-        raise ValidationError(_("You are logged in: sign with the button of the pledge."))
     campaign, pledge = _pledge(request, slug)
-    form = GuestSignForm(request.POST, campaign=campaign)
-    if not form.is_valid():
-        return _refused(request, campaign, form, 400)
-    try:
-        signature = guest_services.guest_act(
-            target=pledge,
-            email=form.cleaned_data["email"],
-            name=form.cleaned_data["name"],
-            postcode=form.cleaned_data["postcode"],
-            hear_from_hosts=form.cleaned_data["hear_from_hosts"],
-            via=touched_code(request, campaign),
-            network=guest_services.network_of(client_address(request)),
-            language=(get_language() or "fr")[:2],
-        )
-    except ValidationError as error:
-        form.add_error(None, error.message)
-        return _refused(request, campaign, form, error.status_code)
-    if not signature.made_now:
-        template = "_guest_pending.html" if request.htmx else "guest_signed.html"
-        return render(request, f"campaigns/{template}", _withheld(signature))
-    if request.htmx:
-        response = render(
-            request, "campaigns/_guest_pending.html", _pending_context(signature, campaign)
-        )
-    else:
-        response = redirect("campaigns:guest_signed", slug=campaign.slug)
-    guest_cookie.remember(request, response, signature)
-    return response
+
+    def refused(form: GuestSignForm, status: int) -> HttpResponse:
+        """The form again with what to fix: in the panel for htmx (essaim.js swaps this 400
+        in place), on a page of its own without JavaScript."""
+        if request.htmx:
+            context = {"campaign": campaign, **actions_context(request, campaign, ("pledge",))}
+            context["guest_form"] = form
+            return render(request, "campaigns/_pledge.html", context, status=status)
+        context = {"campaign": campaign, "form": form}
+        return render(request, "campaigns/guest_sign.html", context, status=status)
+
+    return _act(request, campaign, pledge, GuestAction.Kind.SIGN, refused)
 
 
 def returning_guest_context(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
@@ -147,7 +126,7 @@ def returning_guest_context(request: HttpRequest, campaign: Campaign) -> dict[st
         campaign=campaign, kind=GuestAction.Kind.SIGN, remembered=remembered
     )
     if signature is not None:
-        context = {**context, **_pending_context(signature, campaign)}
+        context = {**context, **_signature_context(signature)}
     return context
 
 
@@ -164,7 +143,7 @@ def guest_signed(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     )
     if signature is None:
         return redirect(campaign)
-    return render(request, "campaigns/guest_signed.html", _pending_context(signature, campaign))
+    return render(request, "campaigns/guest_signed.html", _signature_context(signature))
 
 
 # Never kept by a cache on the way: the page is one signer's, reached by their link.
@@ -215,60 +194,82 @@ def guest_given(request: HttpRequest, form: GuestSignForm) -> dict[str, Any]:
     }
 
 
+# Per kind, the fragment (htmx) and the page (without JavaScript) that show a pending action.
+_PENDING_TEMPLATES: dict[str, tuple[str, str]] = {
+    GuestAction.Kind.SIGN: ("_guest_pending.html", "guest_signed.html")
+}
+_OTHER_PENDING_TEMPLATES = ("_guest_action_pending.html", "guest_pending.html")
+
+
+def _pending_url(
+    campaign: Campaign, kind: str, target: Pledge | Challenge | Event | Fundraiser
+) -> str:
+    if kind == GuestAction.Kind.SIGN:
+        return reverse("campaigns:guest_signed", args=[campaign.slug])
+    return reverse("campaigns:guest_pending", args=[campaign.slug, kind, target.pk])
+
+
 def _act(
     request: HtmxHttpRequest,
     campaign: Campaign,
-    target: Challenge | Event | Fundraiser,
+    target: Pledge | Challenge | Event | Fundraiser,
     kind: str,
-    panel: Any,
+    refused: Callable[[GuestSignForm, int], HttpResponse],
     form_class: type[GuestSignForm] = GuestSignForm,
 ) -> HttpResponse:
-    """The post of a join or an RSVP form: the guest action, then its pending state (in the
-    panel for htmx, on a page of its own otherwise); refused, the form again with what to fix
-    (`panel(form)` renders the panel)."""
+    """The post of a guest form, whatever its kind: the guest action, then its pending state
+    (in the panel for htmx, on a page of its own otherwise); refused, `refused(form, status)`
+    shows the form again with what to fix."""
     if request.user.is_authenticated:
+        if kind == GuestAction.Kind.SIGN:
+            raise ValidationError(_("You are logged in: sign with the button of the pledge."))
         raise ValidationError(_("You are logged in: use the button of the page."))
     form = (
         GuestSignForm(request.POST, campaign=campaign, kind=kind)
         if form_class is GuestSignForm
         else form_class(request.POST, campaign=campaign)
     )
-    if form.is_valid():
-        try:
-            action = guest_services.guest_act(
-                target=target,
-                via=touched_code(request, campaign),
-                **guest_given(request, form),
-                **form.terms(),
-            )
-        except ValidationError as error:
-            form.add_error(None, error.message)
-            status = error.status_code
-        else:
-            if not action.made_now:
-                template = "_guest_action_pending.html" if request.htmx else "guest_pending.html"
-                return render(request, f"campaigns/{template}", _withheld(action))
-            if request.htmx:
-                response = render(
-                    request, "campaigns/_guest_action_pending.html", action_context(action)
-                )
-            else:
-                response = redirect(
-                    "campaigns:guest_pending", slug=campaign.slug, kind=kind, pk=target.pk
-                )
-            guest_cookie.remember(request, response, action)
-            return response
+    if not form.is_valid():
+        return refused(form, 400)
+    try:
+        action = guest_services.guest_act(
+            target=target,
+            via=touched_code(request, campaign),
+            **guest_given(request, form),
+            **form.terms(),
+        )
+    except ValidationError as error:
+        form.add_error(None, error.message)
+        return refused(form, error.status_code)
+    fragment, page = _PENDING_TEMPLATES.get(kind, _OTHER_PENDING_TEMPLATES)
+    if not action.made_now:
+        template = fragment if request.htmx else page
+        return render(request, f"campaigns/{template}", _withheld(action))
+    if request.htmx:
+        response = render(request, f"campaigns/{fragment}", _pending_context(action))
     else:
-        status = 400
-    # A fundraiser's form has a page of its own already: `panel` renders it either way.
-    if request.htmx or kind == GuestAction.Kind.GIVE:
-        return panel(form, status)
-    return render(
-        request,
-        "campaigns/guest_action_form.html",
-        {"campaign": campaign, "form": form, "kind": kind, "target": target},
-        status=status,
-    )
+        response = redirect(_pending_url(campaign, kind, target))
+    guest_cookie.remember(request, response, action)
+    return response
+
+
+def _form_page(
+    request: HtmxHttpRequest,
+    campaign: Campaign,
+    target: Challenge | Event,
+    kind: str,
+    panel: Callable[[GuestSignForm, int], HttpResponse],
+) -> Callable[[GuestSignForm, int], HttpResponse]:
+    """A join's or an RSVP's refusal: the panel for htmx, a page of its own without
+    JavaScript."""
+
+    def refused(form: GuestSignForm, status: int) -> HttpResponse:
+        if request.htmx:
+            return panel(form, status)
+        context = {"campaign": campaign, "form": form, "kind": kind, "target": target}
+        return render(request, "campaigns/guest_action_form.html", context, status=status)
+
+    return refused
 
 
 @csrf_exempt  # As `guest_sign`: the page is the anonymous crowd's, the e-mail confirms.
@@ -281,7 +282,8 @@ def guest_rsvp(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
         context = {**event_context(request, campaign, event), "guest_form": form}
         return render(request, "campaigns/_rsvp.html", context, status=status)
 
-    return _act(request, campaign, event, GuestAction.Kind.RSVP, panel)
+    kind = GuestAction.Kind.RSVP
+    return _act(request, campaign, event, kind, _form_page(request, campaign, event, kind, panel))
 
 
 @csrf_exempt  # As `guest_sign`.
@@ -300,7 +302,9 @@ def guest_join(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         }
         return render(request, "campaigns/_challenge.html", context, status=status)
 
-    return _act(request, campaign, challenge, GuestAction.Kind.JOIN, panel)
+    kind = GuestAction.Kind.JOIN
+    refused = _form_page(request, campaign, challenge, kind, panel)
+    return _act(request, campaign, challenge, kind, refused)
 
 
 def _fundraiser(request: HttpRequest, slug: str) -> tuple[Campaign, Fundraiser]:
