@@ -26,6 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("moderation/", include("essaim.moderation.urls")),
     path("", include("essaim.reach.urls")),
     path("", include("essaim.webhooks.urls")),
+    path("", include("essaim.federation.urls")),
     path("embed/", include("essaim.webhooks.embed_urls")),
 ]
 

@@ -30,6 +30,9 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # SITE_URL serves only work done outside requests.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 SITE_URL_FROM_REQUEST = env_bool("SITE_URL_FROM_REQUEST", False)
+# Federation (essaim.federation): hosts that fetches and deliveries may reach over plain HTTP
+# and on private addresses (a peer on the same machine in tests; never in production).
+FEDERATION_ALLOW_HOSTS = env_list("FEDERATION_ALLOW_HOSTS", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,6 +64,7 @@ INSTALLED_APPS = [
     "essaim.reach",
     "essaim.feed",
     "essaim.webhooks",
+    "essaim.federation",
     "essaim.demo",
     "essaim.api",
     "allauth",
@@ -70,6 +74,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "essaim.core.site.SiteOriginMiddleware",
+    # Early: a server asking for a community's actor document gets it, not the HTML page.
+    "essaim.federation.middleware.ActivityPubNegotiationMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "essaim.core.middleware.ContentSecurityPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

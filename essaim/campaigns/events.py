@@ -84,3 +84,12 @@ SIGNATURES_RESTORED = Event(
         "counted again), reason (the batch's)."
     ),
 )
+
+EVENT_CHANGED = Event(
+    "campaigns.event_changed",
+    doc=(
+        "An event was approved (at creation by a host, or later), changed (its capacity), or "
+        "declined, inside the writer's transaction: event_id, change ('published', "
+        "'updated' or 'withdrawn')."
+    ),
+)

@@ -11,6 +11,7 @@ from essaim.accounts.models import User
 from essaim.accounts.screening import admit, content_admitted
 from essaim.accounts.services import require_good_standing
 from essaim.communities import permissions
+from essaim.communities.events import POST_CHANGED
 from essaim.communities.models import (
     Comment,
     Community,
@@ -21,6 +22,7 @@ from essaim.communities.models import (
     new_invitation_token,
 )
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from essaim.core.models import Moderation
 
 # Addresses that would shadow the communities/ URLs.
 RESERVED_SLUGS = frozenset({"new", "join"})
@@ -285,10 +287,13 @@ def post_create(*, author: User, community: Community, body: str) -> Post:
     if not body:
         raise ValidationError(_("Your message is empty."))
     admission = admit(author=author, texts=[body])
-    post = Post.objects.create(
-        author=author, community=community, body=body, moderation=admission.state
-    )
-    content_admitted(post, admission)
+    with transaction.atomic():
+        post = Post.objects.create(
+            author=author, community=community, body=body, moderation=admission.state
+        )
+        content_admitted(post, admission)
+        if post.moderation == Moderation.VISIBLE:
+            POST_CHANGED.publish(post_id=post.pk, community_id=community.pk, change="created")
     return post
 
 
@@ -296,12 +301,22 @@ def post_delete(*, actor: User, post: Post) -> None:
     membership = permissions.membership_of(actor, post.community)
     if not permissions.can_delete_post(actor, post.author_id, membership):
         raise PermissionDenied(_("Only the author or a moderator can delete this post."))
-    post.delete()
+    with transaction.atomic():
+        POST_CHANGED.publish(post_id=post.pk, community_id=post.community_id, change="deleted")
+        post.delete()
 
 
-def comment_create(*, author: User, post: Post, body: str) -> Comment:
+def comment_create(*, author: User, post: Post, body: str, federated: bool = False) -> Comment:
+    """A comment by a member; or, `federated`, a reply from another server (its author the
+    remote person's stand-in account) to a post of a public community, which any one not
+    banned from it may write. Both pass the same screening."""
     membership = permissions.membership_of(author, post.community)
-    if not permissions.can_post(membership):
+    if federated:
+        if post.community.is_private:
+            raise NotFound(_("This post does not exist."))
+        if membership is not None and membership.status == Membership.Status.BANNED:
+            raise PermissionDenied(_("Join the community to comment."))
+    elif not permissions.can_post(membership):
         if not permissions.can_view_content(post.community, membership):
             raise NotFound(_("This post does not exist."))
         raise PermissionDenied(_("Join the community to comment."))

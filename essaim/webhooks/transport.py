@@ -95,12 +95,13 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(entry[4][0]) for entry in found))
 
 
-def checked_addresses(host: str, port: int) -> list[str]:
-    """Resolve `host` once and return its addresses if a webhook may reach all of them."""
+def checked_addresses(host: str, port: int, *, allowed: set[str] | None = None) -> list[str]:
+    """Resolve `host` once and return its addresses if a webhook may reach all of them
+    (`allowed`: the hosts exempt from the check, WEBHOOKS_ALLOW_HTTP_HOSTS by default)."""
     addresses = resolve(host, port)
     if not addresses:
         raise AddressRefused("unknown host")
-    if host.lower() not in trusted_hosts():
+    if host.lower() not in (trusted_hosts() if allowed is None else allowed):
         refused = [address for address in addresses if not address_is_public(address)]
         if refused:
             raise AddressRefused(f"refused address {refused[0]}")
@@ -217,14 +218,14 @@ class Answer:
 
 
 def _connection(
-    url: str, *, timeout: float, deadline: float
+    url: str, *, timeout: float, deadline: float, allowed: set[str] | None = None
 ) -> tuple[_HTTPConnection | _HTTPSConnection, str]:
     parts = urlsplit(url)
     host = parts.hostname or ""
     secure = parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
     budget = _Budget(timeout=timeout, deadline=deadline)
-    addresses = checked_addresses(host, port)
+    addresses = checked_addresses(host, port, allowed=allowed)
     connection: _HTTPConnection | _HTTPSConnection
     if secure:
         connection = _HTTPSConnection(
@@ -261,6 +262,53 @@ def post(
         # Timeouts, refused connections, TLS errors, malformed answers; ValueError (with
         # UnicodeError) for an address http.client cannot encode or an invalid port.
         return Answer(status=None, excerpt="", reason=f"{type(error).__name__}: {error}"[:300])
+    finally:
+        if connection is not None:
+            connection.close()
+            if connection.raw_socket is not None:
+                connection.raw_socket.close()
+
+
+@dataclass(frozen=True)
+class Response:
+    """An answer read whole (up to a size), for a caller that needs its body (federation's
+    fetches); `status` None as in `Answer`."""
+
+    status: int | None
+    body: bytes
+    reason: str = ""
+    too_large: bool = False
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    headers: dict[str, str],
+    body: bytes | None = None,
+    max_bytes: int,
+    allowed: set[str] | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+    deadline: float = DEADLINE_SECONDS,
+) -> Response:
+    """One request under the same guard as `post` (checked, pinned addresses, no redirects,
+    a deadline), reading at most `max_bytes` of the answer; `allowed` replaces
+    WEBHOOKS_ALLOW_HTTP_HOSTS as the hosts exempt from the address check."""
+    connection: _HTTPConnection | _HTTPSConnection | None = None
+    try:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise AddressRefused("not an http(s) address")
+        connection, path = _connection(url, timeout=timeout, deadline=deadline, allowed=allowed)
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        content = response.read(max_bytes + 1)
+        if len(content) > max_bytes:
+            return Response(status=response.status, body=b"", too_large=True, reason="too large")
+        return Response(status=response.status, body=content)
+    except AddressRefused as error:
+        return Response(status=None, body=b"", reason=str(error))
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        return Response(status=None, body=b"", reason=f"{type(error).__name__}: {error}"[:300])
     finally:
         if connection is not None:
             connection.close()

@@ -19,7 +19,7 @@ from essaim.accounts.models import User
 from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
 from essaim.campaigns.attribution import credited_host_id
-from essaim.campaigns.events import ACTED, RSVP_ANSWERED, RSVP_PROMOTED
+from essaim.campaigns.events import ACTED, EVENT_CHANGED, RSVP_ANSWERED, RSVP_PROMOTED
 from essaim.campaigns.models import Campaign, Event, EventResult, Rsvp
 from essaim.campaigns.services.campaigns import require_host
 from essaim.core.dates import check_plausible_date
@@ -69,28 +69,38 @@ def event_create(
     status = (
         Event.Status.APPROVED if permissions.is_host(actor, campaign) else Event.Status.PROPOSED
     )
-    return Event.objects.create(
-        campaign=campaign,
-        title=title.strip(),
-        description=description.strip(),
-        address=address.strip(),
-        city=city.strip(),
-        latitude=latitude,
-        longitude=longitude,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        capacity=capacity,
-        status=status,
-        proposed_by=actor,
-    )
+    with transaction.atomic():
+        event = Event.objects.create(
+            campaign=campaign,
+            title=title.strip(),
+            description=description.strip(),
+            address=address.strip(),
+            city=city.strip(),
+            latitude=latitude,
+            longitude=longitude,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=capacity,
+            status=status,
+            proposed_by=actor,
+        )
+        if event.status == Event.Status.APPROVED:
+            EVENT_CHANGED.publish(event_id=event.pk, change="published")
+    return event
 
 
 def event_decide(*, actor: User, event: Event, approve: bool) -> Event:
     require_host(actor, event.campaign)
     if event.status not in (Event.Status.PROPOSED, Event.Status.APPROVED, Event.Status.DECLINED):
         raise ValidationError(_("This event can no longer be decided on."))
+    was_approved = event.status == Event.Status.APPROVED
     event.status = Event.Status.APPROVED if approve else Event.Status.DECLINED
-    event.save(update_fields=["status", "updated_at"])
+    with transaction.atomic():
+        event.save(update_fields=["status", "updated_at"])
+        if approve and not was_approved:
+            EVENT_CHANGED.publish(event_id=event.pk, change="published")
+        elif was_approved and not approve:
+            EVENT_CHANGED.publish(event_id=event.pk, change="withdrawn")
     return event
 
 
@@ -113,6 +123,8 @@ def event_set_capacity(*, actor: User, event: Event, capacity: int) -> Event:
     locked.capacity = capacity
     locked.save(update_fields=["capacity", "updated_at"])
     _promote(locked)
+    if locked.status == Event.Status.APPROVED:
+        EVENT_CHANGED.publish(event_id=locked.pk, change="updated")
     return locked
 
 

@@ -1,0 +1,105 @@
+"""What a public community sends its remote followers: its posts and its events, created,
+updated and deleted. Each activity goes once to each inbox (shared inboxes merged), and the
+group announces the object too (Mastodon ignores an Announce of a Create, FEP-1b12 groups
+send one): Create, Announce(Create) and Announce(object)."""
+
+from typing import Any
+
+from django.utils import timezone
+
+from essaim.campaigns.models import CampaignHost, Event, Rsvp
+from essaim.communities.models import Community, Post
+from essaim.core.models import Moderation
+from essaim.federation import actors, delivery, documents
+from essaim.federation.models import Follower
+
+
+def follower_inboxes(community: Community) -> list[str]:
+    """One inbox per server (its shared inbox when it has one), blocked servers left out."""
+    inboxes: dict[str, None] = {}
+    for follower in Follower.objects.filter(community=community).select_related("actor"):
+        if not actors.is_blocked(follower.actor.domain):
+            inboxes[follower.actor.delivery_inbox] = None
+    return list(inboxes)
+
+
+def _activity_id(object_id: str, kind: str) -> str:
+    return f"{object_id}#{kind.lower()}-{int(timezone.now().timestamp() * 1000)}"
+
+
+def _send(community: Community, activities: list[dict[str, Any]]) -> int:
+    inboxes = follower_inboxes(community)
+    for inbox in inboxes:
+        for activity in activities:
+            delivery.enqueue(inbox=inbox, activity=activity, community_id=community.pk)
+    return len(inboxes) * len(activities)
+
+
+def _publish(community: Community, obj: dict[str, Any], change: str) -> int:
+    """Create (with both announces), Update or Delete `obj` from the community's group."""
+    group = documents.community_id(community)
+    audience = {"to": [documents.PUBLIC], "cc": [documents.community_url(community, "followers")]}
+    if change == "deleted":
+        tombstone = {"id": obj["id"], "type": "Tombstone"}
+        return _send(
+            community,
+            [
+                documents.activity(
+                    "Delete", group, tombstone, _activity_id(obj["id"], "delete"), **audience
+                )
+            ],
+        )
+    kind = "Create" if change == "created" else "Update"
+    wrapped = documents.activity(kind, group, obj, _activity_id(obj["id"], kind), **audience)
+    inner = {key: value for key, value in wrapped.items() if key != "@context"}
+    activities = [wrapped]
+    if kind == "Create":
+        activities += [
+            documents.activity(
+                "Announce", group, inner, _activity_id(obj["id"], "announce-create"), **audience
+            ),
+            documents.activity(
+                "Announce", group, obj["id"], _activity_id(obj["id"], "announce"), **audience
+            ),
+        ]
+    return _send(community, activities)
+
+
+def post_changed(*, post_id: int, community_id: int, change: str) -> None:
+    """communities.post_changed: a visible post of a public community goes to its followers."""
+    post = Post.objects.select_related("community").filter(pk=post_id).first()
+    if post is None or not actors.is_federated(post.community):
+        return
+    if change == "created" and post.moderation != Moderation.VISIBLE:
+        return
+    _publish(post.community, documents.note(post), change)
+
+
+def event_communities(event: Event) -> list[Community]:
+    """The public communities that host the event's campaign, if the campaign is public."""
+    campaign = event.campaign
+    if campaign.status == campaign.Status.DRAFT or campaign.moderation != Moderation.VISIBLE:
+        return []
+    hosts = CampaignHost.objects.filter(
+        campaign=campaign, status=CampaignHost.Status.ACCEPTED, community__isnull=False
+    ).select_related("community")
+    return [
+        host.community
+        for host in hosts
+        if host.community is not None and actors.is_federated(host.community)
+    ]
+
+
+def participant_count(event: Event) -> int:
+    return Rsvp.objects.filter(event=event, status=Rsvp.Status.CONFIRMED).count()
+
+
+def event_changed(*, event_id: int, change: str) -> None:
+    """campaigns.event_changed: the event goes to the followers of each community hosting it."""
+    event = Event.objects.select_related("campaign").filter(pk=event_id).first()
+    if event is None:
+        return
+    kind = {"published": "created", "updated": "updated", "withdrawn": "deleted"}[change]
+    participants = participant_count(event)
+    for community in event_communities(event):
+        _publish(community, documents.event(event, community, participants), kind)

@@ -1,0 +1,91 @@
+"""Reads for the federation: what is federated, and the counts it publishes."""
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db.models import Q
+from django.urls import Resolver404, resolve
+
+from essaim.accounts.models import User
+from essaim.campaigns.models import Event
+from essaim.communities.models import Community, Post
+from essaim.core.models import Moderation
+from essaim.core.site import site_hostname, site_origin
+from essaim.federation import actors, publishing
+from essaim.federation.models import Follower
+
+
+def local_target(url: str) -> tuple[str, dict[str, Any]] | None:
+    """(URL name, its arguments) when `url` is a page of this instance, else None."""
+    if not url.startswith(site_origin() + "/"):
+        return None
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return None
+    return match.view_name, match.kwargs
+
+
+def community_for_resource(resource: str) -> Community | None:
+    """The public community a WebFinger `resource` names: `acct:slug@host` or its actor URL."""
+    slug = ""
+    if resource.startswith("acct:"):
+        name, _sep, host = resource[5:].lstrip("@").rpartition("@")
+        if host.lower() == site_hostname():
+            slug = name
+    else:
+        target = local_target(resource)
+        if target is not None and target[0] == "communities:detail":
+            slug = target[1]["slug"]
+    if not slug:
+        return None
+    community = Community.objects.filter(slug=slug).first()
+    if community is None or not actors.is_federated(community):
+        return None
+    return community
+
+
+def public_post_count(community: Community) -> int:
+    return Post.objects.filter(community=community, moderation=Moderation.VISIBLE).count()
+
+
+def remote_follower_count(community: Community) -> int:
+    return Follower.objects.filter(community=community).count()
+
+
+def federated_post(*, slug: str, pk: int) -> Post | None:
+    post = (
+        Post.objects.select_related("community")
+        .filter(pk=pk, community__slug=slug, moderation=Moderation.VISIBLE)
+        .first()
+    )
+    if post is None or not actors.is_federated(post.community):
+        return None
+    return post
+
+
+def federated_event(*, slug: str, pk: int) -> tuple[Event, Community, int] | None:
+    event = (
+        Event.objects.select_related("campaign")
+        .filter(pk=pk, campaign__slug=slug, status=Event.Status.APPROVED)
+        .first()
+    )
+    if event is None:
+        return None
+    communities = publishing.event_communities(event)
+    if not communities:
+        return None
+    return event, communities[0], publishing.participant_count(event)
+
+
+def usage() -> dict[str, Any]:
+    """NodeInfo's usage: local accounts (not remote people's stand-ins), public posts."""
+    people = User.objects.filter(is_active=True, remote_actor__isnull=True).exclude(
+        Q(is_guest=True) | Q(deleted_at__isnull=False)
+    )
+    return {
+        "users": {"total": people.count()},
+        "localPosts": Post.objects.filter(
+            moderation=Moderation.VISIBLE, community__visibility=Community.Visibility.PUBLIC
+        ).count(),
+    }
