@@ -109,7 +109,7 @@ class ReceivedObject(BaseModel):
     so that its Delete or Undo finds it, and a copy delivered twice is written once."""
 
     uri = models.URLField(max_length=500, unique=True)
-    actor = models.ForeignKey(RemoteActor, on_delete=models.CASCADE, related_name="objects")
+    actor = models.ForeignKey(RemoteActor, on_delete=models.CASCADE, related_name="received")
     comment = models.OneToOneField(
         "communities.Comment",
         on_delete=models.CASCADE,

@@ -143,6 +143,7 @@ def _inbox(request: HttpRequest) -> HttpResponse:
     if len(body) > inbox.MAX_BODY_BYTES:
         return _detail(413, "the activity is too large")
     headers = {name.lower(): value for name, value in request.headers.items()}
+    headers.setdefault("host", request.get_host())
     status, detail = inbox.handle(
         method=request.method or "POST",
         path=request.get_full_path(),
