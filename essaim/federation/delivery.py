@@ -53,9 +53,9 @@ def deliver(message: OutboxMessage, _connection: Any) -> outbox.Outcome:
 ACTIVITYPUB_CHANNEL = outbox.Channel(
     name=CHANNEL,
     deliver=deliver,
-    # 1 min, 3, 9, 27, 81, then 4 h and 12 h for the rest: about four days over 12 attempts.
+    # 1 min, 3, 9, 27, 81, then 4 h and 12 h for the rest: almost four days over 14 attempts.
     backoff=outbox.Backoff(
-        first=timedelta(minutes=1), factor=3.0, cap=timedelta(hours=12), max_attempts=12
+        first=timedelta(minutes=1), factor=3.0, cap=timedelta(hours=12), max_attempts=14
     ),
     batch=20,
     doc="ActivityPub deliveries to remote inboxes, signed by the community or the instance.",

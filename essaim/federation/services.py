@@ -1,5 +1,7 @@
 """Admins' writes on the federation: blocking and unblocking a server."""
 
+import re
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -8,6 +10,8 @@ from essaim.core import outbox
 from essaim.core.errors import PermissionDenied, ValidationError
 from essaim.federation import delivery
 from essaim.federation.models import DomainBlock, Follower
+
+DOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
 
 def normalise_domain(domain: str) -> str:
@@ -24,7 +28,7 @@ def domain_block(*, actor: User, domain: str, reason: str = "") -> DomainBlock:
     if not (actor.is_active and actor.is_staff):
         raise PermissionDenied(_("Only the instance's admins can block a server."))
     value = normalise_domain(domain)
-    if not value or "." not in value:
+    if not DOMAIN.fullmatch(value):
         raise ValidationError(_("Give a server's domain name, such as example.org."))
     block, _created = DomainBlock.objects.update_or_create(
         domain=value, defaults={"reason": reason[:300], "created_by": actor}
