@@ -66,12 +66,19 @@ def _signing_string(method: str, path: str, headers: dict[str, str], names: list
 
 
 def sign(
-    *, method: str, url: str, key_id: str, private_key_pem: str, body: bytes | None = None
+    *,
+    method: str,
+    url: str,
+    key_id: str,
+    private_key_pem: str,
+    body: bytes | None = None,
+    date: datetime | None = None,
 ) -> dict[str, str]:
-    """The headers to send with this request: Host, Date, Digest (with a body), Signature."""
+    """The headers to send with this request: Host, Date (now unless `date`), Digest (with a
+    body), Signature."""
     parts = urlsplit(url)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    headers = {"host": parts.netloc, "date": http_date()}
+    headers = {"host": parts.netloc, "date": http_date(date)}
     names = ["(request-target)", "host", "date"]
     if body is not None:
         headers["digest"] = digest_of(body)

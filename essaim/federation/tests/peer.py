@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -56,16 +57,24 @@ class Peer:
         return uri
 
     def signed(
-        self, path: str, activity: dict[str, Any], *, name: str = "alice", host: str = "testserver"
+        self,
+        path: str,
+        activity: dict[str, Any],
+        *,
+        name: str = "alice",
+        host: str = "testserver",
+        date: datetime | None = None,
+        key_id: str | None = None,
     ) -> tuple[bytes, dict[str, str]]:
         """The body and headers of a POST of `activity` to Essaim's `path`, signed."""
         body = json.dumps(activity).encode()
         headers = signatures.sign(
             method="POST",
             url=f"http://{host}{path}",
-            key_id=f"{self.actor_uri(name)}#main-key",
+            key_id=key_id or f"{self.actor_uri(name)}#main-key",
             private_key_pem=self.private_key_pem,
             body=body,
+            date=date,
         )
         headers.pop("Host")
         return body, headers

@@ -16,7 +16,7 @@ LD = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 
 
 def test_webfinger_finds_a_public_community_by_acct(client: Client) -> None:
-    community = CommunityFactory(slug="voisins")
+    community = CommunityFactory.create(slug="voisins")
     response = client.get("/.well-known/webfinger", {"resource": "acct:voisins@essaim.test"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/jrd+json"
@@ -26,7 +26,9 @@ def test_webfinger_finds_a_public_community_by_acct(client: Client) -> None:
         answer["links"]
     )
     # The actor's URL resolves to the same community.
-    again = client.get("/.well-known/webfinger", {"resource": "https://essaim.test/communities/voisins/"})
+    again = client.get(
+        "/.well-known/webfinger", {"resource": "https://essaim.test/communities/voisins/"}
+    )
     assert again.json()["subject"] == "acct:voisins@essaim.test"
     assert community.slug == "voisins"
 
@@ -44,16 +46,16 @@ def test_webfinger_finds_a_public_community_by_acct(client: Client) -> None:
 def test_webfinger_refuses_what_is_not_a_public_actor_here(
     client: Client, resource: str, status: int
 ) -> None:
-    CommunityFactory(slug="voisins")
-    CommunityFactory(slug="secret", visibility=Community.Visibility.PRIVATE)
+    CommunityFactory.create(slug="voisins")
+    CommunityFactory.create(slug="secret", visibility=Community.Visibility.PRIVATE)
     response = client.get("/.well-known/webfinger", {"resource": resource})
     assert response.status_code == status
     assert "detail" in response.json()
 
 
 def test_nodeinfo_links_to_its_document(client: Client) -> None:
-    PostFactory(community=CommunityFactory())
-    PostFactory(community=CommunityFactory(visibility=Community.Visibility.PRIVATE))
+    PostFactory.create(community=CommunityFactory.create())
+    PostFactory.create(community=CommunityFactory.create(visibility=Community.Visibility.PRIVATE))
     index = client.get("/.well-known/nodeinfo").json()
     assert index["links"] == [
         {
@@ -70,8 +72,10 @@ def test_nodeinfo_links_to_its_document(client: Client) -> None:
 
 
 @pytest.mark.parametrize("accept", [AP, LD, "application/ld+json"])
-def test_a_community_page_answers_its_group_actor_on_negotiation(client: Client, accept: str) -> None:
-    CommunityFactory(slug="voisins", name="Voisins")
+def test_a_community_page_answers_its_group_actor_on_negotiation(
+    client: Client, accept: str
+) -> None:
+    CommunityFactory.create(slug="voisins", name="Voisins")
     response = client.get("/communities/voisins/", headers={"Accept": accept})
     assert response.status_code == 200
     assert response["Content-Type"].startswith(AP)
@@ -92,7 +96,7 @@ def test_a_community_page_answers_its_group_actor_on_negotiation(client: Client,
 
 
 def test_the_html_page_is_still_served_to_browsers(client: Client) -> None:
-    CommunityFactory(slug="voisins", name="Voisins")
+    CommunityFactory.create(slug="voisins", name="Voisins")
     response = client.get("/communities/voisins/", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
@@ -100,7 +104,7 @@ def test_the_html_page_is_still_served_to_browsers(client: Client) -> None:
 
 
 def test_a_private_community_is_no_actor(client: Client) -> None:
-    CommunityFactory(slug="secret", visibility=Community.Visibility.PRIVATE)
+    CommunityFactory.create(slug="secret", visibility=Community.Visibility.PRIVATE)
     for path in (
         "/communities/secret/",
         "/federation/communities/secret/followers",
@@ -110,7 +114,7 @@ def test_a_private_community_is_no_actor(client: Client) -> None:
 
 
 def test_followers_are_shown_by_count_only(client: Client) -> None:
-    CommunityFactory(slug="voisins")
+    CommunityFactory.create(slug="voisins")
     followers = client.get("/federation/communities/voisins/followers").json()
     assert followers == {
         "@context": "https://www.w3.org/ns/activitystreams",
@@ -121,9 +125,9 @@ def test_followers_are_shown_by_count_only(client: Client) -> None:
 
 
 def test_a_post_answers_its_note_and_a_held_one_nothing(client: Client) -> None:
-    community = CommunityFactory(slug="voisins")
-    post = PostFactory(community=community, body="Bonjour **à tous**")
-    held = PostFactory(community=community, moderation=Moderation.HELD)
+    community = CommunityFactory.create(slug="voisins")
+    post = PostFactory.create(community=community, body="Bonjour **à tous**")
+    held = PostFactory.create(community=community, moderation=Moderation.HELD)
     note = client.get(f"/communities/voisins/posts/{post.pk}/", headers={"Accept": AP}).json()
     assert note["type"] == "Note"
     assert note["attributedTo"] == "https://essaim.test/communities/voisins/"

@@ -34,7 +34,7 @@ def follow(peer: Peer, n: int = 1) -> dict[str, Any]:
 
 
 def test_a_follow_is_accepted_and_the_accept_delivered_signed(client: Client, peer: Peer) -> None:
-    community = CommunityFactory(slug="voisins")
+    community = CommunityFactory.create(slug="voisins")
     response = post(client, peer, follow(peer), "/federation/communities/voisins/inbox")
     assert response.status_code == 202, response.content
     assert response.json() == {"detail": "followed"}
@@ -66,7 +66,7 @@ def test_a_follow_is_accepted_and_the_accept_delivered_signed(client: Client, pe
 
 
 def test_undo_removes_the_follow(client: Client, peer: Peer) -> None:
-    CommunityFactory(slug="voisins")
+    CommunityFactory.create(slug="voisins")
     post(client, peer, follow(peer))
     alice = peer.actor_uri()
     undo = {"id": f"{alice}/undo/1", "type": "Undo", "actor": alice, "object": follow(peer)}
@@ -76,7 +76,7 @@ def test_undo_removes_the_follow(client: Client, peer: Peer) -> None:
 
 
 def test_a_private_community_cannot_be_followed(client: Client, peer: Peer) -> None:
-    CommunityFactory(slug="voisins", visibility=Community.Visibility.PRIVATE)
+    CommunityFactory.create(slug="voisins", visibility=Community.Visibility.PRIVATE)
     response = post(client, peer, follow(peer))
     assert response.status_code == 404
     assert not Follower.objects.exists()
@@ -96,8 +96,8 @@ def reply(peer: Peer, post_id: int, content: str, n: int = 1) -> dict[str, Any]:
 
 
 def test_a_reply_becomes_a_comment_of_a_new_remote_account(client: Client, peer: Peer) -> None:
-    target = PostFactory(community=CommunityFactory(slug="voisins"))
-    content = '<p>Je viens <script>alert(1)</script>&amp; <b>vous aide</b></p><p>Alice</p>'
+    target = PostFactory.create(community=CommunityFactory.create(slug="voisins"))
+    content = "<p>Je viens <script>alert(1)</script>&amp; <b>vous aide</b></p><p>Alice</p>"
     response = post(client, peer, reply(peer, target.pk, content))
     assert response.status_code == 202, response.content
     comment = Comment.objects.get(post=target)
@@ -116,7 +116,7 @@ def test_a_reply_becomes_a_comment_of_a_new_remote_account(client: Client, peer:
 
 
 def test_a_reply_passes_the_same_word_filters(client: Client, peer: Peer) -> None:
-    target = PostFactory(community=CommunityFactory(slug="voisins"))
+    target = PostFactory.create(community=CommunityFactory.create(slug="voisins"))
     FilterRule.objects.create(
         kind=FilterRule.Kind.WORD, pattern="arnaque", effect=FilterRule.Effect.HOLD
     )
@@ -135,10 +135,11 @@ def test_a_reply_passes_the_same_word_filters(client: Client, peer: Peer) -> Non
 
 
 def test_a_banned_remote_person_cannot_reply(client: Client, peer: Peer) -> None:
-    community = CommunityFactory(slug="voisins")
-    target = PostFactory(community=community)
+    community = CommunityFactory.create(slug="voisins")
+    target = PostFactory.create(community=community)
     post(client, peer, reply(peer, target.pk, "premier", 1))
     user = RemoteActor.objects.get().user
+    assert user is not None
     Membership.objects.create(community=community, user=user, status=Membership.Status.BANNED)
     refused = post(client, peer, reply(peer, target.pk, "second", 2))
     assert refused.status_code == 422
@@ -146,7 +147,7 @@ def test_a_banned_remote_person_cannot_reply(client: Client, peer: Peer) -> None
 
 
 def test_delete_removes_the_comment_and_only_the_senders(client: Client, peer: Peer) -> None:
-    target = PostFactory(community=CommunityFactory(slug="voisins"))
+    target = PostFactory.create(community=CommunityFactory.create(slug="voisins"))
     post(client, peer, reply(peer, target.pk, "bonjour"))
     note_id = reply(peer, target.pk, "")["object"]["id"]
     peer.add_actor("mallory")
@@ -156,14 +157,21 @@ def test_delete_removes_the_comment_and_only_the_senders(client: Client, peer: P
         {"id": f"{mallory}/d/1", "type": "Delete", "actor": mallory, "object": note_id},
         name="mallory",
     )
-    refused = client.post(INBOX, data=body, content_type="application/activity+json", headers=headers)
+    refused = client.post(
+        INBOX, data=body, content_type="application/activity+json", headers=headers
+    )
     assert refused.status_code == 403
     assert Comment.objects.count() == 1
     alice = peer.actor_uri()
     deleted = post(
         client,
         peer,
-        {"id": f"{alice}/d/1", "type": "Delete", "actor": alice, "object": {"id": note_id, "type": "Tombstone"}},
+        {
+            "id": f"{alice}/d/1",
+            "type": "Delete",
+            "actor": alice,
+            "object": {"id": note_id, "type": "Tombstone"},
+        },
     )
     assert deleted.json() == {"detail": "deleted"}
     assert not Comment.objects.exists()
@@ -171,15 +179,15 @@ def test_delete_removes_the_comment_and_only_the_senders(client: Client, peer: P
 
 
 def community_event(community: Community) -> Any:
-    campaign = CampaignFactory(slug="nettoyage")
+    campaign = CampaignFactory.create(slug="nettoyage")
     CampaignHost.objects.create(
         campaign=campaign, community=community, status=CampaignHost.Status.ACCEPTED
     )
-    return EventFactory(campaign=campaign, capacity=1)
+    return EventFactory.create(campaign=campaign, capacity=1)
 
 
 def test_a_remote_join_is_an_rsvp_and_leave_cancels_it(client: Client, peer: Peer) -> None:
-    event = community_event(CommunityFactory(slug="voisins"))
+    event = community_event(CommunityFactory.create(slug="voisins"))
     alice = peer.actor_uri()
     url = f"https://essaim.test/campaigns/nettoyage/events/{event.pk}/"
     join = {"id": f"{alice}/join/1", "type": "Join", "actor": alice, "object": url}
@@ -194,7 +202,7 @@ def test_a_remote_join_is_an_rsvp_and_leave_cancels_it(client: Client, peer: Pee
 
 
 def test_an_unknown_activity_is_acknowledged_and_dropped(client: Client, peer: Peer) -> None:
-    PostFactory(community=CommunityFactory(slug="voisins"))
+    PostFactory.create(community=CommunityFactory.create(slug="voisins"))
     alice = peer.actor_uri()
     like = {"id": f"{alice}/like/1", "type": "Like", "actor": alice, "object": GROUP}
     response = post(client, peer, like)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import CampaignHost
 from essaim.campaigns.services.events import event_create, event_decide
@@ -31,14 +32,14 @@ def remote(peer: Peer, name: str) -> RemoteActor:
 
 
 def followed_community(peer: Peer, *names: str) -> Community:
-    community = CommunityFactory(slug="voisins")
+    community = CommunityFactory.create(slug="voisins")
     for name in names:
         Follower.objects.create(community=community, actor=remote(peer, name))
     return community
 
 
-def member(community: Community) -> object:
-    user = UserFactory()
+def member(community: Community) -> User:
+    user = UserFactory.create()
     Membership.objects.create(community=community, user=user, role=Membership.Role.OWNER)
     return user
 
@@ -58,7 +59,9 @@ def test_a_post_goes_once_per_shared_inbox_with_both_announces(peer: Peer) -> No
     assert create["object"]["content"] == "<p>Réunion jeudi</p>\n"
     assert announce_create["object"]["type"] == "Create"
     assert announce["object"] == note_id
-    assert all(d.headers["Signature"].startswith(f'keyId="{GROUP}#main-key"') for d in peer.received)
+    assert all(
+        d.headers["Signature"].startswith(f'keyId="{GROUP}#main-key"') for d in peer.received
+    )
     assert set(messages.values_list("state", flat=True)) == {OutboxMessage.State.SENT}
 
     post_delete(actor=post.author, post=post)
@@ -79,7 +82,7 @@ def test_a_private_community_sends_nothing(peer: Peer) -> None:
 def test_an_event_goes_out_as_a_mobilizon_event_with_its_place(peer: Peer) -> None:
     community = followed_community(peer, "alice")
     owner = member(community)
-    campaign = CampaignFactory(slug="nettoyage", created_by=owner, title="Berges propres")
+    campaign = CampaignFactory.create(slug="nettoyage", created_by=owner, title="Berges propres")
     CampaignHost.objects.create(
         campaign=campaign, community=community, status=CampaignHost.Status.ACCEPTED
     )
@@ -153,7 +156,7 @@ def test_the_backoff_lasts_a_few_days() -> None:
 
 def test_blocking_a_server_removes_its_followers_and_cancels_its_deliveries(peer: Peer) -> None:
     community = followed_community(peer, "alice")
-    admin = UserFactory(is_staff=True)
+    admin = UserFactory.create(is_staff=True)
     post_create(author=member(community), community=community, body="Bonjour")
     services.domain_block(actor=admin, domain="https://LOCALHOST/", reason="spam")
     assert not Follower.objects.exists()
@@ -163,4 +166,4 @@ def test_blocking_a_server_removes_its_followers_and_cancels_its_deliveries(peer
     assert outbox.dispatch(here=True) == 0
     assert peer.received == []
     with pytest.raises(Exception, match="admins"):
-        services.domain_block(actor=UserFactory(), domain="example.org")
+        services.domain_block(actor=UserFactory.create(), domain="example.org")
