@@ -9,5 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("read/", views.notification_read_all, name="read_all"),
     path("<int:pk>/read/", views.notification_read, name="read"),
     path("preferences/", views.preferences, name="preferences"),
+    path("my-campaigns/", views.my_campaigns, name="my_campaigns"),
+    path("today/", views.today, name="today"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from essaim.accounts.http import person
 from essaim.accounts.models import User
 from essaim.core.http import redirect_back
-from essaim.notifications import selectors, services
+from essaim.notifications import selectors, services, shortcuts
 from essaim.notifications.forms import PreferencesForm
 from essaim.notifications.links import unsubscribe_read
 from essaim.notifications.models import Frequency, Notification
@@ -84,3 +84,25 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         services.unsubscribe(user=user, kinds=asked.kinds)
         return render(request, "notifications/unsubscribe.html", {"done": True, "labels": labels})
     return render(request, "notifications/unsubscribe.html", {"labels": labels})
+
+
+@login_required
+@require_GET
+def my_campaigns(request: HttpRequest) -> HttpResponse:
+    """The installed app's "My campaigns" shortcut."""
+    campaigns = Paginator(shortcuts.my_campaigns(person(request)), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "notifications/my_campaigns.html", {"page": campaigns})
+
+
+@login_required
+@require_GET
+def today(request: HttpRequest) -> HttpResponse:
+    """The installed app's "Today's challenge" shortcut: the challenge still to check in to
+    today, or the person's campaigns when there is none."""
+    campaign = shortcuts.challenge_due_today(person(request))
+    if campaign is None:
+        messages.info(request, _("No challenge is waiting for you today."))
+        return HttpResponseRedirect(reverse("notifications:my_campaigns"))
+    return HttpResponseRedirect(campaign.get_absolute_url())
