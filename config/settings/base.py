@@ -308,3 +308,23 @@ BENCHMARK_FLOOR = env_bool("BENCHMARK_FLOOR", False)
 # private or loopback address (a receiver on the same machine or network). Empty: HTTPS to
 # public addresses only, the protection against requests into the server's own network (SSRF).
 WEBHOOKS_ALLOW_HTTP_HOSTS = env_list("WEBHOOKS_ALLOW_HTTP_HOSTS", "")
+# Web Push (essaim/notifications/push.py). The VAPID key pair identifies this instance to the
+# browsers' push services: `manage.py push_keys` makes one (keep the private key secret; a new
+# pair invalidates every device's subscription). No key: push is off and the settings page
+# does not offer it. The subject is how a push service reaches the operator (mailto: or https:);
+# it goes to the push service only, never into a notification.
+PUSH_VAPID_PUBLIC_KEY = os.environ.get("PUSH_VAPID_PUBLIC_KEY", "")
+PUSH_VAPID_PRIVATE_KEY = os.environ.get("PUSH_VAPID_PRIVATE_KEY", "")
+PUSH_VAPID_SUBJECT = os.environ.get("PUSH_VAPID_SUBJECT", "") or SITE_URL
+# The push services a subscription's endpoint may name (a host or any of its subdomains),
+# over HTTPS: the server posts to that address, so it must not be one inside its own network.
+PUSH_SERVICE_HOSTS = env_list(
+    "PUSH_SERVICE_HOSTS",
+    "fcm.googleapis.com,push.services.mozilla.com,push.apple.com,notify.windows.com",
+)
+# Hosts allowed over plain HTTP too (a receiver on this machine, in tests). Empty in production.
+PUSH_ALLOW_HTTP_HOSTS = env_list("PUSH_ALLOW_HTTP_HOSTS", "")
+# At most this many pushes a day per person (in their time zone); the rest stay in-app and
+# by e-mail as chosen.
+PUSH_DAILY_CAP = int(os.environ.get("PUSH_DAILY_CAP", "5"))
+PUSH_TIMEOUT = float(os.environ.get("PUSH_TIMEOUT", "10"))

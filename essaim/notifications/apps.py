@@ -16,6 +16,7 @@ class NotificationsConfig(AppConfig):
             emails,
             invitations,
             milestones,
+            push,
             referrals,
             scheduling,
             services,
@@ -24,6 +25,7 @@ class NotificationsConfig(AppConfig):
 
         personal_data.register("notifications", export=services.export, erase=services.erase)
         outbox.register(emails.EMAIL_CHANNEL)
+        outbox.register(push.PUSH_CHANNEL)
         scheduler.register("notifications_tick", every=60, run=scheduling.tick)
         MILESTONE_REACHED.subscribe(milestones.milestone_reached, after_commit=True)
         REFERRALS_RECORDED.subscribe(referrals.referrals_recorded, after_commit=True)

@@ -1,5 +1,7 @@
+from datetime import time
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +37,9 @@ class Notification(BaseModel):
     params = models.JSONField(default=dict)
     url = models.CharField(max_length=300, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # The day (in the person's time zone) it is pushed on, if it is: what the daily cap of
+    # pushes counts (essaim.notifications.push).
+    push_day = models.DateField(null=True, blank=True)
     # The e-mail that carries it (alone, or in a digest): set once, so a notification is
     # never in two e-mails. Null means "owed an e-mail": a digest planning takes it, whenever
     # the person changed their frequency since. What "off" stops is bound to the person's
@@ -91,6 +96,8 @@ class Preference(BaseModel):
     )
     kind = models.CharField(max_length=40, choices=Notification.Kind.choices)
     frequency = models.CharField(max_length=12, choices=Frequency.choices)
+    # Pushed to the person's devices too: off until they ask (no row is off as well).
+    push = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("notification preference")
@@ -169,3 +176,55 @@ class ScheduledRun(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.job} {self.slot}"
+
+
+class PushSubscription(BaseModel):
+    """One device (one browser profile) that receives push notifications: what its browser
+    gave when the person subscribed. The keys encrypt the payload for that browser alone."""
+
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="push_subscriptions"
+    )
+    # The push service's address for this device; a device subscribes once (unique), and
+    # subscribing again from another account moves it there.
+    endpoint = models.URLField(max_length=1000)
+    p256dh = models.CharField(max_length=120)
+    auth = models.CharField(max_length=40)
+    # A label the person recognises in their device list ("Firefox on Android").
+    device = models.CharField(max_length=80, blank=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("push subscription")
+        verbose_name_plural = _("push subscriptions")
+        constraints = [models.UniqueConstraint(fields=["endpoint"], name="unique_push_endpoint")]
+
+    def __str__(self) -> str:
+        return f"push device {self.pk} of {self.user_id}"
+
+
+def default_quiet_from() -> time:
+    return time(21, 0)
+
+
+def default_quiet_until() -> time:
+    return time(8, 0)
+
+
+class PushSchedule(BaseModel):
+    """When one person accepts pushes: their time zone (their browser's, told when they
+    subscribe) and their quiet hours, when pushes wait for the morning."""
+
+    user = models.OneToOneField(
+        "accounts.User", on_delete=models.CASCADE, related_name="push_schedule"
+    )
+    time_zone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    quiet_from = models.TimeField(_("quiet from"), default=default_quiet_from)
+    quiet_until = models.TimeField(_("quiet until"), default=default_quiet_until)
+
+    class Meta:
+        verbose_name = _("push schedule")
+        verbose_name_plural = _("push schedules")
+
+    def __str__(self) -> str:
+        return f"push schedule of {self.user_id}"

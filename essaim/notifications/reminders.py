@@ -123,7 +123,13 @@ def challenge_prompts(day: date) -> list[int]:
                     user=participant.user,
                     kind=Kind.CHALLENGE_PROMPT,
                     key=key,
-                    params={"campaign": challenge.campaign.title, "prompt": challenge_day.prompt},
+                    # The challenge and the day: what the push's "Done today" button signs.
+                    params={
+                        "campaign": challenge.campaign.title,
+                        "prompt": challenge_day.prompt,
+                        "challenge": challenge.pk,
+                        "day": day.isoformat(),
+                    },
                     # A guest checks in through their signed link (no log-in to use).
                     url=(participant.user.is_guest and guest_check_in_path(participant))
                     or challenge.campaign.get_absolute_url(),

@@ -74,3 +74,8 @@ def preferences_for(user: User) -> list[tuple[str, str, str]]:
     """(kind, label, frequency) for the preferences table, in the order of the kinds."""
     chosen = frequencies_of([user.pk])[user.pk]
     return [(kind.value, str(kind.label), chosen[kind.value]) for kind in Kind]
+
+
+def pushed_kinds(user: User) -> set[str]:
+    """The kinds `user` has pushed to their devices (none until they ask)."""
+    return set(Preference.objects.filter(user=user, push=True).values_list("kind", flat=True))

@@ -10,7 +10,7 @@ from django.utils import timezone
 from essaim.accounts.models import User
 from essaim.core import outbox
 from essaim.core.models import OutboxMessage
-from essaim.notifications import emails, selectors
+from essaim.notifications import emails, push, selectors
 from essaim.notifications.models import Delivery, Frequency, Notification, Preference
 from essaim.notifications.texts import text_of
 
@@ -28,6 +28,9 @@ def notify(
 ) -> Notification | None:
     """Tell `user` once about the fact named `key`: a second call with the same key (a retry,
     a race) creates nothing and returns None.
+
+    Pushed to the person's devices too when they chose to push this kind (push.plan: quiet
+    hours, daily cap), by outbox messages written in the same transaction.
 
     When the person wants this kind at once, the e-mail is written to the outbox in the same
     transaction (so it is lost with nothing and sent after commit); `enqueue_email=False`
@@ -55,6 +58,7 @@ def notify(
             if delivery is not None:
                 Notification.objects.filter(pk=notification.pk).update(delivery=delivery)
                 notification.delivery = delivery
+            push.plan(notification, send_at_commit=enqueue_email)
     except IntegrityError:
         return None
     return notification
@@ -68,10 +72,10 @@ def mark_read(*, user: User, pk: int | None = None) -> int:
     return unread.update(read_at=timezone.now())
 
 
-def preferences_set(*, user: User, choices: dict[str, str]) -> None:
-    """Store how `user` wants each kind of e-mail; unknown kinds, frequencies, and digests of a
-    time-sensitive kind are ignored (the form refuses them). One row per person and kind
-    (UniqueConstraint).
+def preferences_set(*, user: User, choices: dict[str, str], push: set[str] | None = None) -> None:
+    """Store how `user` wants each kind of e-mail, and (`push` given) which kinds are pushed
+    to their devices; unknown kinds, frequencies, and digests of a time-sensitive kind are
+    ignored (the form refuses them). One row per person and kind (UniqueConstraint).
 
     A kind turned off leaves the e-mails not yet sent: its notifications move to the person's
     `off` row. The pending rows that held them are locked first (the lock a sending worker
@@ -81,9 +85,10 @@ def preferences_set(*, user: User, choices: dict[str, str]) -> None:
     with transaction.atomic():
         for kind, frequency in choices.items():
             if kind in kinds and frequency in selectors.frequencies_allowed(kind):
-                Preference.objects.update_or_create(
-                    user=user, kind=kind, defaults={"frequency": frequency}
-                )
+                defaults: dict[str, Any] = {"frequency": frequency}
+                if push is not None:
+                    defaults["push"] = kind in push
+                Preference.objects.update_or_create(user=user, kind=kind, defaults=defaults)
         stopped = [
             kind
             for kind, frequency in choices.items()
@@ -116,10 +121,15 @@ def export(user: User) -> dict[str, Any]:
         "e-mail preferences": {
             kind: frequency for kind, _label, frequency in selectors.preferences_for(user)
         },
+        "push preferences": sorted(
+            Preference.objects.filter(user=user, push=True).values_list("kind", flat=True)
+        ),
+        **push.export(user),
     }
 
 
 def erase(user: User) -> None:
+    push.erase(user)
     Notification.objects.filter(user=user).delete()
     deliveries = Delivery.objects.filter(user=user)
     outbox.discard(
