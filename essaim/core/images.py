@@ -79,7 +79,9 @@ def store_cover(upload: UploadedFile, *, folder: str, stem: str) -> str:
     for target in reversed(widths):
         target_height = max(1, round(height * target / width))
         resized = (
-            pixels if target == width else pixels.resize((target, target_height), Image.Resampling.LANCZOS)
+            pixels
+            if target == width
+            else pixels.resize((target, target_height), Image.Resampling.LANCZOS)
         )
         buffer = io.BytesIO()
         resized.save(buffer, format="WEBP", quality=COVER_QUALITY, method=4)

@@ -26,8 +26,10 @@ def campaign_share(
     return Part(template="relay/_share.html", context=panel) if panel else None
 
 
-def guest_share(*, person: User, campaign: Campaign) -> Part | None:
-    """A guest's share panel right after they signed, while the campaign is live."""
+def guest_share(*, person: User, campaign: Campaign, with_stats: bool) -> Part | None:
+    """A guest's share panel right after they acted, while the campaign is live; what their
+    link did only `with_stats` (once their address confirmed)."""
     if not can_act(campaign):
         return None
-    return Part(template="relay/_share.html", context=own_link_panel(person, campaign))
+    panel = own_link_panel(person, campaign, with_stats=with_stats)
+    return Part(template="relay/_share.html", context=panel)

@@ -70,17 +70,17 @@ def share_panel(user: User | AnonymousUser, campaign: Campaign, *, is_host: bool
     return own_link_panel(user, campaign)
 
 
-def own_link_panel(user: User, campaign: Campaign) -> dict[str, Any]:
-    """`user`'s own link, its share buttons and what it did: for a supporter, and for a
-    guest right after they acted (before their confirmation counts them: the share prompt
-    right after acting is where mobilisations grow)."""
+def own_link_panel(user: User, campaign: Campaign, *, with_stats: bool = True) -> dict[str, Any]:
+    """`user`'s own link, its share buttons and what it did (unless not `with_stats`): for a
+    supporter, and for a guest right after they acted (before their confirmation counts them:
+    the share prompt right after acting is where mobilisations grow)."""
     link = link_for(user=user, campaign=campaign)
     url = share_url(link)
     return {
         "share_link": link,
         "share_url": url,
         "share_intents": share_intents(url=url, text=campaign.title),
-        "share_stats": link_stats(link),
+        "share_stats": link_stats(link) if with_stats else None,
     }
 
 

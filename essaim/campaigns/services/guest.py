@@ -375,12 +375,18 @@ def _perform(action: GuestAction) -> None:
 
 def guest_signature_status(signature: GuestAction) -> dict[str, Any]:
     """What the signer sees of their own signature: pending, counted, or set aside in a
-    batch of suspicious ones (`services.invalidation`)."""
+    batch of suspicious ones (`services.invalidation`). Pending until the address confirmed,
+    whatever that person did otherwise: whoever typed an account's address must not learn
+    whether its owner signed."""
     # [] unsigned, [None] counted, [batch id] set aside.
-    signed = list(
-        Signature.objects.filter(pledge=signature.pledge, user_id=signature.user_id).values_list(
-            "invalidation_id", flat=True
-        )[:1]
+    signed = (
+        list(
+            Signature.objects.filter(
+                pledge=signature.pledge, user_id=signature.user_id
+            ).values_list("invalidation_id", flat=True)[:1]
+        )
+        if signature.confirmed_at is not None
+        else []
     )
     return {
         "confirmed": signature.confirmed_at is not None,

@@ -21,6 +21,7 @@ from essaim.campaigns.models import Campaign, GuestAction, Signature
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.services.guest import guest_act, guests_expire
+from essaim.campaigns.services.pledge import pledge_sign
 from essaim.campaigns.tests.factories import PledgeFactory
 from essaim.core import outbox
 from essaim.core.errors import ApplicationError, ValidationError
@@ -490,3 +491,25 @@ def test_an_address_sent_again_tells_nothing_of_its_owners_signature(client, htm
     assert 'data-testid="signed"' not in page and 'data-testid="share-url"' not in page
     assert guest_cookie.COOKIE not in answer.cookies
     assert mail.outbox == [] and signature_count(pledge) == 1
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_an_accounts_address_tells_nothing_of_whether_its_owner_signed(client, htmx):
+    """The first guest action on an account's address is new (so it gets the pending answer
+    and a share link), but the account may have signed with its button long ago: the answer
+    says pending, never "you signed", and shows the link without what it did."""
+    pledge = PledgeFactory.create()
+    owner = UserFactory.create(email=ADDRESS)
+    pledge_sign(user=owner, pledge=pledge)
+    assert signature_count(pledge) == 1
+
+    stranger = Client(headers={"HX-Request": "true"} if htmx else {})
+    answer = stranger.post(
+        reverse("campaigns:guest_sign", args=[pledge.campaign.slug]), _form(), follow=True
+    )
+
+    page = answer.content.decode()
+    assert answer.status_code == 200
+    assert 'data-testid="guest-pending"' in page and 'data-testid="signed"' not in page
+    assert 'data-testid="share-url"' in page and 'data-testid="share-stats"' not in page
+    assert signature_count(pledge) == 1

@@ -61,7 +61,7 @@ def _signature_context(signature: GuestAction) -> dict[str, Any]:
         "guest_signature": signature,
         "guest_status": guest_services.guest_signature_status(signature),
         "hours": guest_services.expiry().total_seconds() // 3600,
-        "share_parts": share_parts(signature.user, signature.campaign),
+        "share_parts": share_parts(signature),
     }
 
 
@@ -161,7 +161,7 @@ def guest_confirm(request: HtmxHttpRequest, slug: str, token: str) -> HttpRespon
             "action": action,
             "pledge": action.pledge,
             "already": confirmed,
-            "share_parts": share_parts(action.user, campaign) if confirmed else [],
+            "share_parts": share_parts(action) if confirmed else [],
         }
         if confirmed and action.kind in (GuestAction.Kind.JOIN, GuestAction.Kind.RSVP):
             context.update(_confirmed_context(action))
@@ -172,7 +172,7 @@ def guest_confirm(request: HtmxHttpRequest, slug: str, token: str) -> HttpRespon
         "action": action,
         "pledge": action.pledge,
         "already": not confirmed,
-        "share_parts": share_parts(action.user, campaign),
+        "share_parts": share_parts(action),
     }
     if action.kind in (GuestAction.Kind.JOIN, GuestAction.Kind.RSVP):
         context.update(_confirmed_context(action))

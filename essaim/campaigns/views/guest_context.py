@@ -5,16 +5,22 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from essaim.accounts.models import User
 from essaim.campaigns import guest_cookie, selectors
 from essaim.campaigns.models import Campaign, Event, GuestAction
 from essaim.campaigns.services import guest as guest_services
 from essaim.core import parts
 
 
-def share_parts(person: User, campaign: Campaign) -> list[parts.Part]:
-    """The guest's own share link, at once: relay's part, since campaigns sits below it."""
-    return parts.parts_for("campaigns.guest.share", person=person, campaign=campaign)
+def share_parts(action: GuestAction) -> list[parts.Part]:
+    """The guest's own share link, at once: relay's part, since campaigns sits below it. What
+    the link did (its visits, the people it brought) only once the address confirmed: whoever
+    typed it may not be its owner, and the address may be an account's, whose link is older."""
+    return parts.parts_for(
+        "campaigns.guest.share",
+        person=action.user,
+        campaign=action.campaign,
+        with_stats=action.confirmed_at is not None,
+    )
 
 
 def action_context(action: GuestAction) -> dict[str, Any]:
@@ -22,7 +28,7 @@ def action_context(action: GuestAction) -> dict[str, Any]:
         "campaign": action.campaign,
         "action": action,
         "hours": guest_services.expiry().total_seconds() // 3600,
-        "share_parts": share_parts(action.user, action.campaign),
+        "share_parts": share_parts(action),
     }
 
 
