@@ -10,6 +10,7 @@ from essaim.core.errors import ValidationError
 from essaim.reach import kernels
 from essaim.reach.graph import FloatArray, Graph, IntArray
 from essaim.reach.probabilities import check, for_linear_threshold
+from essaim.reach.rrsets import Reverse, reverse
 
 MODELS = {"ic": kernels.IC, "lt": kernels.LT}
 
@@ -37,13 +38,22 @@ def model_code(model: str) -> int:
 
 
 def prepared(graph: Graph, prob: FloatArray, model: str) -> tuple[FloatArray, FloatArray]:
-    """Forward and reverse probabilities as the model needs them."""
+    """Forward and reverse probabilities (float32) as the model needs them."""
     prob = check(prob)
     if prob.shape[0] != graph.m:
         raise ValidationError("There must be one probability per edge.")
     if model == "lt":
         prob = for_linear_threshold(graph, prob)
+    prob = prob.astype(np.float32, copy=False)
     return prob, graph.reverse_probabilities(prob)
+
+
+def reverse_prepared(graph: Graph, prob: FloatArray, model: str) -> Reverse:
+    """What drawing reverse-reachable sets needs, without keeping the forward copy."""
+    code = model_code(model)
+    _forward, backward = prepared(graph, prob, model)
+    del _forward
+    return reverse(graph, backward, code)
 
 
 def simulate(

@@ -20,16 +20,19 @@ SCHEME_LABELS: dict[str, Promise] = {
 
 def check(prob: FloatArray) -> FloatArray:
     """Probabilities outside [0, 1] (or not numbers) are refused with a clear error."""
-    prob = np.asarray(prob, dtype=np.float64)
+    prob = np.asarray(prob)
+    if prob.dtype not in (np.float32, np.float64):
+        prob = prob.astype(np.float64)
     if prob.size and (not np.all(np.isfinite(prob)) or prob.min() < 0 or prob.max() > 1):
         raise ValidationError("Edge probabilities must be numbers between 0 and 1.")
     return prob
 
 
 def weighted_cascade(graph: Graph) -> FloatArray:
-    """1 / in-degree of the follower: people who follow many accounts heed each one less."""
-    indegree = graph.in_degree().astype(np.float64)
-    return 1.0 / np.maximum(indegree[graph.indices], 1.0)
+    """1 / in-degree of the follower: people who follow many accounts heed each one less
+    (float32: what the kernels read)."""
+    per_node = (1.0 / np.maximum(graph.in_degree(), 1)).astype(np.float32)
+    return per_node[graph.indices]
 
 
 def constant(graph: Graph, p: float) -> FloatArray:

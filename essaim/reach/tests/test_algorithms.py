@@ -1,15 +1,19 @@
 """The planner's mathematics on graphs small enough to know the exact answer."""
 
+import itertools
 import math
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from essaim.core.errors import ValidationError
-from essaim.reach import estimate, exact, imm, probabilities
+from essaim.reach import estimate, exact, imm, opim, probabilities
+from essaim.reach.estimate import reverse_prepared
 from essaim.reach.graph import from_edges, from_outside_edges
+from essaim.reach.rrsets import RRSets
 from essaim.reach.synthetic import social_graph
 
 
@@ -150,3 +154,75 @@ def test_nodes_outside_the_graph_and_bad_parameters_are_refused():
         imm.imm(DIAMOND, prob, 1, candidates=np.array([42]))
     with pytest.raises(ValidationError):
         estimate.expected_reach(DIAMOND, prob, np.array([0]), model="sir")
+
+
+def _best_possible(graph, prob, k, model):
+    """The true optimum, by trying every set of k nodes with exact spreads."""
+    return max(
+        exact.spread(graph, prob, list(subset), model=model)
+        for subset in itertools.combinations(range(graph.n), k)
+    )
+
+
+@pytest.mark.parametrize("model", ["ic", "lt"])
+@pytest.mark.parametrize("epsilon", [0.5, 0.1, 0.01])
+def test_opim_c_certified_ratio_holds_against_the_exact_optimum(model, epsilon):
+    rng = np.random.default_rng(21)
+    for _case in range(3):
+        n = 7
+        pairs = {(int(u), int(v)) for u, v in rng.integers(0, n, size=(12, 2)) if u != v}
+        graph = small(sorted(pairs)[:11], n)
+        prob = rng.uniform(0.1, 0.9, graph.m)
+        for k in (1, 2, 3):
+            plan = opim.opim_c(graph, prob, k, model=model, epsilon=epsilon, delta=0.01, seed=5)
+            chosen = exact.spread(graph, prob, list(plan.nodes), model=model)
+            best = _best_possible(graph, prob, k, model)
+            assert plan.certified is not None and plan.lower is not None
+            assert plan.certified >= 1 - 1 / math.e - epsilon
+            assert plan.confidence == pytest.approx(0.99)
+            # What it certifies is true: its relays reach at least `lower`, at least
+            # `certified` of the best possible.
+            assert plan.lower <= chosen + 1e-9
+            assert chosen >= plan.certified * best - 1e-9
+            assert plan.low <= chosen <= plan.high or abs(plan.reach - chosen) < 0.05 * best
+            assert sum(plan.gains) == pytest.approx(plan.reach) == pytest.approx(plan.curve[-1])
+
+
+def test_opim_c_and_imm_agree_within_their_intervals():
+    graph = social_graph(3000, 12000, seed=4)
+    prob = probabilities.weighted_cascade(graph)
+    online = opim.opim_c(graph, prob, 10, epsilon=0.1, seed=3)
+    classic = imm.imm(graph, prob, 10, epsilon=0.1, seed=3)
+    assert online.certified is not None and online.certified >= 1 - 1 / math.e - 0.1
+    assert online.low <= classic.high and classic.low <= online.high
+    # Each one's estimate agrees with an independent Monte Carlo run of its relays.
+    for plan in (online, classic):
+        check = estimate.expected_reach(graph, prob, plan.nodes, runs=4000, seed=8)
+        assert check.low <= plan.high and plan.low <= check.high
+    # Gains add up to the headline and the curve goes through it.
+    assert sum(online.gains) == pytest.approx(online.reach) == pytest.approx(online.curve[-1])
+
+
+def test_the_same_answer_on_one_thread_or_two():
+    graph = social_graph(3000, 12000, seed=6)
+    prob = probabilities.weighted_cascade(graph)
+    before = numba.get_num_threads()
+    answers = []
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            rev = reverse_prepared(graph, prob, "ic")
+            sets = RRSets(graph, rev, 4, 0)
+            sets.grow_to(5000)
+            answers.append(
+                (
+                    sets.nodes[: sets.size].tolist(),
+                    sets.ptr[: sets.count + 1].tolist(),
+                    opim.opim_c(graph, prob, 8, epsilon=0.1, seed=2).nodes.tolist(),
+                    imm.imm(graph, prob, 8, epsilon=0.3, seed=2, model="lt").nodes.tolist(),
+                    estimate.simulate(graph, prob, np.arange(5), runs=500, seed=1).tolist(),
+                )
+            )
+    finally:
+        numba.set_num_threads(before)
+    assert answers[0] == answers[1]
