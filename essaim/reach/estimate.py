@@ -2,6 +2,7 @@
 
 import math
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,8 +65,10 @@ def simulate(
     model: str = "ic",
     runs: int = 1000,
     seed: int = 0,
+    first: int = 0,
 ) -> IntArray:
-    """How many people each of `runs` cascades from the `seeds` nodes reached."""
+    """How many people each of `runs` cascades from the `seeds` nodes reached (cascades
+    number first, first+1, …: the same numbers always give the same cascades)."""
     code = model_code(model)
     seeds = np.unique(np.asarray(seeds, dtype=np.int64))
     if seeds.size and (seeds.min() < 0 or seeds.max() >= graph.n):
@@ -85,6 +88,7 @@ def simulate(
         runs,
         seed,
         min(threads(), runs),
+        first,
     )
     return result
 
@@ -100,6 +104,46 @@ def expected_reach(
 ) -> Estimate:
     """Mean number of people reached (the relays included), with a normal 95 % interval."""
     reached = simulate(graph, prob, seeds, model=model, runs=runs, seed=seed).astype(np.float64)
+    return _summary(reached)
+
+
+def _summary(reached: FloatArray) -> Estimate:
+    runs = int(reached.shape[0])
     mean = float(reached.mean())
     spread = 1.96 * float(reached.std(ddof=1)) / math.sqrt(runs) if runs > 1 else 0.0
     return Estimate(mean=mean, low=mean - spread, high=mean + spread, runs=runs)
+
+
+def reach_within(
+    graph: Graph,
+    prob: FloatArray,
+    seeds: IntArray,
+    *,
+    model: str = "ic",
+    width: float = 0.01,
+    seed: int = 0,
+    first_runs: int = 200,
+    max_runs: int = 200_000,
+    progress: Callable[[int], None] | None = None,
+) -> Estimate:
+    """Mean number of people reached, simulated until the 95 % interval is narrower than
+    ± `width` of the mean (or `max_runs`). Each batch is as large as the spread so far says
+    is still needed (at least `first_runs`); its cascades are numbered after the last batch's,
+    so the answer depends on the seed alone."""
+    if not 0 < width < 1:
+        raise ValidationError("The interval's width must be between 0 and 1.")
+    reached = np.zeros(0, dtype=np.float64)
+    batch = max(2, first_runs)
+    while True:
+        more = simulate(
+            graph, prob, seeds, model=model, runs=batch, seed=seed, first=reached.shape[0]
+        )
+        reached = np.concatenate([reached, more.astype(np.float64)])
+        found = _summary(reached)
+        if progress:
+            progress(found.runs)
+        if found.half_width <= width * found.mean or found.runs >= max_runs:
+            return found
+        # Runs still needed at this spread, at least doubling the batch.
+        needed = (found.half_width / (width * max(found.mean, 1e-12))) ** 2 * found.runs
+        batch = int(min(max_runs - found.runs, max(batch, needed - found.runs + 1)))

@@ -19,9 +19,9 @@ class PlanForm(forms.Form):
     model = forms.ChoiceField(label=_("Diffusion model"), choices=ReachPlan.Model.choices)
     epsilon = forms.FloatField(
         label=_("Precision ε (smaller: slower, closer to the best)"),
-        min_value=0.05,
+        min_value=0.01,
         max_value=0.9,
-        initial=0.5,
+        initial=0.1,
     )
 
     def clean_handles(self) -> list[str]:

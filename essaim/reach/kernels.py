@@ -99,8 +99,10 @@ def _cascade(
 
 
 @njit(cache=True, parallel=True)
-def simulate(indptr, indices, prob, rindptr, rindices, rprob, seeds, model, runs, seed, chunks):
-    """The number of people reached in each of `runs` cascades from `seeds`."""
+def simulate(
+    indptr, indices, prob, rindptr, rindices, rprob, seeds, model, runs, seed, chunks, first
+):
+    """The number of people reached in cascades number first .. first+runs-1 from `seeds`."""
     n = indptr.shape[0] - 1
     out = np.zeros(runs, dtype=np.int64)
     per_chunk = (runs + chunks - 1) // chunks
@@ -111,7 +113,7 @@ def simulate(indptr, indices, prob, rindptr, rindices, rprob, seeds, model, runs
         start = c * per_chunk
         stop = min(runs, start + per_chunk)
         for r in range(start, stop):
-            rng = _seed(seed, r)
+            rng = _seed(seed, first + r)
             count, rng = _cascade(
                 indptr,
                 indices,
@@ -123,13 +125,12 @@ def simulate(indptr, indices, prob, rindptr, rindices, rprob, seeds, model, runs
                 model,
                 rng,
                 mark,
-                r + 1,
+                first + r + 1,
                 queue,
                 choice,
             )
             out[r] = count
     return out
-
 
 
 @njit(cache=True)

@@ -62,13 +62,17 @@ class ReachPlan(BaseModel):
         _("diffusion model"), max_length=2, choices=Model.choices, default="ic"
     )
     k = models.PositiveSmallIntegerField(default=10)
-    epsilon = models.FloatField(default=0.5)
+    epsilon = models.FloatField(default=0.1)
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.FOLLOWERS)
     exclude_relayed = models.BooleanField(default=True)
     # Handles: the relays to estimate, or the shortlist to choose from.
     handles = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
+    # What the worker is doing (essaim.reach.planning.PHASES) and how many reverse-reachable
+    # sets it has drawn so far, for the page to show while it waits.
+    phase = models.CharField(max_length=12, blank=True)
+    rr_sets = models.PositiveBigIntegerField(default=0)
     result = models.JSONField(default=dict, blank=True)
     # Why it failed, as a code with parameters (essaim.reach.failures) put into words in the
     # reader's language; `error` keeps words that have no code.

@@ -35,8 +35,8 @@ def plan_create(
         raise ValidationError(_("Choose among whom to look."))
     if not 1 <= k <= MAX_K:
         raise ValidationError(_("Ask for 1 to %(max)d relays.") % {"max": MAX_K})
-    if not 0.05 <= epsilon <= 0.9:
-        raise ValidationError(_("The precision ε must be between 0.05 and 0.9."))
+    if not 0.01 <= epsilon <= 0.9:
+        raise ValidationError(_("The precision ε must be between 0.01 and 0.9."))
     handles = [h.strip().lstrip("@") for h in handles if h.strip()][:MAX_K]
     if mode == ReachPlan.Mode.ESTIMATE and not handles:
         raise ValidationError(_("Name the relays whose reach to estimate."))

@@ -1,7 +1,11 @@
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from essaim.accounts.http import person
@@ -39,6 +43,37 @@ def planner(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+# What the worker is doing, as the plan's page says it.
+PHASES: dict[str, Promise] = {
+    "graph": gettext_lazy("Reading who follows whom"),
+    "sampling": gettext_lazy("Drawing random samples of the network"),
+    "selection": gettext_lazy("Choosing the relays"),
+    "estimate": gettext_lazy("Measuring their reach"),
+    "check": gettext_lazy("Checking by simulation"),
+}
+
+
+def _answer(result: dict[str, Any]) -> dict[str, Any]:
+    """What the page shows, in whole people and in one piece: the curve rounded once, each
+    gain the step between two of its points — so the gains add up to the headline, which is
+    the curve's last point, exactly as shown."""
+    curve = [round(float(value)) for value in result.get("curve", [])]
+    gains = [b - a for a, b in zip([0, *curve], curve, strict=False)]
+    relays = [
+        {**relay, "shown_gain": gain}
+        for relay, gain in zip(result.get("relays", []), gains, strict=False)
+    ]
+    certified = result.get("certified")
+    return {
+        "curve": curve,
+        "relays": relays,
+        "reach": curve[-1] if curve else round(float(result.get("reach", 0))),
+        "certified": round(100 * certified) if certified is not None else None,
+        "confidence": round(100 * result["confidence"]) if result.get("confidence") else None,
+        "check": result.get("check"),
+    }
+
+
 @login_required
 @require_GET
 def plan_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
@@ -46,7 +81,8 @@ def plan_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     plan = ReachPlan.objects.filter(campaign=campaign, pk=pk).first()
     if plan is None:
         raise NotFound(_("This plan does not exist."))
-    curve = plan.result.get("curve", []) if isinstance(plan.result, dict) else []
+    answer = _answer(plan.result if isinstance(plan.result, dict) else {})
+    curve = answer["curve"]
     chart = line_chart(
         _("Expected reach against the number of relays"),
         [str(i) for i in range(1, len(curve) + 1)],
@@ -60,6 +96,8 @@ def plan_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         {
             "campaign": campaign,
             "plan": plan,
+            "answer": answer,
+            "phase": PHASES.get(plan.phase, ""),
             "chart": chart,
             "scheme": probabilities.SCHEME_LABELS.get(scheme, scheme),
         },

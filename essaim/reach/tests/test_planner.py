@@ -4,6 +4,7 @@ import gzip
 from io import StringIO
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -13,7 +14,8 @@ from essaim.accounts.models import UserFollow
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import CampaignFollow
 from essaim.campaigns.tests.factories import CampaignFactory
-from essaim.reach import planning
+from essaim.reach import importer, planning
+from essaim.reach.graph import Graph
 from essaim.reach.models import ReachGraph, ReachPlan
 from essaim.relay.services import link_for, supporter_record
 
@@ -171,7 +173,7 @@ def test_import_snap_csv_and_gzip_with_clear_errors_and_nothing_half_imported(tm
         with pytest.raises(CommandError, match=expected):
             call_command("reach_import", str(bad), name="bad", stdout=StringIO())
     assert not ReachGraph.objects.filter(name="bad").exists()
-    assert not (tmp_path / "graphs" / "bad.npz").exists()
+    assert not list((tmp_path / "graphs").glob("bad*"))
     with pytest.raises(CommandError, match="exists"):
         call_command("reach_import", str(snap), name="wiki", stdout=StringIO())
     out = StringIO()
@@ -179,3 +181,31 @@ def test_import_snap_csv_and_gzip_with_clear_errors_and_nothing_half_imported(tm
     assert "expected reach" in out.getvalue() and "  1. 3 " in out.getvalue()
     with pytest.raises(CommandError, match="Unknown node"):
         call_command("reach_plan", graph="wiki", relays="999", stdout=StringIO())
+
+
+def test_import_reads_in_blocks_and_a_bad_line_far_in_names_itself(tmp_path, settings, monkeypatch):
+    settings.REACH_DIR = tmp_path / "graphs"
+    # Blocks of 64 bytes: lines cut across blocks, a comment and a header in between.
+    monkeypatch.setattr(importer, "BLOCK", 64)
+    lines = ["from;to", *(f"{i}\t{i + 1}" for i in range(1, 300)), "# the end", "300,1"]
+    good = tmp_path / "ring.txt"
+    good.write_text("\n".join(lines))
+    call_command("reach_import", str(good), name="ring", stdout=StringIO())
+    row = ReachGraph.objects.get(name="ring")
+    assert (row.nodes, row.edges) == (300, 300)
+    graph = Graph.load(Path(row.path))
+    assert graph.indices.dtype == np.int32 and isinstance(graph.rindices, np.memmap)
+    edges = zip(graph.ids[graph.sources()], graph.ids[graph.indices], strict=True)
+    assert sorted((int(a), int(b)) for a, b in edges)[:2] == [(1, 2), (2, 3)]
+    lines[250] = "250 x251"
+    bad = tmp_path / "bad.txt.gz"
+    with gzip.open(bad, "wt") as packing:
+        packing.write("\n".join(lines))
+    with pytest.raises(CommandError, match=r"line 251: expected whole numbers.*'250 x251'"):
+        call_command("reach_import", str(bad), name="bad", stdout=StringIO())
+    assert not ReachGraph.objects.filter(name="bad").exists()
+    assert not list((tmp_path / "graphs").glob("bad*"))
+    bad.write_bytes(b"1 2\n3 \xff\n")
+    with pytest.raises(CommandError, match="not UTF-8"):
+        call_command("reach_import", str(bad), name="bad", stdout=StringIO())
+    assert not ReachGraph.objects.filter(name="bad").exists()

@@ -39,13 +39,14 @@ class Command(BaseCommand):
 
         def progress(lines: int) -> None:
             if sys.stderr.isatty() or options["verbosity"] > 1:
-                self.stderr.write(f"\r  {lines:,} lines read", ending="")
+                seconds = time.perf_counter() - started
+                self.stderr.write(f"\r  {lines:,} lines read ({seconds:.1f} s)", ending="")
 
         try:
             graph = read_edges(path, reverse=options["reverse"], progress=progress)
         except ValidationError as error:
             raise CommandError(f"{path}: {error.message}; nothing was imported") from error
-        target = Path(settings.REACH_DIR) / f"{name}.npz"
+        target = Path(settings.REACH_DIR) / f"{name}.csr"
         # The file is written whole before the row says it exists; a failure leaves neither.
         graph.save(target)
         with transaction.atomic():

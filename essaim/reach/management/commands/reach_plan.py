@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from essaim.campaigns.models import Campaign
 from essaim.core.errors import ValidationError
-from essaim.reach import estimate, imm, planning, probabilities
+from essaim.reach import estimate, imm, opim, planning, probabilities
 from essaim.reach.graph import Graph
 from essaim.reach.models import ReachGraph
 
@@ -22,7 +22,16 @@ class Command(BaseCommand):
         source.add_argument("--campaign", help="a campaign's address: calibrate on its relays")
         parser.add_argument("-k", type=int, default=10)
         parser.add_argument("--model", choices=["ic", "lt"], default="ic")
-        parser.add_argument("--epsilon", type=float, default=0.5)
+        parser.add_argument("--epsilon", type=float, default=0.1)
+        parser.add_argument(
+            "--algorithm",
+            choices=["opim-c", "imm"],
+            default="opim-c",
+            help="OPIM-C (certified ratio, stops early) or IMM (for comparison)",
+        )
+        parser.add_argument(
+            "--delta", type=float, default=0.01, help="OPIM-C: the ratio holds with 1 - δ"
+        )
         parser.add_argument(
             "--probabilities",
             choices=["weighted_cascade", "constant", "trivalency"],
@@ -31,7 +40,13 @@ class Command(BaseCommand):
         parser.add_argument("-p", type=float, default=0.01, help="for --probabilities constant")
         parser.add_argument("--relays", help="estimate these node ids (comma-separated)")
         parser.add_argument("--candidates", help="choose among these node ids (comma-separated)")
-        parser.add_argument("--runs", type=int, default=1000)
+        parser.add_argument(
+            "--width",
+            type=float,
+            default=0.01,
+            help="simulate until the 95 %% interval is within ± this share of the mean",
+        )
+        parser.add_argument("--max-runs", type=int, default=200_000)
         parser.add_argument("--seed", type=int, default=0)
 
     def _graph(self, options: dict[str, Any]) -> tuple[Graph, Any]:
@@ -69,23 +84,48 @@ class Command(BaseCommand):
                 seeds = graph.nodes_of(relays)
             else:
                 candidates = self._ids(options["candidates"])
-                plan = imm.imm(
-                    graph,
-                    prob,
-                    options["k"],
-                    model=options["model"],
-                    epsilon=options["epsilon"],
-                    seed=options["seed"],
-                    candidates=graph.nodes_of(candidates) if candidates else None,
-                )
+                chosen = graph.nodes_of(candidates) if candidates else None
+                if options["algorithm"] == "imm":
+                    plan = imm.imm(
+                        graph,
+                        prob,
+                        options["k"],
+                        model=options["model"],
+                        epsilon=options["epsilon"],
+                        seed=options["seed"],
+                        candidates=chosen,
+                    )
+                else:
+                    plan = opim.opim_c(
+                        graph,
+                        prob,
+                        options["k"],
+                        model=options["model"],
+                        epsilon=options["epsilon"],
+                        delta=options["delta"],
+                        seed=options["seed"],
+                        candidates=chosen,
+                    )
                 seeds = plan.nodes
                 self.stdout.write(
-                    f"IMM: {len(seeds)} relays in {plan.seconds:.2f} s, {plan.rr_sets:,} RR sets"
+                    f"{plan.algorithm.upper()}: {len(seeds)} relays in {plan.seconds:.2f} s, "
+                    f"{plan.rr_sets:,} RR sets; estimated reach {plan.reach:,.1f} "
+                    f"(95 % interval {plan.low:,.1f} – {plan.high:,.1f})"
                 )
+                if plan.certified is not None:
+                    self.stdout.write(
+                        f"certified: at least {plan.certified:.3f} of the best possible, "
+                        f"with probability {plan.confidence:.3g}"
+                    )
                 for rank, (node, gain) in enumerate(zip(seeds, plan.gains, strict=True), 1):
                     self.stdout.write(f"  {rank:>3}. {int(graph.ids[node])}  +{gain:,.1f}")
-            found = estimate.expected_reach(
-                graph, prob, np.asarray(seeds), model=options["model"], runs=options["runs"]
+            found = estimate.reach_within(
+                graph,
+                prob,
+                np.asarray(seeds),
+                model=options["model"],
+                width=options["width"],
+                max_runs=options["max_runs"],
             )
         except ValidationError as error:
             raise CommandError(error.message) from error
