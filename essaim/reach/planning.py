@@ -190,6 +190,7 @@ def run(plan_id: int) -> None:
         status=ReachPlan.Status.DONE,
         progress=100,
         phase="done",
+        rr_sets=result.get("rr_sets", 0),
         result=result,
         finished_at=timezone.now(),
     )

@@ -1,9 +1,12 @@
 """The reach planner in a real browser: a host of the challenge asks for the best 10 relays
-among the campaign's followers and gets the answer, with its progress shown."""
+among the campaign's followers; the page answers at once and shows the plan waiting, then
+running, in a task worker; then one answer whose headline, gains and chart agree."""
 
 import re
+from typing import Any
 
 from allauth.account.models import EmailAddress
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from essaim.accounts.models import UserFollow
@@ -15,8 +18,10 @@ from tests.browser.conftest import PASSWORD, LogIn, NewPage
 
 
 def test_a_host_asks_for_the_best_ten_relays_among_the_followers(
-    new_page: NewPage, log_in: LogIn
+    new_page: NewPage, log_in: LogIn, settings: Any
 ) -> None:
+    # A real queue: the request only records the question, a worker computes it.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     host = UserFactory.create(display_name="Camille Hôte")
     host.set_password(PASSWORD)
     host.save(update_fields=["password"])
@@ -44,7 +49,13 @@ def test_a_host_asks_for_the_best_ten_relays_among_the_followers(
     form.locator("select[name=scope]").select_option("followers")
     page.get_by_test_id("plan-submit").click()
     expect(page).to_have_url(re.compile(r"/planner/\d+/$"))
+    # Nothing computed yet: the page shows the plan waiting, with its progress bar.
+    expect(page.get_by_test_id("plan")).to_have_attribute("data-status", "queued")
     expect(page.get_by_test_id("plan-progress")).to_be_visible()
+    assert ReachPlan.objects.get().status == ReachPlan.Status.QUEUED
+    # The worker runs the queue (here in the test's own process, while the browser waits);
+    # the page polls by itself (htmx) and shows the answer once it is done.
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload")
     expect(page.get_by_test_id("plan")).to_have_attribute("data-status", "done", timeout=30_000)
     expect(page.get_by_test_id("plan-progress")).to_have_attribute("value", "100")
     rows = page.get_by_test_id("plan-relays").locator("tbody tr")
@@ -52,5 +63,17 @@ def test_a_host_asks_for_the_best_ten_relays_among_the_followers(
     plan = ReachPlan.objects.get()
     followers = set(CampaignFollow.objects.values_list("user_id", flat=True))
     assert {relay["id"] for relay in plan.result["relays"]} <= followers
-    expect(page.get_by_test_id("plan-reach")).to_have_text(re.compile(r"\d+"))
-    expect(page.locator("figure.chart svg")).to_be_visible()
+    assert plan.rr_sets == plan.result["rr_sets"] > 0
+    # One story: the headline is the sum of the gains, the table's total and the chart's
+    # last point; the certified ratio and the Monte Carlo check are stated beside it.
+    headline = int(page.get_by_test_id("plan-reach").inner_text())
+    gains = [int(text.lstrip("+")) for text in page.get_by_test_id("plan-gain").all_inner_texts()]
+    assert len(gains) == 10 and sum(gains) == headline > 10
+    assert min(gains) >= 0
+    expect(page.get_by_test_id("plan-total")).to_have_text(str(headline))
+    last_point = page.locator("figure.chart svg rect title").last
+    expect(last_point).to_have_text(f"10: {headline}")
+    expect(page.get_by_test_id("plan-certified")).to_contain_text("%")
+    check = plan.result["check"]
+    assert check["low"] <= plan.result["high"] and plan.result["low"] <= check["high"]
+    expect(page.get_by_test_id("plan-check")).to_be_visible()
