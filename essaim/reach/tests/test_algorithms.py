@@ -226,3 +226,22 @@ def test_the_same_answer_on_one_thread_or_two():
     finally:
         numba.set_num_threads(before)
     assert answers[0] == answers[1]
+
+
+@pytest.mark.parametrize("width", [0.05, 0.01])
+def test_monte_carlo_stops_once_its_interval_is_narrow_enough(width):
+    graph = social_graph(2000, 8000, seed=5)
+    prob = probabilities.weighted_cascade(graph)
+    seeds = np.arange(10)
+    found = estimate.reach_within(graph, prob, seeds, width=width, seed=3, first_runs=50)
+    assert found.half_width <= width * found.mean
+    # Not far beyond what was needed: the same cascades, a quarter fewer, were not enough.
+    fewer = estimate.expected_reach(graph, prob, seeds, runs=found.runs * 3 // 4, seed=3)
+    assert found.runs == 50 or fewer.half_width > 0.8 * width * fewer.mean
+    again = estimate.reach_within(graph, prob, seeds, width=width, seed=3, first_runs=50)
+    assert again == found
+    # The exact answer on a graph small enough to know it lies in the interval.
+    exact_prob = probabilities.constant(DIAMOND, 0.5)
+    truth = exact.spread(DIAMOND, exact_prob, [0])
+    small_found = estimate.reach_within(DIAMOND, exact_prob, np.array([0]), width=width, seed=1)
+    assert small_found.low <= truth <= small_found.high
