@@ -3,7 +3,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -11,10 +10,10 @@ from essaim.campaigns.models import Campaign
 from essaim.campaigns.models.campaign import CONSENT_MAX_LENGTH
 from essaim.campaigns.services.guest import default_consent
 from essaim.core.dates import plausible_date
-from essaim.core.images import clean_image
+from essaim.core.images import CoverFields
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(CoverFields):
     title = forms.CharField(label=_("Title"), max_length=140)
     summary = forms.CharField(label=_("Summary"), max_length=280)
     category = forms.ChoiceField(label=_("Cause"), choices=Campaign.Category.choices)
@@ -37,13 +36,6 @@ class CampaignForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         validators=[plausible_date],
     )
-    cover = forms.FileField(
-        label=_("Cover image"),
-        required=False,
-        help_text=_("JPEG, PNG or WebP, at most 2 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
-    )
-
     consent_text = forms.CharField(
         label=_("Consent text for visitors without an account"),
         max_length=CONSENT_MAX_LENGTH,
@@ -61,9 +53,6 @@ class CampaignForm(forms.Form):
             "reads: “%(default)s”"
         ) % {"limit": CONSENT_MAX_LENGTH, "default": default_consent()}
         self.fields["consent_text"].widget.attrs["placeholder"] = default_consent()
-
-    def clean_cover(self) -> UploadedFile | None:
-        return clean_image(self.cleaned_data.get("cover"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -99,7 +88,7 @@ class SignForm(forms.Form):
     show_name = forms.BooleanField(label=_("Show my name publicly"), required=False)
 
 
-class EventForm(forms.Form):
+class EventForm(CoverFields):
     title = forms.CharField(label=_("Title"), max_length=140)
     description = forms.CharField(
         label=_("Description"),

@@ -1,52 +1,58 @@
-"""The picture social networks show when a campaign is shared (1200 × 630, OpenGraph size),
-drawn here with Pillow — no outside service — and cached for a few minutes."""
+"""The picture a shared campaign link previews with: its cause, title, summary and the
+figures of its card (count, goal, progress bar), drawn by `core.share_card`.
 
-import io
-import textwrap
+Its address carries a version, a digest of what it shows (`share_version`): the page links
+the current one, so messaging apps and networks, which keep a preview per address, fetch a
+new picture once the count has moved, and each version can be cached for long."""
+
+import hashlib
 
 from django.core.cache import cache
-from PIL import Image, ImageDraw, ImageFont
+from django.utils.translation import get_language
 
+from essaim.campaigns.cards import campaign_cards
 from essaim.campaigns.models import Campaign
-from essaim.campaigns.selectors import campaign_summary
+from essaim.core.share_card import draw_share_card
 
-WIDTH, HEIGHT = 1200, 630
-CACHE_SECONDS = 300
-INK, PAPER, HONEY, GREEN = "#1f1a14", "#fffdf5", "#f5b82e", "#0b6e4f"
+CACHE_SECONDS = 24 * 3600
 
 
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
+def _text(campaign: Campaign) -> dict[str, str | int | None]:
+    card = campaign_cards([campaign])[0]
+    figures = f"{card.count} {card.count_label}" if card.count is not None else card.count_label
+    if card.goal_label:
+        figures += f" · {card.goal_label}"
+    return {
+        "kicker": str(campaign.get_category_display()),
+        "title": campaign.title,
+        "subtitle": campaign.summary,
+        "figures": figures,
+        "percent": card.percent,
+    }
 
 
-def share_image(campaign: Campaign) -> bytes:
-    key = f"campaign-share:{campaign.pk}:{campaign.updated_at.timestamp()}"
+def _digest(text: dict[str, str | int | None]) -> str:
+    raw = "|".join(str(value) for value in (*text.values(), get_language()))
+    return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+def share_version(campaign: Campaign) -> str:
+    """A digest of what the picture shows, in the current language."""
+    return _digest(_text(campaign))
+
+
+def share_image(campaign: Campaign) -> tuple[bytes, str]:
+    """The PNG and its version; drawn once per version (a few figures' worth of queries
+    to know the version, no drawing while the count stands still)."""
+    text = _text(campaign)
+    version = _digest(text)
+    key = f"campaign-share:{campaign.pk}:{version}"
     cached: bytes | None = cache.get(key)
-    if cached is not None:
-        return cached
-    summary = campaign_summary(campaign)
-    image = Image.new("RGB", (WIDTH, HEIGHT), PAPER)
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, WIDTH, 90), fill=INK)
-    draw.text((48, 22), "Essaim", font=_font(44), fill=HONEY)
-    y = 140
-    for line in textwrap.wrap(campaign.title, width=34)[:3]:
-        draw.text((48, y), line, font=_font(64), fill=INK)
-        y += 80
-    for line in textwrap.wrap(campaign.summary, width=60)[:2]:
-        draw.text((48, y + 10), line, font=_font(32), fill=INK)
-        y += 44
-    figures = []
-    if summary["signatures"] is not None:
-        figures.append(f"{summary['signatures']:,} ✍".replace(",", " "))
-    if summary["participants"] is not None:
-        figures.append(f"{summary['participants']:,} ★".replace(",", " "))
-    if summary["raised"] is not None:
-        figures.append(f"{summary['raised'] // 100:,} {summary['currency']}".replace(",", " "))
-    draw.rectangle((0, HEIGHT - 110, WIDTH, HEIGHT), fill=GREEN)
-    draw.text((48, HEIGHT - 85), "   ·   ".join(figures), font=_font(48), fill=PAPER)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    data = buffer.getvalue()
-    cache.set(key, data, CACHE_SECONDS)
-    return data
+    if cached is None:
+        percent = text.pop("percent")
+        cached = draw_share_card(
+            **{name: str(value) for name, value in text.items()},
+            percent=percent if isinstance(percent, int) else None,
+        )
+        cache.set(key, cached, CACHE_SECONDS)
+    return cached, version

@@ -2,9 +2,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from essaim.communities.models import Community, Membership
+from essaim.core.images import CoverFields
 
 
-class CommunityForm(forms.Form):
+class CommunityForm(CoverFields):
     name = forms.CharField(label=_("Name"), max_length=100)
     city = forms.CharField(label=_("City"), max_length=80, required=False)
     description = forms.CharField(

@@ -29,6 +29,8 @@ class Community(BaseModel):
     description = models.TextField(_("description"), max_length=5000, blank=True)
     charter = models.TextField(_("charter"), max_length=10000, blank=True)
     city = models.CharField(_("city"), max_length=80, blank=True)
+    cover = models.ImageField(_("cover image"), upload_to="covers/%Y/%m/", blank=True)
+    cover_alt = models.CharField(_("cover description"), max_length=200, blank=True)
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )

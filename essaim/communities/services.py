@@ -2,6 +2,7 @@
 
 import secrets
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.text import slugify
@@ -22,6 +23,7 @@ from essaim.communities.models import (
     new_invitation_token,
 )
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from essaim.core.images import cover_replace
 from essaim.core.models import Moderation
 
 # Addresses that would shadow the communities/ URLs.
@@ -46,6 +48,8 @@ def community_create(
     visibility: str = Community.Visibility.PUBLIC,
     join_mode: str = Community.JoinMode.OPEN,
     city: str = "",
+    cover: UploadedFile | None = None,
+    cover_alt: str = "",
 ) -> Community:
     """Create a community; its creator is its first owner. The address comes from the name,
     with a random suffix when taken (also when two people create the same name at once)."""
@@ -60,6 +64,7 @@ def community_create(
         "visibility": visibility,
         "join_mode": join_mode,
         "city": city.strip(),
+        "cover_alt": cover_alt.strip(),
         "created_by": creator,
     }
     for _attempt in range(5):
@@ -73,6 +78,9 @@ def community_create(
     else:
         raise Conflict(_("Please try again."))
     Membership.objects.create(community=community, user=creator, role=Membership.Role.OWNER)
+    if cover is not None:
+        cover_replace(community, cover, stem=community.slug)
+        community.save(update_fields=["cover"])
     return community
 
 
@@ -94,6 +102,8 @@ def community_update(
     visibility: str,
     join_mode: str,
     city: str,
+    cover: UploadedFile | None = None,
+    cover_alt: str | None = None,
 ) -> Community:
     if not permissions.can_edit(permissions.membership_of(actor, community)):
         raise PermissionDenied(_("Only the community's owners and moderators can edit it."))
@@ -106,6 +116,10 @@ def community_update(
     community.visibility = visibility
     community.join_mode = join_mode
     community.city = city.strip()
+    if cover_alt is not None:
+        community.cover_alt = cover_alt.strip()
+    if cover is not None:
+        cover_replace(community, cover, stem=community.slug)
     community.save()
     return community
 

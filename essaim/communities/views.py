@@ -65,7 +65,7 @@ def community_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def community_create(request: HtmxHttpRequest) -> HttpResponse:
-    form = CommunityForm(request.POST or None)
+    form = CommunityForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if form.is_valid():
             community = services.community_create(creator=person(request), **form.cleaned_data)
@@ -121,9 +121,18 @@ def community_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         raise NotFound(_("This page does not exist."))
     initial = {
         field: getattr(community, field)
-        for field in ("name", "city", "description", "charter", "visibility", "join_mode")
+        for field in (
+            "name",
+            "city",
+            "description",
+            "charter",
+            "visibility",
+            "join_mode",
+            "cover_alt",
+        )
     }
-    form = CommunityForm(request.POST or None, initial=initial)
+    form = CommunityForm(request.POST or None, request.FILES or None, initial=initial)
+    form.has_cover = bool(community.cover)
     if request.method == "POST":
         if form.is_valid():
             services.community_update(

@@ -3,18 +3,24 @@
 import io
 import re
 import secrets
+from typing import Any
 
 from django import forms
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps
 
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 MAX_BYTES = 2 * 1024 * 1024
 MAX_PIXELS = 4000
+COVER_ALT_MAX_LENGTH = 200
 
 
 def clean_image(upload: UploadedFile | None) -> UploadedFile | None:
@@ -116,3 +122,51 @@ def delete_cover(name: str) -> None:
     """Every stored width of the cover `name`."""
     for variant in [row[0] for row in cover_variants(name)] or [name]:
         default_storage.delete(variant)
+
+
+def cover_replace(instance: Any, upload: UploadedFile, *, stem: str) -> None:
+    """Give `instance` (a model with a `cover` ImageField) the cover `upload`, stored by
+    `store_cover`; the caller saves the instance. The old cover's files go once the change
+    is committed, so a rolled-back change still has its picture."""
+    old = instance.cover.name if instance.cover else ""
+    instance.cover.name = store_cover(
+        upload, folder=timezone.now().strftime("covers/%Y/%m"), stem=slugify(stem)[:40] or "cover"
+    )
+    if old:
+        transaction.on_commit(lambda: delete_cover(old))
+
+
+class CoverFields(forms.Form):
+    """A cover picture and its description, for the forms of campaigns, events and
+    communities: the description is required with a picture, for people who cannot see it."""
+
+    cover = forms.FileField(
+        label=gettext_lazy("Cover image"),
+        required=False,
+        help_text=gettext_lazy("JPEG, PNG or WebP, at most 2 MB. Shown cropped to a wide frame."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    cover_alt = forms.CharField(
+        label=gettext_lazy("Describe the picture"),
+        max_length=COVER_ALT_MAX_LENGTH,
+        required=False,
+        help_text=gettext_lazy("What it shows, in a sentence, for people who cannot see it."),
+    )
+    # Whether the instance already has a cover (set by the view): then a description is
+    # needed even when no new picture comes with this form.
+    has_cover = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # After the form's own fields, whatever the form declares.
+        others = [name for name in self.fields if name not in ("cover", "cover_alt")]
+        self.order_fields([*others, "cover", "cover_alt"])
+
+    def clean_cover(self) -> UploadedFile | None:
+        return clean_image(self.cleaned_data.get("cover"))
+
+    def clean_cover_alt(self) -> str:
+        alt: str = self.cleaned_data.get("cover_alt", "").strip()
+        if not alt and (self.files.get(self.add_prefix("cover")) or self.has_cover):
+            raise forms.ValidationError(_("Please describe the picture."))
+        return alt

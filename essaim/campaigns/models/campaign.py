@@ -81,6 +81,8 @@ class Campaign(BaseModel, Moderated):
     summary = models.CharField(_("summary"), max_length=280)
     body = models.TextField(_("text"), max_length=20000, blank=True)
     cover = models.ImageField(_("cover image"), upload_to="covers/%Y/%m/", blank=True)
+    # What the cover shows, for people who cannot see it (required with a cover by the forms).
+    cover_alt = models.CharField(_("cover description"), max_length=200, blank=True)
     category = models.CharField(_("cause"), max_length=20, choices=Category.choices)
     starts_on = models.DateField(_("starts on"), null=True, blank=True)
     ends_on = models.DateField(_("ends on"), null=True, blank=True)

@@ -29,6 +29,8 @@ class Event(BaseModel):
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveIntegerField(_("places"))
+    cover = models.ImageField(_("cover image"), upload_to="covers/%Y/%m/", blank=True)
+    cover_alt = models.CharField(_("cover description"), max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPROVED)
     proposed_by = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="events_proposed"

@@ -25,7 +25,7 @@ from essaim.campaigns.selectors import campaign_forget
 from essaim.communities.models import Community
 from essaim.core.dates import check_plausible_date
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from essaim.core.images import extension_for
+from essaim.core.images import cover_replace
 from essaim.core.models import Moderation
 from essaim.core.reportable import disputed_note_set, moderation_set
 
@@ -68,6 +68,7 @@ def campaign_create(
     starts_on: date | None = None,
     ends_on: date | None = None,
     cover: UploadedFile | None = None,
+    cover_alt: str = "",
     consent_text: str = "",
 ) -> Campaign:
     """A draft campaign; its creator is its first host."""
@@ -89,9 +90,11 @@ def campaign_create(
         starts_on=starts_on,
         ends_on=ends_on,
         created_by=creator,
+        cover_alt=cover_alt.strip(),
     )
     if cover is not None:
-        _save_cover(campaign, cover)
+        cover_replace(campaign, cover, stem=campaign.slug)
+        campaign.save(update_fields=["cover"])
     CampaignHost.objects.create(
         campaign=campaign, user=creator, status=CampaignHost.Status.ACCEPTED, invited_by=creator
     )
@@ -110,6 +113,7 @@ def campaign_update(
     starts_on: date | None,
     ends_on: date | None,
     cover: UploadedFile | None = None,
+    cover_alt: str | None = None,
     consent_text: str | None = None,
 ) -> Campaign:
     """Change the campaign's text; `consent_text` None leaves the consent as it is."""
@@ -124,10 +128,12 @@ def campaign_update(
     if campaign.moderation == Moderation.VISIBLE:
         campaign.moderation = admission.state
     campaign.category, campaign.starts_on, campaign.ends_on = category, starts_on, ends_on
+    if cover_alt is not None:
+        campaign.cover_alt = cover_alt.strip()
+    if cover is not None:
+        cover_replace(campaign, cover, stem=campaign.slug)
     campaign.save()
     content_admitted(campaign, admission)
-    if cover is not None:
-        _save_cover(campaign, cover)
     campaign_forget(campaign.slug)
     return campaign
 
@@ -143,15 +149,6 @@ def _checked_consent(text: str) -> str:
             % {"limit": CONSENT_MAX_LENGTH}
         )
     return text
-
-
-def _save_cover(campaign: Campaign, cover: UploadedFile) -> None:
-    """The form has checked the bytes; the stored name follows the real format. The old file
-    goes once the new one is saved."""
-    old = campaign.cover.name if campaign.cover else ""
-    campaign.cover.save(f"{campaign.slug}-{secrets.token_hex(4)}.{extension_for(cover)}", cover)
-    if old:
-        transaction.on_commit(lambda: campaign.cover.storage.delete(old))
 
 
 def campaign_moderation_set(campaign: Campaign, state: str, only_from: str | None = None) -> bool:

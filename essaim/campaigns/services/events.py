@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core import signing
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -24,6 +25,7 @@ from essaim.campaigns.models import Campaign, Event, EventResult, Rsvp
 from essaim.campaigns.services.campaigns import require_host
 from essaim.core.dates import check_plausible_date
 from essaim.core.errors import NotFound, ValidationError
+from essaim.core.images import cover_replace
 
 ATTENDANCE_SALT = "essaim.campaigns.attendance"
 
@@ -56,6 +58,8 @@ def event_create(
     city: str = "",
     latitude: Decimal | None = None,
     longitude: Decimal | None = None,
+    cover: UploadedFile | None = None,
+    cover_alt: str = "",
 ) -> Event:
     """Hosts create approved events; anyone else proposes one that hosts then decide on."""
     require_good_standing(actor)
@@ -70,7 +74,7 @@ def event_create(
         Event.Status.APPROVED if permissions.is_host(actor, campaign) else Event.Status.PROPOSED
     )
     with transaction.atomic():
-        event = Event.objects.create(
+        event = Event(
             campaign=campaign,
             title=title.strip(),
             description=description.strip(),
@@ -83,7 +87,11 @@ def event_create(
             capacity=capacity,
             status=status,
             proposed_by=actor,
+            cover_alt=cover_alt.strip(),
         )
+        if cover is not None:
+            cover_replace(event, cover, stem=title)
+        event.save()
         if event.status == Event.Status.APPROVED:
             EVENT_CHANGED.publish(event_id=event.pk, change="published")
     return event

@@ -261,10 +261,11 @@ def test_cover_image_is_checked_and_stored(client):
     assert client.post(reverse("campaigns:create"), {**data, "cover": fake}).status_code == 400
     assert not Campaign.objects.exists()
     real = SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
-    client.post(reverse("campaigns:create"), {**data, "cover": real})
+    client.post(reverse("campaigns:create"), {**data, "cover": real, "cover_alt": "Un pré"})
     campaign = Campaign.objects.get()
     name = campaign.cover.name or ""
-    assert name.startswith("covers/") and name.endswith(".jpg")
+    # Re-encoded as WebP (core.images.store_cover), never enlarged.
+    assert name.startswith("covers/") and name.endswith("_120x60.webp")
 
 
 def test_the_public_page_shows_who_mobilised_the_most(client):

@@ -31,7 +31,7 @@ from essaim.campaigns.services import campaigns as campaign_services
 from essaim.campaigns.services.challenge import challenge_setup
 from essaim.campaigns.services.fundraising import fundraiser_setup
 from essaim.campaigns.services.pledge import pledge_setup
-from essaim.campaigns.share_image import share_image
+from essaim.campaigns.share_image import share_image, share_version
 from essaim.campaigns.views.actions import (
     actions_context,
     challenge_of,
@@ -154,6 +154,9 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "is_following": selectors.is_following(request.user, campaign),
             # The instance's moderators set suspicious signatures aside too.
             "moderates": can_moderate_instance(request.user),
+            # For the preview's address: what link crawlers (anonymous) read; a person's
+            # own page needs none.
+            "share_version": "" if request.user.is_authenticated else share_version(campaign),
         },
     )
 
@@ -161,8 +164,12 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def campaign_share_image(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     campaign = selectors.campaign_get_for(slug=slug, user=request.user)
-    response = HttpResponse(share_image(campaign), content_type="image/png")
-    response["Cache-Control"] = "public, max-age=300"
+    image, version = share_image(campaign)
+    response = HttpResponse(image, content_type="image/png")
+    # The page links the current version (?v=): that address shows this picture for good.
+    # Asked without it or with an old one, a picture that may change within minutes.
+    current = request.GET.get("v") == version
+    response["Cache-Control"] = f"public, max-age={86400 if current else 60}"
     return response
 
 
@@ -186,6 +193,7 @@ def _manage_context(campaign: Campaign, **forms: Any) -> dict[str, Any]:
                     "starts_on",
                     "ends_on",
                     "consent_text",
+                    "cover_alt",
                 )
             }
         ),
@@ -234,6 +242,8 @@ def campaign_manage(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         raise NotFound(_("This page does not exist."))
     name, form_class = forms_by_section[section]
     form = form_class(request.POST, request.FILES)
+    if isinstance(form, CampaignForm):
+        form.has_cover = bool(campaign.cover)
     if not form.is_valid():
         return render(
             request, "campaigns/manage.html", _manage_context(campaign, **{name: form}), status=400

@@ -33,7 +33,7 @@ def _event(request: HtmxHttpRequest, slug: str, pk: int) -> tuple[Campaign, Even
 def event_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Hosts add events; anyone else proposes one for the hosts to approve."""
     campaign = selectors.campaign_get_for(slug=slug, user=request.user)
-    form = EventForm(request.POST or None)
+    form = EventForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if form.is_valid():
             event = event_services.event_create(

@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 from essaim.accounts.tests.factories import UserFactory
@@ -200,7 +202,7 @@ def test_editing_is_for_owners_and_moderators_and_outsiders_of_private_ones_find
     community = CommunityFactory.create(name="Avant", visibility=Community.Visibility.PRIVATE)
     member = MembershipFactory.create(community=community).user
     moderator = MembershipFactory.create(community=community, role=MODERATOR).user
-    fields = {
+    fields: dict[str, Any] = {
         "name": "Après",
         "description": "d",
         "charter": "c",

@@ -17,6 +17,7 @@ from essaim.campaigns.models import (
     Signature,
 )
 from essaim.communities.models import Community, Post
+from essaim.core.images import cover_variants
 from essaim.demo import content
 from essaim.messaging.models import Conversation
 
@@ -39,6 +40,17 @@ def test_demo_loads_people_communities_and_listings_and_prints_log_ins():
         assert email in out
         assert User.objects.get(email=email).check_password(content.DEMO_PASSWORD)
     assert content.DEMO_PASSWORD in out
+    # Every live campaign has a picture drawn for it, described, at responsive widths.
+    live = Campaign.objects.filter(status=Campaign.Status.LIVE)
+    assert live.exists()
+    for campaign in live:
+        assert campaign.cover_alt
+        assert [width for _, width, _ in cover_variants(campaign.cover.name or "")] == [
+            480,
+            960,
+            1600,
+        ]
+    assert Community.objects.exclude(cover="").count() == 8
 
 
 def _snapshot() -> list[tuple[str, str, int]]:

@@ -35,6 +35,7 @@ from essaim.demo import content
 from essaim.demo.aid import create_listings, create_paris_board
 from essaim.demo.campaigns import create_campaigns
 from essaim.demo.moderation import create_moderation
+from essaim.demo.pictures import create_pictures
 from essaim.messaging.services import conversation_start, message_send
 
 BATCH = 2000
@@ -113,6 +114,7 @@ class Generator:
         self.conversations(users)
         self.counts["conversations"] += conversations
         self.counts["moderation cases"] = create_moderation(self.rng, paris, members[paris.pk])
+        self.counts["pictures"] = create_pictures(self.rng)
         return self.counts
 
     def people(self) -> list[User]:
