@@ -89,7 +89,8 @@ def test_a_host_uploads_a_cover_and_the_card_shows_it_resized(client):
     )
     campaign.refresh_from_db()
     assert refused.status_code == 400
-    assert "Please describe the picture." in refused.content.decode()
+    # In the host's language (the factory's people read French).
+    assert "Merci de décrire l'image." in refused.content.decode().replace("&#x27;", "'")
     assert not campaign.cover
 
     client.post(
