@@ -28,19 +28,24 @@ def export(user: User) -> dict[str, Any]:
             }
             for s in Signature.objects.filter(user=user).select_related("pledge__campaign")
         ],
-        "signatures_without_an_account": [
+        # Every action taken without an account (signed, joined, answered, offered), with
+        # what the form recorded beside it: what the person agreed to, from which network.
+        "actions_without_an_account": [
             {
+                "kind": g.kind,
                 "campaign": g.campaign.title,
+                "event": g.event.title if g.event else None,
+                "offer": g.offer or None,
                 "postcode": g.postcode,
                 "hear_from_hosts": g.hear_from_hosts,
                 "consent": g.consent,
                 "network": g.network,
-                "signed_at": g.created_at.isoformat(),
+                "acted_at": g.created_at.isoformat(),
                 "confirmed_at": g.confirmed_at.isoformat() if g.confirmed_at else None,
             }
-            for g in GuestAction.objects.filter(
-                user=user, kind=GuestAction.Kind.SIGN
-            ).select_related("campaign")
+            for g in GuestAction.objects.filter(user=user)
+            .select_related("campaign", "event")
+            .order_by("created_at", "pk")
         ],
         "challenges": [
             {

@@ -22,7 +22,12 @@ from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.services.guest import guest_act, guests_expire
 from essaim.campaigns.services.pledge import pledge_sign
-from essaim.campaigns.tests.factories import PledgeFactory
+from essaim.campaigns.tests.factories import (
+    ChallengeFactory,
+    EventFactory,
+    FundraiserFactory,
+    PledgeFactory,
+)
 from essaim.core import outbox
 from essaim.core.errors import ApplicationError, ValidationError
 from essaim.core.models import OutboxMessage
@@ -428,11 +433,34 @@ def test_what_a_guest_gave_is_in_their_export_and_goes_with_their_account():
     signature = guest_act(target=pledge, email=ADDRESS, name="Nour", postcode="75011")
     guest = User.objects.get(pk=signature.user_id)
 
-    exported = user_export(guest)["campaigns"]["signatures_without_an_account"]
-    assert [(row["postcode"], row["confirmed_at"]) for row in exported] == [("75011", None)]
+    exported = user_export(guest)["campaigns"]["actions_without_an_account"]
+    assert [(row["kind"], row["postcode"], row["confirmed_at"]) for row in exported] == [
+        ("sign", "75011", None)
+    ]
 
     user_delete(user=guest)
     assert not GuestAction.objects.exists()
+
+
+def test_the_export_lists_every_kind_of_action_taken_without_an_account():
+    pledge = PledgeFactory.create()
+    campaign = pledge.campaign
+    challenge = ChallengeFactory.create(campaign=campaign)
+    event = EventFactory.create(campaign=campaign, title="Ramassage du canal")
+    fundraiser = FundraiserFactory.create(campaign=campaign)
+    offer = {"item": "Gants", "quantity": 30, "unit": "paires", "declared_value": 60_00}
+    for target in (pledge, challenge, event, fundraiser):
+        guest_act(target=target, email=ADDRESS, name="Nour", offer=offer)
+    guest = User.objects.get(email=ADDRESS)
+
+    rows = user_export(guest)["campaigns"]["actions_without_an_account"]
+    assert [(row["kind"], row["event"]) for row in rows] == [
+        ("sign", None),
+        ("join", None),
+        ("rsvp", "Ramassage du canal"),
+        ("give", None),
+    ]
+    assert rows[3]["offer"] == offer and rows[0]["offer"] is None
 
 
 def test_signing_up_later_with_the_address_claims_the_guests_signature_counted_once(client):

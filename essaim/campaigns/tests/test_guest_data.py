@@ -186,7 +186,7 @@ def test_the_export_is_the_account_export_as_a_download(client):
     assert "no-store" in response["Cache-Control"]
     data = json.loads(response.content)
     assert data["account"]["email"] == ADDRESS
-    rows = data["campaigns"]["signatures_without_an_account"]
+    rows = data["campaigns"]["actions_without_an_account"]
     assert [row["postcode"] for row in rows] == ["75011"]
     assert data["campaigns"]["signatures"][0]["campaign"]
 
