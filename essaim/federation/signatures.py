@@ -127,9 +127,15 @@ def parse(
     if missing:
         raise SignatureError(f"{missing[0]} is not signed")
     if body:
-        expected = digest_of(body)
-        given = [part.strip() for part in headers.get("digest", "").split(",")]
-        if expected not in given:
+        expected = digest_of(body).split("=", 1)[1]
+        # "SHA-256=…" or "sha-256=…": servers differ on the case of the algorithm's name.
+        given = {
+            name.strip().lower(): value
+            for name, _sep, value in (
+                part.partition("=") for part in headers.get("digest", "").split(",")
+            )
+        }
+        if given.get("sha-256") != expected:
             raise SignatureError("digest does not match the body")
     try:
         date = parsedate_to_datetime(headers.get("date", ""))
