@@ -15,10 +15,11 @@ from django.urls import reverse
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import ChallengeDay, CheckIn, Participant
-from essaim.campaigns.tests.factories import ChallengeFactory, EventFactory
+from essaim.campaigns.services import events
+from essaim.campaigns.tests.factories import CampaignFactory, ChallengeFactory, EventFactory
 from essaim.core import outbox
 from essaim.core.models import OutboxMessage
-from essaim.notifications import push, reminders, services
+from essaim.notifications import push, referrals, reminders, services
 from essaim.notifications.models import (
     Notification,
     Preference,
@@ -26,6 +27,7 @@ from essaim.notifications.models import (
     PushSubscription,
 )
 from essaim.notifications.tests.push_receiver import Device, Receiver, push_service, unb64url
+from essaim.relay.models import Supporter
 
 pytestmark = pytest.mark.django_db
 
@@ -482,3 +484,52 @@ def test_the_export_lists_devices_without_their_keys(client, service):
     assert [entry["device"] for entry in exported["push devices"]] == ["Test"]
     assert device.auth not in json.dumps(exported)
     assert exported["push preferences"] == sorted(push.FIRST_DEVICE_KINDS)
+
+
+def test_a_freed_place_is_pushed_with_a_link_to_it(client, service, midday):
+    event = EventFactory.create(capacity=1, starts_at=midday.now + timedelta(days=3))
+    first, second = UserFactory.create_batch(2)
+    device = Device(endpoint=f"{service.url}/push/waiting")
+    subscribe(client, second, device)
+    events.rsvp_create(user=first, event=event)
+    events.rsvp_create(user=second, event=event)
+    events.rsvp_cancel(user=first, event=event)
+    send_due()
+    [received] = service.received
+    message = device.decrypt(received.body)
+    assert message["body"] == (
+        f"Une place s’est libérée{NBSP}: vous participez désormais à «{NBSP}{event.title}{NBSP}» "
+        "le 13 juin 2026 12:00."
+    )
+    assert message["actions"] == [
+        {
+            "action": "open",
+            "title": "Voir ma place",
+            "url": f"http://127.0.0.1:8000{event.get_absolute_url()}",
+        }
+    ]
+
+
+def test_a_referral_milestone_is_pushed_once(client, service, midday):
+    referrer = UserFactory.create(language="en")
+    device = Device(endpoint=f"{service.url}/push/referrer")
+    subscribe(client, referrer, device)
+    campaign = CampaignFactory.create(title="Fontaines")
+    for person in UserFactory.create_batch(10):
+        Supporter.objects.create(
+            campaign=campaign,
+            user=person,
+            action=Supporter.Action.SIGN,
+            referrer=referrer,
+            created_at=midday.now,
+            day=midday.now.date(),
+            root=referrer,
+            generation=1,
+        )
+    referrals.referrals_recorded(campaign_id=campaign.pk, referrer_ids=[referrer.pk])
+    referrals.referrals_recorded(campaign_id=campaign.pk, referrer_ids=[referrer.pk])
+    send_due()
+    [received] = service.received
+    assert device.decrypt(received.body)["body"] == (
+        "Your share link has now brought 10 people to “Fontaines”."
+    )
