@@ -41,7 +41,18 @@ $(VENDOR)/jsqr/jsQR.js: package.json package-lock.json
 	mkdir -p $(VENDOR)/jsqr
 	cp node_modules/jsqr/dist/jsQR.js $@
 
-vendor: $(VENDOR)/jsqr/jsQR.js
+# Leaflet and its marker clustering, for the maps (essaim/core/static/core/map.js).
+$(VENDOR)/leaflet/leaflet.js: package.json package-lock.json
+	command -v npm >/dev/null || { echo "npm not found: apt-get install npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)/leaflet/images
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
+	cp node_modules/leaflet/dist/images/* $(VENDOR)/leaflet/images/
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+		node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+		node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/leaflet/
+
+vendor: $(VENDOR)/jsqr/jsQR.js $(VENDOR)/leaflet/leaflet.js
 
 migrate: messages
 	$(MANAGE) migrate --noinput

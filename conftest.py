@@ -7,6 +7,8 @@ import pytest
 from django.core.cache import caches
 from django.db import connection
 
+from essaim.core.communes import communes_load
+
 # pytester: tests/test_postgres_pass.py runs this conftest in a pytest of its own.
 pytest_plugins = ["pytester"]
 
@@ -96,3 +98,10 @@ def _english_outside_requests() -> Generator[None, None, None]:
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def communes(db: None) -> int:
+    """Paris's and Lyon's communes and postcodes in the Commune table, for geocoding: the
+    package's real rows, parsed once per process."""
+    return communes_load(departments=("75", "69"))

@@ -328,3 +328,13 @@ PUSH_ALLOW_HTTP_HOSTS = env_list("PUSH_ALLOW_HTTP_HOSTS", "")
 # by e-mail as chosen.
 PUSH_DAILY_CAP = int(os.environ.get("PUSH_DAILY_CAP", "5"))
 PUSH_TIMEOUT = float(os.environ.get("PUSH_TIMEOUT", "10"))
+
+# Places (essaim.core.geocoding). The offline geocoder reads the Commune table (`manage.py
+# load_communes`). An online service refines event addresses from a background task only:
+# "" (none, the default), "address-api" (France's national address base), "nominatim", "photon".
+PLACES_ONLINE_GEOCODER = os.environ.get("PLACES_ONLINE_GEOCODER", "")
+PLACES_ONLINE_GEOCODER_URL = os.environ.get("PLACES_ONLINE_GEOCODER_URL", "")
+# The map's tiles, e.g. "https://tile.example.org/{z}/{x}/{y}.png" and its attribution; without
+# a URL the markers draw on a plain background (tests, an offline demo).
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")

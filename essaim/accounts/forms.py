@@ -40,6 +40,15 @@ class ProfileForm(forms.Form):
         help_text=_("Markdown is allowed."),
     )
     city = forms.CharField(label=_("City"), max_length=80, required=False)
+    home_area = forms.CharField(
+        label=_("Home area"),
+        max_length=80,
+        required=False,
+        help_text=_(
+            "A commune or a postcode: what is near you starts from it. "
+            "Private: nobody else sees it."
+        ),
+    )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     avatar = forms.FileField(
         label=_("Avatar"),

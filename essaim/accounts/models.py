@@ -74,6 +74,11 @@ class User(AbstractUser):
     bio = models.TextField(_("bio"), max_length=2000, blank=True)
     avatar = models.ImageField(_("avatar"), upload_to="avatars/%Y/%m/", blank=True)
     city = models.CharField(_("city"), max_length=80, blank=True)
+    # The home area (a commune or a postcode) and its commune's point: private, never shown to
+    # anyone else nor in the API; "near me" searches start from it.
+    home_area = models.CharField(_("home area"), max_length=80, blank=True)
+    home_latitude = models.FloatField(null=True, blank=True)
+    home_longitude = models.FloatField(null=True, blank=True)
     language = models.CharField(
         _("language"), max_length=5, choices=settings.LANGUAGES, default="fr"
     )

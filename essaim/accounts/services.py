@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from essaim.accounts import personal_data
 from essaim.accounts.models import User, UserFollow, canonical_email
 from essaim.core.errors import NotFound, PermissionDenied, ValidationError
+from essaim.core.geocoding import locate
 from essaim.core.images import extension_for
 
 # Shown in place of a deleted person's name, in both languages since it is stored once.
@@ -124,6 +125,22 @@ def guests_forget(*, user_ids: list[int]) -> int:
     return forgotten
 
 
+def home_area_set(*, user: User, home_area: str) -> User:
+    """The person's private home area: a commune or a postcode the offline geocoder knows
+    (else a ValidationError saying so), or "" to forget it."""
+    home_area = home_area.strip()
+    if not home_area:
+        user.home_area, user.home_latitude, user.home_longitude = "", None, None
+    else:
+        found = locate(home_area)
+        user.home_area = (
+            f"{found.postcode} {found.commune}".strip() if found.postcode else found.commune
+        )
+        user.home_latitude, user.home_longitude = found.latitude, found.longitude
+    user.save(update_fields=["home_area", "home_latitude", "home_longitude"])
+    return user
+
+
 def profile_update(
     *,
     user: User,
@@ -224,6 +241,7 @@ def user_export(user: User) -> dict[str, Any]:
             "display_name": user.display_name,
             "bio": user.bio,
             "city": user.city,
+            "home_area": user.home_area,
             "language": user.language,
             "avatar": user.avatar.url if user.avatar else None,
             "date_joined": user.date_joined.isoformat(),
@@ -266,6 +284,7 @@ def user_delete(*, user: User) -> None:
     user.display_name = DELETED_DISPLAY_NAME
     user.bio = ""
     user.city = ""
+    user.home_area, user.home_latitude, user.home_longitude = "", None, None
     user.avatar = None
     user.is_active = False
     user.is_staff = False

@@ -12,6 +12,7 @@ from essaim.accounts.forms import DeleteAccountForm, ProfileForm
 from essaim.accounts.http import export_download
 from essaim.accounts.models import User
 from essaim.core import parts
+from essaim.core.errors import ValidationError
 from essaim.core.http import HtmxHttpRequest, redirect_back
 
 PEOPLE_PAGE_SIZE = 50
@@ -91,12 +92,18 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         "display_name": user.display_name,
         "bio": user.bio,
         "city": user.city,
+        "home_area": user.home_area,
         "language": user.language,
     }
     if request.method == "POST":
         form = ProfileForm(request.POST, request.FILES, initial=initial)
         if form.is_valid():
             data = form.cleaned_data
+            try:
+                services.home_area_set(user=user, home_area=data["home_area"])
+            except ValidationError as error:
+                form.add_error("home_area", error.message)
+                return render(request, "accounts/settings.html", {"form": form}, status=400)
             services.profile_update(
                 user=user,
                 display_name=data["display_name"],

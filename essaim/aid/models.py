@@ -4,11 +4,13 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from essaim.core.models import BaseModel, Moderated
+from essaim.core.models import BaseModel, Moderated, Placed
 
 
-class AidListing(BaseModel, Moderated):
-    """An offer or a request on the mutual-aid board, in a community or instance-wide."""
+class AidListing(BaseModel, Moderated, Placed):
+    """An offer or a request on the mutual-aid board, in a community or instance-wide. Its
+    point is always its commune's (the services never store an address): someone's home must
+    not show on a map."""
 
     class Kind(models.TextChoices):
         OFFER = "offer", _("Offer")
@@ -65,6 +67,7 @@ class AidListing(BaseModel, Moderated):
             models.Index(fields=["community", "status"], name="aid_community_status"),
             models.Index(fields=["status", "expires_at"], name="aid_expiry"),
             models.Index(fields=["author", "-created_at"], name="aid_author"),
+            models.Index(fields=["latitude", "longitude"], name="aid_point"),
         ]
 
     def __str__(self) -> str:

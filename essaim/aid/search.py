@@ -6,23 +6,14 @@ each other. On SQLite (the demo and the default test run) each query word must a
 `search_text`, a lower-case accent-free copy of the listing's text, with a light plural folding.
 """
 
-import re
-import unicodedata
-
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.expressions import CombinedExpression
 
+from essaim.core.text import normalise
+
 SEARCH_CONFIGS = {"fr": "essaim_fr", "en": "essaim_en"}
-WORD = re.compile(r"[^\W_]+")
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents, single spaces: "Vélo d'Élise" → "velo d elise"."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(WORD.findall(plain))
 
 
 def search_text_for(*, title: str, body: str, place: str) -> str:

@@ -6,11 +6,13 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.aid.models import AidListing
-from essaim.aid.search import apply_search, normalise
+from essaim.aid.search import apply_search
 from essaim.communities.models import Community
 from essaim.communities.selectors import content_visible_q, moderated_q
 from essaim.core.errors import NotFound
 from essaim.core.models import Moderation, shown_q
+from essaim.core.places import DEFAULT_RADIUS_KM, BoundingBox, Point, in_window, within
+from essaim.core.text import normalise
 
 MATCHES = 5
 
@@ -46,8 +48,12 @@ def listing_search(
     community: Community | None = None,
     statuses: tuple[str, ...] = (AidListing.Status.OPEN,),
     language: str = "fr",
+    near: Point | None = None,
+    radius_km: float = DEFAULT_RADIUS_KM,
 ) -> QuerySet[AidListing]:
-    """The board: newest first, or best match first when there is a query (PostgreSQL)."""
+    """The board: newest first, or best match first when there is a query (PostgreSQL), or
+    nearest first (each with `distance_km`) when `near` is given. A listing's point is its
+    commune's, never closer."""
     listings = listings_visible_to(user).filter(status__in=statuses)
     if kind:
         listings = listings.filter(kind=kind)
@@ -60,7 +66,15 @@ def listing_search(
     listings = listings.select_related("author", "community").order_by("-created_at", "-pk")
     if query.strip():
         listings = apply_search(listings, query, language=language)
+    if near is not None:
+        listings = within(listings, near, radius_km)
     return listings
+
+
+def listings_in_window(
+    *, user: User | AnonymousUser, box: BoundingBox, statuses: tuple[str, ...]
+) -> QuerySet[AidListing]:
+    return in_window(listings_visible_to(user).filter(status__in=statuses), box)
 
 
 def matches_for(

@@ -6,6 +6,7 @@ state a listing is already in does nothing: a repeated click is harmless.
 """
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +19,7 @@ from essaim.aid.search import search_text_for
 from essaim.communities import permissions as community_permissions
 from essaim.communities.models import Community
 from essaim.core.errors import PermissionDenied, ValidationError
+from essaim.core.geocoding import geocoder, place_fields
 from essaim.core.models import Moderation
 
 Status = AidListing.Status
@@ -54,6 +56,16 @@ def _check_community(author: User, community: Community | None) -> None:
         raise PermissionDenied(_("Only members can post in this community."))
 
 
+def _listing_place(place: str) -> tuple[str, dict[str, Any]]:
+    """What a listing keeps of the place its author typed: the commune's name and point when
+    the geocoder knows it (so "12 rue X, 75011 Paris" is stored as "Paris 11e Arrondissement"
+    and the address itself is dropped), else the words as typed and no point."""
+    found = geocoder().geocode(place) if place else None
+    if found is not None:
+        place = found.commune
+    return place, place_fields(place, commune_only=True)
+
+
 def listing_create(
     *,
     author: User,
@@ -69,6 +81,7 @@ def listing_create(
     _check_community(author, community)
     title, body, place = title.strip(), body.strip(), place.strip()
     admission = admit(author=author, texts=[title, body, place])
+    place, place_data = _listing_place(place)
     listing = AidListing.objects.create(
         moderation=admission.state,
         author=author,
@@ -80,6 +93,7 @@ def listing_create(
         community=community,
         expires_at=expires_at,
         search_text=search_text_for(title=title, body=body, place=place),
+        **place_data,
     )
     content_admitted(listing, admission)
     return listing
@@ -109,8 +123,11 @@ def listing_update(
         _check_community(actor, community)
     admission = admit(author=actor, texts=[title, body, place])
     listing.kind, listing.category = kind, category
-    listing.title, listing.body, listing.place = title.strip(), body.strip(), place.strip()
+    place, place_data = _listing_place(place.strip())
+    listing.title, listing.body, listing.place = title.strip(), body.strip(), place
     listing.community, listing.expires_at = community, expires_at
+    for field, value in place_data.items():
+        setattr(listing, field, value)
     listing.search_text = search_text_for(
         title=listing.title, body=listing.body, place=listing.place
     )

@@ -97,12 +97,16 @@ class EventForm(CoverFields):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     address = forms.CharField(label=_("Address"), max_length=200)
-    city = forms.CharField(label=_("City"), max_length=80, required=False)
-    latitude = forms.DecimalField(
-        label=_("Latitude"), required=False, min_value=-90, max_value=90, decimal_places=5
+    postcode = forms.CharField(label=_("Postcode"), max_length=10, required=False)
+    city = forms.CharField(
+        label=_("City"),
+        max_length=80,
+        required=False,
+        help_text=_("With the postcode or the city, the event shows on the map."),
     )
-    longitude = forms.DecimalField(
-        label=_("Longitude"), required=False, min_value=-180, max_value=180, decimal_places=5
+    latitude = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    longitude = forms.FloatField(
+        label=_("Longitude"), required=False, min_value=-180, max_value=180
     )
     starts_at = forms.DateTimeField(
         label=_("Starts at"),

@@ -37,6 +37,7 @@ from essaim.campaigns.services.milestones import goal_for, ladder
 from essaim.communities.models import Membership
 from essaim.core.cache import forget, read_through
 from essaim.core.errors import NotFound
+from essaim.core.places import BoundingBox, Point, in_window, within
 
 # How far back the list of recent signers looks.
 RECENT_WINDOW = 500
@@ -295,6 +296,39 @@ def events_of(campaign: Campaign, user: User | AnonymousUser) -> QuerySet[Event]
         )
         .order_by("starts_at", "pk")
     )
+
+
+def events_upcoming_visible(
+    user: User | AnonymousUser, *, now: datetime | None = None
+) -> QuerySet[Event]:
+    """Approved events not started yet, of the campaigns `user` may see."""
+    return Event.objects.filter(
+        status=Event.Status.APPROVED,
+        starts_at__gte=now or timezone.now(),
+        campaign__in=Campaign.objects.visible_to(user),
+    )
+
+
+def events_near(
+    *,
+    user: User | AnonymousUser,
+    point: Point,
+    radius_km: float,
+    by_date: bool = False,
+    now: datetime | None = None,
+) -> QuerySet[Event]:
+    """Upcoming events within `radius_km` of `point`, nearest first (or soonest first with
+    `by_date`), each with `distance_km`. An event shows its exact place: it is public."""
+    events = within(events_upcoming_visible(user, now=now), point, radius_km)
+    if by_date:
+        events = events.order_by("starts_at", "pk")
+    return events.select_related("campaign")
+
+
+def events_in_window(
+    *, user: User | AnonymousUser, box: BoundingBox, now: datetime | None = None
+) -> QuerySet[Event]:
+    return in_window(events_upcoming_visible(user, now=now), box).select_related("campaign")
 
 
 def event_get_for(*, campaign: Campaign, pk: int, user: User | AnonymousUser) -> Event:

@@ -5,15 +5,16 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from essaim.core.models import BaseModel, Moderated
+from essaim.core.models import BaseModel, Moderated, Placed
 
 
 def new_invitation_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class Community(BaseModel):
-    """A group of people who help each other. Private ones show outsiders their name alone."""
+class Community(BaseModel, Placed):
+    """A group of people who help each other. Private ones show outsiders their name alone (and
+    none of their place: `city` and the point are for members)."""
 
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Public")
@@ -47,6 +48,7 @@ class Community(BaseModel):
         verbose_name = _("community")
         verbose_name_plural = _("communities")
         ordering: ClassVar[list[str]] = ["name"]
+        indexes = [models.Index(fields=["latitude", "longitude"], name="community_point")]
 
     def __str__(self) -> str:
         return self.name

@@ -36,6 +36,7 @@ from essaim.communities.models import (
 )
 from essaim.core.errors import NotFound
 from essaim.core.models import Moderation, shown_q
+from essaim.core.places import BoundingBox, Point, in_window, within
 
 
 def active_community_ids(user: User | AnonymousUser) -> "QuerySet[Membership, int]":
@@ -170,6 +171,25 @@ def community_directory(user: User | AnonymousUser, *, query: str = "") -> Query
             Q(name__icontains=query) | (Q(city__icontains=query) & city_visible)
         )
     return communities
+
+
+def _placed_for(user: User | AnonymousUser) -> QuerySet[Community]:
+    """The directory's communities whose place `user` may know: a private community's place is
+    for its members only, so outsiders never find it by distance nor on the map."""
+    return community_directory(user).filter(
+        Q(visibility=Community.Visibility.PUBLIC) | Q(is_member=True), latitude__isnull=False
+    )
+
+
+def communities_near(
+    *, user: User | AnonymousUser, point: Point, radius_km: float
+) -> QuerySet[Community]:
+    """Communities within `radius_km` of `point`, nearest first, each with `distance_km`."""
+    return within(_placed_for(user), point, radius_km)
+
+
+def communities_in_window(*, user: User | AnonymousUser, box: BoundingBox) -> QuerySet[Community]:
+    return in_window(_placed_for(user), box)
 
 
 def post_get_for(

@@ -24,6 +24,7 @@ from essaim.communities.models import (
 )
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from essaim.core.images import cover_replace
+from essaim.core.geocoding import place_fields
 from essaim.core.models import Moderation
 
 # Addresses that would shadow the communities/ URLs.
@@ -65,6 +66,7 @@ def community_create(
         "join_mode": join_mode,
         "city": city.strip(),
         "cover_alt": cover_alt.strip(),
+        **place_fields(city),
         "created_by": creator,
     }
     for _attempt in range(5):
@@ -120,6 +122,8 @@ def community_update(
         community.cover_alt = cover_alt.strip()
     if cover is not None:
         cover_replace(community, cover, stem=community.slug)
+    for field, value in place_fields(city).items():
+        setattr(community, field, value)
     community.save()
     return community
 

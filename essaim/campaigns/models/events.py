@@ -5,10 +5,10 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from essaim.core.models import BaseModel
+from essaim.core.models import BaseModel, Placed
 
 
-class Event(BaseModel):
+class Event(BaseModel, Placed):
     """A gathering under a campaign. Volunteers may propose one; hosts approve or decline."""
 
     class Status(models.TextChoices):
@@ -24,8 +24,6 @@ class Event(BaseModel):
     description = models.TextField(_("description"), max_length=5000, blank=True)
     address = models.CharField(_("address"), max_length=200)
     city = models.CharField(_("city"), max_length=80, blank=True)
-    latitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
-    longitude = models.DecimalField(max_digits=8, decimal_places=5, null=True, blank=True)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     capacity = models.PositiveIntegerField(_("places"))
@@ -45,6 +43,10 @@ class Event(BaseModel):
                 condition=Q(ends_at__gt=F("starts_at")), name="event_ends_after_start"
             ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="event_has_places"),
+        ]
+        indexes = [
+            models.Index(fields=["latitude", "longitude"], name="event_point"),
+            models.Index(fields=["starts_at"], name="event_starts_at"),
         ]
 
     def __str__(self) -> str:

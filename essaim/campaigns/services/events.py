@@ -23,9 +23,12 @@ from essaim.campaigns.attribution import credited_host_id
 from essaim.campaigns.events import ACTED, EVENT_CHANGED, RSVP_ANSWERED, RSVP_PROMOTED
 from essaim.campaigns.models import Campaign, Event, EventResult, Rsvp
 from essaim.campaigns.services.campaigns import require_host
+from essaim.campaigns.tasks import locate_event
 from essaim.core.dates import check_plausible_date
 from essaim.core.errors import NotFound, ValidationError
 from essaim.core.images import cover_replace
+from essaim.core.geocoding import online_geocoder, place_fields
+from essaim.core.models import Precision
 
 ATTENDANCE_SALT = "essaim.campaigns.attendance"
 
@@ -56,12 +59,15 @@ def event_create(
     capacity: int,
     description: str = "",
     city: str = "",
-    latitude: Decimal | None = None,
-    longitude: Decimal | None = None,
+    postcode: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
     cover: UploadedFile | None = None,
     cover_alt: str = "",
 ) -> Event:
-    """Hosts create approved events; anyone else proposes one that hosts then decide on."""
+    """Hosts create approved events; anyone else proposes one that hosts then decide on.
+    The point is the one given, else the commune's (offline); an online geocoder, when the
+    instance has one, refines it to the address after commit, in a background task."""
     require_good_standing(actor)
     if not permissions.can_view(actor, campaign):
         raise NotFound(_("This campaign does not exist."))
@@ -73,6 +79,13 @@ def event_create(
     status = (
         Event.Status.APPROVED if permissions.is_host(actor, campaign) else Event.Status.PROPOSED
     )
+    place = place_fields(
+        " ".join(part.strip() for part in (address, postcode, city) if part.strip()),
+        latitude=latitude,
+        longitude=longitude,
+    )
+    if postcode.strip():
+        place["postcode"] = postcode.strip()
     with transaction.atomic():
         event = Event(
             campaign=campaign,
@@ -80,8 +93,7 @@ def event_create(
             description=description.strip(),
             address=address.strip(),
             city=city.strip(),
-            latitude=latitude,
-            longitude=longitude,
+            **place,
             starts_at=starts_at,
             ends_at=ends_at,
             capacity=capacity,
@@ -94,6 +106,8 @@ def event_create(
         event.save()
         if event.status == Event.Status.APPROVED:
             EVENT_CHANGED.publish(event_id=event.pk, change="published")
+    if place["place_precision"] != Precision.ADDRESS and online_geocoder() is not None:
+        transaction.on_commit(lambda: locate_event.enqueue(event.pk))
     return event
 
 
