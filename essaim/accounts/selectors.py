@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User, UserFollow
 from essaim.core.errors import NotFound
+from essaim.core.places import Point
 
 
 def people_active() -> QuerySet[User]:
@@ -39,3 +40,10 @@ def followers_of(person: User) -> QuerySet[User]:
 
 def followed_by(person: User) -> QuerySet[User]:
     return people_active().filter(follower_links__follower=person).order_by("display_name")
+
+
+def home_point(user: User | AnonymousUser) -> Point | None:
+    """The person's private home area as a point, where "near me" searches start."""
+    if not isinstance(user, User) or user.home_latitude is None or user.home_longitude is None:
+        return None
+    return Point(user.home_latitude, user.home_longitude)

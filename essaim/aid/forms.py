@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from essaim.accounts.models import User
 from essaim.aid.models import AidListing
 from essaim.communities.models import Community, Membership
+from essaim.core.forms import NearForm
 
 
 class ListingForm(forms.Form):
@@ -70,7 +71,9 @@ class ListingForm(forms.Form):
         return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
 
 
-class SearchForm(forms.Form):
+class SearchForm(NearForm):
+    """The board's filters; `near` and `radius` (NearForm) keep the listings around a place."""
+
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
     kind = forms.ChoiceField(
         label=_("Kind"),

@@ -48,17 +48,22 @@ def listing_list(request: HtmxHttpRequest) -> HttpResponse:
             "place": data["place"],
             "community": community,
             "statuses": tuple(AidListing.Status.values) if data["closed"] else ACTIVE,
+            "near": data["point"],
+            "radius_km": data["radius"],
         }
     else:
         filters = {"statuses": ACTIVE}
+    # A place the geocoder does not know (or a radius out of range) is said, not ignored.
+    # (Other odd filters fall back to the whole board, as before.)
+    status = 400 if form.is_bound and ("near" in form.errors or "radius" in form.errors) else 200
     listings = selectors.listing_search(
         user=request.user, language=get_language() or "fr", **filters
     )
     page = Paginator(listings, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "community": community}
     if request.htmx:
-        return render(request, "aid/listing_list.html#results", context)
-    return render(request, "aid/listing_list.html", context)
+        return render(request, "aid/listing_list.html#results", context, status=status)
+    return render(request, "aid/listing_list.html", context, status=status)
 
 
 @login_required

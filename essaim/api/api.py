@@ -29,7 +29,7 @@ from ninja.parser import Parser
 from ninja.types import DictStrAny
 
 from essaim.api.auth import anyone, public
-from essaim.api.routers import aid, campaigns, communities, guest, me, relay
+from essaim.api.routers import aid, campaigns, communities, guest, me, places, relay
 from essaim.core.errors import ApplicationError, ValidationError
 from essaim.core.middleware import database_unavailable
 from essaim.core.text import is_storable_data
@@ -114,6 +114,7 @@ api.add_router("/aid", aid.router)
 api.add_router("/campaigns", campaigns.router)
 api.add_router("/campaigns", relay.router)
 api.add_router("/campaigns", guest.router)
+api.add_router("/", places.router)
 
 
 def _detail(request: HttpRequest, message: str, status: int, **extra: Any) -> HttpResponse:

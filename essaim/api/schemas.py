@@ -442,3 +442,79 @@ class GuestActionOut(Schema):
     kind: str
     status: Literal["pending"]
     expires_in_hours: int
+
+
+# Places ----------------------------------------------------------------------------------
+
+
+class NearQuery(Schema):
+    """Around a place: `near` (a postcode or a commune), or `lat` and `lon`."""
+
+    near: str = Field("", max_length=120, pattern=NO_NUL, description="Postcode or commune.")
+    lat: float | None = Field(None, description="Latitude, with lon, instead of near.")
+    lon: float | None = Field(None, description="Longitude, with lat, instead of near.")
+    radius_km: float = Field(10.0, description="Distance in km, at most 200.")
+
+
+class PlaceOut(Schema):
+    postcode: str
+    latitude: float | None
+    longitude: float | None
+    precision: str = Field(..., description="address, commune, or empty when not placed.")
+
+
+class EventNear(Schema):
+    id: int
+    title: str
+    campaign: str
+    address: str
+    city: str
+    place: PlaceOut
+    starts_at: datetime
+    ends_at: datetime
+    distance_km: float
+    url: str
+
+
+class CommunityNear(Schema):
+    slug: str
+    name: str
+    city: str
+    place: PlaceOut
+    distance_km: float
+    url: str
+
+
+class ListingNear(Schema):
+    id: int
+    kind: str
+    category: str
+    title: str
+    place: str = Field(..., description="The listing's commune, never an address.")
+    latitude: float | None = Field(..., description="The commune's, rounded to 0.01°.")
+    longitude: float | None
+    distance_km: float
+    url: str
+
+
+class GeoPoint(Schema):
+    type: Literal["Point"]
+    coordinates: list[float] = Field(..., description="[longitude, latitude]")
+
+
+class FeatureProperties(Schema):
+    id: int | str
+    title: str
+    url: str
+
+
+class Feature(Schema):
+    type: Literal["Feature"]
+    geometry: GeoPoint
+    properties: FeatureProperties
+
+
+class FeatureCollection(Schema):
+    type: Literal["FeatureCollection"]
+    features: list[Feature]
+    truncated: bool = Field(..., description="More places than shown: zoom in.")

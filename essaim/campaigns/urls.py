@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("new/", campaigns.campaign_create, name="create"),
     path("invitations/<int:pk>/", campaigns.host_answer, name="host_answer"),
     path("payments/<str:provider_name>/webhook/", actions.payment_webhook, name="payment_webhook"),
+    path("events/near/", events.events_near, name="events_near"),
     path("<slug:slug>/", campaigns.campaign_detail, name="detail"),
     path("<slug:slug>/share.png", campaigns.campaign_share_image, name="share_image"),
     path("<slug:slug>/manage/", campaigns.campaign_manage, name="manage"),

@@ -24,6 +24,7 @@ from essaim.communities.forms import (
 )
 from essaim.communities.models import Comment, Community, Membership
 from essaim.core.errors import NotFound
+from essaim.core.forms import NearForm
 from essaim.core.http import HtmxHttpRequest, redirect_back
 from essaim.core.models import shown_q
 from essaim.core.parts import Part
@@ -56,10 +57,24 @@ def community_list(request: HtmxHttpRequest) -> HttpResponse:
     # Through a form: it refuses what the database would (NUL bytes) and over-long input.
     search = DirectorySearchForm(request.GET)
     query = search.cleaned_data["q"].strip() if search.is_valid() else ""
-    page = Paginator(
-        selectors.community_directory(request.user, query=query), DIRECTORY_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    return render(request, "communities/community_list.html", {"page": page, "query": query})
+    near = NearForm(request.GET if request.GET.get("near") else None)
+    status = 200
+    communities = selectors.community_directory(request.user, query=query)
+    if near.is_bound and not near.is_valid():
+        status = 400
+    elif near.is_bound:
+        communities = selectors.communities_near(
+            user=request.user,
+            point=near.cleaned_data["point"],
+            radius_km=near.cleaned_data["radius"],
+        )
+    page = Paginator(communities, DIRECTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "communities/community_list.html",
+        {"page": page, "query": query, "near": near},
+        status=status,
+    )
 
 
 @login_required

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from essaim.accounts.http import person
+from essaim.accounts.selectors import home_point
 from essaim.campaigns import permissions, selectors
 from essaim.campaigns.attribution import touched_code
 from essaim.campaigns.forms import CapacityForm, EventForm, ResultForm
@@ -17,15 +18,52 @@ from essaim.campaigns.models import Campaign, Event, Rsvp
 from essaim.campaigns.services import events as event_services
 from essaim.campaigns.views.guest_context import returning_guest_rsvp
 from essaim.core.errors import NotFound
+from essaim.core.forms import NearForm
 from essaim.core.http import HtmxHttpRequest
 from essaim.core.ical import ical_escape, ical_text
+from essaim.core.places import DEFAULT_RADIUS_KM
 from essaim.core.qr import qr_svg
 from essaim.core.site import absolute_url
+
+# The list and the map show the nearest (or soonest) this many.
+NEAR_LIMIT = 100
 
 
 def _event(request: HtmxHttpRequest, slug: str, pk: int) -> tuple[Campaign, Event]:
     campaign = selectors.campaign_get_for(slug=slug, user=request.user)
     return campaign, selectors.event_get_for(campaign=campaign, pk=pk, user=request.user)
+
+
+@require_GET
+def events_near(request: HtmxHttpRequest) -> HttpResponse:
+    """Upcoming events near a postcode or commune (or the person's home area), as a list that
+    works without JavaScript, with the map above it."""
+    user = request.user
+    home = home_point(user)
+    form = NearForm(request.GET or None, home=home)
+    events: list[Event] = []
+    point = home
+    radius = DEFAULT_RADIUS_KM
+    by_date = request.GET.get("sort") == "date"
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    elif form.is_bound:
+        point, radius = form.cleaned_data["point"], form.cleaned_data["radius"]
+    if status == 200 and point is not None:
+        events = list(
+            selectors.events_near(user=user, point=point, radius_km=radius, by_date=by_date)[
+                :NEAR_LIMIT
+            ]
+        )
+    context = {
+        "form": form,
+        "events": events,
+        "searched": point is not None and status == 200,
+        "radius": radius,
+        "by_date": by_date,
+    }
+    return render(request, "campaigns/events_near.html", context, status=status)
 
 
 @login_required
