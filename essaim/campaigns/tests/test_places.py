@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -184,3 +185,14 @@ def test_without_an_online_geocoder_nothing_is_asked(settings: object) -> None:
     assert event_locate_online(event.pk) is False
     event.refresh_from_db()
     assert event.place_precision == Precision.COMMUNE
+
+
+@pytest.mark.postgres
+def test_postgres_finds_events_near_through_the_earth_index() -> None:
+    _at(48.8600, 2.3800)
+    events = selectors.events_near(user=AnonymousUser(), point=PARIS_11, radius_km=10)
+    with connection.cursor() as cursor:
+        # A handful of rows: the planner would rather scan; forbid it to see the index is usable.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = events.explain()
+    assert "event_earth" in plan
