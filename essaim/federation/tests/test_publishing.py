@@ -2,7 +2,6 @@
 deliveries that fail."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -97,8 +96,8 @@ def test_an_event_goes_out_as_a_mobilizon_event_with_its_place(peer: Peer) -> No
         ends_at=starts + timedelta(hours=2),
         capacity=20,
         description="Gants fournis.\nVenez nombreux.",
-        latitude=Decimal("48.87"),
-        longitude=Decimal("2.36"),
+        latitude=48.87,
+        longitude=2.36,
     )
     outbox.dispatch(here=True)
     create = peer.received[0].json
