@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('aid', '0003_aidlisting_disputed_note_aidlisting_moderation'),
-        ('communities', '0004_community_place'),
+        ('communities', '0005_community_place'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

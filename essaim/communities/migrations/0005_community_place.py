@@ -9,7 +9,7 @@ from essaim.core.earthdistance import earth_index
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('communities', '0003_verbose_names'),
+        ('communities', '0004_covers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -9,7 +9,7 @@ from essaim.core.earthdistance import earth_index
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0017_in_kind_offered_by'),
+        ('campaigns', '0018_covers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
