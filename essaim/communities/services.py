@@ -23,8 +23,8 @@ from essaim.communities.models import (
     new_invitation_token,
 )
 from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from essaim.core.images import cover_replace
 from essaim.core.geocoding import place_fields
+from essaim.core.images import cover_replace
 from essaim.core.models import Moderation
 
 # Addresses that would shadow the communities/ URLs.

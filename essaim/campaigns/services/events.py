@@ -26,8 +26,8 @@ from essaim.campaigns.services.campaigns import require_host
 from essaim.campaigns.tasks import locate_event
 from essaim.core.dates import check_plausible_date
 from essaim.core.errors import NotFound, ValidationError
-from essaim.core.images import cover_replace
 from essaim.core.geocoding import online_geocoder, place_fields
+from essaim.core.images import cover_replace
 from essaim.core.models import Precision
 
 ATTENDANCE_SALT = "essaim.campaigns.attendance"
