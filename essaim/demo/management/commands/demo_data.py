@@ -36,6 +36,7 @@ from essaim.demo.aid import create_listings, create_paris_board
 from essaim.demo.campaigns import create_campaigns
 from essaim.demo.moderation import create_moderation
 from essaim.demo.pictures import create_pictures
+from essaim.demo.places import place_everything
 from essaim.messaging.services import conversation_start, message_send
 
 BATCH = 2000
@@ -115,6 +116,7 @@ class Generator:
         self.counts["conversations"] += conversations
         self.counts["moderation cases"] = create_moderation(self.rng, paris, members[paris.pk])
         self.counts["pictures"] = create_pictures(self.rng)
+        self.counts["places"] = place_everything()["placed"]
         return self.counts
 
     def people(self) -> list[User]:
