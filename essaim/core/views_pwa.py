@@ -152,7 +152,8 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@cache_control(max_age=3600, public=True)
+# Private: it is in the reader's language, which a shared cache would not tell apart.
+@cache_control(max_age=3600, private=True)
 def offline(request: HttpRequest) -> HttpResponse:
     """The page the service worker shows when the network is gone: the same for everyone
     (no name, no CSRF token), so it may be cached."""
