@@ -52,7 +52,15 @@ $(VENDOR)/leaflet/leaflet.js: package.json package-lock.json
 		node_modules/leaflet.markercluster/dist/MarkerCluster.css \
 		node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/leaflet/
 
-vendor: $(VENDOR)/jsqr/jsQR.js $(VENDOR)/leaflet/leaflet.js
+# axe-core: the accessibility checker the browser tests run on the main pages; served only to
+# them (no page links it).
+$(VENDOR)/axe-core/axe.min.js: package.json package-lock.json
+	command -v npm >/dev/null || { echo "npm not found: apt-get install npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --silent
+	mkdir -p $(VENDOR)/axe-core
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE $(VENDOR)/axe-core/
+
+vendor: $(VENDOR)/jsqr/jsQR.js $(VENDOR)/leaflet/leaflet.js $(VENDOR)/axe-core/axe.min.js
 
 migrate: messages
 	$(MANAGE) migrate --noinput

@@ -12,6 +12,19 @@
       });
     }
   });
+  // The main menu folds behind its button on narrow screens (the stylesheet hides it under
+  // .nav-folded); the button says whether it is open.
+  var toggle = document.querySelector(".menu-toggle");
+  if (toggle) {
+    var header = toggle.closest(".site-header");
+    toggle.hidden = false;
+    header.classList.add("nav-folded");
+    toggle.addEventListener("click", function () {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      header.classList.toggle("nav-open", open);
+    });
+  }
   // Confirm destructive actions that declare data-confirm (no inline handlers under our CSP).
   document.addEventListener("submit", function (event) {
     var message = event.target.getAttribute("data-confirm");
