@@ -73,6 +73,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<slug:slug>/calendar.ics", events.campaign_ical, name="ical"),
     path("<slug:slug>/events/new/", events.event_create, name="event_create"),
     path("<slug:slug>/events/<int:pk>/", events.event_detail, name="event"),
+    path(
+        "<slug:slug>/events/<int:pk>/share.png", events.event_share_image, name="event_share_image"
+    ),
     path("<slug:slug>/events/<int:pk>/rsvp/", events.rsvp, name="rsvp"),
     path("<slug:slug>/events/<int:pk>/cancel/", events.rsvp_cancel, name="rsvp_cancel"),
     path("<slug:slug>/events/<int:pk>/decide/", events.event_decide, name="event_decide"),

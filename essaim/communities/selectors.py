@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from essaim.accounts.models import User
 from essaim.accounts.permissions import can_moderate_instance
@@ -37,6 +38,7 @@ from essaim.communities.models import (
 from essaim.core.errors import NotFound
 from essaim.core.models import Moderation, shown_q
 from essaim.core.places import BoundingBox, Point, in_window, within
+from essaim.core.share_card import ShareText
 
 
 def active_community_ids(user: User | AnonymousUser) -> "QuerySet[Membership, int]":
@@ -246,3 +248,14 @@ def kept_posts_of(user: User) -> QuerySet[Post]:
 
 def kept_comments_of(user: User) -> QuerySet[Comment]:
     return Comment.objects.filter(author=user, moderation=Moderation.VISIBLE)
+
+
+def community_share_text(community: Community, member_count: int) -> ShareText:
+    """What the preview of a shared community link says (drawn by `core.share_card`)."""
+    return ShareText(
+        kicker=community.city,
+        title=community.name,
+        subtitle=" ".join(community.description.split())[:160],
+        figures=ngettext("%(count)s member", "%(count)s members", member_count)
+        % {"count": member_count},
+    )

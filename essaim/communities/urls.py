@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("new/", views.community_create, name="create"),
     path("join/<str:token>/", views.community_join_by_invitation, name="invitation"),
     path("<slug:slug>/", views.community_detail, name="detail"),
+    path("<slug:slug>/share.png", views.community_share_image, name="share_image"),
     path("<slug:slug>/edit/", views.community_edit, name="edit"),
     path("<slug:slug>/join/", views.community_join, name="join"),
     path("<slug:slug>/leave/", views.community_leave, name="leave"),

@@ -28,6 +28,7 @@ from essaim.core.forms import NearForm
 from essaim.core.http import HtmxHttpRequest, redirect_back
 from essaim.core.models import shown_q
 from essaim.core.parts import Part
+from essaim.core.share_card import share_card, share_card_response
 
 POSTS_PAGE_SIZE = 20
 DIRECTORY_PAGE_SIZE = 30
@@ -101,10 +102,24 @@ def community_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "communities/community_private.html",
             {"community": community, "membership": membership},
         )
-    return render(
-        request,
-        "communities/community_detail.html",
-        _detail_context(request, community, membership, PostForm()),
+    context = _detail_context(request, community, membership, PostForm())
+    text = selectors.community_share_text(community, context["member_count"])
+    context["share_query"] = f"?v={text.version}"
+    return render(request, "communities/community_detail.html", context)
+
+
+@require_GET
+def community_share_image(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """The preview picture: like the page's content, only for whoever may read it."""
+    access = selectors.community_get_for(slug=slug, user=request.user)
+    if not access.can_view_content:
+        raise NotFound(_("This page does not exist."))
+    community = access.community
+    text = selectors.community_share_text(community, selectors.members_of(community).count())
+    return share_card_response(
+        share_card(f"community:{community.pk}", text),
+        version=text.version,
+        asked=request.GET.get("v"),
     )
 
 

@@ -2,12 +2,18 @@
 1200 × 630): campaigns, events and communities each say what to write, this draws it with
 Pillow — no outside service, no font file to ship (Pillow's own scalable font)."""
 
+import hashlib
 import io
 import textwrap
+from dataclasses import astuple, dataclass
 
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.translation import get_language
 from PIL import Image, ImageDraw, ImageFont
 
 WIDTH, HEIGHT = 1200, 630
+CACHE_SECONDS = 24 * 3600
 INK, PAPER, HONEY, GREEN, LINE = "#1f1a14", "#fffdf5", "#f5b82e", "#0b6e4f", "#e8e1d0"
 
 
@@ -47,3 +53,44 @@ def draw_share_card(
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class ShareText:
+    """What a preview says; its digest (with the language) versions the picture's address,
+    so apps that keep a preview per address fetch a new one once it changes."""
+
+    kicker: str
+    title: str
+    subtitle: str
+    figures: str
+    percent: int | None = None
+
+    @property
+    def version(self) -> str:
+        raw = "|".join(str(value) for value in (*astuple(self), get_language()))
+        return hashlib.sha256(raw.encode()).hexdigest()[:12]
+
+
+def share_card(key: str, text: ShareText) -> bytes:
+    """The picture for `text`, drawn once per version and kept a day."""
+    cache_key = f"share-card:{key}:{text.version}"
+    image: bytes | None = cache.get(cache_key)
+    if image is None:
+        image = draw_share_card(
+            kicker=text.kicker,
+            title=text.title,
+            subtitle=text.subtitle,
+            figures=text.figures,
+            percent=text.percent,
+        )
+        cache.set(cache_key, image, CACHE_SECONDS)
+    return image
+
+
+def share_card_response(image: bytes, *, version: str, asked: str | None) -> HttpResponse:
+    """The PNG; the address with the current version (the page links it) shows this picture
+    for good, any other (none, an old one) a picture that may change within a minute."""
+    response = HttpResponse(image, content_type="image/png")
+    response["Cache-Control"] = f"public, max-age={86400 if asked == version else 60}"
+    return response

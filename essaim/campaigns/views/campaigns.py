@@ -31,7 +31,7 @@ from essaim.campaigns.services import campaigns as campaign_services
 from essaim.campaigns.services.challenge import challenge_setup
 from essaim.campaigns.services.fundraising import fundraiser_setup
 from essaim.campaigns.services.pledge import pledge_setup
-from essaim.campaigns.share_image import share_image, share_version
+from essaim.campaigns.share_image import campaign_share_text
 from essaim.campaigns.views.actions import (
     actions_context,
     challenge_of,
@@ -45,6 +45,7 @@ from essaim.core.errors import NotFound
 from essaim.core.http import HtmxHttpRequest, redirect_back
 from essaim.core.models import shown_q
 from essaim.core.pagecache import shared_page
+from essaim.core.share_card import share_card, share_card_response
 
 LIST_PAGE_SIZE = 20
 # How long anonymous visitors may see counts that lag: the price of surviving a viral spike
@@ -156,7 +157,9 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "moderates": can_moderate_instance(request.user),
             # For the preview's address: what link crawlers (anonymous) read; a person's
             # own page needs none.
-            "share_version": "" if request.user.is_authenticated else share_version(campaign),
+            "share_query": ""
+            if request.user.is_authenticated
+            else f"?v={campaign_share_text(campaign).version}",
         },
     )
 
@@ -164,13 +167,12 @@ def campaign_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def campaign_share_image(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     campaign = selectors.campaign_get_for(slug=slug, user=request.user)
-    image, version = share_image(campaign)
-    response = HttpResponse(image, content_type="image/png")
-    # The page links the current version (?v=): that address shows this picture for good.
-    # Asked without it or with an old one, a picture that may change within minutes.
-    current = request.GET.get("v") == version
-    response["Cache-Control"] = f"public, max-age={86400 if current else 60}"
-    return response
+    text = campaign_share_text(campaign)
+    return share_card_response(
+        share_card(f"campaign:{campaign.pk}", text),
+        version=text.version,
+        asked=request.GET.get("v"),
+    )
 
 
 def _manage_context(campaign: Campaign, **forms: Any) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from essaim.campaigns.attribution import touched_code
 from essaim.campaigns.forms import CapacityForm, EventForm, ResultForm
 from essaim.campaigns.models import Campaign, Event, Rsvp
 from essaim.campaigns.services import events as event_services
+from essaim.campaigns.share_image import event_share_text
 from essaim.campaigns.views.guest_context import returning_guest_rsvp
 from essaim.core.errors import NotFound
 from essaim.core.forms import NearForm
@@ -23,6 +24,7 @@ from essaim.core.http import HtmxHttpRequest
 from essaim.core.ical import ical_escape, ical_text
 from essaim.core.places import DEFAULT_RADIUS_KM
 from essaim.core.qr import qr_svg
+from essaim.core.share_card import share_card, share_card_response
 from essaim.core.site import absolute_url
 
 # The list and the map show the nearest (or soonest) this many.
@@ -134,10 +136,20 @@ def event_context(request: HtmxHttpRequest, campaign: Campaign, event: Event) ->
 def event_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     campaign, event = _event(request, slug, pk)
     context = event_context(request, campaign, event)
+    context["share_query"] = f"?v={event_share_text(event).version}"
     if not request.user.is_authenticated:
         # A guest back in the browser they answered in sees their answer, not the form.
         context.update(returning_guest_rsvp(request, campaign, event))
     return render(request, "campaigns/event_detail.html", context)
+
+
+@require_GET
+def event_share_image(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    _campaign, event = _event(request, slug, pk)
+    text = event_share_text(event)
+    return share_card_response(
+        share_card(f"event:{event.pk}", text), version=text.version, asked=request.GET.get("v")
+    )
 
 
 def _rsvp_response(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
