@@ -102,10 +102,11 @@ def community_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             "communities/community_private.html",
             {"community": community, "membership": membership},
         )
-    context = _detail_context(request, community, membership, PostForm())
-    text = selectors.community_share_text(community, context["member_count"])
-    context["share_query"] = f"?v={text.version}"
-    return render(request, "communities/community_detail.html", context)
+    return render(
+        request,
+        "communities/community_detail.html",
+        _detail_context(request, community, membership, PostForm()),
+    )
 
 
 @require_GET
@@ -129,12 +130,14 @@ def _detail_context(
     posts = selectors.annotate_posts(
         community.posts.filter(shown_q(request.user)), request.user
     ).order_by("-created_at", "-pk")
+    member_count = selectors.members_of(community).count()
     return {
         "community": community,
         "membership": membership,
         "page": Paginator(posts, POSTS_PAGE_SIZE).get_page(request.GET.get("page")),
         "post_form": form,
-        "member_count": selectors.members_of(community).count(),
+        "member_count": member_count,
+        "share_query": f"?v={selectors.community_share_text(community, member_count).version}",
         "follower_count": selectors.follower_count(community),
         "is_following": selectors.is_following_community(request.user, community),
         "can_post": permissions.can_post(membership),

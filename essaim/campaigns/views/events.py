@@ -112,6 +112,7 @@ def event_context(request: HtmxHttpRequest, campaign: Campaign, event: Event) ->
         "is_host": is_host,
         "can_act": permissions.can_act(campaign),
         "is_over": event.ends_at <= timezone.now(),
+        "share_query": f"?v={event_share_text(event).version}",
     }
     if is_host:
         context["attendees"] = (
@@ -136,7 +137,6 @@ def event_context(request: HtmxHttpRequest, campaign: Campaign, event: Event) ->
 def event_detail(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     campaign, event = _event(request, slug, pk)
     context = event_context(request, campaign, event)
-    context["share_query"] = f"?v={event_share_text(event).version}"
     if not request.user.is_authenticated:
         # A guest back in the browser they answered in sees their answer, not the form.
         context.update(returning_guest_rsvp(request, campaign, event))
