@@ -35,6 +35,15 @@ IMM_MAX_SETS = 5_000_000
 
 
 def peak_mb() -> float:
+    """This process's peak resident memory. /proc's VmHWM, where there is one: getrusage's
+    ru_maxrss survives exec, so a fresh process would report its parent's peak."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -133,6 +142,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300, help="cascades of the common evaluator")
     parser.add_argument("--celf-runs", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="tiny sizes (tests)")
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the generated graphs here and reuse them next time"
+    )
     args = parser.parse_args()
 
     import numpy as np
@@ -150,15 +162,20 @@ def main() -> None:
     if args.quick:
         sizes, k = [("small", 300, 1200)], 5
     print(f"machine: {os.cpu_count()} cores; numba threads: {estimate.threads()}")
-    workdir = Path(tempfile.mkdtemp(prefix="essaim-reach-bench-"))
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="essaim-reach-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     graphs: list[tuple[str, Path]] = []
     for name, n, m in sizes:
         started = time.perf_counter()
-        graph = social_graph(n, m, seed=42)
-        path = workdir / f"{name}.csr"
-        graph.save(path)
-        took = time.perf_counter() - started
-        print(f"generated {name}: {graph.n:,} nodes, {graph.m:,} edges in {took:.1f} s")
+        path = workdir / f"{name}-{n}-{m}.csr"
+        if path.exists():
+            graph = Graph.load(path)
+            print(f"reused {name}: {graph.n:,} nodes, {graph.m:,} edges")
+        else:
+            graph = social_graph(n, m, seed=42)
+            graph.save(path)
+            took = time.perf_counter() - started
+            print(f"generated {name}: {graph.n:,} nodes, {graph.m:,} edges in {took:.1f} s")
         graphs.append((name, path))
         if name == "large" or args.quick:
             text = workdir / f"{name}.txt"
