@@ -11,7 +11,8 @@
       return;
     }
     var markers = JSON.parse(source.textContent);
-    var map = L.map(element, { scrollWheelZoom: false });
+    // maxZoom on the map itself: without a tile layer nothing else gives the clusters one.
+    var map = L.map(element, { scrollWheelZoom: false, maxZoom: 18 });
     if (element.dataset.tileUrl) {
       L.tileLayer(element.dataset.tileUrl, {
         attribution: element.dataset.tileAttribution || "",
@@ -39,12 +40,13 @@
       cluster.addLayer(dot);
       bounds.push(point);
     });
-    map.addLayer(cluster);
+    // The view first: the cluster layer reads the map's zoom when it is added.
     if (bounds.length === 1) {
       map.setView(bounds[0], 13);
     } else {
       map.fitBounds(bounds, { padding: [24, 24], maxZoom: 14 });
     }
+    map.addLayer(cluster);
     element.classList.add("place-map-ready");
     element.dataset.markerCount = String(markers.length);
   }
