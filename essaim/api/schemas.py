@@ -5,7 +5,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from ninja import Field, Path, Schema
+from ninja import Field, Header, Path, Schema
 from pydantic import AwareDatetime
 
 from essaim.campaigns.services.fundraising import (
@@ -23,6 +23,17 @@ SLUG = r"^[-a-zA-Z0-9_]+$"
 Slug = Annotated[str, Path(..., max_length=100, pattern=SLUG)]
 # Ids fit the database's 64-bit integers: a larger one is a 422, not an overflow.
 Id = Annotated[int, Path(..., ge=1, le=2**63 - 1)]
+# A gift's key in its header (or `idempotency_key` in the body): one key is one gift.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        None,
+        alias="Idempotency-Key",
+        max_length=64,
+        pattern=NO_NUL,
+        description="A UUID, one per gift (or idempotency_key in the body).",
+    ),
+]
 
 
 # A share code (relay): at most 16 characters, see essaim/relay/services.link_resolve.

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import (
     Browser,
@@ -264,3 +265,16 @@ def assert_no_xss_ran(page: Page) -> None:
 @pytest.fixture
 def assert_no_xss() -> Callable[[Page], None]:
     return assert_no_xss_ran
+
+
+def mail_link(email: str, part: str) -> str:
+    """The path of the `/…/<part>/<token>/` link in the one e-mail to `email` that has one
+    (a confirmation, a ticket, a guest's data page)."""
+    found = [
+        match.group(1)
+        for message in mail.outbox
+        if message.to == [email]
+        and (match := re.search(rf"https?://[^/\s]+(/\S+/{part}/\S+/)", str(message.body)))
+    ]
+    assert len(found) == 1, [str(message.body) for message in mail.outbox]
+    return found[0]

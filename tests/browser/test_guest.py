@@ -17,7 +17,7 @@ from essaim.campaigns.services.guest import confirmation_token, guest_act, guest
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
 from essaim.relay.models import ShareLink, Supporter
 from essaim.relay.services import link_for
-from tests.browser.conftest import PASSWORD, LogIn, NewPage
+from tests.browser.conftest import PASSWORD, LogIn, NewPage, mail_link
 
 
 @pytest.fixture(autouse=True)
@@ -33,13 +33,6 @@ def _fill(page: Page, name: str, email: str) -> None:
     form.locator('input[name="postcode"]').fill("93500")
     form.locator('input[name="consent"]').check()
     page.get_by_test_id("guest-sign").click()
-
-
-def _confirmation_path(email: str) -> str:
-    [message] = [message for message in mail.outbox if message.to == [email]]
-    found = re.search(r"https?://[^/\s]+(/\S+/confirm/\S+/)", str(message.body))
-    assert found, message.body
-    return found.group(1)
 
 
 def test_a_stranger_signs_in_one_step_confirms_by_the_mails_page_and_shares(
@@ -64,7 +57,7 @@ def test_a_stranger_signs_in_one_step_confirms_by_the_mails_page_and_shares(
     assert guest.is_guest and first_url.endswith(ShareLink.objects.get(owner=guest).code)
 
     # The e-mail's link shows one button; only pressing it counts.
-    page.goto(_confirmation_path("nour@exemple.test"))
+    page.goto(mail_link("nour@exemple.test", "confirm"))
     expect(page.get_by_test_id("guest-confirm")).to_be_visible()
     assert not Signature.objects.exists()
     page.get_by_test_id("guest-confirm").click()
@@ -83,7 +76,7 @@ def test_a_stranger_signs_in_one_step_confirms_by_the_mails_page_and_shares(
     )
     expect(second.get_by_test_id("guest-pending")).to_be_visible()
     expect(second.get_by_test_id("share-url")).to_be_visible()
-    second.goto(_confirmation_path("awa@exemple.test"))
+    second.goto(mail_link("awa@exemple.test", "confirm"))
     second.get_by_test_id("guest-confirm").click()
     expect(second.get_by_test_id("guest-confirmed")).to_be_visible()
 

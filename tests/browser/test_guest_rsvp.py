@@ -1,8 +1,6 @@
 """A stranger answers a full event without an account, confirms through the e-mail's page,
 waits on the waiting list and is promoted by e-mail: its link opens their ticket."""
 
-import re
-
 import pytest
 from django.core import mail
 from playwright.sync_api import expect
@@ -11,7 +9,7 @@ from essaim.accounts.models import User
 from essaim.campaigns.models import Rsvp
 from essaim.campaigns.services.events import rsvp_create
 from essaim.campaigns.tests.factories import CampaignFactory, EventFactory
-from tests.browser.conftest import LogIn, NewPage
+from tests.browser.conftest import LogIn, NewPage, mail_link
 
 ADDRESS = "nour@exemple.test"
 
@@ -20,18 +18,6 @@ ADDRESS = "nour@exemple.test"
 def _settings(settings):
     # The minimum-time check is the form's own test's business (essaim/campaigns/tests).
     settings.CAMPAIGNS_GUEST_MIN_SECONDS = 0
-
-
-def _path_in(email: str, part: str) -> str:
-    """The `part` link of the one e-mail to `email` that has one."""
-    found = [
-        match.group(1)
-        for message in mail.outbox
-        if message.to == [email]
-        and (match := re.search(rf"https?://[^/\s]+(/\S+/{part}/\S+/)", str(message.body)))
-    ]
-    assert len(found) == 1, [str(message.body) for message in mail.outbox]
-    return found[0]
 
 
 def test_a_guest_rsvps_to_a_full_event_and_is_promoted_from_the_waiting_list_by_email(
@@ -54,7 +40,7 @@ def test_a_guest_rsvps_to_a_full_event_and_is_promoted_from_the_waiting_list_by_
     assert not Rsvp.objects.filter(user__email=ADDRESS).exists()
 
     # The e-mail's page confirms with its button: the event is full, so the waiting list.
-    page.goto(_path_in(ADDRESS, "confirm"))
+    page.goto(mail_link(ADDRESS, "confirm"))
     page.get_by_test_id("guest-confirm").click()
     expect(page.get_by_test_id("guest-rsvp-status")).to_contain_text("1")
     guest = User.objects.get(email=ADDRESS)
@@ -62,7 +48,7 @@ def test_a_guest_rsvps_to_a_full_event_and_is_promoted_from_the_waiting_list_by_
     assert Rsvp.objects.get(user=guest).status == Rsvp.Status.WAITLISTED
     # Their ticket's link came by e-mail too: on the waiting list, it says their rank.
     waiting_page = new_page()
-    waiting_page.goto(_path_in(ADDRESS, "ticket"))
+    waiting_page.goto(mail_link(ADDRESS, "ticket"))
     expect(waiting_page.get_by_test_id("guest-rsvp-status")).to_contain_text("1")
     expect(waiting_page.get_by_test_id("ticket")).to_have_count(0)
     mail.outbox.clear()
@@ -77,7 +63,7 @@ def test_a_guest_rsvps_to_a_full_event_and_is_promoted_from_the_waiting_list_by_
     # The promotion's e-mail links to the guest's ticket, reached without an account.
     assert Rsvp.objects.get(user=guest).status == Rsvp.Status.CONFIRMED
     ticket_page = new_page()
-    ticket_page.goto(_path_in(ADDRESS, "ticket"))
+    ticket_page.goto(mail_link(ADDRESS, "ticket"))
     expect(ticket_page.get_by_test_id("guest-ticket")).to_contain_text("Ramassage du canal")
     expect(ticket_page.get_by_test_id("ticket")).to_be_visible()
     assert ticket_page.get_by_test_id("ticket").evaluate("img => img.naturalWidth") > 0

@@ -19,8 +19,7 @@ from pytest_django.live_server_helper import LiveServer
 from essaim.accounts.models import User
 from essaim.campaigns.models import Signature
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
-from tests.browser.conftest import LogIn, NewPage
-from tests.browser.test_guest import _confirmation_path
+from tests.browser.conftest import LogIn, NewPage, mail_link
 from tests.browser.test_webhooks import verified_person
 
 PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
@@ -122,7 +121,7 @@ def test_the_widget_on_another_site_shows_progress_and_brings_a_signature(
         frame.get_by_test_id("widget-guest").click()
         expect(frame.get_by_test_id("widget-guest-pending")).to_be_visible()
         assert not Signature.objects.filter(user__email="nouvelle@example.org").exists()
-        reader.goto(_confirmation_path("nouvelle@example.org"))
+        reader.goto(mail_link("nouvelle@example.org", "confirm"))
         reader.get_by_test_id("guest-confirm").click()
         expect(reader.get_by_test_id("guest-confirmed")).to_be_visible()
         guest_signature = Signature.objects.get(user__email="nouvelle@example.org")

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema
+from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from essaim.api import presenters, schemas
@@ -383,13 +383,7 @@ def fundraiser_give(
     request: HttpRequest,
     slug: schemas.Slug,
     data: schemas.GiveIn,
-    idempotency_key: str | None = Header(
-        None,
-        alias="Idempotency-Key",
-        max_length=64,
-        pattern=schemas.NO_NUL,
-        description="A UUID, one per gift (or idempotency_key in the body).",
-    ),
+    idempotency_key: schemas.IdempotencyKey = None,
 ) -> dict[str, Any]:
     """One idempotency key is one gift, however many times it is sent: a retry with the same
     amount and anonymity answers with the gift as it stands; the same key with another amount

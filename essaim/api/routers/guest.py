@@ -18,7 +18,7 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Header, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from essaim.api import schemas
 from essaim.api.auth import anyone
@@ -185,13 +185,7 @@ def guest_gift(
     request: HttpRequest,
     slug: schemas.Slug,
     data: schemas.GuestGiftIn,
-    idempotency_key: str | None = Header(
-        None,
-        alias="Idempotency-Key",
-        max_length=64,
-        pattern=schemas.NO_NUL,
-        description="A UUID, one per gift (or idempotency_key in the body).",
-    ),
+    idempotency_key: schemas.IdempotencyKey = None,
 ) -> dict[str, Any]:
     """A gift for a visitor without an account, as the site's gift form makes it: counted
     when the payment provider confirms it, listed without a name (no one proved it), the
