@@ -136,6 +136,10 @@ def today(request: HttpRequest) -> HttpResponse:
 
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:
+    # A form's body is not JSON, and once the CSRF check read it as a form Django keeps no raw
+    # copy of a multipart one (request.body would raise).
+    if request.content_type != "application/json":
+        raise ValidationError(_("Send a JSON object."))
     try:
         data = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError) as error:
