@@ -37,11 +37,11 @@ def marker_for(row: Placed, *, rounded: bool = False) -> dict[str, Any]:
 
 @register.inclusion_tag("core/_map.html")
 def place_map(
-    rows: Iterable[Placed], map_id: str = "place-map", rounded: bool = False
+    rows: Iterable[Placed], map_name: str = "place-map", rounded: bool = False
 ) -> dict[str, Any]:
     return {
         "markers": [marker_for(row, rounded=rounded) for row in rows if row.has_point],
-        "map_id": map_id,
+        "map_name": map_name,
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }
