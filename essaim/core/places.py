@@ -92,14 +92,6 @@ def bounding_box(point: Point, radius_km: float) -> BoundingBox:
     )
 
 
-def great_circle_km(a: Point, b: Point) -> float:
-    """The same formula as `distance_km`, in Python (for places already loaded)."""
-    cosine = math.cos(math.radians(a.latitude)) * math.cos(math.radians(b.latitude)) * math.cos(
-        math.radians(b.longitude - a.longitude)
-    ) + math.sin(math.radians(a.latitude)) * math.sin(math.radians(b.latitude))
-    return EARTH_RADIUS_KM * math.acos(max(-1.0, min(1.0, cosine)))
-
-
 def distance_km(point: Point) -> CombinedExpression:
     """Great-circle distance from `point` to each row, in km (spherical law of cosines; `Least`
     keeps rounding from pushing the cosine past 1 for a row at the very point)."""

@@ -15,16 +15,26 @@ from essaim.core.geocoding import (
 )
 from essaim.core.models import Commune, Precision
 from essaim.core.places import (
+    EARTH_RADIUS_KM,
     Point,
     bounding_box,
     check_point,
     check_radius,
-    great_circle_km,
+    distance_km,
     parse_bbox,
     rounded,
 )
 
 PARIS_11 = Point(48.858501, 2.379521)  # the 11th arrondissement's town hall, place Léon-Blum
+
+
+def great_circle_km(a: Point, b: Point) -> float:
+    """The test's own great-circle distance (spherical law of cosines), to check the
+    database's (`places.distance_km`) against."""
+    cosine = math.cos(math.radians(a.latitude)) * math.cos(math.radians(b.latitude)) * math.cos(
+        math.radians(b.longitude - a.longitude)
+    ) + math.sin(math.radians(a.latitude)) * math.sin(math.radians(b.latitude))
+    return EARTH_RADIUS_KM * math.acos(max(-1.0, min(1.0, cosine)))
 
 
 def test_the_package_holds_every_commune_with_a_point() -> None:
@@ -100,11 +110,18 @@ def test_place_fields_keeps_a_given_point_as_the_address(communes: int) -> None:
     assert place_fields("Nowhere at all")["latitude"] is None
 
 
-def test_great_circle_distances() -> None:
+def test_the_database_measures_great_circle_distances(communes: int) -> None:
     lyon = Point(45.767691, 4.835371)
     paris = Point(48.858875, 2.346868)
     assert 391 < great_circle_km(paris, lyon) < 393
-    assert great_circle_km(paris, paris) == 0
+    rows = Commune.objects.annotate(km=distance_km(paris)).order_by("insee_code", "postcode")
+    assert len(rows) > 40
+    for row in rows:
+        expected = great_circle_km(paris, Point(row.latitude, row.longitude))
+        assert row.km == pytest.approx(expected, abs=0.001)
+    # At the very point: 0, not NaN (the cosine rounded past 1).
+    town_hall = Commune.objects.annotate(km=distance_km(PARIS_11)).get(postcode="75011")
+    assert town_hall.km == pytest.approx(0, abs=0.001)
 
 
 def test_the_bounding_box_holds_the_circle() -> None:
