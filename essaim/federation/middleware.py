@@ -6,7 +6,6 @@ view, with `Vary: Accept` so that no cache serves one form for the other."""
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import Resolver404, resolve
 from django.utils.cache import patch_vary_headers
 
 from essaim.federation import views
@@ -24,25 +23,28 @@ def wants_activity(request: HttpRequest) -> bool:
 
 
 class ActivityPubNegotiationMiddleware:
+    """Works from the URL Django resolved for the view (`process_view`), not a resolution of
+    its own on every request."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        view = None
-        kwargs: dict[str, object] = {}
-        if request.method in ("GET", "HEAD"):
-            try:
-                match = resolve(request.path_info)
-            except Resolver404:
-                match = None
-            if match is not None:
-                view = NEGOTIATED.get(match.view_name)
-                kwargs = match.kwargs
-        if view is None:
-            return self.get_response(request)
-        if wants_activity(request):
-            response = view(request, **kwargs)
-        else:
-            response = self.get_response(request)
-        patch_vary_headers(response, ["Accept"])
+        response = self.get_response(request)
+        match = request.resolver_match
+        if request.method in ("GET", "HEAD") and match and match.view_name in NEGOTIATED:
+            patch_vary_headers(response, ["Accept"])
         return response
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[object, ...],
+        view_kwargs: dict[str, object],
+    ) -> HttpResponse | None:
+        if request.method not in ("GET", "HEAD") or not wants_activity(request):
+            return None
+        match = request.resolver_match
+        view = NEGOTIATED.get(match.view_name) if match else None
+        return view(request, **view_kwargs) if view else None

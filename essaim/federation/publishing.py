@@ -16,9 +16,11 @@ from essaim.federation.models import Follower
 
 def follower_inboxes(community: Community) -> list[str]:
     """One inbox per server (its shared inbox when it has one), blocked servers left out."""
+    followers = list(Follower.objects.filter(community=community).select_related("actor"))
+    blocked = actors.blocked_among({follower.actor.domain for follower in followers})
     inboxes: dict[str, None] = {}
-    for follower in Follower.objects.filter(community=community).select_related("actor"):
-        if not actors.is_blocked(follower.actor.domain):
+    for follower in followers:
+        if follower.actor.domain not in blocked:
             inboxes[follower.actor.delivery_inbox] = None
     return list(inboxes)
 

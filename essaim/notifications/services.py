@@ -121,9 +121,7 @@ def export(user: User) -> dict[str, Any]:
         "e-mail preferences": {
             kind: frequency for kind, _label, frequency in selectors.preferences_for(user)
         },
-        "push preferences": sorted(
-            Preference.objects.filter(user=user, push=True).values_list("kind", flat=True)
-        ),
+        "push preferences": sorted(selectors.pushed_kinds(user)),
         **push.export(user),
     }
 

@@ -19,7 +19,7 @@ from essaim.core.http import redirect_back
 from essaim.notifications import done_today, push, selectors, services, shortcuts
 from essaim.notifications.forms import PreferencesForm, push_field
 from essaim.notifications.links import unsubscribe_read
-from essaim.notifications.models import Frequency, Notification
+from essaim.notifications.models import Frequency, Notification, PushSchedule
 
 PAGE_SIZE = 30
 
@@ -70,11 +70,12 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 push.schedule_set(user=user, quiet_from=quiet_from, quiet_until=quiet_until)
             messages.success(request, _("Your notification preferences are saved."))
             return HttpResponseRedirect(reverse("notifications:preferences"))
-        return render(request, "notifications/preferences.html", _table(form, user), status=400)
-    return render(request, "notifications/preferences.html", _table(form, user))
+        context = _table(form, user, schedule)
+        return render(request, "notifications/preferences.html", context, status=400)
+    return render(request, "notifications/preferences.html", _table(form, user, schedule))
 
 
-def _table(form: PreferencesForm, user: User) -> dict[str, object]:
+def _table(form: PreferencesForm, user: User, schedule: PushSchedule) -> dict[str, object]:
     rows = [
         {
             "field": form[kind],
@@ -89,7 +90,7 @@ def _table(form: PreferencesForm, user: User) -> dict[str, object]:
         "rows": rows,
         "push_key": settings.PUSH_VAPID_PUBLIC_KEY if push.is_configured() else "",
         "push_devices": push.devices_of(user),
-        "push_schedule": push.schedule_of(user),
+        "push_schedule": schedule,
         "push_cap": settings.PUSH_DAILY_CAP,
     }
 
