@@ -100,7 +100,9 @@ def settings_view(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.home_area_set(user=user, home_area=data["home_area"])
+                # Geocoded only when it changed: every other profile save leaves it be.
+                if "home_area" in form.changed_data:
+                    services.home_area_set(user=user, home_area=data["home_area"])
             except ValidationError as error:
                 form.add_error("home_area", error.message)
                 return render(request, "accounts/settings.html", {"form": form}, status=400)

@@ -9,7 +9,6 @@ at once, never campaign by campaign.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Sum
@@ -30,7 +29,8 @@ from essaim.campaigns.models import (
     Pledge,
     SignatureTally,
 )
-from essaim.campaigns.services.milestones import goal_for, ladder
+from essaim.campaigns.selectors import pledge_progress
+from essaim.campaigns.templatetags.campaigns import money
 
 # How many live campaigns the front door shows before "All campaigns".
 FRONT_DOOR_CAMPAIGNS = 6
@@ -48,10 +48,6 @@ class CampaignCard:
     percent: int | None
     goal_label: str
     days_left: int | None
-
-
-def _money(minor_units: int, currency: str) -> str:
-    return f"{Decimal(minor_units) / 100:,.0f}".replace(",", "\u202f") + f"\u00a0{currency}"
 
 
 def campaign_cards(
@@ -104,15 +100,15 @@ def campaign_cards(
         fundraiser = fundraisers.get(campaign.pk)
         card: CampaignCard
         if pledge is not None:
-            count = int(signed.get(pledge.pk) or 0)
-            goal = goal_for(count, ladder(pledge.goal_ladder))
+            progress = pledge_progress(int(signed.get(pledge.pk) or 0), pledge.goal_ladder)
+            count, goal = progress["count"], progress["goal"]
             card = CampaignCard(
                 campaign=campaign,
                 action="sign",
                 action_label=_("Sign"),
                 count=count,
                 count_label=ngettext("signature", "signatures", count),
-                percent=min(100, round(100 * count / goal)),
+                percent=progress["percent"],
                 goal_label=_("goal: %(goal)s") % {"goal": f"{goal:,}".replace(",", "\u202f")},
                 days_left=days_left,
             )
@@ -124,9 +120,9 @@ def campaign_cards(
                 action="give",
                 action_label=_("Give"),
                 count=None,
-                count_label=_("%(amount)s raised") % {"amount": _money(total, fundraiser.currency)},
+                count_label=_("%(amount)s raised") % {"amount": money(total, fundraiser.currency)},
                 percent=min(100, round(100 * total / goal)) if goal else 100,
-                goal_label=_("goal: %(goal)s") % {"goal": _money(goal, fundraiser.currency)},
+                goal_label=_("goal: %(goal)s") % {"goal": money(goal, fundraiser.currency)},
                 days_left=days_left,
             )
         elif challenge is not None:

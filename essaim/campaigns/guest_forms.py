@@ -121,8 +121,10 @@ class GuestInKindForm(GuestSignForm):
         decimal_places=2,
     )
 
-    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
-        super().__init__(*args, campaign=campaign, kind=GuestAction.Kind.GIVE, **kwargs)
+    def __init__(
+        self, *args: Any, campaign: Campaign, kind: str = GuestAction.Kind.GIVE, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, campaign=campaign, kind=kind, **kwargs)
         self.fields["email"].help_text = _(
             "Never shown to anyone: we write to it to confirm your pledge."
         )
@@ -148,8 +150,10 @@ class GuestGiveForm(GuestSignForm):
     )
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
 
-    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
-        super().__init__(*args, campaign=campaign, kind=GuestAction.Kind.GIVE, **kwargs)
+    def __init__(
+        self, *args: Any, campaign: Campaign, kind: str = GuestAction.Kind.GIVE, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, campaign=campaign, kind=kind, **kwargs)
         self.fields["email"].help_text = _(
             "Never shown to anyone: we send your receipt to it. Your gift is listed without a name."
         )

@@ -6,7 +6,6 @@ from django.views.decorators.http import require_GET
 
 from essaim.accounts.http import person
 from essaim.campaigns.cards import live_campaigns, todays_challenges
-from essaim.core import parts
 from essaim.core.http import HtmxHttpRequest
 from essaim.feed import selectors
 
@@ -27,7 +26,4 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         context["todays_challenges"] = todays_challenges(person(request))
         if not page.items:
             context["suggestions"] = selectors.suggestions_for(request.user)
-    # Parts other domains add to the front door (what happens near the visitor, once places
-    # exist): `core.parts.register("feed.home", ...)`.
-    context["home_parts"] = parts.parts_for("feed.home", viewer=request.user)
     return render(request, "feed/home.html", context)

@@ -68,7 +68,7 @@ def test_a_fundraiser_card_counts_money_received_only():
     card = campaign_cards([fundraiser.campaign])[0]
 
     assert (card.action, card.count, card.percent) == ("give", None, 25)
-    assert card.count_label == "250\u00a0EUR raised"
+    assert card.count_label == "250 € raised"
 
 
 def test_a_challenge_card_counts_participants_without_a_goal():

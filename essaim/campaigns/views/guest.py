@@ -224,11 +224,7 @@ def _act(
         if kind == GuestAction.Kind.SIGN:
             raise ValidationError(_("You are logged in: sign with the button of the pledge."))
         raise ValidationError(_("You are logged in: use the button of the page."))
-    form = (
-        GuestSignForm(request.POST, campaign=campaign, kind=kind)
-        if form_class is GuestSignForm
-        else form_class(request.POST, campaign=campaign)
-    )
+    form = form_class(request.POST, campaign=campaign, kind=kind)
     if not form.is_valid():
         return refused(form, 400)
     try:
