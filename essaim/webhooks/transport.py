@@ -248,25 +248,20 @@ def post(
     deadline: float = DEADLINE_SECONDS,
 ) -> Answer:
     """POST `body` to `url` once, within `deadline` seconds in all; never raises for the
-    receiver's failures (they are the answer)."""
-    connection: _HTTPConnection | _HTTPSConnection | None = None
-    try:
-        connection, path = _connection(url, timeout=timeout, deadline=deadline)
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        excerpt = response.read(RESPONSE_EXCERPT_BYTES).decode("utf-8", "replace")
-        return Answer(status=response.status, excerpt=excerpt)
-    except AddressRefused as error:
-        return Answer(status=None, excerpt="", reason=str(error))
-    except (OSError, http.client.HTTPException, ValueError) as error:
-        # Timeouts, refused connections, TLS errors, malformed answers; ValueError (with
-        # UnicodeError) for an address http.client cannot encode or an invalid port.
-        return Answer(status=None, excerpt="", reason=f"{type(error).__name__}: {error}"[:300])
-    finally:
-        if connection is not None:
-            connection.close()
-            if connection.raw_socket is not None:
-                connection.raw_socket.close()
+    receiver's failures (they are the answer). Only the answer's first bytes are read: a
+    receiver's reply is kept as an excerpt for the delivery's log."""
+    response = request(
+        "POST",
+        url,
+        headers=headers,
+        body=body,
+        max_bytes=RESPONSE_EXCERPT_BYTES,
+        truncate=True,
+        timeout=timeout,
+        deadline=deadline,
+    )
+    excerpt = response.body.decode("utf-8", "replace")
+    return Answer(status=response.status, excerpt=excerpt, reason=response.reason)
 
 
 @dataclass(frozen=True)
@@ -287,13 +282,16 @@ def request(
     headers: dict[str, str],
     body: bytes | None = None,
     max_bytes: int,
+    truncate: bool = False,
     allowed: set[str] | None = None,
     timeout: float = TIMEOUT_SECONDS,
     deadline: float = DEADLINE_SECONDS,
 ) -> Response:
-    """One request under the same guard as `post` (checked, pinned addresses, no redirects,
-    a deadline), reading at most `max_bytes` of the answer; `allowed` replaces
-    WEBHOOKS_ALLOW_HTTP_HOSTS as the hosts exempt from the address check."""
+    """One request under the guard every outgoing request takes (checked, pinned addresses,
+    no redirects, a deadline), reading at most `max_bytes` of the answer: a longer answer is
+    `too_large` with no body, or, with `truncate`, cut to its first `max_bytes`. `allowed`
+    replaces WEBHOOKS_ALLOW_HTTP_HOSTS as the hosts exempt from the address check. Never
+    raises for the receiver's failures (they are the answer)."""
     connection: _HTTPConnection | _HTTPSConnection | None = None
     try:
         if urlsplit(url).scheme not in ("http", "https"):
@@ -301,13 +299,15 @@ def request(
         connection, path = _connection(url, timeout=timeout, deadline=deadline, allowed=allowed)
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
-        content = response.read(max_bytes + 1)
+        content = response.read(max_bytes if truncate else max_bytes + 1)
         if len(content) > max_bytes:
             return Response(status=response.status, body=b"", too_large=True, reason="too large")
         return Response(status=response.status, body=content)
     except AddressRefused as error:
         return Response(status=None, body=b"", reason=str(error))
     except (OSError, http.client.HTTPException, ValueError) as error:
+        # Timeouts, refused connections, TLS errors, malformed answers; ValueError (with
+        # UnicodeError) for an address http.client cannot encode or an invalid port.
         return Response(status=None, body=b"", reason=f"{type(error).__name__}: {error}"[:300])
     finally:
         if connection is not None:
