@@ -7,8 +7,9 @@ from essaim.core.events import Event
 POST_CHANGED = Event(
     "communities.post_changed",
     doc=(
-        "A post was published visible or is about to be deleted, inside the writer's "
-        "transaction (before the delete, so the post can still be read): post_id, "
-        "community_id, change ('created' or 'deleted')."
+        "A post became visible (published so, or approved or restored by a moderator later) "
+        "or stopped being visible (about to be deleted, before the delete so the post can "
+        "still be read; or hidden or removed by a moderator), inside the writer's "
+        "transaction: post_id, community_id, change ('created' or 'deleted')."
     ),
 )

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from essaim.accounts.models import User
 from essaim.communities.models import Comment, Post
 from essaim.communities.selectors import content_visible_q
+from essaim.communities.services import post_moderation_set
 from essaim.core.reportable import Reportable, disputed_note_set, moderation_set
 
 
@@ -37,7 +38,7 @@ POST = Reportable(
     preview=lambda post: post.body[:1000],
     url=lambda post: post.get_absolute_url(),
     community_id=lambda post: post.community_id,
-    set_state=moderation_set,
+    set_state=post_moderation_set,
     set_disputed=disputed_note_set,
 )
 

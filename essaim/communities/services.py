@@ -26,6 +26,7 @@ from essaim.core.errors import Conflict, NotFound, PermissionDenied, ValidationE
 from essaim.core.geocoding import place_fields
 from essaim.core.images import cover_replace
 from essaim.core.models import Moderation
+from essaim.core.reportable import moderation_set
 
 # Addresses that would shadow the communities/ URLs.
 RESERVED_SLUGS = frozenset({"new", "join"})
@@ -322,6 +323,31 @@ def post_delete(*, actor: User, post: Post) -> None:
     with transaction.atomic():
         POST_CHANGED.publish(post_id=post.pk, community_id=post.community_id, change="deleted")
         post.delete()
+
+
+def post_moderation_set(post: Post, state: str, only_from: str | None = None) -> bool:
+    """Moderation's write on a post (its reportable `set_state`): the state, and what that
+    means beyond this instance, announced in the same transaction. A post held by screening
+    and approved, or hidden and restored, is published then ("created"); a visible post
+    hidden or removed is withdrawn ("deleted")."""
+    with transaction.atomic():
+        was = (
+            Post.objects.select_for_update()
+            .filter(pk=post.pk)
+            .values_list("moderation", flat=True)
+            .first()
+        )
+        changed = moderation_set(post, state, only_from)
+        if changed and was != state:
+            if state == Moderation.VISIBLE:
+                POST_CHANGED.publish(
+                    post_id=post.pk, community_id=post.community_id, change="created"
+                )
+            elif was == Moderation.VISIBLE:
+                POST_CHANGED.publish(
+                    post_id=post.pk, community_id=post.community_id, change="deleted"
+                )
+    return changed
 
 
 def comment_create(*, author: User, post: Post, body: str, federated: bool = False) -> Comment:

@@ -15,10 +15,12 @@ from essaim.communities.models import Community, Membership
 from essaim.communities.services import post_create, post_delete
 from essaim.communities.tests.factories import CommunityFactory
 from essaim.core import outbox
-from essaim.core.models import OutboxMessage
+from essaim.core.models import Moderation, OutboxMessage
 from essaim.federation import actors, delivery, services
 from essaim.federation.models import Follower, RemoteActor
 from essaim.federation.tests.peer import Peer
+from essaim.moderation import services as moderation
+from essaim.moderation.models import Action, Case
 
 pytestmark = pytest.mark.django_db
 
@@ -166,3 +168,28 @@ def test_blocking_a_server_removes_its_followers_and_cancels_its_deliveries(peer
     assert peer.received == []
     with pytest.raises(Exception, match="admins"):
         services.domain_block(actor=UserFactory.create(), domain="example.org")
+
+
+def test_a_held_post_goes_out_when_approved_and_is_withdrawn_when_hidden(peer: Peer) -> None:
+    community = followed_community(peer, "alice")
+    owner = member(community)
+    author = UserFactory.create()
+    Membership.objects.create(community=community, user=author)
+    held = post_create(author=author, community=community, body="Acheter des followers ici")
+    assert held.moderation == Moderation.HELD
+    assert not delivery.deliveries().exists()
+    case = Case.objects.get(object_id=held.pk)
+    moderation.act(actor=owner, case=case, kind=Action.Kind.RESTORE, reason="Un vrai message")
+    outbox.dispatch(here=True)
+    assert [d.json["type"] for d in peer.received] == ["Create", "Announce", "Announce"]
+    assert peer.received[0].json["object"]["id"].endswith(f"/posts/{held.pk}/")
+
+    moderation.case_reopen(actor=owner, case=case)
+    moderation.act(actor=owner, case=case, kind=Action.Kind.HIDE, reason="Finalement non")
+    outbox.dispatch(here=True)
+    assert peer.received[-1].json["type"] == "Delete"
+    assert len(peer.received) == 4
+    # Hiding what is hidden already sends nothing more.
+    moderation.case_reopen(actor=owner, case=case)
+    moderation.act(actor=owner, case=case, kind=Action.Kind.REMOVE, reason="Supprimé")
+    assert delivery.deliveries().count() == 4
