@@ -88,7 +88,8 @@ SIGNATURES_RESTORED = Event(
 EVENT_CHANGED = Event(
     "campaigns.event_changed",
     doc=(
-        "An event was approved (at creation by a host, or later), changed (its capacity), or "
+        "An event was approved (at creation by a host, or later), changed by its hosts (its "
+        "title, description, place, times or places) or cancelled (its status says so), or "
         "declined, inside the writer's transaction: event_id, change ('published', "
         "'updated' or 'withdrawn')."
     ),

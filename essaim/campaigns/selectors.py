@@ -280,9 +280,14 @@ def challenge_leaderboard_by_community(
 # Events ---------------------------------------------------------------------------------
 
 
-def events_of(campaign: Campaign, user: User | AnonymousUser) -> QuerySet[Event]:
-    """Approved events for all; proposals too for hosts and for whoever proposed them."""
+def events_of(
+    campaign: Campaign, user: User | AnonymousUser, *, cancelled: bool = False
+) -> QuerySet[Event]:
+    """Approved events for all; proposals too for hosts and for whoever proposed them;
+    `cancelled`: called-off events too (their page says so; lists leave them out)."""
     shown = Q(status=Event.Status.APPROVED)
+    if cancelled:
+        shown |= Q(status=Event.Status.CANCELLED)
     if isinstance(user, User):
         if permissions.is_host(user, campaign):
             shown |= Q(status=Event.Status.PROPOSED)
@@ -333,7 +338,7 @@ def events_in_window(
 
 def event_get_for(*, campaign: Campaign, pk: int, user: User | AnonymousUser) -> Event:
     try:
-        return events_of(campaign, user).select_related("campaign").get(pk=pk)
+        return events_of(campaign, user, cancelled=True).select_related("campaign").get(pk=pk)
     except Event.DoesNotExist as error:
         raise NotFound(_("This event does not exist.")) from error
 

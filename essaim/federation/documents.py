@@ -29,6 +29,7 @@ EXTENSIONS: dict[str, Any] = {
     "maximumAttendeeCapacity": "https://schema.org/maximumAttendeeCapacity",
     "remainingAttendeeCapacity": "https://schema.org/remainingAttendeeCapacity",
     "isOnline": "mz:isOnline",
+    "ical": "http://www.w3.org/2002/12/cal/ical#",
     "postalCode": "https://schema.org/postalCode",
     "address": "https://schema.org/address",
     "PostalAddress": "https://schema.org/PostalAddress",
@@ -167,6 +168,8 @@ def event(event: Event, community: Community, participants: int) -> dict[str, An
         "startTime": event.starts_at.isoformat(),
         "endTime": event.ends_at.isoformat(),
         "location": place,
+        # Mobilizon's status (iCalendar's STATUS): a cancelled event stays, marked so.
+        "ical:status": "CANCELLED" if event.status == Event.Status.CANCELLED else "CONFIRMED",
         "joinMode": "free",
         "isOnline": False,
         "maximumAttendeeCapacity": event.capacity,

@@ -67,7 +67,11 @@ def federated_post(*, slug: str, pk: int) -> Post | None:
 def federated_event(*, slug: str, pk: int) -> tuple[Event, Community, int] | None:
     event = (
         Event.objects.select_related("campaign")
-        .filter(pk=pk, campaign__slug=slug, status=Event.Status.APPROVED)
+        .filter(
+            pk=pk,
+            campaign__slug=slug,
+            status__in=(Event.Status.APPROVED, Event.Status.CANCELLED),
+        )
         .first()
     )
     if event is None:

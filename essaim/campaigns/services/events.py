@@ -126,12 +126,9 @@ def event_decide(*, actor: User, event: Event, approve: bool) -> Event:
     return event
 
 
-@transaction.atomic
-def event_set_capacity(*, actor: User, event: Event, capacity: int) -> Event:
-    """Raising capacity promotes people from the waiting list; it may not drop below the
-    people already confirmed."""
-    require_host(actor, event.campaign)
-    locked = _lock_event(event)
+def _set_capacity(locked: Event, capacity: int) -> None:
+    """The capacity rule every change of places shares (caller holds the event lock): never
+    below the people already confirmed; more places go to the waiting list's head."""
     confirmed = locked.rsvps.filter(status=Rsvp.Status.CONFIRMED).count()
     if capacity < max(confirmed, 1):
         raise ValidationError(
@@ -145,8 +142,122 @@ def event_set_capacity(*, actor: User, event: Event, capacity: int) -> Event:
     locked.capacity = capacity
     locked.save(update_fields=["capacity", "updated_at"])
     _promote(locked)
-    if locked.status == Event.Status.APPROVED:
-        EVENT_CHANGED.publish(event_id=locked.pk, change="updated")
+
+
+def _announce_change(event: Event) -> None:
+    """A published event that changed is told to whoever follows it (federation)."""
+    if event.status in (Event.Status.APPROVED, Event.Status.CANCELLED):
+        EVENT_CHANGED.publish(event_id=event.pk, change="updated")
+
+
+@transaction.atomic
+def event_set_capacity(*, actor: User, event: Event, capacity: int) -> Event:
+    """Raising capacity promotes people from the waiting list; it may not drop below the
+    people already confirmed."""
+    require_host(actor, event.campaign)
+    locked = _lock_event(event)
+    if capacity != locked.capacity:
+        _set_capacity(locked, capacity)
+        _announce_change(locked)
+    return locked
+
+
+def event_update(
+    *,
+    actor: User,
+    event: Event,
+    title: str,
+    address: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int,
+    description: str = "",
+    city: str = "",
+    postcode: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    cover: UploadedFile | None = None,
+    cover_alt: str = "",
+) -> Event:
+    """A host's edit of an event: its title, description, place, times and places, checked
+    as at creation (a time already past may stay as it was). Under the event lock (places
+    are counted there). A published event that changed is announced once ("updated");
+    submitting the form unchanged announces nothing."""
+    require_host(actor, event.campaign)
+    if not title.strip() or not address.strip():
+        raise ValidationError(_("An event needs a title and an address."))
+    with transaction.atomic():
+        locked = _lock_event(event)
+        if locked.status == Event.Status.CANCELLED:
+            raise ValidationError(_("A cancelled event can no longer be changed."))
+        check_plausible_date(starts_at)
+        check_plausible_date(ends_at)
+        if ends_at <= starts_at:
+            raise ValidationError(_("An event must end after it starts."))
+        if starts_at != locked.starts_at and starts_at <= timezone.now():
+            raise ValidationError(_("An event must start in the future."))
+        values = {
+            "title": title.strip(),
+            "description": description.strip(),
+            "address": address.strip(),
+            "city": city.strip(),
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+        }
+        changed = [name for name, value in values.items() if getattr(locked, name) != value]
+        moved = bool(
+            "address" in changed
+            or "city" in changed
+            or (postcode.strip() and postcode.strip() != locked.postcode)
+            or (latitude is not None and latitude != locked.latitude)
+            or (longitude is not None and longitude != locked.longitude)
+        )
+        for name in changed:
+            setattr(locked, name, values[name])
+        fields = [*changed]
+        if moved:
+            place = place_fields(
+                " ".join(part.strip() for part in (address, postcode, city) if part.strip()),
+                latitude=latitude,
+                longitude=longitude,
+            )
+            if postcode.strip():
+                place["postcode"] = postcode.strip()
+            for name, value in place.items():
+                setattr(locked, name, value)
+            fields += list(place)
+        if cover is not None:
+            cover_replace(locked, cover, stem=locked.title)
+            fields += ["cover"]
+        if cover_alt.strip() != locked.cover_alt:
+            locked.cover_alt = cover_alt.strip()
+            fields += ["cover_alt"]
+        if fields:
+            locked.save(update_fields=[*dict.fromkeys(fields), "updated_at"])
+        if capacity != locked.capacity:
+            _set_capacity(locked, capacity)
+            changed.append("capacity")
+        if changed or moved:
+            _announce_change(locked)
+    if moved and locked.place_precision != Precision.ADDRESS and online_geocoder() is not None:
+        transaction.on_commit(lambda: locate_event.enqueue(locked.pk))
+    return locked
+
+
+@transaction.atomic
+def event_cancel(*, actor: User, event: Event) -> Event:
+    """A host calls a published event off: it stays on the page, marked cancelled, answers
+    are closed, and followers elsewhere are told (an Update with the cancelled status, as
+    Mobilizon sends). Cancelling twice changes nothing."""
+    require_host(actor, event.campaign)
+    locked = _lock_event(event)
+    if locked.status == Event.Status.CANCELLED:
+        return locked
+    if locked.status != Event.Status.APPROVED:
+        raise ValidationError(_("Only a published event can be cancelled."))
+    locked.status = Event.Status.CANCELLED
+    locked.save(update_fields=["status", "updated_at"])
+    _announce_change(locked)
     return locked
 
 

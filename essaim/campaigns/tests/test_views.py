@@ -225,14 +225,64 @@ def test_someone_else_s_event_cannot_be_changed(client):
     for url, data in (
         (reverse("campaigns:event_capacity", args=[slug, event.pk]), {"capacity": "50"}),
         (reverse("campaigns:event_decide", args=[slug, event.pk]), {"decision": "decline"}),
+        (reverse("campaigns:event_edit", args=[slug, event.pk]), {"title": "Pris", "capacity": 50}),
+        (reverse("campaigns:event_call_off", args=[slug, event.pk]), {}),
         (
             reverse("campaigns:event_results", args=[slug, event.pk]),
             {"measure": "x", "unit": "kg", "quantity": "1"},
         ),
     ):
         assert client.post(url, data, HTTP_ACCEPT="application/json").status_code == 403
+    assert client.get(reverse("campaigns:event_edit", args=[slug, event.pk])).status_code == 403
     event.refresh_from_db()
     assert (event.capacity, event.status) == (5, "approved") and not EventResult.objects.exists()
+    assert event.title == "Ramassage des déchets"
+
+
+def test_a_host_edits_an_event_then_calls_it_off(client):
+    event = EventFactory.create(capacity=5)
+    campaign, host, attendee = event.campaign, event.campaign.created_by, UserFactory.create()
+    Rsvp.objects.create(event=event, user=attendee, status="confirmed", position=1)
+    client.force_login(host)
+    url = reverse("campaigns:event_edit", args=[campaign.slug, event.pk])
+    form = client.get(url)
+    assert form.status_code == 200
+    assert form.context["form"].initial["title"] == "Ramassage des déchets"
+    start = timezone.localtime() + timedelta(days=4)
+    data = {
+        "title": "Ramassage du quai",
+        "address": "Quai de Jemmapes",
+        "city": "Paris",
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+        "capacity": "8",
+    }
+    for bad in ({"capacity": "0"}, {"ends_at": data["starts_at"]}, {"title": ""}):
+        assert client.post(url, {**data, **bad}).status_code == 400, bad
+    assert client.post(url, data).status_code == 302
+    event.refresh_from_db()
+    assert (event.title, event.address, event.capacity) == (
+        "Ramassage du quai",
+        "Quai de Jemmapes",
+        8,
+    )
+    assert timezone.localtime(event.starts_at).strftime("%Y-%m-%dT%H:%M") == data["starts_at"]
+    # Fewer places than people coming is refused, as on the capacity form, and nothing changes.
+    Rsvp.objects.create(event=event, user=UserFactory.create(), status="confirmed", position=2)
+    refused = client.post(url, {**data, "capacity": "1", "title": "Autre"})
+    assert refused.status_code == 400
+    event.refresh_from_db()
+    assert event.title == "Ramassage du quai"
+
+    client.post(reverse("campaigns:event_call_off", args=[campaign.slug, event.pk]))
+    event.refresh_from_db()
+    assert event.status == "cancelled"
+    client.force_login(attendee)
+    page = client.get(event.get_absolute_url())
+    assert page.status_code == 200
+    assert 'action="' + reverse("campaigns:rsvp", args=[campaign.slug, event.pk]) not in (
+        page.content.decode()
+    )
 
 
 def test_campaign_text_fields_render_xss_payloads_inert(client):

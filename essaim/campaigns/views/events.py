@@ -18,7 +18,7 @@ from essaim.campaigns.models import Campaign, Event, Rsvp
 from essaim.campaigns.services import events as event_services
 from essaim.campaigns.share_image import event_share_text
 from essaim.campaigns.views.guest_context import returning_guest_rsvp
-from essaim.core.errors import NotFound
+from essaim.core.errors import NotFound, PermissionDenied
 from essaim.core.forms import NearForm
 from essaim.core.http import HtmxHttpRequest
 from essaim.core.ical import ical_escape, ical_text
@@ -192,6 +192,56 @@ def event_decide(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
     event_services.event_decide(actor=person(request), event=event, approve=approve)
     messages.success(request, _("Event approved.") if approve else _("Event declined."))
     return redirect("campaigns:manage", slug=slug)
+
+
+def _event_initial(event: Event) -> dict[str, object]:
+    local = {"starts_at": event.starts_at, "ends_at": event.ends_at}
+    return {
+        "title": event.title,
+        "description": event.description,
+        "address": event.address,
+        "postcode": event.postcode,
+        "city": event.city,
+        "capacity": event.capacity,
+        "cover_alt": event.cover_alt,
+        **{
+            name: timezone.localtime(value).strftime("%Y-%m-%dT%H:%M")
+            for name, value in local.items()
+        },
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The hosts' form to change an event; `event_update` checks who may."""
+    campaign, event = _event(request, slug, pk)
+    if not permissions.is_host(request.user, campaign):
+        raise PermissionDenied(_("Only the campaign's hosts can do this."))
+    form = EventForm(request.POST or None, request.FILES or None, initial=_event_initial(event))
+    form.has_cover = bool(event.cover)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            event_services.event_update(actor=person(request), event=event, **form.cleaned_data)
+            messages.success(request, _("The event is updated."))
+            return redirect(event)
+        status = 400
+    return render(
+        request,
+        "campaigns/event_form.html",
+        {"campaign": campaign, "form": form, "is_host": True, "event": event},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def event_cancel(request: HtmxHttpRequest, slug: str, pk: int) -> HttpResponse:
+    _campaign, event = _event(request, slug, pk)
+    event_services.event_cancel(actor=person(request), event=event)
+    messages.info(request, _("The event is cancelled."))
+    return redirect(event)
 
 
 @login_required

@@ -2,6 +2,7 @@
 deliveries that fail."""
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -9,7 +10,13 @@ from django.utils import timezone
 from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import CampaignHost
-from essaim.campaigns.services.events import event_create, event_decide
+from essaim.campaigns.services.events import (
+    event_cancel,
+    event_create,
+    event_decide,
+    event_set_capacity,
+    event_update,
+)
 from essaim.campaigns.tests.factories import CampaignFactory
 from essaim.communities.models import Community, Membership
 from essaim.communities.services import post_create, post_delete
@@ -193,3 +200,62 @@ def test_a_held_post_goes_out_when_approved_and_is_withdrawn_when_hidden(peer: P
     moderation.case_reopen(actor=owner, case=case)
     moderation.act(actor=owner, case=case, kind=Action.Kind.REMOVE, reason="Supprimé")
     assert delivery.deliveries().count() == 4
+
+
+def test_an_edited_event_goes_out_as_an_update_and_a_cancelled_one_says_so(peer: Peer) -> None:
+    community = followed_community(peer, "alice")
+    owner = member(community)
+    campaign = CampaignFactory.create(slug="nettoyage", created_by=owner)
+    CampaignHost.objects.create(
+        campaign=campaign, community=community, status=CampaignHost.Status.ACCEPTED
+    )
+    starts = timezone.now() + timedelta(days=5)
+    fields: dict[str, Any] = {
+        "title": "Ramassage",
+        "address": "Quai de Valmy",
+        "city": "Paris",
+        "starts_at": starts,
+        "ends_at": starts + timedelta(hours=2),
+        "capacity": 20,
+    }
+    event = event_create(actor=owner, campaign=campaign, **fields)
+    outbox.dispatch(here=True)
+    assert peer.received[0].json["object"]["ical:status"] == "CONFIRMED"
+    sent = len(peer.received)
+
+    # The same form sent again changes nothing and sends nothing.
+    event_update(actor=owner, event=event, **fields)
+    assert delivery.deliveries().count() == sent
+
+    later = starts + timedelta(days=1)
+    changes = {
+        **fields,
+        "title": "Grand ramassage",
+        "address": "Quai de Jemmapes",
+        "starts_at": later,
+        "ends_at": later + timedelta(hours=3),
+        "capacity": 30,
+    }
+    event_update(actor=owner, event=event, **changes)
+    outbox.dispatch(here=True)
+    update = peer.received[-1].json
+    assert len(peer.received) == sent + 1
+    assert update["type"] == "Update"
+    assert update["actor"] == GROUP
+    assert update["object"]["name"] == "Grand ramassage"
+    assert update["object"]["startTime"] == later.isoformat()
+    assert update["object"]["location"]["address"]["streetAddress"] == "Quai de Jemmapes"
+    assert update["object"]["maximumAttendeeCapacity"] == 30
+
+    event_set_capacity(actor=owner, event=event, capacity=25)
+    outbox.dispatch(here=True)
+    assert peer.received[-1].json["object"]["maximumAttendeeCapacity"] == 25
+
+    event_cancel(actor=owner, event=event)
+    event_cancel(actor=owner, event=event)
+    outbox.dispatch(here=True)
+    assert len(peer.received) == sent + 3
+    cancelled = peer.received[-1].json
+    assert cancelled["type"] == "Update"
+    assert cancelled["object"]["ical:status"] == "CANCELLED"
+    assert "ical" in cancelled["@context"][2]
