@@ -7,10 +7,16 @@ from django.views.decorators.http import require_GET
 from essaim.accounts.http import person
 from essaim.campaigns.cards import live_campaigns, todays_challenges
 from essaim.core.http import HtmxHttpRequest
+from essaim.core.pagecache import shared_page
 from essaim.feed import selectors
+
+# The front door is where a spike lands first: an anonymous visitor's copy is the crowd's,
+# renewed every few seconds (the live campaigns' counts lag by that much, as on their pages).
+FRONT_DOOR_SECONDS = 10
 
 
 @require_GET
+@shared_page(timeout=FRONT_DOOR_SECONDS)
 def home(request: HtmxHttpRequest) -> HttpResponse:
     page = selectors.feed_page(request.user, cursor=request.GET.get("after"))
     context: dict[str, Any] = {"page": page}

@@ -148,3 +148,18 @@ def test_followers_of_a_campaign_see_its_updates_and_others_do_not():
         "Nous avons 1 000 signatures !"
     ]
     assert not [i for i in feed_page(stranger).items if i.kind == "update"]
+
+
+def test_the_anonymous_front_door_is_rendered_once_for_the_crowd(
+    client, world, django_assert_num_queries
+):
+    """A spike lands on the front door first: every anonymous visitor after the first is
+    served the shared copy, without a query; a person still gets a page of their own."""
+    first = client.get(reverse("feed:home"))
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        again = client.get(reverse("feed:home"))
+    assert again.content == first.content
+    client.force_login(world["alice"])
+    mine = client.get(reverse("feed:home")).content.decode()
+    assert 'data-testid="landing"' not in mine and "dans ma communauté" in mine
