@@ -2,9 +2,9 @@
 communities), their collections, and the objects they publish (posts as `Note`, events as
 Mobilizon-style `Event` with a `Place`).
 
-Documents are plain compacted JSON-LD with the contexts named by URL; this instance never
-expands JSON-LD, so it never fetches a context, and it reads what it receives by the compact
-names that every server sends."""
+Documents are plain compacted JSON-LD with the contexts named by URL, each shipped with the
+instance (`jsonld`); this instance never expands JSON-LD, so it never fetches a context, and it
+reads what it receives by the compact names that every server sends."""
 
 from typing import Any
 
@@ -15,27 +15,11 @@ from essaim.campaigns.models import Event
 from essaim.communities.models import Community, Post
 from essaim.core.markdown import render_markdown
 from essaim.core.site import absolute_url, site_hostname
+from essaim.federation.jsonld import AS_CONTEXT, EXTENSIONS, SECURITY_CONTEXT
 
-AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
-SECURITY_CONTEXT = "https://w3id.org/security/v1"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
-# The compact names Mobilizon and Lemmy add for groups and events.
-EXTENSIONS: dict[str, Any] = {
-    "toot": "http://joinmastodon.org/ns#",
-    "discoverable": "toot:discoverable",
-    "mz": "https://joinmobilizon.org/ns#",
-    "joinMode": "mz:joinMode",
-    "participantCount": "mz:participantCount",
-    "maximumAttendeeCapacity": "https://schema.org/maximumAttendeeCapacity",
-    "remainingAttendeeCapacity": "https://schema.org/remainingAttendeeCapacity",
-    "isOnline": "mz:isOnline",
-    "ical": "http://www.w3.org/2002/12/cal/ical#",
-    "postalCode": "https://schema.org/postalCode",
-    "address": "https://schema.org/address",
-    "PostalAddress": "https://schema.org/PostalAddress",
-    "addressLocality": "https://schema.org/addressLocality",
-    "streetAddress": "https://schema.org/streetAddress",
-}
+# The contexts named by URL are shipped in `contexts/` (see `jsonld`), never fetched; the
+# extension terms (Mastodon's, Mobilizon's) go inline, from the shipped file too.
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, EXTENSIONS]
 SUMMARY_LENGTH = 500
 
