@@ -18,7 +18,7 @@ from essaim.communities.models import Post
 from essaim.communities.tests.factories import CommunityFactory, MembershipFactory, PostFactory
 from essaim.moderation import services as moderation
 from essaim.moderation.models import Case
-from essaim.moderation.tests.factories import moderated_community
+from essaim.moderation.tests.factories import moderated_community, new_account, trusted_member
 from essaim.notifications.models import Notification
 from essaim.notifications.texts import subject_of, text_of
 
@@ -198,3 +198,53 @@ def test_a_unit_the_measure_already_names_is_written_once(client):
 )
 def test_the_unit_beside_a_measure(unit, measure, shown):
     assert unit_beside(unit, measure) == shown
+
+
+@pytest.mark.parametrize(
+    ("language", "reports", "words"),
+    [
+        (
+            "fr",
+            1,
+            [
+                "Masquage automatique : 1 signalement sur 3 de membres établis",
+                "1 signalement de nouveau compte ne compte pas.",
+                "Toujours visible : pas encore assez de signalements comptés.",
+            ],
+        ),
+        (
+            "fr",
+            2,
+            [
+                "Masquage automatique : 2 signalements sur 3 de membres établis",
+                "2 signalements de nouveaux comptes ne comptent pas.",
+            ],
+        ),
+        (
+            "en",
+            1,
+            [
+                "Auto-hide: 1 of 3 reports from established members",
+                "1 report from a new account does not count.",
+                "Still visible: not enough counted reports yet.",
+            ],
+        ),
+        ("en", 2, ["2 reports from new accounts do not count."]),
+    ],
+)
+def test_the_auto_hide_rule_agrees_with_its_numbers(client, settings, language, reports, words):
+    """Moderators read why a reported post is still up, in sentences that agree with their
+    numbers: "1 signalement", never "1 signalements"."""
+    settings.MODERATION_AUTO_HIDE_REPORTS = 3
+    community, moderator = moderated_community()
+    post = PostFactory.create(community=community)
+    for _n in range(reports):
+        for reporter in (trusted_member(community), new_account()):
+            moderation.report(reporter=reporter, kind="post", pk=post.pk, reason="spam")
+    moderator.language = language  # a person reads the site in their language
+    moderator.save(update_fields=["language"])
+    client.force_login(moderator)
+    html = client.get(reverse("moderation:case", args=[Case.objects.get().pk])).content.decode()
+    page = _text(html).replace("\u00a0", " ")
+    for sentence in words:
+        assert sentence in page
