@@ -15,7 +15,10 @@ from essaim.campaigns.selectors import pledge_progress
 from essaim.campaigns.templatetags.campaigns import unit_beside
 from essaim.campaigns.tests.factories import ChallengeFactory, EventFactory, PledgeFactory
 from essaim.communities.models import Post
+from essaim.communities.selectors import community_share_text
 from essaim.communities.tests.factories import CommunityFactory, MembershipFactory, PostFactory
+from essaim.core.charts import bar_chart, line_chart
+from essaim.moderation import reasons
 from essaim.moderation import services as moderation
 from essaim.moderation.models import Case
 from essaim.moderation.tests.factories import moderated_community, new_account, trusted_member
@@ -248,3 +251,55 @@ def test_the_auto_hide_rule_agrees_with_its_numbers(client, settings, language, 
     page = _text(html).replace("\u00a0", " ")
     for sentence in words:
         assert sentence in page
+
+
+@pytest.mark.parametrize(("language", "separator"), [("fr", "\u00a0"), ("en", ",")])
+def test_a_campaign_card_writes_its_goal_as_the_readers_language(client, language, separator):
+    pledge = PledgeFactory.create()
+    SignatureTally.objects.create(pledge=pledge, shard=0, count=1347)
+    goal = pledge_progress(1347, pledge.goal_ladder)["goal"]
+    html = client.get(reverse("campaigns:list"), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert f"{goal // 1000}{separator}{goal % 1000:03d}" in html
+    assert f'data-testid="card-count">1{separator}347<' in html
+
+
+@pytest.mark.parametrize(
+    ("language", "notice", "reason", "figures", "bar", "point"),
+    [
+        (
+            "fr",
+            "Votre lien de partage a maintenant amené 1\u00a0000 personnes"
+            " à «\u00a0Fontaines\u00a0».",
+            "1\u00a0347 signatures écartées (lot 7)\u00a0: doublons",
+            "1\u00a0347 membres",
+            "lundi · Direct\u00a0: 1\u00a0347",
+            "lundi\u00a0: 0,5",
+        ),
+        (
+            "en",
+            "Your share link has now brought 1,000 people to “Fontaines”.",
+            "1,347 signatures set aside (batch 7): doublons",
+            "1,347 members",
+            "lundi · Direct: 1,347",
+            "lundi: 0.5",
+        ),
+    ],
+)
+def test_numbers_python_writes_into_sentences_follow_the_readers_language(
+    language, notice, reason, figures, bar, point
+):
+    """Sentences built in Python (notices, the system's reasons, share previews, the charts'
+    figures) group and punctuate numbers as the reader's language does."""
+    notification = Notification(
+        kind=Notification.Kind.RELAY_MILESTONE, params={"campaign": "Fontaines", "count": 1000}
+    )
+    community = CommunityFactory.create()
+    with translation.override(language):
+        assert text_of(notification) == notice
+        params = {"count": 1347, "batch": 7, "reason": "doublons"}
+        assert reasons.reason_text(reasons.INVALIDATED, params) == reason
+        assert community_share_text(community, 1347).figures == figures
+        [rect] = bar_chart("", ["lundi"], [("Direct", [1347])]).rects
+        assert rect.title == bar
+        [dot] = line_chart("", ["lundi"], [0.5]).rects
+        assert dot.title == point

@@ -13,6 +13,7 @@ from datetime import date
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Sum
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -109,7 +110,7 @@ def campaign_cards(
                 count=count,
                 count_label=ngettext("signature", "signatures", count),
                 percent=progress["percent"],
-                goal_label=_("goal: %(goal)s") % {"goal": f"{goal:,}".replace(",", "\u202f")},
+                goal_label=_("goal: %(goal)s") % {"goal": number_format(goal)},
                 days_left=days_left,
             )
         elif fundraiser is not None:

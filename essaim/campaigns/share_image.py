@@ -13,7 +13,11 @@ from essaim.core.share_card import ShareText
 
 def campaign_share_text(campaign: Campaign) -> ShareText:
     card = campaign_cards([campaign])[0]
-    figures = f"{card.count} {card.count_label}" if card.count is not None else card.count_label
+    figures = (
+        f"{formats.number_format(card.count)} {card.count_label}"
+        if card.count is not None
+        else card.count_label
+    )
     if card.goal_label:
         figures += f" · {card.goal_label}"
     return ShareText(
@@ -32,8 +36,9 @@ def event_share_text(event: Event) -> ShareText:
         kicker=event.campaign.title,
         title=event.title,
         subtitle=f"{when} · {event.city or event.address}",
-        figures=ngettext("%(count)s coming", "%(count)s coming", coming) % {"count": coming}
+        figures=ngettext("%(count)s coming", "%(count)s coming", coming)
+        % {"count": formats.number_format(coming)}
         + " · "
-        + _("%(places)s places") % {"places": event.capacity},
+        + _("%(places)s places") % {"places": formats.number_format(event.capacity)},
         percent=min(100, round(100 * coming / event.capacity)) if event.capacity else None,
     )

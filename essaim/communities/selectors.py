@@ -21,6 +21,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -257,5 +258,5 @@ def community_share_text(community: Community, member_count: int) -> ShareText:
         title=community.name,
         subtitle=" ".join(community.description.split())[:160],
         figures=ngettext("%(count)s member", "%(count)s members", member_count)
-        % {"count": member_count},
+        % {"count": number_format(member_count)},
     )

@@ -4,6 +4,9 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 44, 8, 10, 28
 MAX_X_LABELS = 10
@@ -52,7 +55,14 @@ def _nice_max(value: float) -> float:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}" if value != int(value) else str(int(value))
+    """A figure as the reader's language writes it: 1 347 and 0,5 in French, 1,347 and 0.5
+    in English (the charts are drawn while the reader's request runs)."""
+    return number_format(float(f"{value:g}") if value != int(value) else int(value))
+
+
+def _labelled(label: str, value: float) -> str:
+    # The colon is the language's: French puts a no-break space before it.
+    return _("%(label)s: %(value)s") % {"label": label, "value": _fmt(value)}
 
 
 def _y_ticks(top: float, plot_height: float) -> list[Tick]:
@@ -95,7 +105,7 @@ def bar_chart(
                     width=round(bar, 2),
                     height=round(height, 2),
                     series=index,
-                    title=f"{label} · {name}: {_fmt(value)}",
+                    title=f"{label} · {_labelled(name, value)}",
                 )
             )
     chart.y_ticks = _y_ticks(top, plot_height)
@@ -120,7 +130,7 @@ def line_chart(title: str, labels: Sequence[str], values: Sequence[float]) -> Ch
             width=4,
             height=4,
             series=0,
-            title=f"{label}: {_fmt(v)}",
+            title=_labelled(label, v),
         )
         for x, y, label, v in zip(xs, ys, labels, values, strict=True)
     ]

@@ -6,6 +6,7 @@ English for an English moderator. A moderator's own reason is their words, kept 
 
 from typing import Any
 
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -56,15 +57,19 @@ def reason_text(code: str, params: dict[str, Any]) -> str:
     if code == INVALIDATED:
         count = int(params.get("count", 0))
         return ngettext(
-            "%(count)d signature set aside (batch %(batch)s): %(reason)s",
-            "%(count)d signatures set aside (batch %(batch)s): %(reason)s",
+            "%(count)s signature set aside (batch %(batch)s): %(reason)s",
+            "%(count)s signatures set aside (batch %(batch)s): %(reason)s",
             count,
-        ) % {"count": count, "batch": params.get("batch", ""), "reason": params.get("reason", "")}
+        ) % {
+            "count": number_format(count),
+            "batch": params.get("batch", ""),
+            "reason": params.get("reason", ""),
+        }
     if code == REVALIDATED:
         count = int(params.get("count", 0))
         return ngettext(
-            "%(count)d signature counted again (batch %(batch)s restored).",
-            "%(count)d signatures counted again (batch %(batch)s restored).",
+            "%(count)s signature counted again (batch %(batch)s restored).",
+            "%(count)s signatures counted again (batch %(batch)s restored).",
             count,
-        ) % {"count": count, "batch": params.get("batch", "")}
+        ) % {"count": number_format(count), "batch": params.get("batch", "")}
     return ""

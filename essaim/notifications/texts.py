@@ -30,9 +30,9 @@ def text_of(notification: Notification) -> str:
         count = int(params.get("count", 0))
         return ngettext(
             "Your share link brought a first person to “%(campaign)s”.",
-            "Your share link has now brought %(count)d people to “%(campaign)s”.",
+            "Your share link has now brought %(count)s people to “%(campaign)s”.",
             count,
-        ) % {"count": count, "campaign": params.get("campaign", "")}
+        ) % {"count": formats.number_format(count), "campaign": params.get("campaign", "")}
     if kind == Notification.Kind.MODERATION_DECISION:
         return moderation_text(params)
     if kind == Notification.Kind.REPORT_OUTCOME:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -117,11 +118,11 @@ def invalidations(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         messages.success(
             request,
             ngettext(
-                "%(count)d signature set aside: it no longer counts.",
-                "%(count)d signatures set aside: they no longer count.",
+                "%(count)s signature set aside: it no longer counts.",
+                "%(count)s signatures set aside: they no longer count.",
                 batch.count,
             )
-            % {"count": batch.count},
+            % {"count": number_format(batch.count)},
         )
     return redirect("campaigns:invalidations", slug=campaign.slug)
 
