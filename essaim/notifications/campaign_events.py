@@ -16,7 +16,13 @@ def rsvp_promoted(*, rsvp_id: int, user_id: int, position: int) -> None:
         user=rsvp.user,
         kind=Notification.Kind.EVENT_PROMOTED,
         key=f"event-promoted:{rsvp_id}:{position}",
-        params={"event": event.title, "when": event.starts_at.isoformat()},
+        # The answer and its place in the queue: the push's buttons act on this one only.
+        params={
+            "event": event.title,
+            "when": event.starts_at.isoformat(),
+            "rsvp": rsvp_id,
+            "position": position,
+        },
         # Who answered without an account has no log-in to reach the event's page as
         # themselves: their e-mail links to the ticket their signed link opens.
         url=(rsvp.user.is_guest and guest_ticket_path(rsvp)) or event.get_absolute_url(),

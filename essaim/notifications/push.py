@@ -39,7 +39,7 @@ from essaim.core import outbox
 from essaim.core.errors import ValidationError
 from essaim.core.models import OutboxMessage
 from essaim.core.site import absolute_url
-from essaim.notifications import done_today
+from essaim.notifications import done_today, place_freed
 from essaim.notifications.models import Notification, Preference, PushSchedule, PushSubscription
 from essaim.notifications.selectors import frequencies_of
 from essaim.notifications.texts import text_of
@@ -221,7 +221,7 @@ def quiet_until(moment: datetime, schedule: PushSchedule) -> datetime | None:
 def expires_at(notification: Notification) -> datetime | None:
     """The moment after which this notification is no use as a push."""
     params = notification.params_dict
-    if notification.kind == Notification.Kind.EVENT_REMINDER:
+    if notification.kind in (Notification.Kind.EVENT_REMINDER, Notification.Kind.EVENT_PROMOTED):
         when = params.get("when")
         try:
             return datetime.fromisoformat(when) if isinstance(when, str) else None
@@ -305,7 +305,20 @@ def message_for(notification: Notification, user: User) -> dict[str, Any]:
                     "post": absolute_url(reverse("notifications:push_done", args=[token])),
                 }
             )
-        if notification.kind == Notification.Kind.EVENT_PROMOTED and notification.url:
+        place = place_freed.token_for(notification)
+        if place is not None:
+            message["actions"] += [
+                {
+                    "action": choice,
+                    "title": title,
+                    "post": absolute_url(reverse("notifications:push_place", args=[choice, place])),
+                }
+                for choice, title in (
+                    (place_freed.KEEP, _("I'm coming")),
+                    (place_freed.RELEASE, _("I can't come")),
+                )
+            ]
+        elif notification.kind == Notification.Kind.EVENT_PROMOTED and notification.url:
             message["actions"].append(
                 {"action": "open", "title": _("See my place"), "url": message["url"]}
             )

@@ -1,4 +1,5 @@
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,7 @@ from essaim.accounts.http import person
 from essaim.accounts.models import User
 from essaim.core.errors import ApplicationError, ValidationError
 from essaim.core.http import redirect_back
-from essaim.notifications import done_today, push, selectors, services, shortcuts
+from essaim.notifications import done_today, place_freed, push, selectors, services, shortcuts
 from essaim.notifications.forms import PreferencesForm, push_field
 from essaim.notifications.links import unsubscribe_read
 from essaim.notifications.models import Frequency, Notification, PushSchedule
@@ -191,8 +192,19 @@ def push_unsubscribe(request: HttpRequest) -> JsonResponse:
 @csrf_exempt
 @require_POST
 def push_done(request: HttpRequest, token: str) -> JsonResponse:
+    return _button_answer(lambda: done_today.done_today(token))
+
+
+# The buttons of a freed place's push, as "Done today" above (place_freed).
+@csrf_exempt
+@require_POST
+def push_place(request: HttpRequest, token: str, choice: str) -> JsonResponse:
+    return _button_answer(lambda: place_freed.place_answer(token, choice))
+
+
+def _button_answer(press: Callable[[], done_today.Answer]) -> JsonResponse:
     try:
-        answer = done_today.done_today(token)
+        answer = press()
     except ApplicationError as error:
         return JsonResponse({"detail": error.message}, status=error.status_code)
     return JsonResponse({"title": answer.title, "detail": answer.detail, "created": answer.created})

@@ -326,12 +326,15 @@ def rsvp_create(*, user: User, event: Event, via: str = "") -> Rsvp:
 
 
 @transaction.atomic
-def rsvp_cancel(*, user: User, event: Event) -> list[Rsvp]:
-    """Give one's place back; the first waiting person gets it. Returns who was promoted."""
+def rsvp_cancel(*, user: User, event: Event, position: int | None = None) -> list[Rsvp]:
+    """Give one's place back; the first waiting person gets it. Returns who was promoted.
+    `position` cancels only the answer queued at that position: a button sent about an
+    earlier answer (the push of a freed place) does nothing once the person answered again."""
     locked = _lock_event(event)
-    rsvp = (
-        Rsvp.objects.filter(event=locked, user=user).exclude(status=Rsvp.Status.CANCELLED).first()
-    )
+    answers = Rsvp.objects.filter(event=locked, user=user)
+    if position is not None:
+        answers = answers.filter(position=position)
+    rsvp = answers.exclude(status=Rsvp.Status.CANCELLED).first()
     if rsvp is None:
         return []
     rsvp.status = Rsvp.Status.CANCELLED

@@ -486,28 +486,123 @@ def test_the_export_lists_devices_without_their_keys(client, service):
     assert exported["push preferences"] == sorted(push.FIRST_DEVICE_KINDS)
 
 
-def test_a_freed_place_is_pushed_with_a_link_to_it(client, service, midday):
+def freed_place(client, service, midday):
+    """`second` waits for the one place of an event in three days, which `first` gives back;
+    returns the event, both people and the push `second`'s device received."""
     event = EventFactory.create(capacity=1, starts_at=midday.now + timedelta(days=3))
-    first, second = UserFactory.create_batch(2)
+    first = UserFactory.create()
+    second = UserFactory.create()
     device = Device(endpoint=f"{service.url}/push/waiting")
     subscribe(client, second, device)
+    client.logout()  # the buttons work without a session
     events.rsvp_create(user=first, event=event)
     events.rsvp_create(user=second, event=event)
     events.rsvp_cancel(user=first, event=event)
     send_due()
     [received] = service.received
-    message = device.decrypt(received.body)
+    return event, first, second, device.decrypt(received.body)
+
+
+def button(message, action: str) -> str:
+    [chosen] = [entry for entry in message["actions"] if entry["action"] == action]
+    return str(chosen["post"]).removeprefix("http://127.0.0.1:8000")
+
+
+def test_a_freed_place_is_pushed_with_a_keep_and_a_give_back_button(client, service, midday):
+    event, _first, _second, message = freed_place(client, service, midday)
     assert message["body"] == (
         f"Une place s’est libérée{NBSP}: vous participez désormais à «{NBSP}{event.title}{NBSP}» "
         "le 13 juin 2026 12:00."
     )
-    assert message["actions"] == [
-        {
-            "action": "open",
-            "title": "Voir ma place",
-            "url": f"http://127.0.0.1:8000{event.get_absolute_url()}",
-        }
+    assert message["url"] == f"http://127.0.0.1:8000{event.get_absolute_url()}"
+    assert [(entry["action"], entry["title"]) for entry in message["actions"]] == [
+        ("keep", "Je viens"),
+        ("release", "Je ne peux pas venir"),
     ]
+
+
+def test_i_cannot_come_gives_the_place_to_the_next_person_once(client, service, midday):
+    event, first, second, message = freed_place(client, service, midday)
+    third = UserFactory.create()
+    events.rsvp_create(user=third, event=event)
+    release = button(message, "release")
+
+    answer = client.post(release)
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "title": event.title,
+        "detail": "Votre place va à la personne suivante sur la liste d'attente. "
+        "Merci de l'avoir signalé.",
+        "created": True,
+    }
+    statuses = dict(event.rsvps.values_list("user_id", "status"))
+    assert statuses == {first.pk: "cancelled", second.pk: "cancelled", third.pk: "confirmed"}
+
+    again = client.post(release)
+    assert again.status_code == 200
+    assert again.json()["created"] is False
+    assert again.json()["detail"] == "Vous aviez déjà rendu votre place."
+    assert dict(event.rsvps.values_list("user_id", "status")) == statuses
+    # "I'm coming" after giving it back: refused, and nothing changes.
+    kept = client.post(button(message, "keep"))
+    assert kept.status_code == 400
+    assert dict(event.rsvps.values_list("user_id", "status")) == statuses
+
+
+def test_i_am_coming_keeps_the_place_and_writes_nothing(client, service, midday):
+    event, _first, _second, message = freed_place(client, service, midday)
+    before = list(event.rsvps.order_by("pk").values_list("user_id", "status", "updated_at"))
+    for _press in range(2):
+        answer = client.post(button(message, "keep"))
+        assert answer.status_code == 200
+        assert answer.json() == {
+            "title": event.title,
+            "detail": f"Votre place est gardée{NBSP}: à bientôt{NBSP}!",
+            "created": False,
+        }
+    assert list(event.rsvps.order_by("pk").values_list("user_id", "status", "updated_at")) == (
+        before
+    )
+
+
+def test_a_give_back_button_does_nothing_to_a_later_answer(client, service, midday):
+    """Replayed: the person gave the place back by the site, then answered again (queued at
+    a new position); the old button must not cancel the new answer."""
+    event, _first, second, message = freed_place(client, service, midday)
+    events.rsvp_cancel(user=second, event=event)
+    again = events.rsvp_create(user=second, event=event)
+    assert again.status == "confirmed"
+    for action in ("release", "keep"):
+        replay = client.post(button(message, action))
+        assert replay.status_code == 400
+        assert replay.json()["detail"].startswith("Vous avez répondu à nouveau")
+    again.refresh_from_db()
+    assert again.status == "confirmed"
+
+
+def test_a_freed_place_button_stops_working_when_the_event_starts(client, service, midday):
+    event, _first, second, message = freed_place(client, service, midday)
+    midday.advance(days=3)
+    for action in ("release", "keep"):
+        late = client.post(button(message, action))
+        assert late.status_code == 400
+        assert late.json()["detail"].startswith("Cet événement a commencé")
+    assert event.rsvps.get(user=second).status == "confirmed"
+
+
+@pytest.mark.parametrize("choice", ["keep", "release", "other"])
+def test_a_forged_freed_place_button_is_refused(client, service, midday, choice):
+    event, _first, second, message = freed_place(client, service, midday)
+    token = button(message, "release").rstrip("/").rsplit("/", 1)[1]
+    for forged in (
+        reverse("notifications:push_place", args=[choice, token + "x"]),
+        reverse("notifications:push_place", args=["other", token]),
+    ):
+        answer = client.post(forged)
+        assert answer.status_code == 404
+        assert answer.json() == {"detail": "Ce bouton n'est plus valable."}
+    assert client.get(button(message, "release")).status_code == 405
+    assert event.rsvps.get(user=second).status == "confirmed"
 
 
 def test_a_referral_milestone_is_pushed_once(client, service, midday):
