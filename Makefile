@@ -41,14 +41,17 @@ $(VENDOR)/jsqr/jsQR.js: package.json package-lock.json
 	mkdir -p $(VENDOR)/jsqr
 	cp node_modules/jsqr/dist/jsQR.js $@
 
-# Leaflet and its marker clustering, for the maps (essaim/core/static/core/map.js).
-$(VENDOR)/leaflet/leaflet.js: package.json package-lock.json
+# Leaflet and its marker clustering, for the maps (essaim/core/static/core/map.js), with the
+# source maps their files name (production's hashed storage fails on a reference it cannot find).
+$(VENDOR)/leaflet/leaflet.markercluster.js.map: package.json package-lock.json
 	command -v npm >/dev/null || { echo "npm not found: apt-get install npm" >&2; exit 1; }
 	npm ci --no-audit --no-fund --silent
 	mkdir -p $(VENDOR)/leaflet/images
-	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map \
+		node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
 	cp node_modules/leaflet/dist/images/* $(VENDOR)/leaflet/images/
 	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+		node_modules/leaflet.markercluster/dist/leaflet.markercluster.js.map \
 		node_modules/leaflet.markercluster/dist/MarkerCluster.css \
 		node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/leaflet/
 
@@ -60,7 +63,7 @@ $(VENDOR)/axe-core/axe.min.js: package.json package-lock.json
 	mkdir -p $(VENDOR)/axe-core
 	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE $(VENDOR)/axe-core/
 
-vendor: $(VENDOR)/jsqr/jsQR.js $(VENDOR)/leaflet/leaflet.js $(VENDOR)/axe-core/axe.min.js
+vendor: $(VENDOR)/jsqr/jsQR.js $(VENDOR)/leaflet/leaflet.markercluster.js.map $(VENDOR)/axe-core/axe.min.js
 
 migrate: messages
 	$(MANAGE) migrate --noinput
@@ -86,7 +89,8 @@ typecheck: install
 
 # The whole suite but the browser tests (those need Chromium: `make test-browser`), spread
 # over PYTEST_WORKERS processes; worksteal: an idle worker takes tests queued on a busy one.
-test: messages lint typecheck
+# With the browser libraries in the static files, as production collects them.
+test: messages vendor lint typecheck
 	$(BIN)/python -m pytest -m "not browser" -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The same suite on the local PostgreSQL with Redis as cache, as CI runs it.

@@ -214,3 +214,21 @@ def test_a_cache_emptied_by_a_redis_restart_logs_nobody_out(client, settings):
     for cache in caches.all():
         cache.clear()
     assert client.get(reverse("accounts:settings")).status_code == 200
+
+
+def test_collectstatic_processes_every_static_file_production_serves(
+    settings, tmp_path, monkeypatch
+):
+    """`make prod` collects the static files with the hashed, compressed storage, which
+    follows every file's references (CSS url(), JS source maps) and fails on one missing: the
+    browser libraries copied from npm (`make vendor`, which `make test` runs first) included."""
+    from django.core.management import call_command
+
+    monkeypatch.setenv("SECRET_KEY", "collectstatic")  # production's settings insist on one
+    production = importlib.import_module("config.settings.production")
+    settings.STORAGES = production.STORAGES
+    settings.STATIC_ROOT = tmp_path
+    call_command("collectstatic", "--noinput", verbosity=0)
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    for vendored in ("vendor/leaflet/leaflet.js", "vendor/jsqr/jsQR.js", "essaim/essaim.css"):
+        assert vendored in manifest

@@ -36,13 +36,14 @@ prod` runs it) settles the rows every second into the count the pages show. It r
 every phase, and a sampler reads meanwhile how far the shown count lags behind the rows (in
 signatures, and the age of the oldest unsettled one).
 
-It prints requests per second, p50/p95/p99 latency and errors, each phase against the bare
-view and against the floor, the settle's lag (its maximum and at the end of the load), then
-stops the server (requests in flight finish), lets the scheduler settle the rest, and counts
-every acknowledged signature and challenge join (a 2xx) against the rows in PostgreSQL — lost and
-doubled must both be zero — and the count shown against the rows once settled; likewise every
-acknowledged guest signature and confirmation, the outbox's confirmation e-mails (one per guest
-signature) and the e-mails the guests received (one each, none twice).
+It prints requests per second, p50/p95/p99 latency and errors, the CPU each request cost the
+app server and PostgreSQL (`CpuMeter`), each phase against the bare view and against the floor,
+the settle's lag (its maximum and at the end of the load), then stops the server (requests in
+flight finish), lets the scheduler settle the rest, and counts every acknowledged signature and
+challenge join (a 2xx) against the rows in PostgreSQL — lost and doubled must both be zero —
+and the count shown against the rows once settled; likewise every acknowledged guest signature
+and confirmation, the outbox's confirmation e-mails (one per guest signature) and the e-mails
+the guests received (one each, none twice).
 
 The write limits would measure themselves (one client address sends everything): the limits
 per address and, for guests, per network are off (`RATE_LIMITS`); the limit per guest e-mail
@@ -93,6 +94,77 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+class CpuMeter:
+    """CPU seconds spent so far by the app server (gunicorn's master and workers) and by the
+    database's backends serving this benchmark's database: read around each phase, divided
+    by its answers, they say what one request costs each side, whatever else the machine is
+    doing (throughput and latency move with the neighbours; CPU per request much less)."""
+
+    TICKS = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, server_pid: int, database_url: str, database: str) -> None:
+        import psycopg
+
+        self.server_pid = server_pid
+        self.database = database
+        self.connection = psycopg.connect(database_url, autocommit=True)
+
+    @classmethod
+    def _stat(cls, pid: int) -> tuple[int, float] | None:
+        """(parent pid, CPU seconds) of a live process, None once it is gone."""
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        # After the name: state, ppid, ... utime and stime are the 12th and 13th.
+        return int(fields[1]), (int(fields[11]) + int(fields[12])) / cls.TICKS
+
+    def app_pids(self) -> list[int]:
+        pids = [self.server_pid]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                stat = self._stat(int(entry.name))
+                if stat is not None and stat[0] == self.server_pid:
+                    pids.append(int(entry.name))
+        return pids
+
+    def db_pids(self) -> list[int]:
+        rows = self.connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [self.database],
+        ).fetchall()
+        return [pid for (pid,) in rows]
+
+    def read(self) -> dict[int, float]:
+        """CPU seconds by process, app server and database backends alike."""
+        seconds = {}
+        for pid in self.app_pids() + self.db_pids():
+            stat = self._stat(pid)
+            if stat is not None:
+                seconds[pid] = stat[1]
+        return seconds
+
+    def spent(self, before: dict[int, float]) -> tuple[float, float]:
+        """(app, database) CPU seconds since `before` (a process born meanwhile counts
+        whole; one gone meanwhile is lost: gunicorn recycles a worker only every 10⁶
+        requests, PostgreSQL keeps its connections a minute)."""
+        after = self.read()
+        app = set(self.app_pids())
+        used = {pid: seconds - before.get(pid, 0.0) for pid, seconds in after.items()}
+        return (
+            sum(cpu for pid, cpu in used.items() if pid in app),
+            sum(cpu for pid, cpu in used.items() if pid not in app),
+        )
+
+    def add(self, figures: dict[str, Any], before: dict[int, float]) -> dict[str, Any]:
+        """A phase's figures with the CPU spent since `before`."""
+        figures["app_cpu"], figures["db_cpu"] = self.spent(before)
+        return figures
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def wait_ready(url: str, server: subprocess.Popen[bytes]) -> None:
@@ -217,7 +289,10 @@ def combined(slices: list[dict[str, Any]]) -> dict[str, Any]:
             key: sum(weight * figures[key] for weight, figures in zip(weights, slices, strict=True))
             for key in ("p50", "p95", "p99")
         },
-        **{key: sum(figures[key] for figures in slices) for key in ("errors", "socket", "acked")},
+        **{
+            key: sum(figures[key] for figures in slices)
+            for key in ("errors", "socket", "acked", "app_cpu", "db_cpu")
+        },
     }
 
 
@@ -243,6 +318,7 @@ def summary(answers: list[Answer], seconds: float) -> dict[str, Any]:
     """A phase's figures from its answers (2xx a second; latencies in ms)."""
     latencies = [answer.latency for answer in answers]
     return {
+        "requests": len(answers),
         "rps": len(acknowledged(answers)) / seconds,
         "p50": percentile(latencies, 0.50) * 1000,
         "p95": percentile(latencies, 0.95) * 1000,
@@ -696,6 +772,7 @@ def main() -> None:
         lag.start()
         base = f"http://127.0.0.1:{port}"
         wait_ready(f"{base}/readyz", server)
+        meter = CpuMeter(server.pid, f"postgresql://postgres@127.0.0.1:5432/{database}", database)
         acked_file = work / "acked.txt"
         wrk_env = {
             **env,
@@ -714,13 +791,15 @@ def main() -> None:
         )
 
         def measure(path: str, seconds: int, mode: str | None = None) -> dict[str, Any]:
-            return wrk(
+            before = meter.read()
+            figures = wrk(
                 f"{base}{path}",
                 seconds=seconds,
                 connections=args.connections,
                 env={**wrk_env, "MODE": mode or ""},
                 lua=mode is not None,
             )
+            return meter.add(figures, before)
 
         page_path = f"/campaigns/{slug}/"
         wanted = set(args.only or ["page", "sign", "paced", "mixed", "guest"])
@@ -744,6 +823,7 @@ def main() -> None:
         for mode, label in (("sign", "one-click signing"), ("mixed", "mixed 80/15/5")):
             if mode not in wanted:
                 continue
+            before = meter.read()
             figures = wrk(
                 base,
                 seconds=args.seconds,
@@ -752,14 +832,16 @@ def main() -> None:
                 lua=True,
             )
             acked |= set(acked_file.read_text().split())
-            phases.append((label, figures))
+            phases.append((label, meter.add(figures, before)))
             if mode == "sign" and "paced" in wanted:
                 # The floor at the same rate first: whether the machine can answer that crowd
                 # within the goal at all, whatever the signing does.
+                before = meter.read()
                 figures, _acked_floor = offered(
                     port, "/floor", lines[:paced_offset], rate=args.rate, seconds=args.seconds
                 )
-                phases.append((f"floor at {args.rate:,.0f}/s offered", figures))
+                phases.append((f"floor at {args.rate:,.0f}/s offered", meter.add(figures, before)))
+                before = meter.read()
                 figures, acked_paced = offered(
                     port,
                     f"/campaigns/{slug}/sign/",
@@ -768,7 +850,9 @@ def main() -> None:
                     seconds=args.seconds,
                 )
                 acked |= {f"s{paced_offset + index + 1}" for index in acked_paced}
-                phases.append((f"signing at {args.rate:,.0f}/s offered", figures))
+                phases.append(
+                    (f"signing at {args.rate:,.0f}/s offered", meter.add(figures, before))
+                )
         guest_label = f"guest signing at {args.guest_rate:,.0f}/s offered"
         guest_floor_label = f"floor at {args.guest_rate:,.0f}/s offered"
         strangers: list[Stranger] = []
@@ -797,12 +881,16 @@ def main() -> None:
             guests_file.write_text(
                 "".join(f"{s.session} {s.form}\n" for s in strangers[: args.guests])
             )
-            figures = wrk(
-                base,
-                seconds=args.seconds,
-                connections=args.connections,
-                env={**wrk_env, "MODE": "guest", "USERS": str(guests_file)},
-                lua=True,
+            before = meter.read()
+            figures = meter.add(
+                wrk(
+                    base,
+                    seconds=args.seconds,
+                    connections=args.connections,
+                    env={**wrk_env, "MODE": "guest", "USERS": str(guests_file)},
+                    lua=True,
+                ),
+                before,
             )
             if figures["requests"] > args.guests - args.guests % args.connections:
                 print(
@@ -812,10 +900,12 @@ def main() -> None:
             signed |= {int(entry[1:]) - 1 for entry in acked_file.read_text().split()}
             phases.append(("guest signing", figures))
             if guest_floor_label not in dict(phases):
+                before = meter.read()
                 figures, _acked_floor = offered(
                     port, "/floor", lines[:paced_offset], rate=args.guest_rate, seconds=args.seconds
                 )
-                phases.append((guest_floor_label, figures))
+                phases.append((guest_floor_label, meter.add(figures, before)))
+            before = meter.read()
             answers = paced(
                 "127.0.0.1",
                 port,
@@ -824,7 +914,7 @@ def main() -> None:
                 build=lambda index: guest_post(port, slug, strangers[args.guests + index]),
             )
             signed |= {args.guests + index for index in acknowledged(answers)}
-            phases.append((guest_label, summary(answers, args.seconds)))
+            phases.append((guest_label, meter.add(summary(answers, args.seconds), before)))
             mailbox = work / "mailbox.txt"
             spent = emails_deliver(env, mailbox)
             mails = mailbox_read(mailbox)
@@ -837,6 +927,7 @@ def main() -> None:
             by_address = {stranger.email: index for index, stranger in enumerate(strangers)}
             links = [(by_address[to], token) for to, token in mails if to in by_address]
             tokens = [_get_new_csrf_string() for _link in links]
+            before = meter.read()
             answers, seconds = each_once(
                 "127.0.0.1",
                 port,
@@ -847,18 +938,28 @@ def main() -> None:
                 ),
             )
             confirmed = {links[index][0] for index in acknowledged(answers)}
-            phases.append(("guest confirming", summary(answers, seconds)))
+            phases.append(("guest confirming", meter.add(summary(answers, seconds), before)))
         phases.append(("bare view (last)", measure("/bare", slice_seconds)))
         ceiling = phases[0][1]["rps"]
         floor = phases[1][1]["rps"]
         heading = f"{'phase':<28}{'req/s':>9}{'× bare':>8}{'× floor':>8}{'p50 ms':>9}"
-        print(f"\n{heading}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'socket':>8}")
+        print(
+            f"\n{heading}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'socket':>8}"
+            f"{'app CPU':>9}{'db CPU':>8}"
+        )
         for label, figures in phases:
+            answered = max(figures["requests"], 1)
             print(
                 f"{label:<28}{figures['rps']:>9,.0f}{figures['rps'] / ceiling:>8.2f}"
                 f"{figures['rps'] / floor:>8.2f}{figures['p50']:>9.1f}{figures['p95']:>9.1f}"
                 f"{figures['p99']:>9.1f}{figures['errors']:>8}{figures['socket']:>8}"
+                f"{figures['app_cpu'] * 1000 / answered:>9.2f}"
+                f"{figures['db_cpu'] * 1000 / answered:>8.2f}"
             )
+        print(
+            "app CPU, db CPU: milliseconds of CPU per request spent by the gunicorn workers and "
+            "by this database's PostgreSQL backends during the phase"
+        )
         if "page" in wanted:
             rounds = [
                 f"{page['rps'] / bare['rps']:.2f}"
@@ -866,6 +967,7 @@ def main() -> None:
             ]
             print(f"campaign page / bare view, round by round: {' '.join(rounds)}")
         # Requests still in flight when wrk stopped finish before counting (graceful stop).
+        meter.close()
         server.terminate()
         server.wait(timeout=30)
         server = None
