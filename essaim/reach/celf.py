@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from essaim.reach import estimate
-from essaim.reach.graph import FloatArray, Graph
+from essaim.reach.graph import Graph
+from essaim.reach.probabilities import Probabilities
 
 
 @dataclass
@@ -21,7 +22,7 @@ class Greedy:
 
 
 def celf(
-    graph: Graph, prob: FloatArray, k: int, *, model: str = "ic", runs: int = 1000, seed: int = 0
+    graph: Graph, prob: Probabilities, k: int, *, model: str = "ic", runs: int = 1000, seed: int = 0
 ) -> Greedy:
     started = time.perf_counter()
     calls = 0

@@ -10,8 +10,14 @@ import numpy as np
 from essaim.core.errors import ValidationError
 from essaim.reach import kernels
 from essaim.reach.graph import FloatArray, Graph, IntArray
-from essaim.reach.probabilities import check, for_linear_threshold
-from essaim.reach.rrsets import Reverse, reverse
+from essaim.reach.probabilities import (
+    PerFollower,
+    Probabilities,
+    check,
+    for_linear_threshold,
+    per_edge,
+)
+from essaim.reach.rrsets import Reverse, reverse, reverse_per_follower
 
 MODELS = {"ic": kernels.IC, "lt": kernels.LT}
 
@@ -38,9 +44,9 @@ def model_code(model: str) -> int:
     return MODELS[model]
 
 
-def prepared(graph: Graph, prob: FloatArray, model: str) -> tuple[FloatArray, FloatArray]:
+def prepared(graph: Graph, prob: Probabilities, model: str) -> tuple[FloatArray, FloatArray]:
     """Forward and reverse probabilities (float32) as the model needs them."""
-    prob = check(prob)
+    prob = check(per_edge(graph, prob))
     if prob.shape[0] != graph.m:
         raise ValidationError("There must be one probability per edge.")
     if model == "lt":
@@ -49,9 +55,12 @@ def prepared(graph: Graph, prob: FloatArray, model: str) -> tuple[FloatArray, Fl
     return prob, graph.reverse_probabilities(prob)
 
 
-def reverse_prepared(graph: Graph, prob: FloatArray, model: str) -> Reverse:
-    """What drawing reverse-reachable sets needs, without keeping the forward copy."""
+def reverse_prepared(graph: Graph, prob: Probabilities, model: str) -> Reverse:
+    """What drawing reverse-reachable sets needs, without keeping the forward copy (and,
+    for probabilities per follower, without building any per-edge array)."""
     code = model_code(model)
+    if isinstance(prob, PerFollower):
+        return reverse_per_follower(graph, check(prob.per_node), code)
     _forward, backward = prepared(graph, prob, model)
     del _forward
     return reverse(graph, backward, code)
@@ -59,7 +68,7 @@ def reverse_prepared(graph: Graph, prob: FloatArray, model: str) -> Reverse:
 
 def simulate(
     graph: Graph,
-    prob: FloatArray,
+    prob: Probabilities,
     seeds: IntArray,
     *,
     model: str = "ic",
@@ -95,7 +104,7 @@ def simulate(
 
 def expected_reach(
     graph: Graph,
-    prob: FloatArray,
+    prob: Probabilities,
     seeds: IntArray,
     *,
     model: str = "ic",
@@ -116,7 +125,7 @@ def _summary(reached: FloatArray) -> Estimate:
 
 def reach_within(
     graph: Graph,
-    prob: FloatArray,
+    prob: Probabilities,
     seeds: IntArray,
     *,
     model: str = "ic",

@@ -5,8 +5,8 @@ import itertools
 
 import numpy as np
 
-from essaim.reach.graph import FloatArray, Graph
-from essaim.reach.probabilities import for_linear_threshold
+from essaim.reach.graph import Graph
+from essaim.reach.probabilities import Probabilities, for_linear_threshold, per_edge
 
 MAX_EDGES_IC = 16
 MAX_WORLDS_LT = 200_000
@@ -26,7 +26,8 @@ def _reached(graph_edges: list[tuple[int, int]], n: int, seeds: set[int]) -> int
     return len(seen)
 
 
-def spread(graph: Graph, prob: FloatArray, seeds: list[int], *, model: str = "ic") -> float:
+def spread(graph: Graph, prob: Probabilities, seeds: list[int], *, model: str = "ic") -> float:
+    prob = per_edge(graph, prob)
     src, dst = graph.sources(), graph.indices
     edges = list(zip(src.tolist(), dst.tolist(), strict=True))
     chosen = set(int(s) for s in seeds)
@@ -67,7 +68,9 @@ def spread(graph: Graph, prob: FloatArray, seeds: list[int], *, model: str = "ic
     return total
 
 
-def greedy(graph: Graph, prob: FloatArray, k: int, *, model: str = "ic") -> tuple[list[int], float]:
+def greedy(
+    graph: Graph, prob: Probabilities, k: int, *, model: str = "ic"
+) -> tuple[list[int], float]:
     """Greedy with exact spreads: the (1 - 1/e) baseline on graphs small enough."""
     chosen: list[int] = []
     best = 0.0

@@ -15,7 +15,8 @@ import numpy as np
 
 from essaim.core.errors import ValidationError
 from essaim.reach.estimate import reverse_prepared
-from essaim.reach.graph import FloatArray, Graph, IntArray
+from essaim.reach.graph import Graph, IntArray
+from essaim.reach.probabilities import Probabilities
 from essaim.reach.rrsets import RRSets
 
 # (fraction done, phase, RR sets drawn so far)
@@ -70,7 +71,7 @@ def interval(covered: int, sets: int, n: int) -> tuple[float, float]:
 
 def imm(
     graph: Graph,
-    prob: FloatArray,
+    prob: Probabilities,
     k: int,
     *,
     model: str = "ic",

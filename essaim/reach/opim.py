@@ -20,8 +20,9 @@ import numpy as np
 
 from essaim.core.errors import ValidationError
 from essaim.reach.estimate import reverse_prepared
-from essaim.reach.graph import FloatArray, Graph, IntArray
+from essaim.reach.graph import Graph, IntArray
 from essaim.reach.imm import Plan, Progress, _log_binomial, allowed_mask, interval
+from essaim.reach.probabilities import Probabilities
 from essaim.reach.rrsets import RRSets
 
 # R2's sets are numbered from here: independent of R1's whatever their number.
@@ -45,7 +46,7 @@ def upper_bound(covered_bound: float, sets: int, n: int, a: float) -> float:
 
 def opim_c(
     graph: Graph,
-    prob: FloatArray,
+    prob: Probabilities,
     k: int,
     *,
     model: str = "ic",

@@ -15,7 +15,7 @@ from essaim.campaigns.models import Campaign, CampaignFollow, CampaignHost
 from essaim.core.errors import ApplicationError
 from essaim.reach import estimate, failures, opim, probabilities
 from essaim.reach.failures import PlanFailure
-from essaim.reach.graph import FloatArray, Graph, IntArray, from_edges
+from essaim.reach.graph import Graph, IntArray, from_edges
 from essaim.reach.models import ReachPlan
 from essaim.relay.models import Supporter
 
@@ -68,7 +68,7 @@ def conversions_for(campaign: Campaign) -> dict[int, tuple[int, int]]:
     return {relay: (count, max(count, followers.get(relay, 0))) for relay, count in brought.items()}
 
 
-def probabilities_for(campaign: Campaign, graph: Graph) -> tuple[FloatArray, str]:
+def probabilities_for(campaign: Campaign, graph: Graph) -> tuple[probabilities.Probabilities, str]:
     """Calibrated on the campaign's measured relays when it has some, else weighted cascade."""
     measured = conversions_for(campaign)
     if measured:

@@ -1,4 +1,8 @@
-"""Edge probabilities: how likely what u relays makes v act."""
+"""Edge probabilities: how likely what u relays makes v act. Either one number per edge (in
+out-edge order), or `PerFollower`: one number per person, the probability of every follow
+into them — weighted cascade's case, kept at n numbers instead of m."""
+
+from dataclasses import dataclass
 
 import numpy as np
 from django.utils.functional import Promise
@@ -18,6 +22,25 @@ SCHEME_LABELS: dict[str, Promise] = {
 }
 
 
+@dataclass(frozen=True)
+class PerFollower:
+    """Every edge u → v has v's probability `per_node[v]`. Reverse-reachable sets need nothing
+    more (each node's in-edges share one probability), so the per-edge arrays — 4 bytes an
+    edge each way, and the forward and reverse-mapping pages they read — are never built."""
+
+    per_node: FloatArray
+
+
+Probabilities = FloatArray | PerFollower
+
+
+def per_edge(graph: Graph, prob: Probabilities) -> FloatArray:
+    """One probability per edge, in out-edge order (what forward cascades read)."""
+    if isinstance(prob, PerFollower):
+        return prob.per_node[graph.indices]
+    return prob
+
+
 def check(prob: FloatArray) -> FloatArray:
     """Probabilities outside [0, 1] (or not numbers) are refused with a clear error."""
     prob = np.asarray(prob)
@@ -28,11 +51,10 @@ def check(prob: FloatArray) -> FloatArray:
     return prob
 
 
-def weighted_cascade(graph: Graph) -> FloatArray:
+def weighted_cascade(graph: Graph) -> PerFollower:
     """1 / in-degree of the follower: people who follow many accounts heed each one less
-    (float32: what the kernels read)."""
-    per_node = (1.0 / np.maximum(graph.in_degree(), 1)).astype(np.float32)
-    return per_node[graph.indices]
+    (float32: what the kernels read). Computed from the in-degrees alone."""
+    return PerFollower((1.0 / np.maximum(graph.in_degree(), 1)).astype(np.float32))
 
 
 def constant(graph: Graph, p: float) -> FloatArray:
@@ -75,7 +97,7 @@ def for_linear_threshold(graph: Graph, prob: FloatArray) -> FloatArray:
     return prob * scale[graph.indices]
 
 
-def scheme(graph: Graph, name: str, *, p: float = 0.01, seed: int = 0) -> FloatArray:
+def scheme(graph: Graph, name: str, *, p: float = 0.01, seed: int = 0) -> Probabilities:
     if name == "weighted_cascade":
         return weighted_cascade(graph)
     if name == "constant":

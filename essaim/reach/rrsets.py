@@ -45,6 +45,23 @@ def reverse(graph: Graph, backward: FloatArray, model: int) -> Reverse:
     return Reverse(prob=backward, shared=shared_probabilities(graph, backward), model=model)
 
 
+def reverse_per_follower(graph: Graph, per_node: FloatArray, model: int) -> Reverse:
+    """The same for probabilities per follower, straight from the in-degrees: under IC the
+    kernel reads only the shared probability (so no per-edge array at all); under LT each
+    node's weights are capped to sum to at most 1 (as `for_linear_threshold` scales them)
+    and laid out along the in-edges."""
+    degree = graph.in_degree()
+    per_node = np.asarray(per_node, dtype=np.float32)
+    if model == kernels.LT:
+        cap = (1.0 / np.maximum(degree, 1)).astype(np.float32)
+        per_node = np.minimum(per_node, cap)
+        backward = np.repeat(per_node, degree)
+    else:
+        backward = np.zeros(0, dtype=np.float32)
+    shared = np.where(degree > 0, per_node, np.float32(0.0)).astype(np.float32)
+    return Reverse(prob=backward, shared=shared, model=model)
+
+
 class RRSets:
     """A growing collection of RR sets numbered first, first+1, …: set number i always
     holds the same nodes for the same seed, whoever draws it and on how many threads."""

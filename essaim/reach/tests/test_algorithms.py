@@ -245,3 +245,27 @@ def test_monte_carlo_stops_once_its_interval_is_narrow_enough(width):
     truth = exact.spread(DIAMOND, exact_prob, [0])
     small_found = estimate.reach_within(DIAMOND, exact_prob, np.array([0]), width=width, seed=1)
     assert small_found.low <= truth <= small_found.high
+
+
+@pytest.mark.parametrize("model", ["ic", "lt"])
+def test_probabilities_per_follower_draw_the_same_sets_as_per_edge(model):
+    """Weighted cascade is kept per follower (no per-edge arrays): the RR sets, the plans and
+    the cascades are those of the same probabilities spelt out edge by edge."""
+    graph = social_graph(2000, 8000, seed=9)
+    lean = probabilities.weighted_cascade(graph)
+    assert isinstance(lean, probabilities.PerFollower) and lean.per_node.shape == (graph.n,)
+    spelt = probabilities.per_edge(graph, lean)
+    assert spelt.shape == (graph.m,)
+    drawn = []
+    for prob in (lean, spelt):
+        sets = RRSets(graph, reverse_prepared(graph, prob, model), 4, 0)
+        sets.grow_to(3000)
+        drawn.append(
+            (
+                sets.nodes[: sets.size].tolist(),
+                sets.ptr[: sets.count + 1].tolist(),
+                opim.opim_c(graph, prob, 5, model=model, epsilon=0.2, seed=1).nodes.tolist(),
+                estimate.simulate(graph, prob, np.arange(3), model=model, runs=50).tolist(),
+            )
+        )
+    assert drawn[0] == drawn[1]
