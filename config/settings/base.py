@@ -47,7 +47,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "django_tasks",
-    "django_tasks_db",
+    # django-tasks-db, named in the reader's language.
+    "essaim.core.tasks_app.TasksDatabaseConfig",
     # In INSTALLED_APPS so that the API docs use ninja's bundled Swagger UI, never a CDN.
     "ninja",
     # Essaim's apps come before allauth so that their templates (the site layout for the

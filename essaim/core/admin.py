@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -6,6 +7,9 @@ from django.utils.translation import ngettext
 
 from essaim.core import outbox
 from essaim.core.models import OutboxMessage
+
+# The admin says the instance's name (SITE_NAME), not "Django administration".
+admin.site.site_header = admin.site.site_title = settings.SITE_NAME
 
 
 @admin.register(OutboxMessage)

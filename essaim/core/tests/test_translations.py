@@ -119,6 +119,17 @@ def test_the_admin_names_models_in_french(admin_client) -> None:
         assert name not in html
 
 
+def test_the_admin_names_the_instance_and_the_task_queue_in_french(admin_client) -> None:
+    """Not "Django administration", nor django-tasks-db's English names."""
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    admin_client.get("/")
+    html = admin_client.get("/admin/").content.decode()
+    assert "<title>Site d’administration | Essaim</title>" in html
+    assert "Tâches de fond" in html and "Résultats de tâches" in html
+    for name in ("Django", "Tasks Database Backend", "Task Results"):
+        assert name not in html
+
+
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="needs gettext (xgettext, msgmerge)")
 def test_every_message_the_code_uses_has_a_french_translation(tmp_path: Path) -> None:
     """makemessages, run on a copy of the sources, merges what the code and the templates use
