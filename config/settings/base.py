@@ -339,3 +339,9 @@ PLACES_ONLINE_GEOCODER_URL = os.environ.get("PLACES_ONLINE_GEOCODER_URL", "")
 # a URL the markers draw on a plain background (tests, an offline demo).
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+# Campaign videos (essaim.core.video): the platforms a host may link a video from, by name
+# ("youtube", "vimeo"; empty: none), and the PeerTube instances by host ("videos.example.org",
+# HTTPS). Each allowed platform's player is the only frame the Content-Security-Policy lets
+# in, and only after a visitor clicks; the title and picture are fetched once by a task.
+VIDEO_PLATFORMS = env_list("VIDEO_PLATFORMS", "youtube,vimeo")
+VIDEO_PEERTUBE_HOSTS = env_list("VIDEO_PEERTUBE_HOSTS", "")

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from essaim.campaigns.models import (
     Campaign,
     CampaignHost,
+    CampaignVideo,
     Donation,
     Event,
     GuestAction,
@@ -25,6 +26,26 @@ class CampaignAdmin(admin.ModelAdmin[Campaign]):
     search_fields = ("title", "summary")
     raw_id_fields = ("created_by",)
     inlines = (HostInline,)
+
+
+@admin.register(CampaignVideo)
+class CampaignVideoAdmin(admin.ModelAdmin[CampaignVideo]):
+    """Which videos were read and which failed; the hosts change them on their page (the
+    preview is read by a task, not typed here)."""
+
+    list_display = ("campaign", "platform", "state", "failure", "fetched_at")
+    list_filter = ("state", "platform")
+    readonly_fields = (
+        "url",
+        "platform",
+        "state",
+        "failure",
+        "title",
+        "embed_url",
+        "poster",
+        "fetched_at",
+    )
+    raw_id_fields = ("campaign",)
 
 
 @admin.register(Event)

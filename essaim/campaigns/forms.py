@@ -8,9 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from essaim.campaigns.models import Campaign
 from essaim.campaigns.models.campaign import CONSENT_MAX_LENGTH
+from essaim.campaigns.models.video import URL_MAX_LENGTH
 from essaim.campaigns.services.guest import default_consent
 from essaim.core.dates import plausible_date
+from essaim.core.errors import ValidationError
 from essaim.core.images import CoverFields
+from essaim.core.video import video_link, video_platforms
 
 
 class CampaignForm(CoverFields):
@@ -59,6 +62,33 @@ class CampaignForm(CoverFields):
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", _("The campaign cannot end before it starts."))
         return data
+
+
+class VideoForm(forms.Form):
+    url = forms.URLField(
+        label=_("Video link"),
+        max_length=URL_MAX_LENGTH,
+        required=False,
+        assume_scheme="https",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = ", ".join(platform.name for platform in video_platforms())
+        self.fields["url"].help_text = gettext(
+            "The address of one video on %(platforms)s. Its title and picture are shown on "
+            "the page; the video itself plays from its platform when a visitor clicks. "
+            "Leave empty to remove the video."
+        ) % {"platforms": names or "—"}
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        if not url:
+            return ""
+        try:
+            return video_link(url).url
+        except ValidationError as error:
+            raise forms.ValidationError(error.message) from error
 
 
 class InviteForm(forms.Form):

@@ -17,6 +17,7 @@ from essaim.campaigns import permissions
 from essaim.campaigns.models import (
     Campaign,
     CampaignHost,
+    CampaignVideo,
     Challenge,
     CheckIn,
     Donation,
@@ -75,6 +76,16 @@ def _public_campaign(slug: str) -> Campaign | None:
         ),
         seconds=PUBLIC_LOOKUP_SECONDS,
     )
+
+
+def campaign_video_of(campaign: Campaign) -> CampaignVideo | None:
+    """The campaign's video in any state (its hosts' page); the caller checked who asks."""
+    return CampaignVideo.objects.filter(campaign=campaign).first()
+
+
+def campaign_video_shown(campaign: Campaign) -> CampaignVideo | None:
+    """The video the campaign's page shows: one whose preview was read."""
+    return CampaignVideo.objects.filter(campaign=campaign, state=CampaignVideo.State.READY).first()
 
 
 def campaign_forget(*slugs: str) -> None:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from essaim.core.errors import ApplicationError, ValidationError
 from essaim.core.places import tile_origin
 from essaim.core.text import is_storable
+from essaim.core.video import player_origins
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +33,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def content_security_policy() -> str:
-    """The policy, with the map's tile server among the image sources when there is one."""
+    """The policy, with the map's tile server among the image sources when there is one, and
+    the allowed video platforms' players as the only frames (a campaign's video)."""
+    policy = CONTENT_SECURITY_POLICY
     origin = tile_origin()
-    if not origin:
-        return CONTENT_SECURITY_POLICY
-    return CONTENT_SECURITY_POLICY.replace(
-        "img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}"
-    )
+    if origin:
+        policy = policy.replace(
+            "img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}"
+        )
+    players = " ".join(player_origins()) or "'none'"
+    return f"{policy}; frame-src {players}"
 
 
 class ContentSecurityPolicyMiddleware:

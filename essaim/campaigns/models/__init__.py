@@ -13,12 +13,14 @@ from essaim.campaigns.models.fundraising import Donation, Fundraiser, InKindPled
 from essaim.campaigns.models.guest import GuestAction
 from essaim.campaigns.models.invalidation import SignatureInvalidation
 from essaim.campaigns.models.pledge import Pledge, Signature, SignatureTally
+from essaim.campaigns.models.video import CampaignVideo
 
 __all__ = [
     "Campaign",
     "CampaignFollow",
     "CampaignHost",
     "CampaignUpdate",
+    "CampaignVideo",
     "Challenge",
     "ChallengeDay",
     "CheckIn",

@@ -25,12 +25,14 @@ from essaim.campaigns.forms import (
     FundraiserSetupForm,
     InviteForm,
     PledgeSetupForm,
+    VideoForm,
 )
 from essaim.campaigns.models import Campaign, CampaignHost, CampaignUpdate
 from essaim.campaigns.services import campaigns as campaign_services
 from essaim.campaigns.services.challenge import challenge_setup
 from essaim.campaigns.services.fundraising import fundraiser_setup
 from essaim.campaigns.services.pledge import pledge_setup
+from essaim.campaigns.services.video import campaign_video_set
 from essaim.campaigns.share_image import campaign_share_text
 from essaim.campaigns.views.actions import (
     actions_context,
@@ -92,6 +94,7 @@ def detail_context(request: HtmxHttpRequest, campaign: Campaign) -> dict[str, An
         "impact": selectors.impact_totals(campaign),
         "leaderboard": selectors.host_leaderboard(campaign),
         "summary_parts": parts.parts_for("campaigns.detail.summary", campaign=campaign),
+        "video": selectors.campaign_video_shown(campaign),
         "events": selectors.events_of(campaign, request.user)[:20],
         **actions_context(request, campaign),
     }
@@ -181,6 +184,7 @@ def _manage_context(campaign: Campaign, **forms: Any) -> dict[str, Any]:
         challenge_of(campaign),
         fundraiser_of(campaign),
     )
+    video = selectors.campaign_video_of(campaign)
     context: dict[str, Any] = {
         "campaign": campaign,
         "has_pledge": pledge is not None,
@@ -200,6 +204,8 @@ def _manage_context(campaign: Campaign, **forms: Any) -> dict[str, Any]:
             }
         ),
         "invite_form": InviteForm(),
+        "video": video,
+        "video_form": VideoForm(initial={"url": video.url if video else ""}),
         "pledge_form": PledgeSetupForm(
             initial={"text": pledge.text, "goal_ladder": pledge.goal_ladder} if pledge else None
         ),
@@ -239,6 +245,7 @@ def campaign_manage(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "challenge": ("challenge_form", ChallengeSetupForm),
         "fundraiser": ("fundraiser_form", FundraiserSetupForm),
         "invite": ("invite_form", InviteForm),
+        "video": ("video_form", VideoForm),
     }
     if section not in forms_by_section:
         raise NotFound(_("This page does not exist."))
@@ -257,6 +264,8 @@ def campaign_manage(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         pledge_setup(actor=actor, campaign=campaign, **data)
     elif section == "challenge":
         challenge_setup(actor=actor, campaign=campaign, **data)
+    elif section == "video":
+        campaign_video_set(actor=actor, campaign=campaign, url=data["url"])
     elif section == "fundraiser":
         fundraiser_setup(
             actor=actor, campaign=campaign, goal_amount=data["goal"], currency=data["currency"]
