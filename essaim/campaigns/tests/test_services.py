@@ -217,6 +217,23 @@ def test_rsvps_fill_places_then_wait_and_a_cancellation_promotes_the_first_waiti
     assert events.rsvp_create(user=people[0], event=event).status == "waitlisted"
 
 
+def test_a_cancellation_naming_an_earlier_answer_leaves_the_later_one():
+    """The freed place's push names the answer it was about by its queue position: pressed
+    after the person cancelled and answered again, it must not cancel the new answer."""
+    event = EventFactory.create(capacity=1)
+    person = UserFactory.create()
+    first = events.rsvp_create(user=person, event=event)
+    events.rsvp_cancel(user=person, event=event)
+    again = events.rsvp_create(user=person, event=event)
+    assert again.position != first.position
+    assert events.rsvp_cancel(user=person, event=event, position=first.position) == []
+    again.refresh_from_db()
+    assert again.status == "confirmed"
+    events.rsvp_cancel(user=person, event=event, position=again.position)
+    again.refresh_from_db()
+    assert again.status == "cancelled"
+
+
 def test_capacity_cannot_drop_below_confirmed_and_raising_it_promotes():
     event = EventFactory.create(capacity=2)
     people = UserFactory.create_batch(3)

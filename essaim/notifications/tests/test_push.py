@@ -521,6 +521,17 @@ def test_a_freed_place_is_pushed_with_a_keep_and_a_give_back_button(client, serv
     ]
 
 
+def test_a_freed_place_written_before_its_buttons_keeps_a_link(client, service, midday):
+    """A notice written before notices named the answer has no token: a link to the place."""
+    event, _first, second, message = freed_place(client, service, midday)
+    notice = Notification.objects.get(user=second, kind=Kind.EVENT_PROMOTED)
+    notice.params = {"event": event.title, "when": event.starts_at.isoformat()}
+    notice.save(update_fields=["params"])
+    assert push.message_for(notice, second)["actions"] == [
+        {"action": "open", "title": "Voir ma place", "url": message["url"]}
+    ]
+
+
 def test_i_cannot_come_gives_the_place_to_the_next_person_once(client, service, midday):
     event, first, second, message = freed_place(client, service, midday)
     third = UserFactory.create()
