@@ -68,6 +68,17 @@ class ProfileForm(forms.Form):
         return clean_image(self.cleaned_data.get("avatar"))
 
 
+class FederationForm(forms.Form):
+    federated = forms.BooleanField(
+        label=_("Be on the fediverse"),
+        required=False,
+        help_text=_(
+            "People on Mastodon, Mobilizon and other servers can find you as @handle, follow "
+            "you, and see your public posts in public communities under your name."
+        ),
+    )
+
+
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput)
 

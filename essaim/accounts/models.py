@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from essaim.core import names
 from essaim.core.models import BaseModel
 
 # Providers that deliver "j.e.a.n@" and "jean@" to the same mailbox.
@@ -32,7 +33,11 @@ def free_handle(display_name: str) -> str:
     """A free public handle derived from the display name — never from the e-mail address."""
     base = (slugify(display_name) or "membre")[:30]
     candidate = base
-    while candidate in RESERVED_HANDLES or User.objects.filter(handle=candidate).exists():
+    while (
+        candidate in RESERVED_HANDLES
+        or User.objects.filter(handle=candidate).exists()
+        or names.is_taken_elsewhere(candidate)
+    ):
         candidate = f"{base}-{secrets.token_hex(2)}"
     return candidate
 
@@ -99,6 +104,9 @@ class User(AbstractUser):
     # exists" mail's reset link, or the form after a confirmation) makes it an account, the
     # same row, so everything the guest did is already theirs.
     is_guest = models.BooleanField(_("guest"), default=False)
+    # Opted in to the fediverse (off unless the person chooses it): since then, their profile
+    # is a `Person` actor and their public posts in public communities are signed with it.
+    federated_at = models.DateTimeField(_("on the fediverse since"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -131,6 +139,16 @@ class User(AbstractUser):
         if update_fields is not None and "email" in update_fields:
             kwargs["update_fields"] = {*update_fields, "email_canonical"}
         super().save(*args, **kwargs)
+
+    @property
+    def is_on_fediverse(self) -> bool:
+        """Opted in, and an account that still is one (federation gives it a `Person`)."""
+        return (
+            self.federated_at is not None
+            and self.is_active
+            and self.deleted_at is None
+            and not self.is_guest
+        )
 
     @property
     def is_suspended(self) -> bool:

@@ -13,7 +13,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts import personal_data
+from essaim.accounts.events import FEDERATION_CHANGED
 from essaim.accounts.models import User, UserFollow, canonical_email
+from essaim.core import names
 from essaim.core.errors import NotFound, PermissionDenied, ValidationError
 from essaim.core.geocoding import locate
 from essaim.core.images import extension_for
@@ -246,6 +248,7 @@ def user_export(user: User) -> dict[str, Any]:
             "avatar": user.avatar.url if user.avatar else None,
             "date_joined": user.date_joined.isoformat(),
             "last_login": user.last_login.isoformat() if user.last_login else None,
+            "on_the_fediverse_since": user.federated_at.isoformat() if user.federated_at else None,
             "email_addresses": [
                 {"email": address.email, "verified": address.verified, "primary": address.primary}
                 for address in EmailAddress.objects.filter(user=user).order_by("pk")
@@ -267,6 +270,34 @@ def user_export(user: User) -> dict[str, Any]:
     }
 
 
+def user_federation_set(*, user: User, federated: bool) -> User:
+    """Opt in to the fediverse or out of it. In: the person's handle becomes `acct:handle@host`
+    and their profile an actor, unless a community already holds that name (the one namespace,
+    `core.names`). Out: the actor is gone (410) and the servers that follow it are told to
+    delete it; what they copied is theirs, which the settings page says before one opts in.
+    Asking for the state one is in changes nothing."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if federated == (locked.federated_at is not None):
+            return locked
+        if federated:
+            require_good_standing(locked)
+            if locked.is_guest:
+                raise PermissionDenied(_("Choose a password first."))
+            if names.is_taken_elsewhere(locked.handle):
+                raise ValidationError(
+                    _("A community already has the name %(handle)s on the fediverse.")
+                    % {"handle": locked.handle}
+                )
+            locked.federated_at = timezone.now()
+        else:
+            locked.federated_at = None
+        locked.save(update_fields=["federated_at"])
+        FEDERATION_CHANGED.publish(user_id=locked.pk, handle=locked.handle, federated=federated)
+    user.federated_at = locked.federated_at
+    return locked
+
+
 @transaction.atomic
 def user_delete(*, user: User) -> None:
     """Delete an account: personal data goes, content others rely on stays, anonymised.
@@ -274,6 +305,10 @@ def user_delete(*, user: User) -> None:
     The row itself stays (posts, listings and messages point at it) but holds nothing that
     identifies the person: a random handle, a placeholder name, an unreachable address.
     """
+    if user.federated_at is not None:
+        # Under the handle the actor was named by, before it is replaced below.
+        FEDERATION_CHANGED.publish(user_id=user.pk, handle=user.handle, federated=False)
+        user.federated_at = None
     personal_data.erase_for(user)
     UserFollow.objects.filter(follower=user).delete()
     UserFollow.objects.filter(followed=user).delete()

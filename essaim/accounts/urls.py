@@ -7,6 +7,7 @@ app_name = "accounts"
 # "me" is a reserved handle (models.RESERVED_HANDLES), so these never shadow a profile.
 urlpatterns: list[URLPattern | URLResolver] = [
     path("me/settings/", views.settings_view, name="settings"),
+    path("me/settings/fediverse/", views.federation, name="federation"),
     path("me/export/", views.export, name="export"),
     path("me/delete/", views.delete_account, name="delete"),
     path("<slug:handle>/", views.profile, name="profile"),

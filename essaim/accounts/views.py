@@ -8,12 +8,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from essaim.accounts import selectors, services
-from essaim.accounts.forms import DeleteAccountForm, ProfileForm
+from essaim.accounts.forms import DeleteAccountForm, FederationForm, ProfileForm
 from essaim.accounts.http import export_download
 from essaim.accounts.models import User
 from essaim.core import parts
 from essaim.core.errors import ValidationError
 from essaim.core.http import HtmxHttpRequest, redirect_back
+from essaim.core.site import site_hostname
 
 PEOPLE_PAGE_SIZE = 50
 
@@ -105,7 +106,12 @@ def settings_view(request: HttpRequest) -> HttpResponse:
                     services.home_area_set(user=user, home_area=data["home_area"])
             except ValidationError as error:
                 form.add_error("home_area", error.message)
-                return render(request, "accounts/settings.html", {"form": form}, status=400)
+                return render(
+                    request,
+                    "accounts/settings.html",
+                    {"form": form, "federation_form": _federation_form(user)},
+                    status=400,
+                )
             services.profile_update(
                 user=user,
                 display_name=data["display_name"],
@@ -120,8 +126,43 @@ def settings_view(request: HttpRequest) -> HttpResponse:
             # The interface follows the language the person just chose.
             response.set_cookie("django_language", user.language, samesite="Lax")
             return response
-        return render(request, "accounts/settings.html", {"form": form}, status=400)
-    return render(request, "accounts/settings.html", {"form": ProfileForm(initial=initial)})
+        return render(
+            request,
+            "accounts/settings.html",
+            {"form": form, "federation_form": _federation_form(user)},
+            status=400,
+        )
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "form": ProfileForm(initial=initial),
+            "federation_form": _federation_form(user),
+        },
+    )
+
+
+def _federation_form(user: User) -> FederationForm:
+    return FederationForm(initial={"federated": user.federated_at is not None})
+
+
+@login_required
+@require_POST
+def federation(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    form = FederationForm(request.POST)
+    federated = form.is_valid() and form.cleaned_data["federated"]
+    services.user_federation_set(user=user, federated=federated)
+    if federated:
+        messages.success(
+            request,
+            _("You are on the fediverse as %(address)s.")
+            % {"address": f"@{user.handle}@{site_hostname()}"},
+        )
+    else:
+        messages.info(request, _("You are no longer on the fediverse."))
+    return redirect("accounts:settings")
 
 
 @login_required
@@ -144,5 +185,10 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             logout(request)
             messages.success(request, _("Your account is deleted. Thank you for your help."))
             return redirect("feed:home")
-        return render(request, "accounts/delete.html", {"form": form}, status=400)
+        return render(
+            request,
+            "accounts/delete.html",
+            {"form": form, "federation_form": _federation_form(user)},
+            status=400,
+        )
     return render(request, "accounts/delete.html", {"form": form})

@@ -11,9 +11,13 @@ class CommunitiesConfig(AppConfig):
         from essaim.accounts import personal_data, trust
         from essaim.communities import personal_data as communities_data
         from essaim.communities.reportable import COMMENT, POST
-        from essaim.communities.selectors import kept_comments_of, kept_posts_of
+        from essaim.communities.selectors import (
+            community_name_taken,
+            kept_comments_of,
+            kept_posts_of,
+        )
         from essaim.communities.views import profile_posts
-        from essaim.core import parts, reportable
+        from essaim.core import names, parts, reportable
 
         personal_data.register(
             "communities", export=communities_data.export, erase=communities_data.erase
@@ -23,3 +27,4 @@ class CommunitiesConfig(AppConfig):
         trust.contributions_register("communities.comments", kept_comments_of)
         reportable.register(POST)
         reportable.register(COMMENT)
+        names.register(community_name_taken)

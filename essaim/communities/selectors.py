@@ -260,3 +260,9 @@ def community_share_text(community: Community, member_count: int) -> ShareText:
         figures=ngettext("%(count)s member", "%(count)s members", member_count)
         % {"count": number_format(member_count)},
     )
+
+
+def community_name_taken(name: str) -> bool:
+    """Whether a community has `name` as its address (core.names: one namespace with
+    people's handles)."""
+    return Community.objects.filter(slug=name).exists()

@@ -35,7 +35,12 @@ RESERVED_SLUGS = frozenset({"new", "join"})
 def _free_slug(name: str) -> str:
     base = (slugify(name) or "communaute")[:50]
     candidate = base
-    while candidate in RESERVED_SLUGS or Community.objects.filter(slug=candidate).exists():
+    # One namespace with people's handles (core.names): a handle is never a community's name.
+    while (
+        candidate in RESERVED_SLUGS
+        or Community.objects.filter(slug=candidate).exists()
+        or User.objects.filter(handle=candidate).exists()
+    ):
         candidate = f"{base}-{secrets.token_hex(2)}"
     return candidate
 

@@ -23,19 +23,24 @@ def is_federated(community: Community) -> bool:
     return not community.is_private
 
 
-def _local(kind: str, community: Community | None) -> LocalActor:
-    existing = LocalActor.objects.filter(kind=kind, community=community).first()
+def _local(kind: str, community: Community | None, user: User | None = None) -> LocalActor:
+    existing = LocalActor.objects.filter(kind=kind, community=community, user=user).first()
     if existing is not None:
         return existing
     private, public = signatures.new_key_pair()
     try:
         with transaction.atomic():
             return LocalActor.objects.create(
-                kind=kind, community=community, private_key_pem=private, public_key_pem=public
+                kind=kind,
+                community=community,
+                user=user,
+                name=user.handle if user is not None else "",
+                private_key_pem=private,
+                public_key_pem=public,
             )
     except IntegrityError:
         # Made by a concurrent request: theirs is the key.
-        return LocalActor.objects.get(kind=kind, community=community)
+        return LocalActor.objects.get(kind=kind, community=community, user=user)
 
 
 def instance_keys() -> LocalActor:
@@ -44,6 +49,27 @@ def instance_keys() -> LocalActor:
 
 def group_keys(community: Community) -> LocalActor:
     return _local(LocalActor.Kind.GROUP, community)
+
+
+def person_keys(user: User) -> LocalActor:
+    return _local(LocalActor.Kind.PERSON, None, user)
+
+
+def person_actor(user_id: int) -> LocalActor | None:
+    """A person's actor row if they ever opted in (kept after they opt out: 410, not 404)."""
+    return LocalActor.objects.filter(kind=LocalActor.Kind.PERSON, user_id=user_id).first()
+
+
+def was_person(handle: str) -> bool:
+    """Whether `handle` named a person's actor once."""
+    return LocalActor.objects.filter(kind=LocalActor.Kind.PERSON, name=handle).exists()
+
+
+def person_signer(actor: LocalActor) -> client.Signer:
+    return client.Signer(
+        key_id=documents.key_id(documents.person_id(actor.name)),
+        private_key_pem=actor.private_key_pem,
+    )
 
 
 def instance_signer() -> client.Signer:

@@ -32,6 +32,6 @@ class RemoteActorAdmin(admin.ModelAdmin[RemoteActor]):
 
 @admin.register(Follower)
 class FollowerAdmin(admin.ModelAdmin[Follower]):
-    list_display = ("community", "actor", "created_at")
-    list_select_related = ("community", "actor")
-    search_fields = ("actor__uri", "community__slug")
+    list_display = ("community", "person", "actor", "created_at")
+    list_select_related = ("community", "person", "actor")
+    search_fields = ("actor__uri", "community__slug", "person__handle")

@@ -20,12 +20,19 @@ from essaim.federation import actors, client
 CHANNEL = "activitypub"
 
 
-def enqueue(*, inbox: str, activity: dict[str, Any], community_id: int | None) -> OutboxMessage:
-    """Write one delivery in the caller's transaction (`community_id` signs; None: the
-    instance)."""
-    return outbox.enqueue(
-        CHANNEL, {"inbox": inbox, "activity": activity, "community_id": community_id}
-    )
+def enqueue(
+    *,
+    inbox: str,
+    activity: dict[str, Any],
+    community_id: int | None,
+    person_id: int | None = None,
+) -> OutboxMessage:
+    """Write one delivery in the caller's transaction: signed by the community
+    `community_id`, or the person `person_id` (a user's id), else by the instance."""
+    payload = {"inbox": inbox, "activity": activity, "community_id": community_id}
+    if person_id is not None:
+        payload["person_id"] = person_id
+    return outbox.enqueue(CHANNEL, payload)
 
 
 def deliver(message: OutboxMessage, _connection: Any) -> outbox.Outcome:
@@ -34,7 +41,14 @@ def deliver(message: OutboxMessage, _connection: Any) -> outbox.Outcome:
     if actors.is_blocked(actors.domain_of(inbox)):
         return outbox.Cancel("the server is blocked")
     community_id = payload.get("community_id")
-    if community_id is None:
+    person_id = payload.get("person_id")
+    if person_id is not None:
+        # Signed by the person's key even once they opted out: their Delete is signed so.
+        person = actors.person_actor(int(person_id))
+        if person is None:
+            return outbox.Cancel("the person has no actor")
+        signer = actors.person_signer(person)
+    elif community_id is None:
         signer = actors.instance_signer()
     else:
         community = Community.objects.filter(pk=community_id).first()

@@ -11,6 +11,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils.html import escape
 
+from essaim.accounts.models import User
 from essaim.campaigns.models import Event
 from essaim.communities.models import Community, Post
 from essaim.core.markdown import render_markdown
@@ -30,6 +31,23 @@ def community_id(community: Community) -> str:
 
 def community_url(community: Community, name: str) -> str:
     return absolute_url(reverse(f"federation:{name}", kwargs={"slug": community.slug}))
+
+
+def person_id(handle: str) -> str:
+    """A person's actor is their profile page (by the handle it was named by)."""
+    return absolute_url(reverse("accounts:profile", kwargs={"handle": handle}))
+
+
+def person_url(handle: str, name: str) -> str:
+    return absolute_url(reverse(f"federation:person_{name}", kwargs={"handle": handle}))
+
+
+def author_id(post: Post) -> str:
+    """Who a post is attributed to: its author if they opted in to the fediverse, else the
+    community alone (nothing about a person who did not is sent)."""
+    if post.author.is_on_fediverse:
+        return person_id(post.author.handle)
+    return community_id(post.community)
 
 
 def instance_id() -> str:
@@ -89,6 +107,28 @@ def group(community: Community, public_key_pem: str) -> dict[str, Any]:
     return document
 
 
+def person(user: User, public_key_pem: str) -> dict[str, Any]:
+    """A person who opted in, as a `Person`: what their public profile shows (their name and
+    their words about themselves), nothing else."""
+    actor = person_id(user.handle)
+    return {
+        "@context": CONTEXT,
+        "id": actor,
+        "type": "Person",
+        "preferredUsername": user.handle,
+        "name": user.display_name,
+        "summary": str(render_markdown(user.bio)),
+        "url": actor,
+        "inbox": person_url(user.handle, "inbox"),
+        "outbox": person_url(user.handle, "outbox"),
+        "followers": person_url(user.handle, "followers"),
+        "endpoints": {"sharedInbox": shared_inbox()},
+        "manuallyApprovesFollowers": False,
+        "discoverable": False,
+        "publicKey": _public_key(actor, public_key_pem),
+    }
+
+
 def collection(collection_id: str, total: int) -> dict[str, Any]:
     """A collection shown by its size alone (who follows a community is not published)."""
     return {
@@ -106,7 +146,7 @@ def note(post: Post) -> dict[str, Any]:
     return {
         "id": url,
         "type": "Note",
-        "attributedTo": community_id(community),
+        "attributedTo": author_id(post),
         "audience": community_id(community),
         "content": str(render_markdown(post.body)),
         "mediaType": "text/html",

@@ -6,7 +6,8 @@ was rotated), from a server that is not blocked, about objects of this instance.
 of the activity must be the signer, and whatever it carries (a reply) must be its own.
 Refusals are `Refused` with a 4xx status; nothing here answers 500 for what a peer sent.
 
-Handled: Follow and Undo(Follow) of a public community (accepted at once), a reply to a post
+Handled: Follow and Undo(Follow) of a public community or an opted-in person (accepted at
+once), a reply to a post
 (a comment, screened like a local one), Join, Leave and Undo(Join) of an event (an RSVP of
 the remote person's stand-in account), Delete of what the sender wrote here. Anything else
 (Announce, Like, Update...) is acknowledged and dropped: the instance keeps no timeline, and
@@ -25,6 +26,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from essaim.accounts.models import User
 from essaim.campaigns.models import Event, Rsvp
 from essaim.campaigns.services.events import rsvp_cancel, rsvp_create
 from essaim.communities.models import Comment, Community, Post
@@ -32,7 +34,7 @@ from essaim.communities.services import comment_create
 from essaim.core.errors import ApplicationError
 from essaim.federation import actors, client, delivery, documents, signatures
 from essaim.federation.models import Follower, ReceivedObject, RemoteActor
-from essaim.federation.selectors import local_target
+from essaim.federation.selectors import federated_person, local_target
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,24 @@ def _community(url: str) -> Community:
     if community is None or not actors.is_federated(community):
         raise Refused(404, "not a community of this instance")
     return community
+
+
+def _person(url: str) -> User:
+    target = local_target(url)
+    person = None
+    if target is not None and target[0] == "accounts:profile":
+        person = federated_person(target[1]["handle"])
+    if person is None:
+        raise Refused(404, "not an actor of this instance")
+    return person
+
+
+def _followed(url: str) -> dict[str, Any]:
+    """The Follower fields naming what `url` is: a public community or an opted-in person."""
+    target = local_target(url)
+    if target is not None and target[0] == "accounts:profile":
+        return {"person": _person(url)}
+    return {"community": _community(url)}
 
 
 def _post(url: str) -> Post | None:
@@ -147,20 +167,33 @@ def receive(activity: dict[str, Any], actor: RemoteActor) -> str:
 
 
 def _follow(activity: dict[str, Any], actor: RemoteActor) -> str:
-    community = _community(_id_of(activity.get("object")))
+    followed = _followed(_id_of(activity.get("object")))
+    community: Community | None = followed.get("community")
+    person: User | None = followed.get("person")
     with transaction.atomic():
         Follower.objects.update_or_create(
-            community=community, actor=actor, defaults={"follow_id": _id_of(activity)[:500]}
+            **followed, actor=actor, defaults={"follow_id": _id_of(activity)[:500]}
         )
-        group = documents.community_id(community)
+        if person is not None:
+            accepting = documents.person_id(person.handle)
+        else:
+            assert community is not None
+            accepting = documents.community_id(community)
         accept = documents.activity(
             "Accept",
-            group,
+            accepting,
             {key: value for key, value in activity.items() if key != "@context"},
-            f"{group}#accept-{hashlib.sha256(_id_of(activity).encode()).hexdigest()[:16]}",
+            f"{accepting}#accept-{hashlib.sha256(_id_of(activity).encode()).hexdigest()[:16]}",
             to=[actor.uri],
         )
-        delivery.enqueue(inbox=actor.inbox, activity=accept, community_id=community.pk)
+        if person is not None:
+            actors.person_keys(person)
+        delivery.enqueue(
+            inbox=actor.inbox,
+            activity=accept,
+            community_id=community.pk if community is not None else None,
+            person_id=person.pk if person is not None else None,
+        )
     return "followed"
 
 
@@ -172,7 +205,7 @@ def _undo(activity: dict[str, Any], actor: RemoteActor) -> str:
         followed = Follower.objects.filter(actor=actor, follow_id=inner_id)
         if isinstance(inner, dict) and _id_of(inner.get("object")):
             followed = followed | Follower.objects.filter(
-                actor=actor, community=_community(_id_of(inner.get("object")))
+                actor=actor, **_followed(_id_of(inner.get("object")))
             )
         followed.delete()
         return "unfollowed"

@@ -1,4 +1,5 @@
-"""Content negotiation: a page that has an ActivityStreams form (a community, a post, an event)
+"""Content negotiation: a page that has an ActivityStreams form (a community, a person who
+opted in, a post, an event)
 answers it to a request that asks for `application/activity+json` or `application/ld+json`,
 at the same address, so the actor's id is also its page. Other requests go on to the HTML
 view, with `Vary: Accept` so that no cache serves one form for the other."""
@@ -11,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from essaim.federation import views
 
 NEGOTIATED: dict[str, Callable[..., HttpResponse]] = {
+    "accounts:profile": views.person_document,
     "communities:detail": views.community_document,
     "communities:post": views.post_document,
     "campaigns:event": views.event_document,

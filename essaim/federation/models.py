@@ -11,13 +11,15 @@ from essaim.core.models import BaseModel
 
 
 class LocalActor(BaseModel):
-    """The key pair of an actor of this instance: a public community (a `Group`) or the
-    instance itself (an `Application` that signs fetches). Made on first use, kept for ever:
-    remote servers cache the public key under its id."""
+    """The key pair of an actor of this instance: a public community (a `Group`), a person
+    who opted in (a `Person`), or the instance itself (an `Application` that signs fetches).
+    Made on first use, kept for ever: remote servers cache the public key under its id, and a
+    person's row left after they opt out is how their actor answers 410 Gone, not 404."""
 
     class Kind(models.TextChoices):
         INSTANCE = "instance", _("Instance")
         GROUP = "group", _("Community")
+        PERSON = "person", _("Person")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     community = models.OneToOneField(
@@ -27,6 +29,16 @@ class LocalActor(BaseModel):
         blank=True,
         related_name="federation_actor",
     )
+    user = models.OneToOneField(
+        "accounts.User",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="federation_actor",
+    )
+    # A person's handle when their actor was made: their actor's address, which answers 410
+    # Gone after they opt out, even once a deleted account's handle was replaced.
+    name = models.CharField(max_length=60, blank=True, db_index=True)
     private_key_pem = models.TextField()
     public_key_pem = models.TextField()
 
@@ -38,14 +50,15 @@ class LocalActor(BaseModel):
                 fields=["kind"], condition=Q(kind="instance"), name="one_instance_actor"
             ),
             models.CheckConstraint(
-                condition=Q(kind="instance", community__isnull=True)
-                | Q(kind="group", community__isnull=False),
-                name="group_actor_has_a_community",
+                condition=Q(kind="instance", community__isnull=True, user__isnull=True)
+                | Q(kind="group", community__isnull=False, user__isnull=True)
+                | Q(kind="person", community__isnull=True, user__isnull=False),
+                name="local_actor_owner_matches_kind",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.community_id or ''}".strip()
+        return f"{self.kind} {self.community_id or self.user_id or ''}".strip()
 
 
 class RemoteActor(BaseModel):
@@ -84,11 +97,23 @@ class RemoteActor(BaseModel):
 
 
 class Follower(BaseModel):
-    """A remote actor following a public community: accepted at once (a pending follow would
-    stay pending for ever on Mastodon). `follow_id` is the Follow's id, which its Undo names."""
+    """A remote actor following a public community or an opted-in person: accepted at once (a
+    pending follow would stay pending for ever on Mastodon). `follow_id` is the Follow's id,
+    which its Undo names."""
 
     community = models.ForeignKey(
-        "communities.Community", on_delete=models.CASCADE, related_name="remote_followers"
+        "communities.Community",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="remote_followers",
+    )
+    person = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="remote_followers",
     )
     actor = models.ForeignKey(RemoteActor, on_delete=models.CASCADE, related_name="follows")
     follow_id = models.URLField(max_length=500, blank=True)
@@ -98,10 +123,18 @@ class Follower(BaseModel):
         verbose_name_plural = _("remote followers")
         constraints = [
             models.UniqueConstraint(fields=["community", "actor"], name="unique_remote_follower"),
+            models.UniqueConstraint(
+                fields=["person", "actor"], name="unique_remote_follower_of_a_person"
+            ),
+            models.CheckConstraint(
+                condition=Q(community__isnull=False, person__isnull=True)
+                | Q(community__isnull=True, person__isnull=False),
+                name="follower_follows_one_actor",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.actor_id} follows {self.community_id}"
+        return f"{self.actor_id} follows {self.community_id or f'person {self.person_id}'}"
 
 
 class ReceivedObject(BaseModel):

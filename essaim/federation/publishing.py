@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from essaim.accounts.models import User
 from essaim.campaigns.models import CampaignHost, Event, Rsvp
 from essaim.communities.models import Community, Post
 from essaim.core.models import Moderation
@@ -105,3 +106,29 @@ def event_changed(*, event_id: int, change: str) -> None:
     participants = participant_count(event)
     for community in event_communities(event):
         _publish(community, documents.event(event, community, participants), kind)
+
+
+def person_federation_changed(*, user_id: int, handle: str, federated: bool) -> None:
+    """accounts.federation_changed: opting in makes the person's keys (and records the name
+    their actor answers to); opting out, or deleting the account, sends Delete(Person) to the
+    servers that follow them, signed with their key, and forgets those followers."""
+    if federated:
+        person = User.objects.get(pk=user_id)
+        actors.person_keys(person)
+        return
+    if actors.person_actor(user_id) is None:
+        return
+    followers = list(Follower.objects.filter(person_id=user_id).select_related("actor"))
+    blocked = actors.blocked_among({follower.actor.domain for follower in followers})
+    inboxes = {
+        follower.actor.delivery_inbox: None
+        for follower in followers
+        if follower.actor.domain not in blocked
+    }
+    actor = documents.person_id(handle)
+    delete = documents.activity(
+        "Delete", actor, actor, _activity_id(actor, "delete"), to=[documents.PUBLIC]
+    )
+    for inbox in inboxes:
+        delivery.enqueue(inbox=inbox, activity=delete, community_id=None, person_id=user_id)
+    Follower.objects.filter(person_id=user_id).delete()

@@ -45,6 +45,39 @@ def community_for_resource(resource: str) -> Community | None:
     return community
 
 
+def person_for_resource(resource: str) -> User | None:
+    """The opted-in person a WebFinger `resource` names: `acct:handle@host` or their profile's
+    URL; None for anyone else (who did not opt in is not an actor, not even a 404 that
+    differs)."""
+    handle = ""
+    if resource.startswith("acct:"):
+        name, _sep, host = resource[5:].lstrip("@").rpartition("@")
+        if host.lower() == site_hostname():
+            handle = name
+    else:
+        target = local_target(resource)
+        if target is not None and target[0] == "accounts:profile":
+            handle = target[1]["handle"]
+    return federated_person(handle) if handle else None
+
+
+def federated_person(handle: str) -> User | None:
+    person = User.objects.filter(handle=handle).first()
+    return person if person is not None and person.is_on_fediverse else None
+
+
+def person_public_post_count(person: User) -> int:
+    return Post.objects.filter(
+        author=person,
+        moderation=Moderation.VISIBLE,
+        community__visibility=Community.Visibility.PUBLIC,
+    ).count()
+
+
+def person_follower_count(person: User) -> int:
+    return Follower.objects.filter(person=person).count()
+
+
 def public_post_count(community: Community) -> int:
     return Post.objects.filter(community=community, moderation=Moderation.VISIBLE).count()
 

@@ -18,4 +18,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.community_followers,
         name="followers",
     ),
+    path("federation/people/<slug:handle>/inbox", views.person_inbox, name="person_inbox"),
+    path("federation/people/<slug:handle>/outbox", views.person_outbox, name="person_outbox"),
+    path(
+        "federation/people/<slug:handle>/followers",
+        views.person_followers,
+        name="person_followers",
+    ),
 ]

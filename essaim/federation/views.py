@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from essaim.accounts.models import User
 from essaim.communities.models import Community
 from essaim.core.site import absolute_url, site_hostname
 from essaim.federation import actors, documents, inbox, selectors
@@ -32,15 +33,23 @@ def _detail(status: int, detail: str) -> JsonResponse:
 
 @require_GET
 def webfinger(request: HttpRequest) -> HttpResponse:
-    """`acct:slug@host` (or the actor's URL) of a public community, and of the instance actor."""
+    """`acct:name@host` (or the actor's URL) of a public community or of a person who opted
+    in (one namespace: `core.names`), and of the instance actor."""
     resource = request.GET.get("resource", "")
     if not resource:
         return _detail(400, "resource is required")
     community = selectors.community_for_resource(resource)
+    person = None if community is not None else selectors.person_for_resource(resource)
     if community is not None:
         subject, actor = (
             f"acct:{community.slug}@{site_hostname()}",
             documents.community_id(community),
+        )
+        page = actor
+    elif person is not None:
+        subject, actor = (
+            f"acct:{person.handle}@{site_hostname()}",
+            documents.person_id(person.handle),
         )
         page = actor
     elif resource in (f"acct:{site_hostname()}@{site_hostname()}", documents.instance_id()):
@@ -166,7 +175,54 @@ def community_inbox(request: HttpRequest, slug: str) -> HttpResponse:
     return _inbox(request)
 
 
+def _federated_person(handle: str) -> User:
+    person = selectors.federated_person(handle)
+    if person is None:
+        raise Http404("no such actor")
+    return person
+
+
+@require_GET
+def person_outbox(request: HttpRequest, handle: str) -> HttpResponse:
+    person = _federated_person(handle)
+    return activity_response(
+        documents.collection(
+            documents.person_url(handle, "outbox"), selectors.person_public_post_count(person)
+        )
+    )
+
+
+@require_GET
+def person_followers(request: HttpRequest, handle: str) -> HttpResponse:
+    person = _federated_person(handle)
+    return activity_response(
+        documents.collection(
+            documents.person_url(handle, "followers"), selectors.person_follower_count(person)
+        )
+    )
+
+
+@csrf_exempt
+@require_POST
+def person_inbox(request: HttpRequest, handle: str) -> HttpResponse:
+    _federated_person(handle)
+    return _inbox(request)
+
+
 # The ActivityStreams form of HTML pages, served by `middleware` on content negotiation.
+
+
+def person_document(request: HttpRequest, handle: str) -> HttpResponse:
+    """A person's profile as a `Person`, if they opted in; 410 Gone once they opted out (the
+    servers that cached it drop it); 404 for everyone else, the same as no such page."""
+    person = selectors.federated_person(handle)
+    if person is not None:
+        return activity_response(
+            documents.person(person, actors.person_keys(person).public_key_pem)
+        )
+    if actors.was_person(handle):
+        return _detail(410, "this person left the fediverse")
+    return _detail(404, "no such actor")
 
 
 def community_document(request: HttpRequest, slug: str) -> HttpResponse:
