@@ -293,3 +293,8 @@ def test_the_queue_names_kinds_in_the_reader_s_language(world):
     assert '<option value="listing">annonce</option>' in html
     assert "publication #" in html
     assert "post #" not in html
+    # The case's own page: "Dossier #4 · publication", not "Dossier #4 · post".
+    case_page = client.get(
+        reverse("moderation:case", args=[world["case"].pk]), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content.decode()
+    assert f"<h1>Dossier #{world['case'].pk} · publication</h1>" in case_page
