@@ -159,11 +159,14 @@ def _main_pages(member: User) -> list[tuple[str, bool]]:
     ]
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", WIDTHS.values(), ids=WIDTHS.keys())
 def test_the_main_pages_have_no_serious_accessibility_violation(
-    new_page: NewPage, log_in: LogIn, member: User, width: int
+    new_page: NewPage, log_in: LogIn, member: User, width: int, scheme: str
 ) -> None:
-    page = _sized(new_page, width)
+    # The dark scheme is the visitor's preference (prefers-color-scheme): its colours are
+    # checked for contrast as the light ones are.
+    page = _sized(new_page, width, color_scheme=scheme)
     found: dict[str, list[str]] = {}
     for address, logged_in in _main_pages(member):
         if logged_in:
