@@ -1,10 +1,14 @@
 """What a public community sends its remote followers: its posts and its events, created,
 updated and deleted. Each activity goes once to each inbox (shared inboxes merged), and the
 group announces the object too (Mastodon ignores an Announce of a Create, FEP-1b12 groups
-send one): Create, Announce(Create) and Announce(object)."""
+send one): Create, Announce(Create) and Announce(object).
+
+A post whose author opted in to the fediverse is theirs (attributedTo): their own followers
+get its Create and Delete from them too, signed with their key."""
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from essaim.accounts.models import User
@@ -16,8 +20,12 @@ from essaim.federation.models import Follower
 
 
 def follower_inboxes(community: Community) -> list[str]:
+    return _inboxes(Follower.objects.filter(community=community))
+
+
+def _inboxes(followers_of: QuerySet[Follower]) -> list[str]:
     """One inbox per server (its shared inbox when it has one), blocked servers left out."""
-    followers = list(Follower.objects.filter(community=community).select_related("actor"))
+    followers = list(followers_of.select_related("actor"))
     blocked = actors.blocked_among({follower.actor.domain for follower in followers})
     inboxes: dict[str, None] = {}
     for follower in followers:
@@ -70,12 +78,28 @@ def _publish(community: Community, obj: dict[str, Any], change: str) -> int:
 
 def post_changed(*, post_id: int, community_id: int, change: str) -> None:
     """communities.post_changed: a visible post of a public community goes to its followers."""
-    post = Post.objects.select_related("community").filter(pk=post_id).first()
+    post = Post.objects.select_related("community", "author").filter(pk=post_id).first()
     if post is None or not actors.is_federated(post.community):
         return
     if change == "created" and post.moderation != Moderation.VISIBLE:
         return
-    _publish(post.community, documents.note(post), change)
+    note = documents.note(post)
+    _publish(post.community, note, change)
+    if post.author.is_on_fediverse:
+        _publish_as_person(post.author, note, change)
+
+
+def _publish_as_person(person: User, obj: dict[str, Any], change: str) -> None:
+    """Create or Delete `obj` from its author, to the servers that follow them."""
+    actor = documents.person_id(person.handle)
+    audience = {"to": [documents.PUBLIC], "cc": [documents.person_url(person.handle, "followers")]}
+    if change == "deleted":
+        kind, sent = "Delete", {"id": obj["id"], "type": "Tombstone"}
+    else:
+        kind, sent = "Create", obj
+    activity = documents.activity(kind, actor, sent, _activity_id(obj["id"], kind), **audience)
+    for inbox in _inboxes(Follower.objects.filter(person=person)):
+        delivery.enqueue(inbox=inbox, activity=activity, community_id=None, person_id=person.pk)
 
 
 def event_communities(event: Event) -> list[Community]:
@@ -118,13 +142,7 @@ def person_federation_changed(*, user_id: int, handle: str, federated: bool) -> 
         return
     if actors.person_actor(user_id) is None:
         return
-    followers = list(Follower.objects.filter(person_id=user_id).select_related("actor"))
-    blocked = actors.blocked_among({follower.actor.domain for follower in followers})
-    inboxes = {
-        follower.actor.delivery_inbox: None
-        for follower in followers
-        if follower.actor.domain not in blocked
-    }
+    inboxes = _inboxes(Follower.objects.filter(person_id=user_id))
     actor = documents.person_id(handle)
     delete = documents.activity(
         "Delete", actor, actor, _activity_id(actor, "delete"), to=[documents.PUBLIC]

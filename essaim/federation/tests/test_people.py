@@ -11,7 +11,7 @@ from essaim.accounts.models import User, free_handle
 from essaim.accounts.services import user_delete, user_federation_set
 from essaim.accounts.tests.factories import UserFactory
 from essaim.communities.models import Community, Membership
-from essaim.communities.services import community_create, post_create
+from essaim.communities.services import community_create, post_create, post_delete
 from essaim.communities.tests.factories import CommunityFactory
 from essaim.core import outbox
 from essaim.core.errors import ValidationError
@@ -171,3 +171,32 @@ def test_deleting_an_account_on_the_fediverse_deletes_its_actor(peer: Peer) -> N
     assert peer.received[-1].json["type"] == "Delete"
     assert peer.received[-1].json["object"] == INES
     assert Client().get("/people/ines/", HTTP_ACCEPT=AP).status_code == 410
+
+
+def test_a_person_s_followers_get_their_posts_from_them(client: Client, peer: Peer) -> None:
+    person = ines()
+    user_federation_set(user=person, federated=True)
+    Follower.objects.create(person=person, actor=actors.remote_actor(peer.actor_uri()))
+    community = CommunityFactory.create(slug="voisins")
+    Membership.objects.create(community=community, user=person)
+    post = post_create(author=person, community=community, body="Réunion jeudi")
+    outbox.dispatch(here=True)
+    [create] = peer.received  # the community has no follower there
+    assert (create.json["type"], create.json["actor"]) == ("Create", INES)
+    assert create.json["object"]["attributedTo"] == INES
+    assert create.headers["Signature"].startswith(f'keyId="{INES}#main-key"')
+    assert jsonld.undefined_terms(create.json) == set()
+    post_delete(actor=person, post=post)
+    outbox.dispatch(here=True)
+    assert (peer.received[-1].json["type"], peer.received[-1].json["actor"]) == ("Delete", INES)
+
+
+def test_a_follow_of_someone_not_on_the_fediverse_is_refused(client: Client, peer: Peer) -> None:
+    ines()
+    alice = peer.actor_uri()
+    follow = {"id": f"{alice}/follows/3", "type": "Follow", "actor": alice, "object": INES}
+    body, headers = peer.signed("/federation/inbox", follow)
+    response = client.post("/federation/inbox", data=body, content_type=AP, headers=headers)
+    assert response.status_code == 404
+    assert not Follower.objects.exists()
+    assert not delivery.deliveries().exists()
