@@ -12,6 +12,7 @@ from django.utils import translation
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import EventResult, SignatureTally
 from essaim.campaigns.selectors import pledge_progress
+from essaim.campaigns.share_image import event_share_text
 from essaim.campaigns.templatetags.campaigns import unit_beside
 from essaim.campaigns.tests.factories import ChallengeFactory, EventFactory, PledgeFactory
 from essaim.communities.models import Post
@@ -303,3 +304,18 @@ def test_numbers_python_writes_into_sentences_follow_the_readers_language(
         assert rect.title == bar
         [dot] = line_chart("", ["lundi"], [0.5]).rects
         assert dot.title == point
+
+
+@pytest.mark.parametrize(
+    ("language", "capacity", "figures"),
+    [
+        ("en", 1, "0 coming · 1 place"),
+        ("en", 1500, "0 coming · 1,500 places"),
+        ("fr", 1, "0 participant·e · 1 place"),
+        ("fr", 1500, "0 participant·e · 1\u00a0500 places"),
+    ],
+)
+def test_an_event_s_share_preview_agrees_with_its_numbers(language, capacity, figures):
+    event = EventFactory.create(capacity=capacity)
+    with translation.override(language):
+        assert event_share_text(event).figures == figures

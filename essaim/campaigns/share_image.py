@@ -3,7 +3,6 @@ the campaign's cause, title, summary and the figures of its card (count, goal, p
 an event's campaign, title, date and place, and how many are coming."""
 
 from django.utils import formats
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from essaim.campaigns.cards import campaign_cards
@@ -39,6 +38,7 @@ def event_share_text(event: Event) -> ShareText:
         figures=ngettext("%(count)s coming", "%(count)s coming", coming)
         % {"count": formats.number_format(coming)}
         + " · "
-        + _("%(places)s places") % {"places": formats.number_format(event.capacity)},
+        + ngettext("%(places)s place", "%(places)s places", event.capacity)
+        % {"places": formats.number_format(event.capacity)},
         percent=min(100, round(100 * coming / event.capacity)) if event.capacity else None,
     )
