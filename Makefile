@@ -108,7 +108,7 @@ ci:
 
 # The README's picture, from a throw-away demo instance (not the working copy's db.sqlite3).
 screenshot: messages vendor
-	CHROMIUM=$(CHROMIUM) $(BIN)/python scripts/screenshot.py --path / --demo
+	CHROMIUM=$(CHROMIUM) $(BIN)/python scripts/screenshot.py --all
 
 format: install
 	$(BIN)/ruff format .
