@@ -12,3 +12,11 @@ FEDERATION_CHANGED = Event(
         "deletion renames it), federated (bool)."
     ),
 )
+
+PROFILE_CHANGED = Event(
+    "accounts.profile_changed",
+    doc=(
+        "A person on the fediverse changed what their profile shows of them there (their "
+        "name, their bio), inside that transaction: user_id."
+    ),
+)

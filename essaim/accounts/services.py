@@ -13,7 +13,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts import personal_data
-from essaim.accounts.events import FEDERATION_CHANGED
+from essaim.accounts.events import FEDERATION_CHANGED, PROFILE_CHANGED
 from essaim.accounts.models import User, UserFollow, canonical_email
 from essaim.core import names
 from essaim.core.errors import NotFound, PermissionDenied, ValidationError
@@ -156,6 +156,7 @@ def profile_update(
     display_name = display_name.strip()
     if not display_name:
         raise ValidationError(_("Please enter a display name."))
+    shown_changed = (user.display_name, user.bio) != (display_name, bio.strip())
     user.display_name = display_name
     user.bio = bio.strip()
     user.city = city.strip()
@@ -167,7 +168,10 @@ def profile_update(
         )
     elif remove_avatar:
         user.avatar = None
-    user.save()
+    with transaction.atomic():
+        user.save()
+        if shown_changed and user.federated_at is not None:
+            PROFILE_CHANGED.publish(user_id=user.pk)
     if old_avatar and old_avatar != (user.avatar.name if user.avatar else ""):
         user.avatar.storage.delete(old_avatar)
     return user

@@ -8,7 +8,7 @@ class FederationConfig(AppConfig):
     verbose_name = _("Federation")
 
     def ready(self) -> None:
-        from essaim.accounts.events import FEDERATION_CHANGED
+        from essaim.accounts.events import FEDERATION_CHANGED, PROFILE_CHANGED
         from essaim.campaigns.events import EVENT_CHANGED
         from essaim.communities.events import POST_CHANGED
         from essaim.core import outbox
@@ -18,3 +18,4 @@ class FederationConfig(AppConfig):
         POST_CHANGED.subscribe(publishing.post_changed)
         EVENT_CHANGED.subscribe(publishing.event_changed)
         FEDERATION_CHANGED.subscribe(publishing.person_federation_changed)
+        PROFILE_CHANGED.subscribe(publishing.person_profile_changed)

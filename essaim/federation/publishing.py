@@ -150,3 +150,18 @@ def person_federation_changed(*, user_id: int, handle: str, federated: bool) -> 
     for inbox in inboxes:
         delivery.enqueue(inbox=inbox, activity=delete, community_id=None, person_id=user_id)
     Follower.objects.filter(person_id=user_id).delete()
+
+
+def person_profile_changed(*, user_id: int) -> None:
+    """accounts.profile_changed: the servers that follow the person get their new `Person`."""
+    person = User.objects.filter(pk=user_id).first()
+    if person is None or not person.is_on_fediverse:
+        return
+    document = documents.person(person, actors.person_keys(person).public_key_pem)
+    actor = document["id"]
+    inner = {key: value for key, value in document.items() if key != "@context"}
+    update = documents.activity(
+        "Update", actor, inner, _activity_id(actor, "update"), to=[documents.PUBLIC]
+    )
+    for inbox in _inboxes(Follower.objects.filter(person=person)):
+        delivery.enqueue(inbox=inbox, activity=update, community_id=None, person_id=person.pk)

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from essaim.accounts.models import User, free_handle
-from essaim.accounts.services import user_delete, user_federation_set
+from essaim.accounts.services import profile_update, user_delete, user_federation_set
 from essaim.accounts.tests.factories import UserFactory
 from essaim.communities.models import Community, Membership
 from essaim.communities.services import community_create, post_create, post_delete
@@ -200,3 +200,20 @@ def test_a_follow_of_someone_not_on_the_fediverse_is_refused(client: Client, pee
     assert response.status_code == 404
     assert not Follower.objects.exists()
     assert not delivery.deliveries().exists()
+
+
+def test_a_changed_name_goes_to_the_followers_as_an_update(peer: Peer) -> None:
+    person = ines()
+    profile_update(user=person, display_name="Inès B.", bio="", city="", language="fr")
+    assert not delivery.deliveries().exists()  # not on the fediverse: nothing sent
+    user_federation_set(user=person, federated=True)
+    Follower.objects.create(person=person, actor=actors.remote_actor(peer.actor_uri()))
+    profile_update(user=person, display_name="Inès B.", bio="", city="Lyon", language="fr")
+    assert not delivery.deliveries().exists()  # the city is not on the fediverse
+    profile_update(user=person, display_name="Inès Benali", bio="", city="Lyon", language="fr")
+    outbox.dispatch(here=True)
+    [update] = peer.received
+    assert (update.json["type"], update.json["actor"]) == ("Update", INES)
+    assert update.json["object"]["type"] == "Person"
+    assert update.json["object"]["name"] == "Inès Benali"
+    assert jsonld.undefined_terms(update.json) == set()
