@@ -269,3 +269,38 @@ def test_probabilities_per_follower_draw_the_same_sets_as_per_edge(model):
             )
         )
     assert drawn[0] == drawn[1]
+
+
+@pytest.mark.parametrize("model", ["ic", "lt"])
+def test_opim_c_asked_for_a_stronger_ratio_certifies_it_truthfully(model):
+    """Above 1 - 1/e no worst case promises the ratio: the collections keep doubling until
+    the bounds prove it for the answer at hand, and what they prove is true."""
+    rng = np.random.default_rng(22)
+    for _case in range(3):
+        n = 7
+        pairs = {(int(u), int(v)) for u, v in rng.integers(0, n, size=(12, 2)) if u != v}
+        graph = small(sorted(pairs)[:11], n)
+        prob = rng.uniform(0.1, 0.9, graph.m)
+        for k in (1, 2):
+            paper = opim.opim_c(graph, prob, k, model=model, epsilon=0.01, delta=0.01, seed=5)
+            plan = opim.opim_c(
+                graph, prob, k, model=model, epsilon=0.01, delta=0.01, seed=5, ratio=0.75
+            )
+            assert plan.certified is not None and plan.lower is not None
+            assert plan.certified >= 0.75
+            assert plan.rr_sets >= paper.rr_sets
+            chosen = exact.spread(graph, prob, list(plan.nodes), model=model)
+            assert plan.lower <= chosen + 1e-9
+            assert chosen >= plan.certified * _best_possible(graph, prob, k, model) - 1e-9
+
+
+def test_opim_c_stronger_ratio_on_a_social_graph():
+    graph = social_graph(3000, 12000, seed=4)
+    prob = probabilities.weighted_cascade(graph)
+    paper = opim.opim_c(graph, prob, 10, epsilon=0.01, seed=3)
+    stronger = opim.opim_c(graph, prob, 10, epsilon=0.01, seed=3, ratio=0.8)
+    assert paper.certified is not None and stronger.certified is not None
+    assert paper.certified < 0.8 <= stronger.certified
+    assert stronger.rr_sets > paper.rr_sets
+    with pytest.raises(ValidationError):
+        opim.opim_c(graph, prob, 10, ratio=1.2)
