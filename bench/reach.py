@@ -29,6 +29,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 EPSILONS = (0.5, 0.1, 0.01)
+# OPIM-C asked for this certified ratio (at ε = 0.01): the paper's stop rule covers the worst
+# case, and its relays reach 1-1.6 % less than IMM ε = 0.1's; more sets close the gap.
+STRONGER = 0.8
 # IMM draws about 1/ε² sets: at ε = 0.01, 100 times what ε = 0.1 draws (tens of millions on
 # the large graph, more memory than the machine has); it is projected, not run, above this.
 IMM_MAX_SETS = 5_000_000
@@ -48,20 +51,31 @@ def peak_mb() -> float:
 
 
 def _select(
-    conn: Any, path: str, warm: str, algorithm: str, k: int, epsilon: float, seed: int
+    conn: Any,
+    path: str,
+    warm: str,
+    algorithm: str,
+    k: int,
+    epsilon: float,
+    seed: int,
+    ratio: float | None = None,
 ) -> None:
     from essaim.reach import imm, opim, probabilities
     from essaim.reach.graph import Graph
 
-    run = imm.imm if algorithm == "imm" else opim.opim_c
     # Numba loads its compiled code from its cache at the first call: not timed, on a tiny
     # graph mapped the same way (the same array types).
     tiny = Graph.load(Path(warm))
+    run = imm.imm if algorithm == "imm" else opim.opim_c
     run(tiny, probabilities.weighted_cascade(tiny), 2, epsilon=0.5, seed=seed)
     graph = Graph.load(Path(path))
     prob = probabilities.weighted_cascade(graph)
     started = time.perf_counter()
-    plan = run(graph, prob, k, epsilon=epsilon, seed=seed)
+    plan = (
+        imm.imm(graph, prob, k, epsilon=epsilon, seed=seed)
+        if algorithm == "imm"
+        else opim.opim_c(graph, prob, k, epsilon=epsilon, seed=seed, ratio=ratio)
+    )
     seconds = time.perf_counter() - started
     conn.send((seconds, peak_mb(), plan.nodes, plan.rr_sets, plan.reach, plan.certified))
     conn.close()
@@ -206,7 +220,7 @@ def main() -> None:
         f"\nk = {k}, IC, weighted cascade (1 / in-degree); spread: the same {args.runs} "
         "cascades for every set; each run in a fresh process"
     )
-    widths = [10, 8, 6, 9, 9, 12, 12, 11, 10]
+    widths = [10, 9, 6, 9, 9, 12, 12, 11, 10]
     heading = ["graph", "algo", "eps", "seconds", "peak MB", "RR sets", "spread", "± 95 %"]
     print(row([*heading, "certified"], widths))
     for name, path in graphs:
@@ -216,32 +230,36 @@ def main() -> None:
         prob = probabilities.weighted_cascade(graph)
         results: dict[tuple[str, float], tuple[float, float, float]] = {}
         imm_sets: dict[float, int] = {}
-        for epsilon in EPSILONS:
-            for algorithm in ("opim-c", "imm"):
-                if algorithm == "imm" and epsilon < 0.1 and 0.1 in imm_sets:
-                    projected = int(imm_sets[0.1] * (0.1 / epsilon) ** 2)
-                    if projected > IMM_MAX_SETS:
-                        cells = [name, algorithm, epsilon, "not run", "", f"~{projected:,}", ""]
-                        print(row([*cells, "", ""], widths))
-                        continue
-                seconds, peak, nodes, sets, _reach, certified = fresh(
-                    _select, str(path), str(warm), algorithm, k, epsilon, 7
-                )
-                if algorithm == "imm":
-                    imm_sets[epsilon] = sets
-                check = estimate.expected_reach(graph, prob, nodes, runs=args.runs, seed=99)
-                results[(algorithm, epsilon)] = (seconds, peak, check.mean)
-                if name == "small" and algorithm == "opim-c" and epsilon == 0.1:
-                    small_plans["opim-c"] = (seconds, nodes)
-                shown = f"{certified:.3f}" if certified is not None else ""
-                cells = [name, algorithm, epsilon, seconds, round(peak), sets, check.mean]
-                print(row([*cells, check.half_width, shown], widths))
+        runs: list[tuple[float, str, float | None]] = [
+            (e, a, None) for e in EPSILONS for a in ("opim-c", "imm")
+        ]
+        runs.append((EPSILONS[-1], "opim-c", STRONGER))
+        for epsilon, algorithm, ratio in runs:
+            label = f"opim≥{ratio}" if ratio else algorithm
+            if algorithm == "imm" and epsilon < 0.1 and 0.1 in imm_sets:
+                projected = int(imm_sets[0.1] * (0.1 / epsilon) ** 2)
+                if projected > IMM_MAX_SETS:
+                    cells = [name, label, epsilon, "not run", "", f"~{projected:,}", ""]
+                    print(row([*cells, "", ""], widths))
+                    continue
+            seconds, peak, nodes, sets, _reach, certified = fresh(
+                _select, str(path), str(warm), algorithm, k, epsilon, 7, ratio
+            )
+            if algorithm == "imm":
+                imm_sets[epsilon] = sets
+            check = estimate.expected_reach(graph, prob, nodes, runs=args.runs, seed=99)
+            results[(label, epsilon)] = (seconds, peak, check.mean)
+            if name == "small" and label == "opim-c" and epsilon == 0.1:
+                small_plans["opim-c"] = (seconds, nodes)
+            shown = f"{certified:.3f}" if certified is not None else ""
+            cells = [name, label, epsilon, seconds, round(peak), sets, check.mean]
+            print(row([*cells, check.half_width, shown], widths))
         reference = results.get(("imm", 0.1))
         if reference:
             print(f"  against IMM ε = 0.1 ({reference[0]:.2f} s, spread {reference[2]:,.0f}):")
             for (algorithm, epsilon), (seconds, peak, spread) in results.items():
                 print(
-                    f"    {algorithm:7} ε = {epsilon:<5} time ×{seconds / reference[0]:.3f}"
+                    f"    {algorithm:9} ε = {epsilon:<5} time ×{seconds / reference[0]:.3f}"
                     f"  memory ×{peak / reference[1]:.2f}  spread ×{spread / reference[2]:.4f}"
                 )
         del graph, prob
@@ -265,8 +283,8 @@ def main() -> None:
     widths = [4, 10, 18, 13, 12, 12, 14]
     heading = ["k", "CELF s", "OPIM-C s (ε 0.1)", "speed ratio", "CELF reach", "OPIM reach"]
     print(row([*heading, "spread ratio"], widths))
-    ratio = f"{total / opim_seconds:,.0f}x" if opim_seconds > 0 else "n/a"
-    cells = [kmax, total, round(opim_seconds, 3), ratio, celf_reach, opim_reach]
+    speed = f"{total / opim_seconds:,.0f}x" if opim_seconds > 0 else "n/a"
+    cells = [kmax, total, round(opim_seconds, 3), speed, celf_reach, opim_reach]
     print(row([*cells, round(opim_reach / celf_reach, 3)], widths))
     print(f"  ({greedy.estimates:,} spread estimates; {math.ceil(total)} s in all)")
 
