@@ -21,7 +21,7 @@ from essaim.communities.tests.factories import CommunityFactory, MembershipFacto
 from essaim.core.charts import bar_chart, line_chart
 from essaim.moderation import reasons
 from essaim.moderation import services as moderation
-from essaim.moderation.models import Case
+from essaim.moderation.models import Action, Case
 from essaim.moderation.tests.factories import moderated_community, new_account, trusted_member
 from essaim.notifications.models import Notification
 from essaim.notifications.texts import subject_of, text_of
@@ -319,3 +319,22 @@ def test_an_event_s_share_preview_agrees_with_its_numbers(language, capacity, fi
     event = EventFactory.create(capacity=capacity)
     with translation.override(language):
         assert event_share_text(event).figures == figures
+
+
+def test_labels_joined_by_a_colon_follow_french_typography(client, hidden_by_a_french_moderator):
+    """A colon the template writes between two words is the language's: "Masquer : …" on a
+    French page (a no-break space before it), "Hide: …" on an English one."""
+    _community, author = hidden_by_a_french_moderator
+    action = Action.objects.get(kind="hide")
+    moderation.appeal(appellant=author, action=action, text="Je conteste")
+    moderator = UserFactory.create(is_staff=True)  # another moderator decides the appeal
+    client.force_login(moderator)
+    for language, colon in (("fr", "\u00a0: "), ("en", ": ")):
+        moderator.language = language
+        moderator.save(update_fields=["language"])
+        with translation.override(language):
+            label = str(action.get_kind_display())
+        queue = client.get(reverse("moderation:queue")).content.decode()
+        assert f"{label}{colon}" in queue
+        preferences = client.get(reverse("notifications:preferences")).content.decode()
+        assert re.search(f'aria-label="[^"]+{colon}[^"]+"', preferences)
