@@ -1,14 +1,19 @@
 """Distances and map windows over any `Placed` model, alike on SQLite and PostgreSQL.
 
-"Within N km" first keeps the rows inside a bounding box (an index range on latitude), then
-computes the great-circle distance for those alone, keeps the ones within the radius and sorts
-by it. On PostgreSQL the box is `earth_box(...) @> ll_to_earth(latitude, longitude)`, which the
-GiST index of each app's `earthdistance` migration answers; elsewhere it is a plain range.
+"Within N km" first keeps the rows inside a bounding box, then computes the great-circle
+distance for those alone and keeps the ones within the radius, nearest first. On SQLite the box
+is a range on the (latitude, longitude) index and the order is the distance, then the id. On
+PostgreSQL each row's point is a `cube` on the unit sphere (`unit_cube`), which a GiST index of
+each app holds (`essaim.core.earthdistance.sphere_index`): the box is a cube around the point
+and the order is the straight-line distance `<->`, which grows with the great-circle distance
+and which the index can return nearest first by itself (reading only as many rows as the query
+asks for, when the planner takes that road; see the README's benchmark). Rows at the very same
+distance (listings of one commune share its point) come in the index's order there.
 """
 
 import math
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -103,13 +108,28 @@ def distance_km(point: Point) -> CombinedExpression:
     return Value(EARTH_RADIUS_KM) * ACos(Least(Value(1.0), cosine), output_field=FloatField())
 
 
-class LlToEarth(Func):
-    function = "ll_to_earth"
+class UnitCube(Func):
+    """A point of the unit sphere as a `cube` (x, y, z). The GiST index of each app's
+    `sphere_index` migration is on this very expression of the row's latitude and longitude.
+    Unlike earthdistance's `ll_to_earth`, whose `earth` domain check made each call about ten
+    times dearer, it is plain arithmetic, so sorting thousands of rows by it stays cheap."""
+
+    template = "cube(ARRAY[%(expressions)s])"
     output_field = FloatField()  # a `cube`; never read back into Python
 
 
-class EarthBox(Func):
-    function = "earth_box"
+def unit_cube(latitude: Any, longitude: Any) -> UnitCube:
+    return UnitCube(
+        Cos(Radians(latitude)) * Cos(Radians(longitude)),
+        Cos(Radians(latitude)) * Sin(Radians(longitude)),
+        Sin(Radians(latitude)),
+    )
+
+
+class CubeEnlarge(Func):
+    """`cube_enlarge(c, r, 3)`: the cube `c` grown by `r` on each side of its three axes."""
+
+    function = "cube_enlarge"
     output_field = FloatField()
 
 
@@ -119,16 +139,37 @@ class CubeContains(Func):
     output_field = BooleanField()
 
 
-def earth_box_q(point: Point, radius_km: float) -> CubeContains:
-    """The indexed pre-filter on PostgreSQL: the very expression of the GiST index
-    (`ll_to_earth(latitude, longitude)`), inside a cube a little larger than the circle
-    (earthdistance's Earth radius differs from ours by 0.1%)."""
+class CubeDistance(Func):
+    """`cube <-> cube`, the straight line between two points of the sphere: it grows with the
+    great-circle distance, and the GiST index returns rows nearest first by it (K nearest
+    neighbours), reading only as many as the query takes."""
+
+    arg_joiner = " <-> "
+    template = "(%(expressions)s)"
+    output_field = FloatField()
+
+
+def chord(radius_km: float) -> float:
+    """The straight-line distance on the unit sphere between two points `radius_km` apart."""
+    return 2 * math.sin(min(math.pi, radius_km / EARTH_RADIUS_KM) / 2)
+
+
+def sphere_box_q(point: Point, radius_km: float) -> CubeContains:
+    """The indexed pre-filter on PostgreSQL: a cube around the point, `chord(radius)` on each
+    side (a point that near differs by no more on any axis), holding every row's `unit_cube`
+    within the radius; a hair larger so rounding never drops a row at the very edge."""
+    side = chord(radius_km) * 1.0001 + 1e-12
     return CubeContains(
-        EarthBox(
-            LlToEarth(Value(point.latitude), Value(point.longitude)),
-            Value(radius_km * 1000 * 1.01),
-        ),
-        LlToEarth(F("latitude"), F("longitude")),
+        CubeEnlarge(unit_cube(Value(point.latitude), Value(point.longitude)), side, 3),
+        unit_cube(F("latitude"), F("longitude")),
+    )
+
+
+def nearest_first(point: Point) -> CubeDistance:
+    """The order the GiST index gives by itself on PostgreSQL."""
+    return CubeDistance(
+        unit_cube(F("latitude"), F("longitude")),
+        unit_cube(Value(point.latitude), Value(point.longitude)),
     )
 
 
@@ -144,15 +185,20 @@ def box_q(box: BoundingBox) -> Q:
 def within(queryset: QuerySet[ModelT], point: Point, radius_km: float) -> QuerySet[ModelT]:
     """Rows within `radius_km` of `point`, nearest first, each with `distance_km`."""
     check_radius(radius_km)
-    rows = queryset.filter(box_q(bounding_box(point, radius_km)))
     if connection.vendor == "postgresql":
-        rows = rows.filter(earth_box_q(point, radius_km))
+        # `latitude IS NOT NULL` lets the planner use the partial index, which holds no row
+        # without a point.
+        rows = queryset.filter(sphere_box_q(point, radius_km), latitude__isnull=False)
+        order = [nearest_first(point).asc()]
+    else:
+        rows = queryset.filter(box_q(bounding_box(point, radius_km)))
+        order = [F("distance_km").asc(), F("pk").asc()]
     # `annotate` loses the row type in django-stubs; the rows are still `ModelT`s.
     return cast(
         "QuerySet[ModelT]",
         rows.annotate(distance_km=distance_km(point))
         .filter(distance_km__lte=radius_km)
-        .order_by("distance_km", "pk"),
+        .order_by(*order),
     )
 
 

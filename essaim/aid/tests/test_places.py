@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -63,7 +64,7 @@ def test_the_board_near_a_place_is_nearest_first_and_scoped() -> None:
     far = AidListingFactory.create(title="Loin", latitude=48.8700, longitude=2.3300)
     AidListingFactory.create(title="Lyon", latitude=45.7640, longitude=4.8357)
     private = CommunityFactory.create(visibility=Community.Visibility.PRIVATE)
-    AidListingFactory.create(title="Privée", latitude=48.8600, longitude=2.3800, community=private)
+    AidListingFactory.create(title="Privée", latitude=48.8620, longitude=2.3800, community=private)
     found = selectors.listing_search(user=AnonymousUser(), near=PARIS_11, radius_km=10)
     assert [listing.pk for listing in found] == [near.pk, far.pk]
     member = MembershipFactory.create(community=private).user
@@ -88,3 +89,18 @@ def test_the_board_says_an_unknown_place(communes: int, client: Client) -> None:
     response = client.get(reverse("aid:list"), {"near": "Atlantis"}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "We do not know the place" in response.content.decode()
+
+
+@pytest.mark.postgres
+def test_postgres_reads_the_nearest_listings_from_the_sphere_index() -> None:
+    AidListingFactory.create(latitude=48.8600, longitude=2.3800)
+    nearest = selectors.listing_search(user=AnonymousUser(), near=PARIS_11, radius_km=10)[:20]
+    with connection.cursor() as cursor:
+        # A handful of rows: the planner would rather scan and sort; forbid both to see that
+        # the index filters by the box and gives the order by itself.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        plan = nearest.explain()
+    assert "Index Scan using aid_sphere" in plan
+    assert "Order By: (cube(" in plan

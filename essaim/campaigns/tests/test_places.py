@@ -188,11 +188,11 @@ def test_without_an_online_geocoder_nothing_is_asked(settings: object) -> None:
 
 
 @pytest.mark.postgres
-def test_postgres_finds_events_near_through_the_earth_index() -> None:
+def test_postgres_finds_events_near_through_the_sphere_index() -> None:
     _at(48.8600, 2.3800)
     events = selectors.events_near(user=AnonymousUser(), point=PARIS_11, radius_km=10)
     with connection.cursor() as cursor:
         # A handful of rows: the planner would rather scan; forbid it to see the index is usable.
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = events.explain()
-    assert "event_earth" in plan
+    assert "event_sphere" in plan

@@ -1,5 +1,6 @@
 """Places: the offline geocoder on the real commune table, distances, map windows, bad input."""
 
+import itertools
 import math
 
 import pytest
@@ -23,6 +24,7 @@ from essaim.core.places import (
     distance_km,
     parse_bbox,
     rounded,
+    within,
 )
 
 PARIS_11 = Point(48.858501, 2.379521)  # the 11th arrondissement's town hall, place Léon-Blum
@@ -122,6 +124,24 @@ def test_the_database_measures_great_circle_distances(communes: int) -> None:
     # At the very point: 0, not NaN (the cosine rounded past 1).
     town_hall = Commune.objects.annotate(km=distance_km(PARIS_11)).get(postcode="75011")
     assert town_hall.km == pytest.approx(0, abs=0.001)
+
+
+@pytest.mark.parametrize("radius", [0.5, 3, 30, 200])
+def test_within_finds_what_the_oracle_finds_nearest_first(communes: int, radius: float) -> None:
+    """The one query builder, on whichever database runs the tests (SQLite, and PostgreSQL's
+    cube box and nearest-first order): the same communes as the test's own great-circle
+    distance, each at its distance, never farther before nearer."""
+    rows = list(within(Commune.objects.all(), PARIS_11, radius))
+    expected = {
+        row.pk: great_circle_km(PARIS_11, Point(row.latitude, row.longitude))
+        for row in Commune.objects.all()
+    }
+    inside = {pk for pk, km in expected.items() if km <= radius}
+    assert {row.pk for row in rows} == inside
+    assert len(inside) >= 1
+    found = [row.distance_km for row in rows]  # type: ignore[attr-defined]
+    assert found == pytest.approx([expected[row.pk] for row in rows], abs=0.001)
+    assert all(nearer <= farther + 1e-9 for nearer, farther in itertools.pairwise(found))
 
 
 def test_the_bounding_box_holds_the_circle() -> None:
