@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -366,15 +366,32 @@ def waitlist_rank(rsvp: Rsvp) -> int:
     ).count()
 
 
+def results_of(campaign: Campaign) -> QuerySet[EventResult]:
+    """The results that count toward the campaign's impact: those of all its events."""
+    return EventResult.objects.filter(event__campaign=campaign)
+
+
 def impact_totals(campaign: Campaign) -> list[dict[str, Any]]:
     """Results of all events, summed by measure and unit (kg of litter, bags...)."""
     rows = (
-        EventResult.objects.filter(event__campaign=campaign)
+        results_of(campaign)
         .values("measure", "unit")
         .annotate(total=Sum("quantity"), events=Count("event", distinct=True))
         .order_by("measure", "unit")
     )
     return [dict(row) for row in rows]
+
+
+def events_with_results(campaign: Campaign) -> QuerySet[Event]:
+    """Where the impact came from: the events whose results `impact_totals` adds up, oldest
+    first, each with its results."""
+    return (
+        campaign.events.filter(pk__in=results_of(campaign).values("event_id"))
+        .prefetch_related(
+            Prefetch("results", queryset=EventResult.objects.order_by("measure", "unit"))
+        )
+        .order_by("starts_at", "pk")
+    )
 
 
 # Fundraising ----------------------------------------------------------------------------

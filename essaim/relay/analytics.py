@@ -17,11 +17,12 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User, UserFollow
 from essaim.campaigns import selectors as campaign_selectors
-from essaim.campaigns.models import Campaign, CheckIn, Fundraiser, Pledge
+from essaim.campaigns.models import Campaign, CheckIn, Event, Fundraiser, Pledge
 from essaim.relay.models import Lineage, LinkVisit, ShareLink, Supporter
 
 SIZE_BUCKETS: list[tuple[int, int | None]] = [
@@ -326,6 +327,32 @@ def impact(campaign: Campaign) -> Table:
     return table
 
 
+def results_by_place(campaign: Campaign, events: list[Event] | None = None) -> Table:
+    """Where the results came from: each event that reported some, where and when, with what
+    it achieved (the map above the table draws the same events)."""
+    table = Table(
+        "results-by-place",
+        _("Where the results came from"),
+        [_("Event"), _("Place"), _("Postcode"), _("Date"), _("Results")],
+    )
+    if events is None:
+        events = list(campaign_selectors.events_with_results(campaign))
+    for event in events:
+        table.rows.append(
+            [
+                event.title,
+                event.city or event.address,
+                event.postcode,
+                timezone.localdate(event.starts_at),
+                "; ".join(
+                    f"{result.measure}: {format(result.quantity.normalize(), 'f')} {result.unit}"
+                    for result in event.results.all()
+                ),
+            ]
+        )
+    return table
+
+
 # The interactive tree --------------------------------------------------------------------
 
 
@@ -411,12 +438,14 @@ TABLES = {
     "relays": top_relays,
     "hosts": host_board,
     "impact": impact,
+    "results-by-place": results_by_place,
 }
 
 
 def dashboard(campaign: Campaign) -> dict[str, Any]:
     shapes = _cascade_rows(campaign)
     participants = over_time(campaign)
+    result_events = list(campaign_selectors.events_with_results(campaign))
     return {
         "summary": summary(campaign),
         "link_totals": link_totals(campaign),
@@ -429,5 +458,7 @@ def dashboard(campaign: Campaign) -> dict[str, Any]:
         "relays": top_relays(campaign),
         "hosts": host_board(campaign),
         "impact": impact(campaign),
+        "result_events": result_events,
+        "results_by_place": results_by_place(campaign, result_events),
         "trees": largest_cascades(campaign),
     }

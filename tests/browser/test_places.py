@@ -1,5 +1,6 @@
 """Places in a real browser: the events near a postcode on the list and the map, a host placing
-an event by its address, a listing showing only its commune."""
+an event by its address, a listing showing only its commune, and the campaign's impact showing
+where its results came from."""
 
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from essaim.accounts.models import User
 from essaim.aid.models import AidListing
-from essaim.campaigns.models import Event
+from essaim.campaigns.models import Event, EventResult
 from essaim.campaigns.tests.factories import CampaignFactory, EventFactory
 from essaim.core.communes import communes_load
 from tests.browser.conftest import LogIn, NewPage
@@ -84,3 +85,37 @@ def test_a_listing_shows_only_its_commune(
     expect(page).to_have_url(f"{page.url.split('/aid/')[0]}{listing.get_absolute_url()}")
     expect(page.locator("main")).to_contain_text("Paris 11e Arrondissement")
     expect(page.locator("main")).not_to_contain_text("Oberkampf")
+
+
+def test_the_impact_page_maps_where_the_results_came_from(
+    page: Page, member: User, log_in: LogIn
+) -> None:
+    campaign = CampaignFactory.create(created_by=member)
+    past = timezone.now() - timedelta(days=5)
+    for title, city, latitude, longitude, kilograms in [
+        ("Ramassage du canal", "Paris", 48.8600, 2.3800, 42),
+        ("Berges du Rhône", "Lyon", 45.7500, 4.8400, 8),
+    ]:
+        event = EventFactory.create(
+            campaign=campaign,
+            title=title,
+            city=city,
+            latitude=latitude,
+            longitude=longitude,
+            starts_at=past,
+            ends_at=past + timedelta(hours=2),
+        )
+        EventResult.objects.create(event=event, measure="litter", unit="kg", quantity=kilograms)
+    EventFactory.create(campaign=campaign, title="Sans résultat", latitude=48.85, longitude=2.35)
+    log_in(page, member)
+    page.goto(reverse("relay:dashboard", kwargs={"slug": campaign.slug}))
+    section = page.get_by_test_id("results-by-place")
+    # The table is the page's content (it is all there is without JavaScript)...
+    rows = section.get_by_test_id("result-row")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("litter: 42 kg")
+    expect(section).not_to_contain_text("Sans résultat")
+    # ...and the map draws the same two places, clustered or not, with no tile server.
+    map_element = section.locator(".place-map.place-map-ready")
+    expect(map_element).to_have_attribute("data-marker-count", "2")
+    expect(map_element.locator(".leaflet-interactive, .marker-cluster").first).to_be_visible()

@@ -3,15 +3,19 @@ panel, the hosts' dashboard and its exports, notifications."""
 
 import csv
 import io
+import json
 import uuid
+from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from essaim.accounts.tests.factories import UserFactory
-from essaim.campaigns.models import CampaignHost, Signature
+from essaim.campaigns.models import CampaignHost, EventResult, Signature
 from essaim.campaigns.tests.factories import (
     ChallengeFactory,
     EventFactory,
@@ -243,3 +247,67 @@ def test_names_with_xss_payloads_render_inert_on_the_dashboard_and_share_panel(c
     client.force_login(previous)
     html = client.get(campaign.get_absolute_url()).content.decode()
     assert 'data-testid="share-panel"' in html and dangerous_markup(html, page=True) == []
+
+
+def test_the_dashboard_shows_where_the_results_came_from(client):
+    campaign = PledgeFactory.create().campaign
+    past = timezone.now() - timedelta(days=3)
+    canal = EventFactory.create(
+        campaign=campaign,
+        title="Ramassage du canal",
+        city="Paris",
+        postcode="75011",
+        latitude=48.8600,
+        longitude=2.3800,
+        starts_at=past,
+        ends_at=past + timedelta(hours=2),
+    )
+    EventResult.objects.create(event=canal, measure="litter", unit="kg", quantity=Decimal("42.50"))
+    EventResult.objects.create(event=canal, measure="bags", unit="bags", quantity=Decimal("12"))
+    rhone = EventFactory.create(
+        campaign=campaign,
+        title="Berges du Rhône",
+        city="Lyon",
+        postcode="69007",
+        latitude=45.7500,
+        longitude=4.8400,
+        starts_at=past + timedelta(days=1),
+        ends_at=past + timedelta(days=1, hours=2),
+    )
+    EventResult.objects.create(event=rhone, measure="litter", unit="kg", quantity=Decimal("8"))
+    EventFactory.create(campaign=campaign, title="Sans résultat", latitude=48.85, longitude=2.35)
+    EventResult.objects.create(
+        event=EventFactory.create(title="Autre campagne"), measure="litter", unit="kg", quantity=1
+    )
+    client.force_login(campaign.created_by)
+    html = client.get(reverse("relay:dashboard", args=[campaign.slug])).content.decode()
+    # The map's markers are the events that reported results, and only those.
+    assert 'data-map="impact-map"' in html
+    markers = html.split('id="impact-map" type="application/json">')[1].split("</script>")[0]
+    assert [marker["title"] for marker in json.loads(markers)] == [
+        "Ramassage du canal",
+        "Berges du Rhône",
+    ]
+    rows = csv.reader(
+        io.StringIO(
+            client.get(
+                reverse("relay:export", args=[campaign.slug, "results-by-place"])
+            ).content.decode()
+        )
+    )
+    assert list(rows)[1:] == [
+        [
+            "Ramassage du canal",
+            "Paris",
+            "75011",
+            timezone.localdate(past).isoformat(),
+            "bags: 12 bags; litter: 42.5 kg",
+        ],
+        [
+            "Berges du Rhône",
+            "Lyon",
+            "69007",
+            timezone.localdate(past + timedelta(days=1)).isoformat(),
+            "litter: 8 kg",
+        ],
+    ]
