@@ -45,6 +45,21 @@ def test_the_reach_benchmark_runs(tmp_path: Path) -> None:
     assert "speed ratio" in result.stdout and "spread ratio" in result.stdout
 
 
+@pytest.mark.browser
+def test_the_map_benchmark_runs_and_each_window_stays_under_200_kb() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "map.py"), "--events=600", "--runs=1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={key: value for key, value in os.environ.items() if key != "DJANGO_SETTINGS_MODULE"},
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    assert result.stdout.count("under 200,000") == 4 and "OVER" not in result.stdout
+    assert "first clustered drawing after navigation start" in result.stdout
+
+
 @pytest.mark.postgres
 def test_the_load_benchmark_runs_and_loses_nothing() -> None:
     # The production stack against a throw-away database of its own, Redis database 14.

@@ -2,11 +2,13 @@
 to the caller like every list (a private community's place only for its members, a listing's
 point rounded to its commune)."""
 
+import json
 from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router
+from ninja.responses import NinjaJSONEncoder
 
 from essaim.aid import selectors as aid_selectors
 from essaim.aid.models import AidListing
@@ -24,9 +26,15 @@ from essaim.core.site import absolute_url
 
 router = Router(tags=["places"])
 NEAR_LIMIT = 100
-# One map window's answer: enough for a clustered map, small enough (about 150 bytes a
-# feature) to stay under 200 KB.
-WINDOW_LIMIT = 1000
+# One map window's answer: enough for a clustered map (`truncated` asks the client to zoom
+# in), and under 200 KB: 500 features of typical titles weigh about 120 KB (bench/map.py);
+# titles of 140 accented letters, escaped in JSON, would weigh 500 KB, so the features also
+# stop at a budget of bytes.
+WINDOW_LIMIT = 500
+WINDOW_BYTES = 199_000
+# A window's points to 5 decimals, about a metre: finer than any geocoder's, and 14 bytes a
+# feature fewer than a float's 15 digits.
+WINDOW_DECIMALS = 5
 ACTIVE = (AidListing.Status.OPEN, AidListing.Status.PROMISED)
 
 
@@ -125,26 +133,32 @@ def listings_near(request: HttpRequest, query: Query[schemas.NearQuery]) -> list
 
 
 def _collection(rows: list[Any], *, round_points: bool = False) -> dict[str, Any]:
-    features = []
+    features: list[dict[str, Any]] = []
+    weight = len('{"type": "FeatureCollection", "features": [], "truncated": false}')
     for row in rows[:WINDOW_LIMIT]:
-        latitude, longitude = row.latitude, row.longitude
         if round_points:
-            latitude, longitude = rounded(latitude), rounded(longitude)
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
-                "properties": {
-                    "id": row.pk if not isinstance(row, Community) else row.slug,
-                    "title": str(row),
-                    "url": row.get_absolute_url(),
-                },
-            }
-        )
+            latitude, longitude = rounded(row.latitude), rounded(row.longitude)
+        else:
+            latitude = round(row.latitude, WINDOW_DECIMALS)
+            longitude = round(row.longitude, WINDOW_DECIMALS)
+        feature = {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [longitude, latitude]},
+            "properties": {
+                "id": row.pk if not isinstance(row, Community) else row.slug,
+                "title": str(row),
+                "url": row.get_absolute_url(),
+            },
+        }
+        # As the response writes it (JSONRenderer: ASCII, ", " between items).
+        weight += len(json.dumps(feature, cls=NinjaJSONEncoder)) + len(", ")
+        if weight > WINDOW_BYTES:
+            break
+        features.append(feature)
     return {
         "type": "FeatureCollection",
         "features": features,
-        "truncated": len(rows) > WINDOW_LIMIT,
+        "truncated": len(features) < len(rows),
     }
 
 
@@ -158,7 +172,7 @@ BBOX = Query(
 
 @router.get("/geo/events", response={200: schemas.FeatureCollection, **schemas.ERRORS}, auth=READ)
 def events_geojson(request: HttpRequest, bbox: str = BBOX) -> dict[str, Any]:
-    """Upcoming events in a map window, as GeoJSON (at most 1,000: `truncated` says more)."""
+    """Upcoming events in a map window, as GeoJSON (at most 500: `truncated` says more)."""
     box = parse_bbox(bbox)
     rows: list[Event] = list(
         campaign_selectors.events_in_window(user=viewer(request), box=box)

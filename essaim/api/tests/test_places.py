@@ -1,12 +1,15 @@
 """Near a place and the map windows in the API: scoped, rounded, and clear on bad input."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 
 from essaim.aid.tests.factories import AidListingFactory
+from essaim.api.routers.places import WINDOW_LIMIT
 from essaim.api.tests.conftest import call
+from essaim.campaigns.models import Event
 from essaim.campaigns.tests.factories import EventFactory
 from essaim.communities.models import Community
 from essaim.communities.tests.factories import CommunityFactory
@@ -67,6 +70,39 @@ def test_events_geojson_in_a_window(api_client: Client) -> None:
             },
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("title", "sent"),
+    # Short titles: the count stops the window. Titles of the longest length, in accented
+    # letters that JSON escapes to 6 bytes each: the weight does, before 200 KB.
+    [("Ramassage {:03d}", WINDOW_LIMIT), ("{:03d}" + "é" * 137, 200)],
+    ids=["by-count", "by-weight"],
+)
+def test_a_crowded_window_is_cut_short_and_stays_under_200_kb(
+    api_client: Client, title: str, sent: int
+) -> None:
+    first = EventFactory.create(title="Au canal", latitude=48.861234567891, longitude=2.3812345)
+    Event.objects.bulk_create(
+        Event(
+            campaign=first.campaign,
+            proposed_by=first.proposed_by,
+            title=title.format(index),
+            address=first.address,
+            latitude=48.85 + index / 100_000,
+            longitude=2.35 + index / 100_000,
+            starts_at=first.starts_at + timedelta(minutes=1),
+            ends_at=first.ends_at,
+            capacity=first.capacity,
+            status=first.status,
+        )
+        for index in range(WINDOW_LIMIT)
+    )
+    response = call(api_client, "GET", "/geo/events", data={"bbox": "2.2,48.8,2.5,48.9"})
+    body: dict[str, Any] = response.json()
+    assert (len(body["features"]), body["truncated"]) == (sent, True)
+    assert len(response.content) < 200_000
+    assert body["features"][0]["geometry"]["coordinates"] == [2.38123, 48.86123]
 
 
 @pytest.mark.parametrize(
