@@ -68,6 +68,16 @@ def test_its_author_is_told_in_their_own_language(auto_hidden):
         assert text_of(notice) == (
             "Your post was hidden after several reports, until a moderator reviews it."
         )
+    # French participles agree with the thing: "votre publication" is feminine, "votre
+    # commentaire" is not; the French sentences are written so that nothing has to agree.
+    with translation.override("fr"):
+        assert text_of(notice) == (
+            "Plusieurs signalements ont masqué votre publication jusqu'à l'examen d'un modérateur."
+        )
+        notice.params = {**notice.params, "action": "disputed", "reason": ""}
+        assert text_of(notice) == (
+            "Les modérateurs ont apposé l'étiquette «\u00a0contesté\u00a0» sur votre publication."
+        )
 
 
 @pytest.mark.parametrize(
