@@ -2,6 +2,7 @@
 an event by its address, a listing showing only its commune, and the campaign's impact showing
 where its results came from."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -46,8 +47,13 @@ def test_the_list_works_without_javascript(communes: int, new_page: NewPage) -> 
     page = new_page(java_script_enabled=False)
     page.goto(reverse("campaigns:events_near") + "?near=Paris+11e&radius=5")
     expect(page.get_by_test_id("event-row")).to_contain_text("Ramassage du canal")
+    # Bad input is a clear error in the form, in the reader's language.
     page.goto(reverse("campaigns:events_near") + "?near=99999")
-    expect(page.get_by_test_id("near-form")).to_contain_text("99999")
+    expect(page.get_by_test_id("near-form")).to_contain_text(
+        re.compile(r"Nous ne connaissons pas le lieu «\s99999\s»")
+    )
+    page.goto(reverse("campaigns:events_near") + "?near=75011&radius=10000")
+    expect(page.get_by_test_id("near-form")).to_contain_text("200 km au plus")
 
 
 def test_a_host_places_an_event_by_typing_its_address(

@@ -115,6 +115,12 @@ def test_a_crowded_window_is_cut_short_and_stays_under_200_kb(
         ("/near/communities", {}, "Give a place"),
         ("/geo/events", {"bbox": "2.2,48.8,2.5"}, "four numbers"),
         ("/geo/listings", {"bbox": "2.5,48.8,2.2,48.9"}, "west below east"),
+        ("/geo/events", {"bbox": "west,48.8,2.5,48.9"}, "four numbers"),
+        ("/geo/communities", {"bbox": "-200,48.8,2.5,48.9"}, "longitude must be between"),
+        ("/geo/events", {"bbox": "nan,nan,nan,nan"}, "must be numbers"),
+        ("/near/events", {"lat": "nan", "lon": 2}, "must be numbers"),
+        ("/near/listings", {"near": "75011", "radius_km": 0}, "more than 0 km"),
+        ("/near/communities", {"near": "Atlantis"}, "We do not know the place"),
     ],
 )
 def test_bad_input_is_a_400_with_its_detail(
