@@ -291,6 +291,11 @@ def test_the_queue_names_kinds_in_the_reader_s_language(world):
         reverse("moderation:queue") + "?status=", HTTP_ACCEPT_LANGUAGE="fr"
     ).content.decode()
     assert '<option value="listing">annonce</option>' in html
+    # One word for a campaign's updates, as their section says ("Nouvelles des organisateurs").
+    assert '<option value="update">nouvelle de campagne</option>' in html
+    assert (
+        '<option value="update_comment">commentaire sur une nouvelle de campagne</option>' in html
+    )
     assert "publication #" in html
     assert "post #" not in html
     # The case's own page: "Dossier #4 · publication", not "Dossier #4 · post".
