@@ -42,11 +42,12 @@
       element.dataset.markerCount = String(markers.length);
     }
     // Thousands of markers: added at once (addLayers), clustered in slices of at most
-    // 200 ms between which the page stays responsive (chunkedLoading), and each popup built
+    // 100 ms between which the page stays responsive (chunkedLoading), and each popup built
     // only when it opens (bench/map.py measures it).
     var cluster = L.markerClusterGroup
       ? L.markerClusterGroup({
           chunkedLoading: true,
+          chunkInterval: 100,
           chunkProgress: function (processed, total) {
             if (processed === total) {
               ready();
