@@ -94,3 +94,12 @@ EVENT_CHANGED = Event(
         "'updated' or 'withdrawn')."
     ),
 )
+
+EVENT_ALTERED = Event(
+    "campaigns.event_altered",
+    doc=(
+        "A published event changed in a way its people must hear of (called off, other times, "
+        "another place), inside the host's transaction: event_id, cancelled, rescheduled, "
+        "moved (booleans)."
+    ),
+)

@@ -9,7 +9,12 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from essaim.accounts import personal_data
-        from essaim.campaigns.events import HOST_INVITED, MILESTONE_REACHED, RSVP_PROMOTED
+        from essaim.campaigns.events import (
+            EVENT_ALTERED,
+            HOST_INVITED,
+            MILESTONE_REACHED,
+            RSVP_PROMOTED,
+        )
         from essaim.core import outbox, scheduler
         from essaim.notifications import (
             campaign_events,
@@ -33,3 +38,4 @@ class NotificationsConfig(AppConfig):
         HOST_INVITED.subscribe(invitations.host_invited)
         # Inside the promotion's transaction: the place and its notice commit together.
         RSVP_PROMOTED.subscribe(campaign_events.rsvp_promoted)
+        EVENT_ALTERED.subscribe(campaign_events.event_altered, after_commit=True)

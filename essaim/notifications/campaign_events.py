@@ -1,10 +1,23 @@
-"""Telling a person on an event's waiting list that a place is theirs
-(`campaigns.rsvp_promoted`)."""
+"""Telling the people who answered an event what concerns them: a place freed up for them
+(`campaigns.rsvp_promoted`), the event called off or moved (`campaigns.event_altered`)."""
 
-from essaim.campaigns.models import Rsvp
+import logging
+from typing import Any
+
+from django_tasks import task
+
+from essaim.campaigns.models import Event, Rsvp
 from essaim.campaigns.services.guest import guest_ticket_path
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
+
+logger = logging.getLogger(__name__)
+
+
+def _rsvp_url(rsvp: Rsvp) -> str:
+    # Who answered without an account has no log-in to reach the event's page as
+    # themselves: their e-mail links to the ticket their signed link opens.
+    return (rsvp.user.is_guest and guest_ticket_path(rsvp)) or rsvp.event.get_absolute_url()
 
 
 def rsvp_promoted(*, rsvp_id: int, user_id: int, position: int) -> None:
@@ -23,7 +36,47 @@ def rsvp_promoted(*, rsvp_id: int, user_id: int, position: int) -> None:
             "rsvp": rsvp_id,
             "position": position,
         },
-        # Who answered without an account has no log-in to reach the event's page as
-        # themselves: their e-mail links to the ticket their signed link opens.
-        url=(rsvp.user.is_guest and guest_ticket_path(rsvp)) or event.get_absolute_url(),
+        url=_rsvp_url(rsvp),
     )
+
+
+@task()
+def notify_event_altered(event_id: int, cancelled: bool, rescheduled: bool, moved: bool) -> int:
+    """Tell everyone with a place or on the waiting list that the event is called off, or at
+    another time or place (as it is now). Keyed by the event's version: a rerun (a worker
+    that died midway) tells nobody twice, a later change tells everyone again."""
+    event = Event.objects.filter(pk=event_id).first()
+    if event is None:
+        return 0
+    version = f"{event.updated_at.timestamp():.6f}"
+    told = 0
+    answered = (
+        Rsvp.objects.filter(event=event, user__is_active=True)
+        .exclude(status=Rsvp.Status.CANCELLED)
+        .select_related("user", "event")
+        .order_by("pk")
+    )
+    for rsvp in answered.iterator(chunk_size=500):
+        notification = notify(
+            user=rsvp.user,
+            kind=Notification.Kind.EVENT_ALTERED,
+            key=f"event-altered:{event.pk}:{version}",
+            params={
+                "event": event.title,
+                "when": event.starts_at.isoformat(),
+                "address": event.address,
+                "cancelled": cancelled,
+                "rescheduled": rescheduled,
+                "moved": moved,
+            },
+            url=_rsvp_url(rsvp),
+        )
+        told += notification is not None
+    logger.info("event change told", extra={"event_id": event_id, "recipients": told})
+    return told
+
+
+def event_altered(*, event_id: int, **change: Any) -> None:
+    """`campaigns.event_altered`, after its commit: a task tells those who answered (an event
+    may have hundreds: not in the host's request)."""
+    notify_event_altered.enqueue(event_id, **change)

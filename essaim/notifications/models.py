@@ -21,6 +21,7 @@ class Notification(BaseModel):
         WEBHOOK_DISABLED = "webhook_disabled", _("A webhook was turned off")
         EVENT_REMINDER = "event_reminder", _("Reminders of the events you are coming to")
         EVENT_PROMOTED = "event_promoted", _("A place freed up for you at an event")
+        EVENT_ALTERED = "event_altered", _("An event you answered is called off or moved")
         CHALLENGE_PROMPT = "challenge_prompt", _("Today's challenge, when you have not checked in")
         FUNDRAISER_NEAR_GOAL = "fundraiser_near_goal", _("A fundraiser you support nears its goal")
         AID_MATCH = "aid_match", _("A request on the aid board matches your offer")

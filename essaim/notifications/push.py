@@ -61,6 +61,7 @@ FIRST_DEVICE_KINDS = (
     Notification.Kind.CHALLENGE_PROMPT,
     Notification.Kind.EVENT_REMINDER,
     Notification.Kind.EVENT_PROMOTED,
+    Notification.Kind.EVENT_ALTERED,
     Notification.Kind.RELAY_MILESTONE,
     Notification.Kind.MODERATION_DECISION,
 )
@@ -221,7 +222,11 @@ def quiet_until(moment: datetime, schedule: PushSchedule) -> datetime | None:
 def expires_at(notification: Notification) -> datetime | None:
     """The moment after which this notification is no use as a push."""
     params = notification.params_dict
-    if notification.kind in (Notification.Kind.EVENT_REMINDER, Notification.Kind.EVENT_PROMOTED):
+    if notification.kind in (
+        Notification.Kind.EVENT_REMINDER,
+        Notification.Kind.EVENT_PROMOTED,
+        Notification.Kind.EVENT_ALTERED,
+    ):
         when = params.get("when")
         try:
             return datetime.fromisoformat(when) if isinstance(when, str) else None

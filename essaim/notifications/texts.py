@@ -71,6 +71,8 @@ def _campaign_text(kind: str, params: dict[str, Any]) -> str:
             "event": params.get("event", ""),
             "when": when,
         }
+    if kind == Notification.Kind.EVENT_ALTERED:
+        return _event_altered(params, when)
     if kind == Notification.Kind.CHALLENGE_PROMPT:
         return _("Today's challenge for “%(campaign)s”: %(prompt)s") % {
             "campaign": params.get("campaign", ""),
@@ -98,6 +100,17 @@ def _campaign_text(kind: str, params: dict[str, Any]) -> str:
             "Deliveries to %(url)s for “%(campaign)s” kept failing: the webhook is turned off."
         ) % {"url": params.get("url", ""), "campaign": params.get("campaign", "")}
     return _("Something happened.")
+
+
+def _event_altered(params: dict[str, Any], when: str) -> str:
+    values = {"event": params.get("event", ""), "when": when, "address": params.get("address", "")}
+    if params.get("cancelled"):
+        return _("“%(event)s” on %(when)s is called off by its hosts.") % values
+    if params.get("rescheduled") and params.get("moved"):
+        return _("“%(event)s” has changed: it is now on %(when)s, at %(address)s.") % values
+    if params.get("rescheduled"):
+        return _("“%(event)s” has moved to another time: it is now on %(when)s.") % values
+    return _("“%(event)s” has moved to another place: %(address)s.") % values
 
 
 def subject_of(notification: Notification) -> str:

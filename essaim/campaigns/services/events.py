@@ -20,7 +20,13 @@ from essaim.accounts.models import User
 from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
 from essaim.campaigns.attribution import credited_host_id
-from essaim.campaigns.events import ACTED, EVENT_CHANGED, RSVP_ANSWERED, RSVP_PROMOTED
+from essaim.campaigns.events import (
+    ACTED,
+    EVENT_ALTERED,
+    EVENT_CHANGED,
+    RSVP_ANSWERED,
+    RSVP_PROMOTED,
+)
 from essaim.campaigns.models import Campaign, Event, EventResult, Rsvp
 from essaim.campaigns.services.campaigns import require_host
 from essaim.campaigns.tasks import locate_event
@@ -181,8 +187,9 @@ def event_update(
 ) -> Event:
     """A host's edit of an event: its title, description, place, times and places, checked
     as at creation (a time already past may stay as it was). Under the event lock (places
-    are counted there). A published event that changed is announced once ("updated");
-    submitting the form unchanged announces nothing."""
+    are counted there). A published event that changed is announced once ("updated"),
+    and those coming are told when its times or place changed (EVENT_ALTERED); submitting the
+    form unchanged announces nothing."""
     require_host(actor, event.campaign)
     if not title.strip() or not address.strip():
         raise ValidationError(_("An event needs a title and an address."))
@@ -239,6 +246,12 @@ def event_update(
             changed.append("capacity")
         if changed or moved:
             _announce_change(locked)
+        rescheduled = "starts_at" in changed or "ends_at" in changed
+        if locked.status == Event.Status.APPROVED and (rescheduled or moved):
+            # Those coming must hear of it (notifications), whoever follows or not.
+            EVENT_ALTERED.publish(
+                event_id=locked.pk, cancelled=False, rescheduled=rescheduled, moved=moved
+            )
     if moved and locked.place_precision != Precision.ADDRESS and online_geocoder() is not None:
         transaction.on_commit(lambda: locate_event.enqueue(locked.pk))
     return locked
@@ -248,7 +261,8 @@ def event_update(
 def event_cancel(*, actor: User, event: Event) -> Event:
     """A host calls a published event off: it stays on the page, marked cancelled, answers
     are closed, and followers elsewhere are told (an Update with the cancelled status, as
-    Mobilizon sends). Cancelling twice changes nothing."""
+    Mobilizon sends), and so is everyone who answered (EVENT_ALTERED). Cancelling twice
+    changes nothing."""
     require_host(actor, event.campaign)
     locked = _lock_event(event)
     if locked.status == Event.Status.CANCELLED:
@@ -258,6 +272,7 @@ def event_cancel(*, actor: User, event: Event) -> Event:
     locked.status = Event.Status.CANCELLED
     locked.save(update_fields=["status", "updated_at"])
     _announce_change(locked)
+    EVENT_ALTERED.publish(event_id=locked.pk, cancelled=True, rescheduled=False, moved=False)
     return locked
 
 

@@ -114,6 +114,7 @@ def test_a_push_reaches_the_device_encrypted_in_the_readers_language(
         Kind.CHALLENGE_PROMPT,
         Kind.EVENT_REMINDER,
         Kind.EVENT_PROMOTED,
+        Kind.EVENT_ALTERED,
         Kind.RELAY_MILESTONE,
         Kind.MODERATION_DECISION,
     )
