@@ -210,7 +210,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's catalogue, then French typography for allauth's own messages.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "overrides"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 # Numbers grouped as the reader's language writes them: 1 347 in French, 1,347 in English

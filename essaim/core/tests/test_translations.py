@@ -11,6 +11,7 @@ import pytest
 from django.apps import AppConfig, apps
 from django.conf import settings
 from django.db.models import Model
+from django.urls import reverse
 from django.utils.functional import Promise
 
 NBSP = "\u00a0"
@@ -73,6 +74,16 @@ def test_the_script_fixes_a_catalogue_and_then_finds_nothing(tmp_path: Path) -> 
 def test_the_french_catalogue_follows_french_typography() -> None:
     """Fix with `python scripts/french_typography.py` (after each rebase: everyone adds)."""
     assert typography.problems(typography.CATALOGUE) == []
+
+
+@pytest.mark.django_db
+def test_allauth_s_french_follows_french_typography_too(client) -> None:
+    """allauth's catalogue puts a plain space before "?" and "!": locale/overrides holds the
+    same messages with a no-break space, and Django finds them first."""
+    overrides = typography.CATALOGUE.parent.parent.parent / "overrides" / "fr" / "LC_MESSAGES"
+    assert typography.problems(overrides / "django.po") == []
+    html = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert f"Mot de passe oublié{NBSP}?" in html
 
 
 def _french_catalogue() -> dict[str, list[str]]:
