@@ -134,3 +134,18 @@ def load_databases() -> set[str]:
             "SELECT datname FROM pg_database WHERE datname LIKE 'essaim_load_%'"
         ).fetchall()
     return {row[0] for row in rows}
+
+
+@pytest.mark.browser
+def test_the_pages_benchmark_runs() -> None:
+    # A demo instance of its own and Chromium: the ten pages once, at a phone's width.
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "pages.py"), "--visits=1", "--width=360"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "front door, logged in" in result.stdout
+    assert "HTTP [" not in result.stdout  # every page answered
