@@ -1,10 +1,19 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from essaim.accounts.tests.factories import UserFactory, UserFollowFactory
+from essaim.aid.tests.factories import AidListingFactory
 from essaim.campaigns.models import CampaignFollow
 from essaim.campaigns.services.campaigns import update_create
-from essaim.campaigns.tests.factories import CampaignFactory
+from essaim.campaigns.services.challenge import challenge_join, check_in
+from essaim.campaigns.tests.factories import (
+    CampaignFactory,
+    ChallengeFactory,
+    FundraiserFactory,
+    PledgeFactory,
+)
 from essaim.communities.models import Community, CommunityFollow, Membership, Post
 from essaim.communities.tests.factories import CommunityFactory, MembershipFactory, PostFactory
 from essaim.feed.selectors import PAGE_SIZE, Cursor, feed_page
@@ -109,6 +118,44 @@ def test_feed_query_count_does_not_grow_with_items(client, django_assert_max_num
         PostFactory.create(community=community, author=other)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("feed:home"))
+
+
+def _front_door_items(me, community, count: int) -> None:
+    """`count` of everything the logged-in front door shows, each from another person: posts
+    and listings of my community, people I follow joining it, news of campaigns I follow,
+    live campaigns of every kind, challenges I joined (checked in to or not)."""
+    for index in range(count):
+        author = UserFactory.create()
+        UserFollowFactory.create(follower=me, followed=author)
+        PostFactory.create(community=community, author=author, body=f"**Post** {index}")
+        AidListingFactory.create(community=community, author=author)
+        MembershipFactory.create(community=community, user=author)
+        followed = PledgeFactory.create(campaign__created_by=author).campaign
+        CampaignFollow.objects.create(campaign=followed, user=me)
+        update_create(actor=author, campaign=followed, body=f"Nouvelles {index}")
+        FundraiserFactory.create(campaign__created_by=author)
+        challenge = ChallengeFactory.create(campaign__created_by=author)
+        challenge_join(user=me, challenge=challenge)
+        if index % 2:
+            check_in(user=me, challenge=challenge)
+
+
+def test_the_logged_in_front_door_costs_the_same_queries_for_one_item_as_for_many(client):
+    """Every part of the front door reads its rows set-based: a person with a busy network
+    costs the page no more queries than a quiet one."""
+    me = UserFactory.create()
+    community = CommunityFactory.create()
+    MembershipFactory.create(community=community, user=me)
+    client.force_login(me)
+
+    def queries(count: int) -> int:
+        _front_door_items(me, community, count)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(reverse("feed:home"))
+        assert response.status_code == 200
+        return len(captured)
+
+    assert queries(1) == queries(PAGE_SIZE) == 18
 
 
 def test_empty_feed_suggests_communities_and_people(client):
