@@ -7,6 +7,7 @@ capacity is never exceeded and a freed place goes to exactly one person, the fir
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core import signing
 from django.core.files.uploadedfile import UploadedFile
@@ -43,15 +44,32 @@ def _lock_event(event: Event) -> Event:
     return Event.objects.select_for_update().get(pk=event.pk)
 
 
-def _check_event_fields(*, starts_at: datetime, ends_at: datetime, capacity: int) -> None:
+def _check_times(
+    *, starts_at: datetime, ends_at: datetime, was_starting: datetime | None = None
+) -> None:
+    """An event's times, at creation and at each edit; an edit may keep a start already past
+    (`was_starting`: the start it had)."""
     check_plausible_date(starts_at)
     check_plausible_date(ends_at)
     if ends_at <= starts_at:
         raise ValidationError(_("An event must end after it starts."))
-    if starts_at <= timezone.now():
+    if starts_at != was_starting and starts_at <= timezone.now():
         raise ValidationError(_("An event must start in the future."))
-    if capacity < 1:
-        raise ValidationError(_("An event needs at least one place."))
+
+
+def _place(
+    *, address: str, postcode: str, city: str, latitude: float | None, longitude: float | None
+) -> dict[str, Any]:
+    """The place fields of an event typed as an address, a postcode and a commune: the point
+    given, else the commune's (offline geocoding)."""
+    place = place_fields(
+        " ".join(part.strip() for part in (address, postcode, city) if part.strip()),
+        latitude=latitude,
+        longitude=longitude,
+    )
+    if postcode.strip():
+        place["postcode"] = postcode.strip()
+    return place
 
 
 def event_create(
@@ -81,17 +99,15 @@ def event_create(
         raise ValidationError(_("This campaign is not open for action."))
     if not title.strip() or not address.strip():
         raise ValidationError(_("An event needs a title and an address."))
-    _check_event_fields(starts_at=starts_at, ends_at=ends_at, capacity=capacity)
+    _check_times(starts_at=starts_at, ends_at=ends_at)
+    if capacity < 1:
+        raise ValidationError(_("An event needs at least one place."))
     status = (
         Event.Status.APPROVED if permissions.is_host(actor, campaign) else Event.Status.PROPOSED
     )
-    place = place_fields(
-        " ".join(part.strip() for part in (address, postcode, city) if part.strip()),
-        latitude=latitude,
-        longitude=longitude,
+    place = _place(
+        address=address, postcode=postcode, city=city, latitude=latitude, longitude=longitude
     )
-    if postcode.strip():
-        place["postcode"] = postcode.strip()
     with transaction.atomic():
         event = Event(
             campaign=campaign,
@@ -197,12 +213,7 @@ def event_update(
         locked = _lock_event(event)
         if locked.status == Event.Status.CANCELLED:
             raise ValidationError(_("A cancelled event can no longer be changed."))
-        check_plausible_date(starts_at)
-        check_plausible_date(ends_at)
-        if ends_at <= starts_at:
-            raise ValidationError(_("An event must end after it starts."))
-        if starts_at != locked.starts_at and starts_at <= timezone.now():
-            raise ValidationError(_("An event must start in the future."))
+        _check_times(starts_at=starts_at, ends_at=ends_at, was_starting=locked.starts_at)
         values = {
             "title": title.strip(),
             "description": description.strip(),
@@ -223,13 +234,13 @@ def event_update(
             setattr(locked, name, values[name])
         fields = [*changed]
         if moved:
-            place = place_fields(
-                " ".join(part.strip() for part in (address, postcode, city) if part.strip()),
+            place = _place(
+                address=address,
+                postcode=postcode,
+                city=city,
                 latitude=latitude,
                 longitude=longitude,
             )
-            if postcode.strip():
-                place["postcode"] = postcode.strip()
             for name, value in place.items():
                 setattr(locked, name, value)
             fields += list(place)
