@@ -13,11 +13,6 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "th": {"align"}, "td": {"align"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
-# Texts whose rendering each process keeps: a page of posts is rendered for every visitor
-# who is not served the shared page (every logged-in one), and the same texts come back
-# visit after visit. Posts run to a few hundred characters, so this is typically well under
-# a megabyte (some 12 MB if every text were a campaign's at its 20,000-character longest).
-RENDERED_TEXTS = 256
 
 
 @lru_cache(maxsize=1)
@@ -29,18 +24,12 @@ def _parser() -> MarkdownIt:
 
 
 def render_markdown(text: str) -> SafeString:
-    return mark_safe(_rendered(text or ""))  # noqa: S308 - the output of nh3 is the sanitised allow-list
-
-
-@lru_cache(maxsize=RENDERED_TEXTS)
-def _rendered(text: str) -> str:
-    """The HTML of `text`, which depends on the text alone: parsing and sanitising it again on
-    every visit was a tenth of the logged-in front door's time."""
-    html = _parser().render(text)
-    return nh3.clean(
+    html = _parser().render(text or "")
+    cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="nofollow noopener noreferrer ugc",
     )
+    return mark_safe(cleaned)  # noqa: S308 - the output of nh3 is the sanitised allow-list

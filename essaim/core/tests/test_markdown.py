@@ -1,7 +1,6 @@
 import pytest
-from django.utils.safestring import SafeString
 
-from essaim.core.markdown import _rendered, render_markdown
+from essaim.core.markdown import render_markdown
 from essaim.core.tests.xss import XSS_PAYLOADS, dangerous_markup
 
 
@@ -23,12 +22,3 @@ def test_markdown_keeps_safe_formatting() -> None:
     assert "<strong>gras</strong>" in html
     assert 'href="https://exemple.test"' in html
     assert 'rel="nofollow noopener noreferrer ugc"' in html
-
-
-def test_a_text_seen_before_is_not_parsed_again() -> None:
-    text = "Un texte **déjà vu** sur la page de chacun"
-    first = render_markdown(text)
-    hits = _rendered.cache_info().hits
-    again = render_markdown(text)
-    assert again == first and isinstance(again, SafeString)
-    assert _rendered.cache_info().hits == hits + 1
