@@ -67,7 +67,7 @@ def test_an_organiser_sees_a_verified_delivery_of_a_new_signature(
         expect(delivery.get_by_test_id("delivery-code")).to_contain_text("200")
         [received] = receiver.received
         assert received.verified
-        assert received.headers["Essaim-Event"] == "signature.created"
+        assert received.headers["essaim-event"] == "signature.created"
         assert received.json["campaign"]["slug"] == "cantine"
 
         # The test ping and a redelivery show up in the log too, and verify.
@@ -78,5 +78,5 @@ def test_an_organiser_sees_a_verified_delivery_of_a_new_signature(
         expect(host.get_by_test_id("delivery")).to_have_count(2)
         assert len(receiver.received) == 3 and all(r.verified for r in receiver.received)
         assert (
-            receiver.received[2].headers["Essaim-Delivery"] == received.headers["Essaim-Delivery"]
+            receiver.received[2].headers["essaim-delivery"] == received.headers["essaim-delivery"]
         )

@@ -153,13 +153,13 @@ def test_a_signature_is_delivered_signed_once(receiver):
     pledge_sign(user=signer, pledge=pledge, show_name=True)  # a repeat is no new event
     [received] = receiver.received
     assert received.verified
-    assert received.headers["Essaim-Event"] == "signature.created"
+    assert received.headers["essaim-event"] == "signature.created"
     assert received.json["type"] == "signature.created"
     assert received.json["data"]["name"] == "Inès"
     assert received.json["data"]["signatures"] == 1
     assert signer.email not in received.body.decode()
     delivery = Delivery.objects.select_related("message").get(endpoint=endpoint)
-    assert received.headers["Essaim-Delivery"] == str(delivery.uuid)
+    assert received.headers["essaim-delivery"] == str(delivery.uuid)
     assert (delivery.status, delivery.attempts, delivery.response_status) == ("succeeded", 1, 200)
     assert delivery.event_id == f"signature.created:{received.json['data']['signature_id']}"
 
@@ -310,7 +310,7 @@ def test_ping_is_idempotent_and_redeliver_sends_again(receiver):
         endpoints.delivery_redeliver(actor=UserFactory.create(), delivery=ping)
     endpoints.delivery_redeliver(actor=campaign.created_by, delivery=ping)
     assert len(receiver.received) == 2
-    assert receiver.received[1].headers["Essaim-Delivery"] == str(ping.uuid)
+    assert receiver.received[1].headers["essaim-delivery"] == str(ping.uuid)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -348,7 +348,7 @@ def test_a_rotated_secret_and_the_previous_one_both_sign_for_a_day(receiver):
         receiver.secret = secret
         endpoints.endpoint_ping(actor=campaign.created_by, endpoint=rotated, key=uuid.uuid4())
         assert receiver.received[-1].verified
-        assert receiver.received[-1].headers["Essaim-Signature"].count("v1=") == 2
+        assert receiver.received[-1].headers["essaim-signature"].count("v1=") == 2
     # Rotating again during the overlap replaces the new secret only.
     again = endpoints.endpoint_secret_rotate(actor=campaign.created_by, endpoint=rotated)
     assert again.secret not in (original, rotated.secret)
@@ -359,7 +359,7 @@ def test_a_rotated_secret_and_the_previous_one_both_sign_for_a_day(receiver):
     receiver.secret = original
     endpoints.endpoint_ping(actor=campaign.created_by, endpoint=again, key=uuid.uuid4())
     assert not receiver.received[-1].verified
-    assert receiver.received[-1].headers["Essaim-Signature"].count("v1=") == 1
+    assert receiver.received[-1].headers["essaim-signature"].count("v1=") == 1
 
 
 @pytest.mark.django_db(transaction=True)

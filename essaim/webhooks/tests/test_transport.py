@@ -159,7 +159,7 @@ def test_the_connection_goes_to_the_address_resolved_once_under_the_name(
     delivery = Delivery.objects.select_related("message").get(pk=delivery.pk)
     assert delivery.status == "succeeded" and asked == ["hooks.test"]
     [received] = receiver.received
-    assert received.headers["Host"] == f"hooks.test:{port}" and received.verified
+    assert received.headers["host"] == f"hooks.test:{port}" and received.verified
 
 
 @pytest.mark.django_db(transaction=True)
