@@ -4,16 +4,16 @@ the status it is told to; a `Device` holds the keys a browser would, to decrypt 
 import base64
 import json
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import http_ece
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+
+from essaim.core.tests.loopback import Answer, Loopback, Request, loopback
 
 
 def b64url(raw: bytes) -> str:
@@ -25,18 +25,21 @@ def unb64url(text: str) -> bytes:
 
 
 @dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
 class Receiver:
-    url: str
-    received: list[Received] = field(default_factory=list)
+    server: Loopback
     # Status to answer, by path; 201 (Created, what push services answer) otherwise.
     answers: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return self.server.origin
+
+    @property
+    def received(self) -> list[Request]:
+        return self.server.requests
+
+    def answer(self, request: Request) -> Answer:
+        return Answer(self.answers.get(request.path, 201))
 
 
 @dataclass
@@ -79,31 +82,7 @@ class Device:
 
 @contextmanager
 def push_service() -> Iterator[Receiver]:
-    receiver = Receiver(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            receiver.received.append(
-                Received(
-                    path=self.path,
-                    headers={key.lower(): value for key, value in self.headers.items()},
-                    body=self.rfile.read(length),
-                )
-            )
-            self.send_response(receiver.answers.get(self.path, 201))
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback() as server:
+        receiver = Receiver(server)
+        server.respond = receiver.answer
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
