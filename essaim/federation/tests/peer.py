@@ -3,37 +3,44 @@ key) and records what is posted to its inboxes, answering `status` (202 by defau
 the activities its actor sends to Essaim with its own key."""
 
 import json
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from essaim.core.tests.loopback import Answer, Loopback, Request, loopback
 from essaim.federation import signatures
 
 
 @dataclass
-class Delivery:
-    path: str
-    headers: dict[str, str]
-    body: bytes
+class Peer:
+    server: Loopback
+    private_key_pem: str
+    public_key_pem: str
+    status: int = 202
+    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
-    def json(self) -> Any:
-        return json.loads(self.body)
+    def origin(self) -> str:
+        return self.server.origin
 
+    @property
+    def received(self) -> list[Request]:
+        """What was posted to its inboxes, in order."""
+        return [request for request in self.server.requests if request.method == "POST"]
 
-@dataclass
-class Peer:
-    origin: str = ""
-    status: int = 202
-    private_key_pem: str = ""
-    public_key_pem: str = ""
-    received: list[Delivery] = field(default_factory=list)
-    fetched: list[str] = field(default_factory=list)
-    documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    @property
+    def fetched(self) -> list[str]:
+        return [request.path for request in self.server.requests if request.method == "GET"]
+
+    def answer(self, request: Request) -> Answer:
+        if request.method == "POST":
+            return Answer(self.status)
+        document = self.documents.get(request.path)
+        if document is None:
+            return Answer(404)
+        return Answer.with_json(document, content_type="application/activity+json")
 
     def actor_uri(self, name: str = "alice") -> str:
         return f"{self.origin}/users/{name}"
@@ -83,39 +90,8 @@ class Peer:
 @contextmanager
 def running_peer() -> Iterator[Peer]:
     private, public = signatures.new_key_pair()
-    peer = Peer(private_key_pem=private, public_key_pem=public)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            peer.fetched.append(self.path)
-            document = peer.documents.get(self.path)
-            if document is None:
-                self.send_response(404)
-                self.end_headers()
-                return
-            body = json.dumps(document).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/activity+json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            peer.received.append(Delivery(self.path, dict(self.headers.items()), body))
-            self.send_response(peer.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    peer.origin = f"http://localhost:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    # By name: federation lets a peer on "localhost" be reached over plain HTTP.
+    with loopback(host="localhost") as server:
+        peer = Peer(server, private_key_pem=private, public_key_pem=public)
+        server.respond = peer.answer
         yield peer
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -52,13 +52,12 @@ def test_a_follow_is_accepted_and_the_accept_delivered_signed(client: Client, pe
     assert accept.json["object"]["id"] == follow(peer)["id"]
     # Signed by the group's key, over the body's digest.
     keys = LocalActor.objects.get(community=community)
-    lowered = {name.lower(): value for name, value in accept.headers.items()}
     signed = signatures.parse(
         method="POST",
         path="/users/alice/inbox",
-        headers=lowered,
+        headers=accept.headers,
         body=accept.body,
-        now=signatures.parsedate_to_datetime(lowered["date"]),
+        now=signatures.parsedate_to_datetime(accept.headers["date"]),
     )
     assert signed.key_id == GROUP + "#main-key"
     signatures.verify(signed, keys.public_key_pem)

@@ -68,7 +68,7 @@ def test_a_post_goes_once_per_shared_inbox_with_both_announces(peer: Peer) -> No
     assert announce_create["object"]["type"] == "Create"
     assert announce["object"] == note_id
     assert all(
-        d.headers["Signature"].startswith(f'keyId="{GROUP}#main-key"') for d in peer.received
+        d.headers["signature"].startswith(f'keyId="{GROUP}#main-key"') for d in peer.received
     )
     assert set(messages.values_list("state", flat=True)) == {OutboxMessage.State.SENT}
 
