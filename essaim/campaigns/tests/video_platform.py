@@ -5,24 +5,31 @@ pictures and a player page. What a video's id starts with decides how it misbeha
 good video. `requests` lists every path asked, in order."""
 
 import io
-import json
-import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from dataclasses import dataclass
 
 from PIL import Image
 
+from essaim.core.tests.loopback import Answer, Loopback, Request, loopback
+
 GOOD_ID = "a1b2c3d4e5"
+WATCH_PAGE = b"<!doctype html><title>Watch</title><p id=watch>The video's own page</p>"
+PLAYER_PAGE = b"<!doctype html><title>Player</title><p id=player>Fake player</p>"
 
 
 @dataclass
 class FakePlatform:
-    origin: str = ""
-    requests: list[str] = field(default_factory=list)
+    server: Loopback
+
+    @property
+    def origin(self) -> str:
+        return self.server.origin
+
+    @property
+    def requests(self) -> list[Request]:
+        return self.server.requests
 
     @property
     def host(self) -> str:
@@ -35,7 +42,53 @@ class FakePlatform:
         return f"{self.origin}/videos/embed/{video_id}"
 
     def asked(self, prefix: str) -> list[str]:
-        return [path for path in self.requests if path.startswith(prefix)]
+        return [request.path for request in self.requests if request.path.startswith(prefix)]
+
+    def answer(self, request: Request) -> Answer:
+        parts = urllib.parse.urlsplit(request.path)
+        if parts.path == "/services/oembed":
+            asked = urllib.parse.parse_qs(parts.query).get("url", [""])[0]
+            return self.oembed(urllib.parse.urlsplit(asked).path.rsplit("/", 1)[-1])
+        if parts.path.startswith("/posters/"):
+            video_id = parts.path.removeprefix("/posters/").removesuffix(".png")
+            if video_id.startswith("notimage"):
+                return Answer(200, "image/png", b"this is no picture")
+            if video_id.startswith("hugeposter"):
+                return Answer(200, "image/png", b"\0" * (2 * 1024 * 1024 + 10))
+            return Answer(200, "image/png", poster_png())
+        if parts.path.startswith("/w/"):
+            return Answer(200, "text/html", WATCH_PAGE)
+        if parts.path.startswith("/videos/embed/"):
+            return Answer(200, "text/html", PLAYER_PAGE)
+        if parts.path == "/favicon.ico":  # what a browser on the watch page asks
+            return Answer(204, "image/x-icon")
+        return Answer(404, "text/plain", b"not found")
+
+    def oembed(self, video_id: str) -> Answer:
+        if video_id.startswith("missing"):
+            return Answer.with_json({"error": "not found"}, status=404)
+        if video_id.startswith("private"):
+            return Answer.with_json({"error": "private"}, status=401)
+        if video_id.startswith("notjson"):
+            return Answer(200, "text/html", b"<html>hello</html>")
+        player = (
+            f"https://elsewhere.example/embed/{video_id}"
+            if video_id.startswith("badplayer")
+            else self.player_url(video_id)
+        )
+        return Answer.with_json(
+            {
+                "type": "video",
+                "version": "1.0",
+                "title": f"Appel du camp — {video_id}",
+                "provider_name": "PeerTube",
+                "html": f'<iframe width="560" height="315" src="{player}" '
+                'frameborder="0" allowfullscreen></iframe>',
+                "thumbnail_url": f"{self.origin}/posters/{video_id}.png",
+                "thumbnail_width": 1280,
+                "thumbnail_height": 720,
+            }
+        )
 
 
 def poster_png(width: int = 1280, height: int = 720) -> bytes:
@@ -46,78 +99,7 @@ def poster_png(width: int = 1280, height: int = 720) -> bytes:
 
 @contextmanager
 def running_platform() -> Iterator[FakePlatform]:
-    platform = FakePlatform()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            platform.requests.append(self.path)
-            parts = urllib.parse.urlsplit(self.path)
-            if parts.path == "/services/oembed":
-                asked = urllib.parse.parse_qs(parts.query).get("url", [""])[0]
-                self.oembed(urllib.parse.urlsplit(asked).path.rsplit("/", 1)[-1])
-            elif parts.path.startswith("/posters/"):
-                video_id = parts.path.removeprefix("/posters/").removesuffix(".png")
-                if video_id.startswith("notimage"):
-                    self.answer(200, "image/png", b"this is no picture")
-                elif video_id.startswith("hugeposter"):
-                    self.answer(200, "image/png", b"\0" * (2 * 1024 * 1024 + 10))
-                else:
-                    self.answer(200, "image/png", poster_png())
-            elif parts.path.startswith("/w/"):
-                page = "<!doctype html><title>Watch</title><p id=watch>The video's own page</p>"
-                self.answer(200, "text/html", page.encode())
-            elif parts.path.startswith("/videos/embed/"):
-                page = "<!doctype html><title>Player</title><p id=player>Fake player</p>"
-                self.answer(200, "text/html", page.encode())
-            elif parts.path == "/favicon.ico":  # what a browser on the watch page asks
-                self.answer(204, "image/x-icon", b"")
-            else:
-                self.answer(404, "text/plain", b"not found")
-
-        def oembed(self, video_id: str) -> None:
-            if video_id.startswith("missing"):
-                self.answer(404, "application/json", b'{"error": "not found"}')
-                return
-            if video_id.startswith("private"):
-                self.answer(401, "application/json", b'{"error": "private"}')
-                return
-            if video_id.startswith("notjson"):
-                self.answer(200, "text/html", b"<html>hello</html>")
-                return
-            player = (
-                f"https://elsewhere.example/embed/{video_id}"
-                if video_id.startswith("badplayer")
-                else platform.player_url(video_id)
-            )
-            answer = {
-                "type": "video",
-                "version": "1.0",
-                "title": f"Appel du camp — {video_id}",
-                "provider_name": "PeerTube",
-                "html": f'<iframe width="560" height="315" src="{player}" '
-                'frameborder="0" allowfullscreen></iframe>',
-                "thumbnail_url": f"{platform.origin}/posters/{video_id}.png",
-                "thumbnail_width": 1280,
-                "thumbnail_height": 720,
-            }
-            self.answer(200, "application/json", json.dumps(answer).encode())
-
-        def answer(self, status: int, kind: str, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    platform.origin = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback() as server:
+        platform = FakePlatform(server)
+        server.respond = platform.answer
         yield platform
-    finally:
-        server.shutdown()
-        server.server_close()
