@@ -5,10 +5,8 @@ it is; a visitor without an account signs in the frame in one step and confirms 
 site itself (the organiser's preview) the button signs in place, in one click."""
 
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from django.core import mail
@@ -19,6 +17,7 @@ from pytest_django.live_server_helper import LiveServer
 from essaim.accounts.models import User
 from essaim.campaigns.models import Signature
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
+from essaim.core.tests.loopback import Answer, loopback
 from tests.browser.conftest import LogIn, NewPage, mail_link
 from tests.browser.test_webhooks import verified_person
 
@@ -33,25 +32,9 @@ PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
 @contextmanager
 def another_site(snippet: str) -> Iterator[str]:
     """A page of someone else's website, with the organiser's snippet pasted into it."""
-    html = PAGE.format(snippet=snippet).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(html)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    page = Answer(200, "text/html; charset=utf-8", PAGE.format(snippet=snippet).encode())
+    with loopback(lambda request: page) as site:
+        yield site.url("/")
 
 
 def test_the_widget_on_another_site_shows_progress_and_brings_a_signature(
