@@ -34,15 +34,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 def content_security_policy() -> str:
     """The policy, with the map's tile server among the image sources when there is one, and
-    the allowed video platforms' players as the only frames (a campaign's video)."""
+    the allowed video platforms' players as the only other site's frames (a campaign's
+    video); the site's own pages may be framed by its own (the widget's preview on a
+    campaign's page)."""
     policy = CONTENT_SECURITY_POLICY
     origin = tile_origin()
     if origin:
         policy = policy.replace(
             "img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}"
         )
-    players = " ".join(player_origins()) or "'none'"
-    return f"{policy}; frame-src {players}"
+    frames = " ".join(["'self'", *player_origins()])
+    return f"{policy}; frame-src {frames}"
 
 
 class ContentSecurityPolicyMiddleware:

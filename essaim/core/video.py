@@ -93,7 +93,8 @@ def video_platforms() -> list[VideoPlatform]:
 
 
 def player_origins() -> list[str]:
-    """What the Content-Security-Policy's frame-src allows: the allowed players, no other."""
+    """The other sites the Content-Security-Policy's frame-src allows: the allowed players,
+    no other."""
     return list(dict.fromkeys(platform.player_origin for platform in video_platforms()))
 
 
