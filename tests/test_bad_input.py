@@ -151,6 +151,7 @@ def world(db):
             "comment_pk": [comment.pk, 0],
             "token": [private.invitation_token[:-1], "x" * 300],
             "form": ["guest-sign", "nexiste-pas"],
+            "choice": ["keep", "release", "nexiste-pas"],
         },
     }
 
