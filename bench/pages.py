@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pages.py                 # 3 visits a page, each width
     .venv/bin/python bench/pages.py --visits 5 --width 360
+    .venv/bin/python bench/pages.py --visits 5 --page "front door, logged in"
 
 A throw-away demo instance (scripts/screenshot.py's: a new SQLite database with the demo
 content, Django's runserver as `make demo` serves it) and headless /usr/bin/chromium. Each
@@ -108,13 +109,17 @@ def measured_visit(context: BrowserContext, url: str) -> Visit:
     return visit
 
 
-def measure(instance: Instance, width: int, visits: int) -> list[tuple[str, list[Visit]]]:
+def measure(
+    instance: Instance, width: int, visits: int, labels: list[str]
+) -> list[tuple[str, list[Visit]]]:
     rows = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         for label, key, logged_in in PAGES:
+            if labels and label not in labels:
+                continue
             url = instance.base + instance.pages[key]
             done = []
             for _ in range(visits):
@@ -163,12 +168,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visits", type=int, default=3, help="first visits per page and width")
     parser.add_argument("--width", type=int, action="append", help="360 and 1366 unless given")
+    parser.add_argument(
+        "--page",
+        action="append",
+        choices=[label for label, _key, _logged_in in PAGES],
+        help="only this page (by its label); every page unless given",
+    )
     options = parser.parse_args()
     widths = options.width or [360, 1366]
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with throwaway_instance(demo=True) as instance:
         for width in widths:
-            report(width, measure(instance, width, options.visits))
+            report(width, measure(instance, width, options.visits, options.page or []))
     print(f"\nload average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"goals: < {GOAL_BYTES // 1024} KB on the wire, DOMContentLoaded < {GOAL_DCL_MS} ms")
 
