@@ -1,5 +1,5 @@
-"""The one outbox: everything that leaves the instance (e-mail, webhooks, later federation and
-push) is an `OutboxMessage` sent by the channel it names.
+"""The one outbox: everything that leaves the instance (e-mail, push, webhooks, federation) is
+an `OutboxMessage` sent by the channel it names.
 
 A domain registers its channel in `AppConfig.ready()`:
 
@@ -34,10 +34,9 @@ take it now: an endpoint turned off; `release` makes it pending) | dead (its cha
 attempt failed, or it can never be sent: `retry_now` gives it a fresh series) | cancelled
 (nothing left to send when its turn came).
 
-Federation deliveries will register a third channel the same way: a handler that finds the
-activity and the inbox from the payload, posts it signed, and answers `Sent`, `Retry` (a 5xx,
-a timeout), `Hold` (an instance that is blocked or gone quiet, released when it answers again)
-or `Fail` (a 4xx that will not change).
+Federation's channel, for one: its handler finds the activity and the inbox from the payload,
+posts it signed, and answers `Sent`, `Retry` (a 5xx, a 429, a timeout), `Cancel` (a server
+blocked since, a community gone private) or `Fail` (a 4xx that will not change).
 """
 
 import logging
