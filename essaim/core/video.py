@@ -10,9 +10,7 @@ is framed only after the visitor clicks (campaigns/static/campaigns/video.js).
 
 import json
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
@@ -20,10 +18,10 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from essaim.core import transport
 from essaim.core.errors import ValidationError
 from essaim.core.images import MAX_BYTES as POSTER_MAX_BYTES
 
-TIMEOUT_SECONDS = 10
 # An oEmbed answer is a few hundred bytes: more is not one.
 OEMBED_MAX_BYTES = 64 * 1024
 TITLE_MAX_LENGTH = 200
@@ -167,25 +165,37 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc.lower()}"
 
 
+def _listed_hosts() -> set[str]:
+    """The PeerTube instances the admin listed: reached even on a private address (their own
+    instance on the same network), as WEBHOOKS_ALLOW_HTTP_HOSTS are."""
+    return {
+        urllib.parse.urlsplit(peertube_platform(entry).player_origin).hostname or ""
+        for entry in settings.VIDEO_PEERTUBE_HOSTS
+    }
+
+
 def _read(url: str, *, limit: int, accept: str, failure: str) -> bytes:
-    """GET `url` (http or https only), at most `limit` bytes, else VideoUnavailable (`failure`
-    when what came is no use)."""
-    if urllib.parse.urlsplit(url).scheme not in {"http", "https"}:
-        raise VideoUnavailable(failure, f"not an http(s) address: {url[:100]}")
-    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
-        url, headers={"User-Agent": "Essaim video preview", "Accept": accept}
+    """GET `url` through the guard every outgoing request takes (core.transport: public
+    addresses only, or an instance the admin listed; no redirect; a deadline), at most
+    `limit` bytes, else VideoUnavailable (`failure` when what came is no use). The picture's
+    address comes from the platform's answer: without the guard, an answer naming a private
+    address would make the server fetch it."""
+    answer = transport.request(
+        "GET",
+        url,
+        headers={"User-Agent": "Essaim video preview", "Accept": accept},
+        max_bytes=limit,
+        allowed=transport.trusted_hosts() | _listed_hosts(),
     )
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-            body: bytes = response.read(limit + 1)
-    except urllib.error.HTTPError as error:
-        reason = NOT_FOUND if error.code in {401, 403, 404, 410} else UNREACHABLE
-        raise VideoUnavailable(reason, f"HTTP {error.code}") from error
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
-        raise VideoUnavailable(UNREACHABLE, str(error)) from error
-    if len(body) > limit:
+    if answer.too_large:
         raise VideoUnavailable(failure, "too large")
-    return body
+    if answer.status is None:
+        raise VideoUnavailable(UNREACHABLE, answer.reason)
+    if answer.status in {401, 403, 404, 410}:
+        raise VideoUnavailable(NOT_FOUND, f"HTTP {answer.status}")
+    if not 200 <= answer.status < 300:
+        raise VideoUnavailable(UNREACHABLE, f"HTTP {answer.status}")
+    return answer.body
 
 
 def oembed_fetch(link: VideoLink) -> OEmbedVideo:

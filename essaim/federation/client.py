@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from essaim.core import transport
 from essaim.federation import signatures
-from essaim.webhooks import transport
 
 ACTIVITY_JSON = "application/activity+json"
 ACCEPT = f'{ACTIVITY_JSON}, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'

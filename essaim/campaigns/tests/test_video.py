@@ -210,6 +210,24 @@ def test_a_video_the_platform_cannot_give_is_a_clear_state_for_its_hosts(
     assert 'data-testid="campaign-video"' not in _anonymous_page(client, campaign)
 
 
+def test_a_picture_on_the_servers_own_network_is_never_fetched(
+    client: Client,
+    campaign: Campaign,
+    platform: FakePlatform,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The picture's address comes from the platform's answer: one naming the server's own
+    network (here `localhost`, the very fake platform, which the admin did not list by that
+    name) is refused before any connection, as a webhook's would be (core.transport)."""
+    _post_video(
+        client, campaign, platform.video_url("inside1234"), django_capture_on_commit_callbacks
+    )
+
+    video = CampaignVideo.objects.get(campaign=campaign)
+    assert (video.state, video.failure) == ("failed", "unreachable")
+    assert platform.asked("/posters/") == []
+
+
 def test_a_platform_that_does_not_answer_leaves_the_video_failed_and_saving_tries_again(
     client: Client,
     campaign: Campaign,

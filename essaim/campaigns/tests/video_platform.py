@@ -1,8 +1,9 @@
 """A fake PeerTube instance on 127.0.0.1, for tests: its oEmbed endpoint, the videos'
 pictures and a player page. What a video's id starts with decides how it misbehaves:
 "missing" (404), "private" (401), "badplayer" (a player on another site), "notjson",
-"notimage" (a picture that is text), "hugeposter" (a picture over 2 MB); any other id is a
-good video. `requests` lists every path asked, in order."""
+"notimage" (a picture that is text), "hugeposter" (a picture over 2 MB), "inside" (a picture
+named by an address of the server's own network, `localhost`); any other id is a good video.
+`requests` lists every path asked, in order."""
 
 import io
 import urllib.parse
@@ -84,7 +85,12 @@ class FakePlatform:
                 "provider_name": "PeerTube",
                 "html": f'<iframe width="560" height="315" src="{player}" '
                 'frameborder="0" allowfullscreen></iframe>',
-                "thumbnail_url": f"{self.origin}/posters/{video_id}.png",
+                "thumbnail_url": (
+                    self.origin.replace("127.0.0.1", "localhost")
+                    if video_id.startswith("inside")
+                    else self.origin
+                )
+                + f"/posters/{video_id}.png",
                 "thumbnail_width": 1280,
                 "thumbnail_height": 720,
             }

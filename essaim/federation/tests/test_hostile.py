@@ -9,11 +9,11 @@ import pytest
 from django.test import Client
 
 from essaim.communities.tests.factories import CommunityFactory, PostFactory
+from essaim.core import transport
 from essaim.core.models import OutboxMessage
 from essaim.federation import signatures
 from essaim.federation.models import DomainBlock, Follower, RemoteActor
 from essaim.federation.tests.peer import Peer
-from essaim.webhooks import transport
 
 pytestmark = pytest.mark.django_db
 

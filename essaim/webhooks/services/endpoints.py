@@ -20,10 +20,9 @@ from django.utils.translation import gettext as _
 from essaim.accounts.models import User
 from essaim.campaigns import permissions
 from essaim.campaigns.models import Campaign
-from essaim.core import outbox
+from essaim.core import outbox, transport
 from essaim.core.errors import NotFound, ValidationError
 from essaim.core.models import OutboxMessage
-from essaim.webhooks import transport
 from essaim.webhooks.models import SUBSCRIBABLE, Delivery, Endpoint, new_secret
 from essaim.webhooks.payloads import ping_event
 from essaim.webhooks.services.sending import (

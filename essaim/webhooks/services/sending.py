@@ -32,11 +32,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from essaim.campaigns import selectors as campaign_selectors
-from essaim.core import outbox
+from essaim.core import outbox, transport
 from essaim.core.models import OutboxMessage
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
-from essaim.webhooks import selectors, transport
+from essaim.webhooks import selectors
 from essaim.webhooks.models import Delivery, Endpoint
 from essaim.webhooks.payloads import Event
 from essaim.webhooks.signing import signature_header

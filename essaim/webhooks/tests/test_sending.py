@@ -11,11 +11,10 @@ from django.utils import timezone
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.services.pledge import pledge_sign
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
-from essaim.core import outbox
+from essaim.core import outbox, transport
 from essaim.core.models import OutboxMessage
 from essaim.core.tests.concurrency import run_together
 from essaim.notifications.models import Notification
-from essaim.webhooks import transport
 from essaim.webhooks.models import Delivery, Endpoint
 from essaim.webhooks.payloads import Event
 from essaim.webhooks.services import endpoints, sending

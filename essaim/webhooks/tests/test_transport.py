@@ -15,8 +15,7 @@ import pytest
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.services.pledge import pledge_sign
 from essaim.campaigns.tests.factories import CampaignFactory, PledgeFactory
-from essaim.core import outbox
-from essaim.webhooks import transport
+from essaim.core import outbox, transport
 from essaim.webhooks.models import Delivery, Endpoint
 from essaim.webhooks.services import sending
 from essaim.webhooks.services.endpoints import endpoint_create

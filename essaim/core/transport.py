@@ -1,14 +1,17 @@
-"""Posting a delivery to a receiver, and refusing addresses a webhook must not reach.
+"""Every request the instance makes to another server (webhook deliveries, federation, video
+previews), and the addresses it refuses to reach.
 
-An endpoint is an address a host typed: without care it is a way to make the server call its
-own network (SSRF). The name is checked when the endpoint is registered and again on every
+An address comes from outside (a webhook endpoint a host typed, a remote actor's inbox, the
+picture an oEmbed answer names): without care it is a way to make the server call its own
+network (SSRF). The name is checked when the endpoint is registered and again on every
 send: it is resolved once, every address it resolves to must be public (an IPv6 address that
 carries an IPv4 one — NAT64, 6to4, Teredo, IPv4-compatible or -mapped — is judged by that
 IPv4 address too), and the connection goes to one of those checked addresses, while TLS (SNI,
 certificate) and the Host header keep the name. A DNS answer that changes between the check
 and the connection (rebinding) therefore changes nothing. Redirects are never followed. Hosts
-listed in WEBHOOKS_ALLOW_HTTP_HOSTS (a receiver on the same machine or network) may use plain
-HTTP and private addresses.
+listed in WEBHOOKS_ALLOW_HTTP_HOSTS (a receiver on the same machine or network), or that a
+caller names as allowed (an instance the admin listed), may use plain HTTP and private
+addresses.
 
 Whatever went wrong before an answer (refused address, unknown name, refused connection,
 timeout, TLS) is one `Answer` without a status: the hosts see one generic message, so the
