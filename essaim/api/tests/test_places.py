@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 
 from essaim.aid.tests.factories import AidListingFactory
-from essaim.api.routers.places import WINDOW_LIMIT
+from essaim.api.routers.places import WINDOW_BYTES, WINDOW_LIMIT
 from essaim.api.tests.conftest import call
 from essaim.campaigns.models import Event
 from essaim.campaigns.tests.factories import EventFactory
@@ -107,7 +107,7 @@ def test_a_crowded_window_is_cut_short_and_stays_under_200_kb(
         # Cut by the weight: one more feature would not have fitted.
         feature = len(response.content) // len(body["features"])
         assert len(body["features"]) < WINDOW_LIMIT
-        assert len(response.content) > 200_000 - 2 * feature
+        assert len(response.content) > WINDOW_BYTES - 2 * feature
     else:
         assert len(body["features"]) == WINDOW_LIMIT
     assert body["features"][0]["geometry"]["coordinates"] == [2.38123, 48.86123]
