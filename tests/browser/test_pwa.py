@@ -260,7 +260,9 @@ CLICK = """async ({tag, action}) => {
   const opened = [];
   self.clients.openWindow = (url) => { opened.push(url); return Promise.resolve(null); };
   self.dispatchEvent(event);
-  await Promise.all(pending);
+  const late = new Promise((resolve, reject) =>
+    setTimeout(() => reject(new Error("the click's work did not end within 15 s")), 15000));
+  await Promise.race([Promise.all(pending), late]);
   const shown = await self.registration.getNotifications();
   return {
     opened,
@@ -268,9 +270,10 @@ CLICK = """async ({tag, action}) => {
   };
 }"""
 
-# Waits until the push handler has shown the notification tagged `tag`.
+# Waits until the push handler has shown the notification tagged `tag`: ten seconds at most
+# (Playwright puts no time limit on an evaluation; a push never shown would hang the run).
 SHOWN = """async (tag) => {
-  for (;;) {
+  for (let waited = 0; waited < 10000; waited += 50) {
     const [notification] = await self.registration.getNotifications({tag});
     if (notification) {
       return {title: notification.title, body: notification.body,
@@ -278,6 +281,7 @@ SHOWN = """async (tag) => {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  throw new Error(`no notification tagged ${tag} after 10 s`);
 }"""
 
 
