@@ -1,5 +1,6 @@
 import logging
 from collections.abc import Callable
+from functools import lru_cache
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
@@ -36,7 +37,19 @@ def content_security_policy() -> str:
     """The policy, with the map's tile server among the image sources when there is one, and
     the allowed video platforms' players as the only other site's frames (a campaign's
     video); the site's own pages may be framed by its own (the widget's preview on a
-    campaign's page)."""
+    campaign's page). Built once per value of the settings it reads, not on every response."""
+    return _policy(
+        settings.MAP_TILE_URL,
+        tuple(settings.VIDEO_PLATFORMS),
+        tuple(settings.VIDEO_PEERTUBE_HOSTS),
+    )
+
+
+@lru_cache(maxsize=8)
+def _policy(
+    tile_url: str, video_platforms: tuple[str, ...], peertube_hosts: tuple[str, ...]
+) -> str:
+    """The settings are the cache's key; `tile_origin` and `player_origins` read them."""
     policy = CONTENT_SECURITY_POLICY
     origin = tile_origin()
     if origin:
