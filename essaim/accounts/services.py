@@ -66,16 +66,17 @@ def user_create(
     raise IntegrityError("could not allocate a unique handle")
 
 
-def guest_for(*, email: str, display_name: str, language: str = "fr") -> User:
-    """The person an address belongs to, for a one-step action without an account: the
-    account or guest its canonical form (aliases folded, `canonical_email`) already names,
-    unchanged, else a new guest — no password, not verified, named as they typed. Two posts
-    racing with the same address get the same row (the unique canonical address)."""
+def guest_for(*, email: str, display_name: str, language: str = "fr") -> tuple[User, bool]:
+    """The person an address belongs to, for a one-step action without an account, and
+    whether they are new: the account or guest its canonical form (aliases folded,
+    `canonical_email`) already names, unchanged, else a new guest — no password, not
+    verified, named as they typed. Two posts racing with the same address get the same row
+    (the unique canonical address)."""
     canonical = canonical_email(email)
     for _attempt in range(5):
         existing = User.objects.filter(email_canonical=canonical).first()
         if existing is not None:
-            return existing
+            return existing, False
         guest = User(
             email=email.strip(),
             display_name=display_name.strip()[:80],
@@ -89,7 +90,7 @@ def guest_for(*, email: str, display_name: str, language: str = "fr") -> User:
         except IntegrityError:
             # The same address from another request, or the same handle: read again.
             continue
-        return guest
+        return guest, True
     raise IntegrityError("could not record the guest")
 
 

@@ -8,7 +8,9 @@ import pytest
 from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
 from django.core import mail, signing
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -28,6 +30,7 @@ from essaim.campaigns.tests.factories import (
     FundraiserFactory,
     PledgeFactory,
 )
+from essaim.campaigns.tests.test_signing_reads import tables
 from essaim.core import outbox
 from essaim.core.errors import ApplicationError, ValidationError
 from essaim.core.models import OutboxMessage
@@ -541,3 +544,21 @@ def test_an_accounts_address_tells_nothing_of_whether_its_owner_signed(client, h
     assert 'data-testid="guest-pending"' in page and 'data-testid="signed"' not in page
     assert 'data-testid="share-url"' in page and 'data-testid="share-stats"' not in page
     assert signature_count(pledge) == 1
+
+
+def test_a_new_persons_signature_writes_without_probing_for_an_earlier_one(client):
+    """A spike of strangers is a spike of new people: nothing of theirs can exist before the
+    transaction that records them, so their action is written without a look for an earlier
+    one. Someone already known (here, again) is still looked up, and found: one action."""
+    pledge = PledgeFactory.create()
+    with CaptureQueriesContext(connection) as queries:
+        assert _sign(client, pledge.campaign).status_code == 302
+    statements = tables(queries.captured_queries)
+    assert "SELECT campaigns_guestaction" not in statements
+    assert statements.count("INSERT campaigns_guestaction") == 1
+    assert statements.count("INSERT accounts_user") == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert _sign(Client(), pledge.campaign).status_code == 200
+    assert "SELECT campaigns_guestaction" in tables(queries.captured_queries)
+    assert GuestAction.objects.filter(pledge=pledge).count() == 1
+    assert OutboxMessage.objects.filter(channel=guest_services.CHANNEL).count() == 1
