@@ -37,6 +37,23 @@ HOST_INVITED = Event(
     ),
 )
 
+HOST_ACCEPTED = Event(
+    "campaigns.host_accepted",
+    doc=(
+        "A person accepted to co-host a campaign, inside their answer's transaction: host_id, "
+        "user_id, campaign_id."
+    ),
+)
+
+GUEST_ACTED = Event(
+    "campaigns.guest_acted",
+    doc=(
+        "Someone without an account took a one-step action (pending its confirmation), inside "
+        "its transaction: user_id, campaign_id, new_person (recorded by this very action: "
+        "nothing else of theirs exists yet)."
+    ),
+)
+
 ACTED = Event(
     "campaigns.acted",
     doc=(

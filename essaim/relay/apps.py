@@ -10,7 +10,13 @@ class RelayConfig(AppConfig):
     def ready(self) -> None:
         from essaim.accounts import personal_data, trust
         from essaim.campaigns import attribution
-        from essaim.campaigns.events import ACTED, PARTICIPANTS_SETTLED, SIGNATURES_SETTLED
+        from essaim.campaigns.events import (
+            ACTED,
+            GUEST_ACTED,
+            HOST_ACCEPTED,
+            PARTICIPANTS_SETTLED,
+            SIGNATURES_SETTLED,
+        )
         from essaim.core import parts
         from essaim.relay import parts as relay_parts
         from essaim.relay import personal_data as relay_data
@@ -29,4 +35,6 @@ class RelayConfig(AppConfig):
         SIGNATURES_SETTLED.subscribe(services.signatures_settled)
         PARTICIPANTS_SETTLED.subscribe(services.participants_settled)
         ACTED.subscribe(services.acted)
+        HOST_ACCEPTED.subscribe(services.host_accepted)
+        GUEST_ACTED.subscribe(services.guest_acted)
         attribution.host_credit_install(services.credited_host_id)

@@ -47,27 +47,43 @@ def credited_host(link: ShareLink | None) -> CampaignHost | None:
 
 def link_for(*, user: User, campaign: Campaign) -> ShareLink:
     """`user`'s own link to `campaign`, created on first ask; asking again returns the same
-    one. A co-host's personal link is also their co-host link, under their host code."""
+    one. A co-host's personal link is also their co-host link, under their host code (a link
+    made before they accepted is re-pointed when they do: `host_accepted`)."""
+    link = ShareLink.objects.filter(campaign=campaign, owner=user).first()
+    if link is not None:
+        return link
     host = CampaignHost.objects.filter(
         campaign=campaign, user=user, status=CampaignHost.Status.ACCEPTED
     ).first()
-    link = ShareLink.objects.filter(campaign=campaign, owner=user).first()
-    if link is None:
-        code_taken = host is not None and ShareLink.objects.filter(code=host.code).exists()
-        try:
-            with transaction.atomic():
-                link = ShareLink.objects.create(
-                    campaign=campaign,
-                    owner=user,
-                    host=host,
-                    **({"code": host.code} if host is not None and not code_taken else {}),
-                )
-        except IntegrityError:
-            link = ShareLink.objects.get(campaign=campaign, owner=user)
-    if host is not None and link.host_id != host.pk:
-        link.host = host
-        link.save(update_fields=["host", "updated_at"])
-    return link
+    code_taken = host is not None and ShareLink.objects.filter(code=host.code).exists()
+    try:
+        with transaction.atomic():
+            return ShareLink.objects.create(
+                campaign=campaign,
+                owner=user,
+                host=host,
+                **({"code": host.code} if host is not None and not code_taken else {}),
+            )
+    except IntegrityError:
+        return ShareLink.objects.get(campaign=campaign, owner=user)
+
+
+def host_accepted(*, host_id: int, user_id: int, campaign_id: int) -> None:
+    """HOST_ACCEPTED's subscriber, in the answer's transaction: a link the new co-host made
+    before (as a supporter) now speaks for them as co-host too."""
+    ShareLink.objects.filter(campaign_id=campaign_id, owner_id=user_id).exclude(
+        host_id=host_id
+    ).update(host_id=host_id, updated_at=timezone.now())
+
+
+def guest_acted(*, user_id: int, campaign_id: int, new_person: bool) -> None:
+    """GUEST_ACTED's subscriber, in the action's transaction: the guest's share link, which
+    the page after acting shows them at once (the share prompt right after acting is where
+    mobilisations grow). Someone recorded by this very action has no link nor co-host
+    invitation yet, so theirs is written without looking; anyone else's is made on first
+    ask (`link_for`), as every supporter's."""
+    if new_person:
+        ShareLink.objects.create(campaign_id=campaign_id, owner_id=user_id)
 
 
 def link_for_host(host: CampaignHost) -> ShareLink:

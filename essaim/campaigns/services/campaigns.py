@@ -219,11 +219,16 @@ def host_invite(
     return host
 
 
+@transaction.atomic
 def host_respond(*, actor: User, host: CampaignHost, accept: bool) -> CampaignHost:
     if not permissions.can_answer_invitation(actor, host):
         raise NotFound(_("This invitation does not exist."))
     host.status = CampaignHost.Status.ACCEPTED if accept else CampaignHost.Status.DECLINED
     host.save(update_fields=["status", "updated_at"])
+    if accept and host.user_id is not None:
+        events.HOST_ACCEPTED.publish(
+            host_id=host.pk, user_id=host.user_id, campaign_id=host.campaign_id
+        )
     return host
 
 

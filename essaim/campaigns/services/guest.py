@@ -50,6 +50,7 @@ from essaim.accounts.services import (
     require_good_standing,
 )
 from essaim.campaigns import permissions
+from essaim.campaigns.events import GUEST_ACTED
 from essaim.campaigns.models import (
     Campaign,
     Challenge,
@@ -247,6 +248,7 @@ def guest_act(
             action, created = GuestAction.objects.get_or_create(**found, defaults=details)
         if created:
             outbox.enqueue(CHANNEL, {"guest_action": action.pk})
+            GUEST_ACTED.publish(user_id=person.pk, campaign_id=campaign.pk, new_person=new_person)
     action.made_now = created
     return action
 

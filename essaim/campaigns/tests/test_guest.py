@@ -557,8 +557,18 @@ def test_a_new_persons_signature_writes_without_probing_for_an_earlier_one(clien
     assert "SELECT campaigns_guestaction" not in statements
     assert statements.count("INSERT campaigns_guestaction") == 1
     assert statements.count("INSERT accounts_user") == 1
+    # Their share link, written with the action (relay hears GUEST_ACTED), not looked for.
+    assert statements.count("INSERT relay_sharelink") == 1
+    assert "SELECT campaigns_campaignhost" not in statements
     with CaptureQueriesContext(connection) as queries:
         assert _sign(Client(), pledge.campaign).status_code == 200
     assert "SELECT campaigns_guestaction" in tables(queries.captured_queries)
     assert GuestAction.objects.filter(pledge=pledge).count() == 1
     assert OutboxMessage.objects.filter(channel=guest_services.CHANNEL).count() == 1
+
+
+def test_a_guests_share_link_commits_with_their_action():
+    pledge = PledgeFactory.create()
+    action = guest_act(target=pledge, email=ADDRESS, name="Nour Haddad")
+    link = ShareLink.objects.get(owner=action.user, campaign=pledge.campaign)
+    assert link_for(user=action.user, campaign=pledge.campaign) == link

@@ -13,6 +13,7 @@ from essaim.accounts.models import UserFollow
 from essaim.accounts.services import user_delete
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import CampaignHost
+from essaim.campaigns.services.campaigns import host_invite, host_respond
 from essaim.campaigns.services.challenge import challenge_join
 from essaim.campaigns.services.events import rsvp_create
 from essaim.campaigns.services.fundraising import donation_give
@@ -27,7 +28,7 @@ from essaim.campaigns.tests.factories import (
 from essaim.notifications.models import Notification
 from essaim.relay import analytics, bulk
 from essaim.relay.models import Lineage, Supporter
-from essaim.relay.services import link_for, link_resolve, supporter_record
+from essaim.relay.services import credited_host, link_for, link_resolve, supporter_record
 
 pytestmark = pytest.mark.django_db
 
@@ -328,3 +329,18 @@ def test_an_action_through_another_campaigns_code_is_no_referral():
     challenge_join(user=person, challenge=ChallengeFactory.create(campaign=campaign), via=link.code)
     supporter = Supporter.objects.get(campaign=campaign, user=person)
     assert (supporter.referrer, supporter.link, supporter.source) == (None, None, "direct")
+
+
+def test_a_supporter_who_then_co_hosts_has_their_link_credit_them_as_co_host():
+    """The link made while only a supporter is re-pointed when they accept to co-host, in
+    their answer's transaction: asking for it later costs no look at the co-hosts."""
+    campaign = CampaignFactory.create()
+    supporter = UserFactory.create()
+    link = link_for(user=supporter, campaign=campaign)
+    assert link.host is None
+    host = host_invite(actor=campaign.created_by, campaign=campaign, user=supporter)
+    host_respond(actor=supporter, host=host, accept=True)
+    link.refresh_from_db()
+    assert link.host == host
+    assert credited_host(link) == host
+    assert link_for(user=supporter, campaign=campaign) == link
