@@ -1,6 +1,8 @@
+import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -129,6 +131,37 @@ def test_join_the_challenge_and_check_in_with_htmx(client):
     assert 'data-testid="checked-today"' in html
     client.post(reverse("campaigns:check_in", args=[slug]), {"day": "yesterday"})
     assert CheckIn.objects.count() == 2 and Participant.objects.count() == 1
+
+
+def test_a_one_click_panel_leaves_the_csrf_token_to_the_pages_htmx_headers():
+    pledge = PledgeFactory.create()
+    campaign = pledge.campaign
+    ChallengeFactory.create(campaign=campaign)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory.create())
+    page = client.get(campaign.get_absolute_url()).content.decode()
+    # Without JavaScript the page's forms post their own token...
+    assert page.count('name="csrfmiddlewaretoken"') >= 3  # sign, join, log out
+    # ...with htmx, the body sends it in a header with every request.
+    found = re.search(r'hx-headers=\'\{"X-CSRFToken": "(\w+)"\}\'', page)
+    assert found is not None
+    token = found.group(1)
+    url = reverse("campaigns:sign", args=[campaign.slug])
+    refused = client.post(url, headers={"HX-Request": "true"})
+    assert refused.status_code == 403 and not Signature.objects.exists()
+    htmx = {"HX-Request": "true", "X-CSRFToken": token}
+    answers = {
+        "signed": client.post(url, headers=htmx),
+        "sign": client.post(reverse("campaigns:unsign", args=[campaign.slug]), headers=htmx),
+        "check-in": client.post(
+            reverse("campaigns:challenge_join", args=[campaign.slug]), headers=htmx
+        ),
+    }
+    for testid, answer in answers.items():
+        html = answer.content.decode()
+        assert answer.status_code == 200 and f'data-testid="{testid}"' in html
+        # No token masked for the panel's forms, and the cookie is not sent again.
+        assert "csrfmiddlewaretoken" not in html and "csrftoken" not in answer.cookies
 
 
 def test_rsvp_waitlist_cancel_and_ticket(client):

@@ -96,7 +96,14 @@ def _panel(
     return render(
         request,
         f"campaigns/_{panel}.html",
-        {"campaign": campaign, **actions_context(request, campaign, (panel,), signature=signature)},
+        {
+            "campaign": campaign,
+            **actions_context(request, campaign, (panel,), signature=signature),
+            # Swapped by htmx into the person's page, whose body sends the CSRF token with
+            # every htmx request (base.html's hx-headers): the panel's forms need none of
+            # their own, so the answer masks no new token and sends no cookie back.
+            "token_in_headers": True,
+        },
     )
 
 
