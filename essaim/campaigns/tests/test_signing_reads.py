@@ -70,6 +70,35 @@ def test_the_panel_count_follows_each_settle_and_each_withdrawal(client, setting
     assert 'data-testid="signature-count">1<' in response.content.decode()
 
 
+def test_signers_are_answered_one_rendering_of_the_signed_panel_until_it_changes(client, settings):
+    settings.CAMPAIGNS_SETTLE_INLINE = False
+    pledge = PledgeFactory.create(text="Une fontaine par parc")
+    campaign = pledge.campaign
+    host = UserFactory.create()
+    campaign.hosts.create(user=host, status="accepted")
+
+    def next_signer(language: str = "fr"):
+        client.force_login(UserFactory.create(language=language))
+        client.cookies["django_language"] = language
+        answer = sign(client, campaign)
+        assert answer.status_code == 200 and 'data-testid="signed"' in answer.content.decode()
+        return answer
+
+    first, second = next_signer(), next_signer()
+    assert "campaigns/_pledge.html" in [template.name for template in first.templates]
+    # The same bytes, not rendered again: nothing of the first signer in them.
+    assert second.templates == [] and second.content == first.content
+    # Rendered afresh when what it shows changes: the text, the count, the language.
+    pledge_services.pledge_setup(actor=host, campaign=campaign, text="Deux fontaines par parc")
+    renamed = next_signer()
+    assert renamed.templates and "Deux fontaines par parc" in renamed.content.decode()
+    settle_due()
+    counted = next_signer()
+    assert counted.templates and 'data-testid="signature-count">3<' in counted.content.decode()
+    english = next_signer("en")
+    assert english.templates and "You signed. Thank you!" in english.content.decode()
+
+
 def hide(campaign: Campaign, host: User) -> None:
     reportable.of(campaign).set_state(campaign, "hidden", None)  # type: ignore[misc]
 

@@ -6,10 +6,13 @@ from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,6 +39,8 @@ from essaim.core.errors import NotFound, ValidationError
 from essaim.core.http import HtmxHttpRequest, redirect_back
 
 LEDGER_PAGE_SIZE = 50
+# How long each process keeps the pledge panel every signer is answered (`_signed_panel_key`).
+SIGNED_PANEL_SECONDS = 1
 
 
 def pledge_of(campaign: Campaign) -> Pledge | None:
@@ -86,6 +91,28 @@ def actions_context(
     return context
 
 
+def _signed_panel_key(campaign: Campaign, context: dict[str, Any]) -> str | None:
+    """The key of the pledge panel a signer is answered, made of all it shows: the same for
+    every signer of the pledge (it holds no token: `token_in_headers`); None for a panel of
+    one person's own (not signed, or their signature set aside)."""
+    state = context.get("pledge_state")
+    if state is None or not state["signed"] or state["set_aside"]:
+        return None
+    pledge = context["pledge"]
+    return make_template_fragment_key(
+        "campaigns:signed-panel",
+        [
+            get_language(),
+            campaign.slug,
+            pledge.pk,
+            pledge.updated_at.isoformat(),  # its text and goals
+            context["can_act"],
+            state["count"],
+            tuple(signer.display_name for signer in state["recent"]),
+        ],
+    )
+
+
 def _panel(
     request: HtmxHttpRequest,
     campaign: Campaign,
@@ -93,18 +120,24 @@ def _panel(
     *,
     signature: Signature | Unknown | None = UNKNOWN,
 ) -> HttpResponse:
-    return render(
-        request,
-        f"campaigns/_{panel}.html",
-        {
-            "campaign": campaign,
-            **actions_context(request, campaign, (panel,), signature=signature),
-            # Swapped by htmx into the person's page, whose body sends the CSRF token with
-            # every htmx request (base.html's hx-headers): the panel's forms need none of
-            # their own, so the answer masks no new token and sends no cookie back.
-            "token_in_headers": True,
-        },
-    )
+    context = {
+        "campaign": campaign,
+        **actions_context(request, campaign, (panel,), signature=signature),
+        # Swapped by htmx into the person's page, whose body sends the CSRF token with
+        # every htmx request (base.html's hx-headers): the panel's forms need none of
+        # their own, so the answer masks no new token and sends no cookie back.
+        "token_in_headers": True,
+    }
+    # Every click of a viral petition is answered the same signed panel: each process
+    # renders it once per count (the settle moves it about once a second).
+    key = _signed_panel_key(campaign, context) if panel == "pledge" else None
+    if key is None:
+        return render(request, f"campaigns/_{panel}.html", context)
+    content = caches["process"].get(key)
+    if content is None:
+        content = render(request, "campaigns/_pledge.html", context).content
+        caches["process"].set(key, content, SIGNED_PANEL_SECONDS)
+    return HttpResponse(content)
 
 
 def _campaign(request: HttpRequest, slug: str) -> Campaign:
