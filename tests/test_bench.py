@@ -116,12 +116,31 @@ def test_the_load_benchmark_runs_and_loses_nothing() -> None:
     assert load_databases() <= before
 
 
-def load_databases() -> set[str]:
+def load_databases(prefix: str = "essaim_load_") -> set[str]:
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres") as connection:
         rows = connection.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE 'essaim_load_%'"
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [f"{prefix}%"]
         ).fetchall()
     return {row[0] for row in rows}
+
+
+@pytest.mark.postgres
+def test_the_calls_benchmark_counts_each_paths_work_against_the_floor() -> None:
+    before = load_databases("essaim_calls_")
+    printed = bench("load/calls.py", "--requests=6", "--warmup=2", shell_settings=True)
+    rows = {
+        match["path"]: (float(match["statements"]), float(match["ratio"]))
+        for match in re.finditer(
+            r"^(?P<path>[a-z(][a-z +()1-]+?) +(?P<statements>[\d.]+) +(?P<ratio>[\d.]+) +[\d,]+ ",
+            printed,
+            re.MULTILINE,
+        )
+    }
+    # The floor reads the person and writes its row; each path's statements are counted
+    # request by request (Django empties the connection's log as each starts).
+    assert rows["floor (session + 1 row)"] == (2.0, 1.0)
+    assert rows["one-click signing"][0] > 2 and rows["guest signing"][0] > 2
+    assert load_databases("essaim_calls_") <= before
 
 
 @pytest.mark.browser
