@@ -3,8 +3,10 @@
 import random
 import uuid
 from datetime import timedelta
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -344,3 +346,19 @@ def test_a_supporter_who_then_co_hosts_has_their_link_credit_them_as_co_host():
     assert link.host == host
     assert credited_host(link) == host
     assert link_for(user=supporter, campaign=campaign) == link
+
+
+def test_links_of_co_hosts_who_accepted_before_the_upgrade_are_re_pointed_once():
+    """The migration that goes with `host_accepted`: a co-host row accepted before it existed
+    (written here directly, as the old code did) gets its owner's earlier link."""
+    repoint = import_module("essaim.relay.migrations.0004_links_of_co_hosts").repoint
+    campaign = CampaignFactory.create()
+    supporter, other = UserFactory.create_batch(2)
+    link = link_for(user=supporter, campaign=campaign)
+    untouched = link_for(user=other, campaign=campaign)
+    host = CampaignHost.objects.create(campaign=campaign, user=supporter, status="accepted")
+    CampaignHost.objects.create(campaign=campaign, user=other, status="invited")
+    repoint(django_apps, None)
+    link.refresh_from_db()
+    untouched.refresh_from_db()
+    assert link.host == host and untouched.host is None
