@@ -18,8 +18,7 @@ from essaim.core.models import FloorRow
 @require_GET
 def health(request: HttpRequest) -> JsonResponse:
     """Liveness: the process answers and reaches its database."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    _database()
     return JsonResponse({"status": "ok"})
 
 

@@ -7,17 +7,11 @@ from typing import Any
 from django_tasks import task
 
 from essaim.campaigns.models import Event, Rsvp
-from essaim.campaigns.services.guest import guest_ticket_path
+from essaim.campaigns.services.guest import rsvp_path
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
 
 logger = logging.getLogger(__name__)
-
-
-def _rsvp_url(rsvp: Rsvp) -> str:
-    # Who answered without an account has no log-in to reach the event's page as
-    # themselves: their e-mail links to the ticket their signed link opens.
-    return (rsvp.user.is_guest and guest_ticket_path(rsvp)) or rsvp.event.get_absolute_url()
 
 
 def rsvp_promoted(*, rsvp_id: int, user_id: int, position: int) -> None:
@@ -36,7 +30,7 @@ def rsvp_promoted(*, rsvp_id: int, user_id: int, position: int) -> None:
             "rsvp": rsvp_id,
             "position": position,
         },
-        url=_rsvp_url(rsvp),
+        url=rsvp_path(rsvp),
     )
 
 
@@ -69,7 +63,7 @@ def notify_event_altered(event_id: int, cancelled: bool, rescheduled: bool, move
                 "rescheduled": rescheduled,
                 "moved": moved,
             },
-            url=_rsvp_url(rsvp),
+            url=rsvp_path(rsvp),
         )
         told += notification is not None
     logger.info("event change told", extra={"event_id": event_id, "recipients": told})

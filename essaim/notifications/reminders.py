@@ -22,7 +22,7 @@ from essaim.campaigns.models import (
     Rsvp,
 )
 from essaim.campaigns.selectors import fundraiser_totals
-from essaim.campaigns.services.guest import guest_check_in_path, guest_ticket_path
+from essaim.campaigns.services.guest import guest_check_in_path, rsvp_path
 
 # Module import: services → tasks → scheduling → this module.
 from essaim.notifications import services
@@ -88,9 +88,7 @@ def event_reminders(now: datetime) -> list[int]:
                         "address": event.address,
                         "soon": soon,
                     },
-                    # A guest's ticket is reached by their signed link, not a log-in.
-                    url=(rsvp.user.is_guest and guest_ticket_path(rsvp))
-                    or event.get_absolute_url(),
+                    url=rsvp_path(rsvp),
                     enqueue_email=False,
                 )
             )

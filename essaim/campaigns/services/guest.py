@@ -444,6 +444,13 @@ def guest_ticket_path(rsvp: Rsvp) -> str | None:
     )
 
 
+def rsvp_path(rsvp: Rsvp) -> str:
+    """Where the person of `rsvp` finds their place: someone who answered without an account
+    has no log-in to reach the event's page as themselves, so their ticket's personal link;
+    anyone else, the event's page. (`rsvp` with its user and event loaded.)"""
+    return (rsvp.user.is_guest and guest_ticket_path(rsvp)) or rsvp.event.get_absolute_url()
+
+
 def guest_check_in_path(participant: Participant) -> str | None:
     """The personal check-in link of `participant`, when they joined without an account
     (what the day's prompt e-mails such a person); else None."""
