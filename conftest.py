@@ -79,6 +79,31 @@ def _is_postgres_skip(item: pytest.Item, report: pytest.TestReport) -> bool:
     return "postgres" in item.keywords or "postgres" in _skip_reason(report).lower()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    django_db_modify_db_settings_parallel_suffix: None,
+) -> None:
+    """A session with browser tests keeps its SQLite test database in a file.
+
+    Their live server answers each request in a thread of its own. Django hands every one of
+    those threads the test's own connection to an in-memory database, so two requests at once
+    (a page and its favicon, two pages of one test) run on one connection and one fails with
+    "database table is locked": a 503 in the browser. On a file each thread has its own
+    connection and writers wait their turn, as in the demo (WAL, IMMEDIATE, see base settings).
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    in_memory = not database.get("TEST", {}).get("NAME")
+    browser_tests = any(item.get_closest_marker("browser") for item in request.session.items)
+    if database["ENGINE"] == "django.db.backends.sqlite3" and in_memory and browser_tests:
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("database") / "test.sqlite3"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     """Rate limits and cached fragments must not leak from one test into the next.

@@ -1,4 +1,5 @@
-"""The demo and development instance: embedded SQLite, console e-mail, tasks run inline."""
+"""The demo and development instance: embedded SQLite (set up in base), console e-mail, tasks
+run inline."""
 
 import os
 
@@ -10,14 +11,3 @@ DEBUG = True
 # e-mails sent by the worker and the scheduler use SITE_URL, on the same port by default.
 SITE_URL_FROM_REQUEST = env_bool("SITE_URL_FROM_REQUEST", True)
 SITE_URL = os.environ.get("SITE_URL") or f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
-
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    # `make demo` runs the web server, a task worker and the scheduler on one SQLite file:
-    # readers beside a writer (WAL), and writers that wait their turn rather than fail.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(  # noqa: F405
-        {
-            "timeout": 20,
-            "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        }
-    )

@@ -2,12 +2,18 @@
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, Route
 from pytest_django.live_server_helper import LiveServer
 
+from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns.tests.factories import CampaignFactory
 from essaim.core.middleware import CONTENT_SECURITY_POLICY
+from essaim.relay.models import LinkVisit
+from essaim.relay.services import link_for
 from tests.browser.conftest import PageWatch
 
 PLANTED_SCRIPT = "<!doctype html><title>probe</title><p>probe</p><script>window.__xss = 1</script>"
@@ -105,3 +111,24 @@ def test_declared_console_errors_are_allowed(bare_page: Page) -> None:
 
     allowed = [re.compile("Content Security Policy")]
     assert watch.problems(allowed=allowed) == []
+
+
+def test_the_live_server_answers_writes_that_arrive_together(
+    live_server: LiveServer, transactional_db: None
+) -> None:
+    # A browser sends requests at once (a page and its favicon, two pages of one test); each
+    # share-link visit below writes a visit (once per visitor and link) and a session. On one
+    # in-memory connection shared by the server's threads, some failed: "database table is
+    # locked" (conftest.py's django_db_modify_db_settings).
+    campaign = CampaignFactory.create()
+    codes = [link_for(user=user, campaign=campaign).code for user in UserFactory.create_batch(3)]
+    urls = [f"{live_server.url}/r/{codes[visit % 3]}" for visit in range(60)]
+
+    def visit(url: str) -> int:
+        return requests.get(url, timeout=30).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(visit, urls))
+
+    assert statuses == [200] * len(urls)
+    assert LinkVisit.objects.filter(campaign=campaign).count() == 3
