@@ -16,6 +16,10 @@ from essaim.campaigns.models import (
 class HostInline(admin.TabularInline[CampaignHost, Campaign]):
     model = CampaignHost
     raw_id_fields = ("user", "community", "invited_by")
+    # Accepting is the invitee's own act, through `host_respond`, which also tells relay to
+    # re-point the share link they already had to their co-host code: an answer typed here
+    # would skip both.
+    readonly_fields = ("status",)
     extra = 0
 
 
