@@ -23,6 +23,7 @@ class NotificationsConfig(AppConfig):
             milestones,
             push,
             referrals,
+            reminders,
             scheduling,
             services,
         )
@@ -39,3 +40,5 @@ class NotificationsConfig(AppConfig):
         # Inside the promotion's transaction: the place and its notice commit together.
         RSVP_PROMOTED.subscribe(campaign_events.rsvp_promoted)
         EVENT_ALTERED.subscribe(campaign_events.event_altered, after_commit=True)
+        # Inside the host's transaction: the new time and its reminders' being due again.
+        EVENT_ALTERED.subscribe(reminders.event_reminders_retire)

@@ -4,8 +4,9 @@ not told twice, what was missed by a late run is still due on the next one (wind
 instants). They return the outbox rows to send, which the caller queues in batches."""
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from django.db.models import CharField, Exists, OuterRef, Q, Value
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 
 from essaim.accounts.models import User
@@ -26,7 +27,7 @@ from essaim.campaigns.services.guest import guest_check_in_path, rsvp_path
 
 # Module import: services → tasks → scheduling → this module.
 from essaim.notifications import services
-from essaim.notifications.models import Notification
+from essaim.notifications.models import Delivery, Notification
 from essaim.relay.models import Supporter
 
 Kind = Notification.Kind
@@ -35,6 +36,8 @@ EVENT_DAY_BEFORE = timedelta(hours=24)
 EVENT_SOON = timedelta(hours=2)
 NEAR_GOAL_SHARE = 0.9
 AID_WINDOW = timedelta(hours=2)
+# The two reminders of an event, each once per person: "event:<pk>:day", "event:<pk>:soon".
+DAY, SOON = ":day", ":soon"
 
 
 def _told(key: str | Concat, user_field: str = "user") -> Exists:
@@ -59,14 +62,13 @@ def event_reminders(now: datetime) -> list[int]:
         status=Rsvp.Status.CONFIRMED,
         user__is_active=True,
     )
-    for soon, window in (
+    for suffix, window in (
         (
-            False,
+            DAY,
             Q(event__starts_at__gt=now + EVENT_SOON, event__starts_at__lte=now + EVENT_DAY_BEFORE),
         ),
-        (True, Q(event__starts_at__gt=now, event__starts_at__lte=now + EVENT_SOON)),
+        (SOON, Q(event__starts_at__gt=now, event__starts_at__lte=now + EVENT_SOON)),
     ):
-        suffix = ":soon" if soon else ":day"
         key = Concat(Value("event:"), Cast(OuterRef("event_id"), CharField()), Value(suffix))
         due = (
             Rsvp.objects.filter(live, window)
@@ -86,13 +88,39 @@ def event_reminders(now: datetime) -> list[int]:
                         "event": event.title,
                         "when": event.starts_at.isoformat(),
                         "address": event.address,
-                        "soon": soon,
+                        "soon": suffix == SOON,
                     },
                     url=rsvp_path(rsvp),
                     enqueue_email=False,
                 )
             )
     return deliveries
+
+
+def event_reminders_retire(*, event_id: int, rescheduled: bool, **_change: Any) -> None:
+    """`campaigns.event_altered`, in the host's transaction: the reminders that told a start
+    time the event no longer has are set aside (their key, and their e-mail's, take the row's
+    number), so that the reminders of the new time fall due like any other. They stay in each
+    person's list; the change itself is told by `campaign_events.notify_event_altered`. A
+    change of the end, the title or the place reminds nobody again."""
+    if not rescheduled:
+        return
+    event = Event.objects.filter(pk=event_id).only("starts_at").first()
+    if event is None:
+        return
+    keys = [f"event:{event_id}{suffix}" for suffix in (DAY, SOON)]
+    stale = Notification.objects.filter(
+        user_id__in=Rsvp.objects.filter(event_id=event_id).values("user_id"),
+        kind=Kind.EVENT_REMINDER,
+        key__in=keys,
+    ).exclude(params__when=event.starts_at.isoformat())
+    set_aside = Concat(F("key"), Value("~"), Cast("pk", CharField()))
+    # The e-mails first: they are found through the notifications' keys.
+    Delivery.objects.filter(
+        pk__in=stale.values("delivery_id"),
+        key__in=[services.NOTIFICATION_DELIVERY_PREFIX + key for key in keys],
+    ).update(key=set_aside)
+    stale.update(key=set_aside)
 
 
 def challenge_prompts(day: date) -> list[int]:

@@ -61,6 +61,61 @@ def test_event_reminders_the_day_before_and_two_hours_before_once_each():
     assert Delivery.objects.filter(status="pending").count() == 2  # queued by the caller
 
 
+def reschedule(event, **times):
+    values = {
+        "title": event.title,
+        "address": event.address,
+        "city": event.city,
+        "capacity": event.capacity,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+        **times,
+    }
+    return events.event_update(actor=event.campaign.created_by, event=event, **values)
+
+
+def test_an_event_moved_to_another_day_is_reminded_again_before_its_new_time():
+    now = timezone.now()
+    event = EventFactory.create(
+        starts_at=now + timedelta(hours=20), ends_at=now + timedelta(hours=22)
+    )
+    coming = UserFactory.create()
+    Rsvp.objects.create(event=event, user=coming, status=Rsvp.Status.CONFIRMED, position=1)
+    [first] = reminders.event_reminders(now)
+
+    moved = reschedule(
+        event, starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=7, hours=2)
+    )
+
+    assert reminders.event_reminders(now + timedelta(minutes=5)) == []
+    [again] = reminders.event_reminders(now + timedelta(days=6, hours=2))
+    assert again != first
+    # The first reminder stays in the person's list, under a key set aside.
+    reminded = Notification.objects.filter(user=coming, kind=Kind.EVENT_REMINDER).order_by("pk")
+    assert [(n.key, n.params["when"]) for n in reminded] == [
+        (f"event:{event.pk}:day~{reminded[0].pk}", event.starts_at.isoformat()),
+        (f"event:{event.pk}:day", moved.starts_at.isoformat()),
+    ]
+    assert Delivery.objects.get(pk=again).key == f"notification:event:{event.pk}:day"
+    assert reminders.event_reminders(now + timedelta(days=6, hours=3)) == []
+
+
+def test_an_event_that_only_ends_later_is_not_reminded_again():
+    now = timezone.now()
+    event = EventFactory.create(
+        starts_at=now + timedelta(hours=20), ends_at=now + timedelta(hours=22)
+    )
+    Rsvp.objects.create(
+        event=event, user=UserFactory.create(), status=Rsvp.Status.CONFIRMED, position=1
+    )
+    assert len(reminders.event_reminders(now)) == 1
+
+    reschedule(event, ends_at=now + timedelta(hours=23), title="Ramassage prolongé")
+
+    assert reminders.event_reminders(now + timedelta(minutes=5)) == []
+    assert Notification.objects.get(kind=Kind.EVENT_REMINDER).key == f"event:{event.pk}:day"
+
+
 def test_todays_challenge_prompt_to_those_who_have_not_checked_in():
     today = timezone.localdate()
     challenge = ChallengeFactory.create()
