@@ -18,10 +18,8 @@ Needs PostgreSQL and Redis on 127.0.0.1.
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +30,15 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from run import GUEST_DOMAIN, browser, prepare
+from run import (
+    GUEST_DOMAIN,
+    browser,
+    database_create,
+    database_drop,
+    prepare,
+    stack_environment,
+    static_collect,
+)
 
 STARTED = re.compile(r'name="started" value="([^"]+)"')
 PATHS = ("floor", "sign", "guest")
@@ -46,35 +52,16 @@ def main() -> None:
     parser.add_argument("--profile", choices=PATHS, help="print the top of this path's profile")
     args = parser.parse_args()
 
-    import psycopg
-
-    database = f"essaim_calls_{os.getpid()}"
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{database}"')
-    from config.local_stack import environment
-
-    os.environ.update(
-        {
-            **environment(),
-            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-            "REDIS_URL": "redis://127.0.0.1:6379/13",
-            # One client address sends everything (as in run.py).
-            "RATE_LIMITS": '{"address": [], "guest": []}',
-            "LOG_LEVEL": "WARNING",
-            "SITE_URL": "http://127.0.0.1:8000",
-            "BENCHMARK_FLOOR": "true",
-        }
-    )
-    subprocess.run(["redis-cli", "-n", "13", "flushdb"], check=True, capture_output=True)
+    database = database_create("essaim_calls_")
     try:
+        static_collect(
+            stack_environment(
+                database=database, redis_database=13, site_url="http://127.0.0.1:8000"
+            )
+        )
         measure(args)
     finally:
-        from django.db import connection as django_connection
-
-        django_connection.close()
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
+        database_drop(database)
 
 
 def measure(args: argparse.Namespace) -> None:

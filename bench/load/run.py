@@ -96,6 +96,63 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+ADMIN_DATABASE = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def database_create(prefix: str) -> str:
+    """A throw-away PostgreSQL database of this process: its name."""
+    import psycopg
+
+    name = f"{prefix}{os.getpid()}"
+    with psycopg.connect(ADMIN_DATABASE, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def database_drop(name: str) -> None:
+    """Drop the throw-away database, this process's own connections closed first."""
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(ADMIN_DATABASE, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def stack_environment(*, database: str, redis_database: int, site_url: str) -> dict[str, str]:
+    """The production settings (config/local_stack.py) on the throw-away database and an
+    emptied Redis database; set in os.environ too, for Django in this process."""
+    from config.local_stack import environment
+
+    env = {
+        **environment(),
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+        "REDIS_URL": f"redis://127.0.0.1:6379/{redis_database}",
+        # One client address sends everything: the limits per address, and per network for
+        # guests, would measure themselves. The one per guest e-mail address stays on (each
+        # stranger has their own).
+        "RATE_LIMITS": '{"address": [], "guest": []}',
+        "LOG_LEVEL": "WARNING",
+        "SITE_URL": site_url,
+        "BENCHMARK_FLOOR": "true",
+    }
+    os.environ.update(env)
+    subprocess.run(
+        ["redis-cli", "-n", str(redis_database), "flushdb"], check=True, capture_output=True
+    )
+    return env
+
+
+def static_collect(env: dict[str, str]) -> None:
+    """The static files and their manifest, which the production settings' pages need."""
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+
+
 class CpuMeter:
     """CPU seconds spent so far by the app server (gunicorn's master and workers) and by the
     database's backends serving this benchmark's database: read around each phase, divided
@@ -709,35 +766,19 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk not found: apt-get install wrk")
 
-    import psycopg
-
-    database = f"essaim_load_{os.getpid()}"
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as admin_connection:
-        admin_connection.execute(f'CREATE DATABASE "{database}"')
+    database = database_create("essaim_load_")
     work = Path(tempfile.mkdtemp(prefix="essaim-load-"))
     port = free_port()
-    from config.local_stack import environment
-
-    env = {
-        **environment(),
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-        "REDIS_URL": "redis://127.0.0.1:6379/14",
-        # One client address sends everything: the limits per address, and per network for
-        # guests, would measure themselves. The one per guest e-mail address stays on (each
-        # stranger has their own).
-        "RATE_LIMITS": '{"address": [], "guest": []}',
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-        "GUNICORN_WORKERS": str(args.workers),
-        "LOG_LEVEL": "WARNING",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-        "BENCHMARK_FLOOR": "true",
-    }
-    os.environ.update(env)
     server = None
     scheduler = None
     try:
-        subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
+        env = {
+            **stack_environment(
+                database=database, redis_database=14, site_url=f"http://127.0.0.1:{port}"
+            ),
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "GUNICORN_WORKERS": str(args.workers),
+        }
         everyone = work / "everyone.txt"
         slug, codes = prepare(args.supporters, everyone)
         # The open-loop phase signs with the last supporters, wrk with the others.
@@ -748,12 +789,7 @@ def main() -> None:
         users = work / "users.txt"
         users.write_text("\n".join(lines[:-paced_count]) + "\n")
         paced_offset = len(lines) - paced_count
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
+        static_collect(env)
         server = subprocess.Popen(
             [
                 sys.executable,
@@ -1024,11 +1060,7 @@ def main() -> None:
             if process is not None and process.poll() is None:
                 process.terminate()
                 process.wait(timeout=30)
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin, autocommit=True) as admin_connection:
-            admin_connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        database_drop(database)
         shutil.rmtree(work, ignore_errors=True)
 
 
