@@ -106,6 +106,7 @@ def database_create(prefix: str) -> str:
     name = f"{prefix}{os.getpid()}"
     with psycopg.connect(ADMIN_DATABASE, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
+    print(f"throw-away database: {name}", flush=True)
     return name
 
 
