@@ -13,7 +13,7 @@ class CampaignsConfig(AppConfig):
         from essaim.campaigns import personal_data as campaigns_data
         from essaim.campaigns.events import GIFT_SUCCEEDED
         from essaim.campaigns.reportable import CAMPAIGN, UPDATE, UPDATE_COMMENT
-        from essaim.campaigns.services import guest, settle
+        from essaim.campaigns.services import guest, guest_emails, settle
         from essaim.core import outbox, pagecache, reportable, scheduler
 
         personal_data.register(
@@ -21,7 +21,7 @@ class CampaignsConfig(AppConfig):
         )
         scheduler.register("campaigns_settle", every=1, run=settle.settle_due)
         scheduler.register("campaigns_guest_expire", every=300, run=guest.expire_due)
-        outbox.register(guest.GUEST_EMAIL_CHANNEL)
+        outbox.register(guest_emails.GUEST_EMAIL_CHANNEL)
         # In the payment's transaction: the receipt is queued with the gift it is for.
         GIFT_SUCCEEDED.subscribe(guest.gift_received)
         reportable.register(CAMPAIGN)

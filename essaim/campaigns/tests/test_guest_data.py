@@ -10,6 +10,7 @@ import pytest
 from django.core import mail, signing
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
@@ -136,7 +137,7 @@ def test_every_guest_email_carries_the_link_in_the_guests_language():
     guest.language = "fr"
     email = guest_data.guest_email(
         person=guest,
-        subject=guest_services.gettext_lazy("Confirm your signature: %(title)s"),
+        subject=gettext_lazy("Confirm your signature: %(title)s"),
         template="campaigns/email/guest_confirm.txt",
         context={"title": "Zéro déchet", "campaign": pledge.campaign, "url": "/", "hours": 1},
         message_id="test-1",
