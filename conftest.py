@@ -4,6 +4,7 @@ import os
 from collections.abc import Generator
 
 import pytest
+from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 
@@ -93,8 +94,6 @@ def django_db_modify_db_settings(
     "database table is locked": a 503 in the browser. On a file each thread has its own
     connection and writers wait their turn, as in the demo (WAL, IMMEDIATE, see base settings).
     """
-    from django.conf import settings
-
     database = settings.DATABASES["default"]
     in_memory = not database.get("TEST", {}).get("NAME")
     browser_tests = any(item.get_closest_marker("browser") for item in request.session.items)

@@ -5,16 +5,19 @@ longer looks (the acceptance re-points the link, `services.host_accepted`), so t
 co-hosts who accepted before that are re-pointed once here."""
 
 from django.db import migrations
+from django.db.models import Exists, OuterRef, Subquery
 
 
 def repoint(apps, schema_editor):  # type: ignore[no-untyped-def]
     CampaignHost = apps.get_model("campaigns", "CampaignHost")
     ShareLink = apps.get_model("relay", "ShareLink")
-    accepted = CampaignHost.objects.filter(status="accepted", user__isnull=False)
-    for host_id, campaign_id, user_id in accepted.values_list("pk", "campaign_id", "user_id"):
-        ShareLink.objects.filter(campaign_id=campaign_id, owner_id=user_id).exclude(
-            host_id=host_id
-        ).update(host_id=host_id)
+    # One update: each link whose owner accepted to co-host its campaign, to that host row.
+    their_host = CampaignHost.objects.filter(
+        campaign_id=OuterRef("campaign_id"), user_id=OuterRef("owner_id"), status="accepted"
+    )
+    ShareLink.objects.filter(Exists(their_host)).update(
+        host_id=Subquery(their_host.values("pk")[:1])
+    )
 
 
 class Migration(migrations.Migration):
