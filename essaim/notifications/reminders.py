@@ -6,8 +6,9 @@ instants). They return the outbox rows to send, which the caller queues in batch
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 
 from essaim.accounts.models import User
 from essaim.aid.models import AidListing
@@ -100,9 +101,10 @@ def event_reminders(now: datetime) -> list[int]:
 def event_reminders_retire(*, event_id: int, rescheduled: bool, **_change: Any) -> None:
     """`campaigns.event_altered`, in the host's transaction: the reminders that told a start
     time the event no longer has are set aside (their key, and their e-mail's, take the row's
-    number), so that the reminders of the new time fall due like any other. They stay in each
-    person's list; the change itself is told by `campaign_events.notify_event_altered`. A
-    change of the end, the title or the place reminds nobody again."""
+    number; an e-mail not sent yet is skipped), so that the reminders of the new time fall due
+    like any other. They stay in each person's list; the change itself is told by
+    `campaign_events.notify_event_altered`. A change of the end, the title or the place
+    reminds nobody again."""
     if not rescheduled:
         return
     event = Event.objects.filter(pk=event_id).only("starts_at").first()
@@ -115,11 +117,19 @@ def event_reminders_retire(*, event_id: int, rescheduled: bool, **_change: Any) 
         key__in=keys,
     ).exclude(params__when=event.starts_at.isoformat())
     set_aside = Concat(F("key"), Value("~"), Cast("pk", CharField()))
-    # The e-mails first: they are found through the notifications' keys.
+    # The e-mails first: they are found through the notifications' keys. One still waiting in
+    # the outbox would give the old time: it is skipped, and its sender cancels it.
     Delivery.objects.filter(
         pk__in=stale.values("delivery_id"),
         key__in=[services.NOTIFICATION_DELIVERY_PREFIX + key for key in keys],
-    ).update(key=set_aside)
+    ).update(
+        key=set_aside,
+        status=Case(
+            When(status=Delivery.Status.PENDING, then=Value(Delivery.Status.SKIPPED)),
+            default=F("status"),
+        ),
+        updated_at=timezone.now(),
+    )
     stale.update(key=set_aside)
 
 

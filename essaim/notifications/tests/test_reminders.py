@@ -18,9 +18,11 @@ from essaim.campaigns.tests.factories import (
     EventFactory,
     FundraiserFactory,
 )
+from essaim.core.models import OutboxMessage
 from essaim.notifications import reminders, scheduling, services
 from essaim.notifications.milestones import notify_milestone
 from essaim.notifications.models import Delivery, Notification, ScheduledRun
+from essaim.notifications.tests.helpers import send
 from essaim.relay.services import supporter_record
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +100,30 @@ def test_an_event_moved_to_another_day_is_reminded_again_before_its_new_time():
     ]
     assert Delivery.objects.get(pk=again).key == f"notification:event:{event.pk}:day"
     assert reminders.event_reminders(now + timedelta(days=6, hours=3)) == []
+
+
+def test_a_reminder_still_queued_when_the_event_moves_is_never_mailed():
+    now = timezone.now()
+    event = EventFactory.create(
+        starts_at=now + timedelta(hours=20), ends_at=now + timedelta(hours=22)
+    )
+    mailed, queued = UserFactory.create_batch(2)
+    for position, person in enumerate((mailed, queued), start=1):
+        Rsvp.objects.create(
+            event=event, user=person, status=Rsvp.Status.CONFIRMED, position=position
+        )
+    first = reminders.event_reminders(now)
+    sent = Delivery.objects.get(pk__in=first, user=mailed)
+    assert send([sent.pk]) == 1
+
+    reschedule(event, starts_at=now + timedelta(days=7), ends_at=now + timedelta(days=7, hours=2))
+
+    left = Delivery.objects.get(pk__in=first, user=queued)
+    assert (left.status, Delivery.objects.get(pk=sent.pk).status) == ("skipped", "sent")
+    mail.outbox.clear()
+    assert send(first) == 0
+    assert mail.outbox == []
+    assert OutboxMessage.objects.get(pk=left.message_id).state == "cancelled"
 
 
 def test_an_event_that_only_ends_later_is_not_reminded_again():
