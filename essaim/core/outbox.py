@@ -439,6 +439,14 @@ def release(messages: QuerySet[OutboxMessage]) -> int:
     )
 
 
+def cancel(messages: QuerySet[OutboxMessage], *, reason: str) -> int:
+    """Pending or held messages that must not leave any more (what they say is no longer
+    true, their receiver is blocked); kept, cancelled, for the admin to see why."""
+    return messages.filter(state__in=[State.PENDING, State.HELD]).update(
+        state=State.CANCELLED, last_error=reason[:ERROR_LENGTH], updated_at=timezone.now()
+    )
+
+
 def discard(messages: QuerySet[OutboxMessage]) -> int:
     """Delete messages whose reason to exist is gone (an endpoint deleted, an account erased);
     one being sent is left to its sender, whose handler finds nothing and cancels it."""

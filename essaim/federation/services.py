@@ -40,9 +40,7 @@ def domain_block(*, actor: User, domain: str, reason: str = "") -> DomainBlock:
         inbox = str(message.payload.get("inbox", ""))
         host = inbox.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
         if host == value or host.endswith("." + value):
-            waiting.filter(pk=message.pk).update(
-                state=outbox.State.CANCELLED, last_error="the server is blocked"
-            )
+            outbox.cancel(waiting.filter(pk=message.pk), reason="the server is blocked")
     return block
 
 

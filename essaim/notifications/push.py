@@ -285,6 +285,15 @@ def plan(notification: Notification, *, send_at_commit: bool = True) -> int:
     return written
 
 
+def retract(notification_ids: list[int], *, reason: str) -> int:
+    """Cancel the pushes of these notifications not sent yet (one waiting for the end of
+    quiet hours, say) because what they say is no longer true."""
+    waiting = OutboxMessage.objects.filter(
+        channel=CHANNEL, payload__notification__in=notification_ids
+    )
+    return outbox.cancel(waiting, reason=reason)
+
+
 # Sending: the outbox's handler.
 
 

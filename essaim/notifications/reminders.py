@@ -27,7 +27,7 @@ from essaim.campaigns.selectors import fundraiser_totals
 from essaim.campaigns.services.guest import guest_check_in_path, rsvp_path
 
 # Module import: services → tasks → scheduling → this module.
-from essaim.notifications import services
+from essaim.notifications import push, services
 from essaim.notifications.models import Delivery, Notification
 from essaim.relay.models import Supporter
 
@@ -101,10 +101,10 @@ def event_reminders(now: datetime) -> list[int]:
 def event_reminders_retire(*, event_id: int, rescheduled: bool, **_change: Any) -> None:
     """`campaigns.event_altered`, in the host's transaction: the reminders that told a start
     time the event no longer has are set aside (their key, and their e-mail's, take the row's
-    number; an e-mail not sent yet is skipped), so that the reminders of the new time fall due
-    like any other. They stay in each person's list; the change itself is told by
-    `campaign_events.notify_event_altered`. A change of the end, the title or the place
-    reminds nobody again."""
+    number; an e-mail or a push of theirs not sent yet is not sent), so that the reminders
+    of the new time fall due like any other. They stay in each person's list; the change
+    itself is told by `campaign_events.notify_event_altered`. A change of the end, the title
+    or the place reminds nobody again."""
     if not rescheduled:
         return
     event = Event.objects.filter(pk=event_id).only("starts_at").first()
@@ -116,11 +116,14 @@ def event_reminders_retire(*, event_id: int, rescheduled: bool, **_change: Any) 
         kind=Kind.EVENT_REMINDER,
         key__in=keys,
     ).exclude(params__when=event.starts_at.isoformat())
+    stale_ids = list(stale.values_list("pk", flat=True))
+    if not stale_ids:
+        return
     set_aside = Concat(F("key"), Value("~"), Cast("pk", CharField()))
-    # The e-mails first: they are found through the notifications' keys. One still waiting in
-    # the outbox would give the old time: it is skipped, and its sender cancels it.
+    # What still waits in the outbox would give the old time: the e-mail is skipped (its
+    # sender then cancels it), the pushes cancelled.
     Delivery.objects.filter(
-        pk__in=stale.values("delivery_id"),
+        pk__in=Notification.objects.filter(pk__in=stale_ids).values("delivery_id"),
         key__in=[services.NOTIFICATION_DELIVERY_PREFIX + key for key in keys],
     ).update(
         key=set_aside,
@@ -130,7 +133,8 @@ def event_reminders_retire(*, event_id: int, rescheduled: bool, **_change: Any) 
         ),
         updated_at=timezone.now(),
     )
-    stale.update(key=set_aside)
+    push.retract(stale_ids, reason="the event moved to another time")
+    Notification.objects.filter(pk__in=stale_ids).update(key=set_aside)
 
 
 def challenge_prompts(day: date) -> list[int]:

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from essaim.accounts.tests.factories import UserFactory
-from essaim.campaigns.models import ChallengeDay, CheckIn, Participant
+from essaim.campaigns.models import ChallengeDay, CheckIn, Participant, Rsvp
 from essaim.campaigns.services import events
 from essaim.campaigns.tests.factories import CampaignFactory, ChallengeFactory, EventFactory
 from essaim.core import outbox
@@ -306,6 +306,36 @@ def test_a_reminder_held_past_its_moment_is_not_pushed(client, service, clock):
     )
     # Quiet until 08:00, long after the event started: nothing to push.
     assert OutboxMessage.objects.filter(channel="push").count() == 0
+
+
+def test_a_reminder_waiting_for_the_morning_is_not_pushed_once_its_event_moved(
+    client, service, clock
+):
+    clock.now = datetime(2026, 6, 10, 22, 30, tzinfo=PARIS)
+    person = UserFactory.create()
+    subscribe(client, person, Device(endpoint=f"{service.url}/push/moved"))
+    start = datetime(2026, 6, 11, 18, 0, tzinfo=PARIS)
+    event = EventFactory.create(starts_at=start, ends_at=start + timedelta(hours=2))
+    Rsvp.objects.create(event=event, user=person, status=Rsvp.Status.CONFIRMED, position=1)
+    reminders.event_reminders(clock.now)
+    [waiting] = OutboxMessage.objects.filter(channel="push")
+    assert waiting.due_at == datetime(2026, 6, 11, 8, 0, tzinfo=PARIS)
+
+    events.event_update(
+        actor=event.campaign.created_by,
+        event=event,
+        title=event.title,
+        address=event.address,
+        city=event.city,
+        capacity=event.capacity,
+        starts_at=start + timedelta(days=7),
+        ends_at=start + timedelta(days=7, hours=2),
+    )
+
+    clock.now = datetime(2026, 6, 11, 8, 0, tzinfo=PARIS)
+    send_due()
+    assert service.received == []
+    assert OutboxMessage.objects.get(pk=waiting.pk).state == "cancelled"
 
 
 def test_an_event_reminder_goes_urgent_and_lives_until_the_event(client, service, midday):
