@@ -123,6 +123,7 @@ def test_a_reminder_still_queued_when_the_event_moves_is_never_mailed():
     mail.outbox.clear()
     assert send(first) == 0
     assert mail.outbox == []
+    assert left.message_id is not None
     assert OutboxMessage.objects.get(pk=left.message_id).state == "cancelled"
 
 
