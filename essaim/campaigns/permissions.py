@@ -57,5 +57,5 @@ def can_invalidate(user: User | AnonymousUser, campaign: Campaign) -> bool:
 def can_read_guest_emails(user: User | AnonymousUser) -> bool:
     """A guest's address is shown to the instance's staff alone, never to the hosts (who
     receive only the addresses of those who agreed to hear from them, in their export:
-    `selectors.guest_contacts`)."""
+    `selectors.guest.guest_contacts`)."""
     return can_moderate_instance(user)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from essaim.accounts.models import User, UserFollow
 from essaim.campaigns import selectors as campaign_selectors
 from essaim.campaigns.models import Campaign, CheckIn, Event, Fundraiser, Pledge
+from essaim.campaigns.selectors.guest import guests_unnamed_to_hosts
 from essaim.relay.models import Lineage, LinkVisit, ShareLink, Supporter
 
 SIZE_BUCKETS: list[tuple[int, int | None]] = [
@@ -185,8 +186,9 @@ def k_over_time(campaign: Campaign, participants: Table | None = None) -> Table:
 
 def _names(campaign: Campaign, ids: list[int]) -> dict[int, str]:
     """The names the hosts read: a guest who did not agree to hear from them is counted under
-    no name (`campaigns.selectors.guests_unnamed_to_hosts`), in the page and in its exports."""
-    unnamed = campaign_selectors.guests_unnamed_to_hosts(campaign, ids)
+    no name (`campaigns.selectors.guest.guests_unnamed_to_hosts`), in the page and in its
+    exports."""
+    unnamed = guests_unnamed_to_hosts(campaign, ids)
     return {
         pk: _("A supporter without an account") if pk in unnamed else name
         for pk, name in User.objects.filter(pk__in=ids).values_list("pk", "display_name")

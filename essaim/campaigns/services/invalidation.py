@@ -1,7 +1,7 @@
 """Setting suspicious signatures aside, as the UK e-petitions site does: a host or a moderator
 selects a pledge's signatures given without an account by e-mail domain, time window and
-network (`selectors.invalidation_selection`), sees how many, and invalidates them in one
-batch; the batch can be restored.
+network (`selectors.invalidation.invalidation_selection`), sees how many, and invalidates
+them in one batch; the batch can be restored.
 
 The count moves through the tally's own mechanism (`tally.tally_move`), in the transaction
 that marks the rows: the tally is the settled signatures no batch holds, so a batch takes
@@ -35,7 +35,8 @@ from essaim.campaigns.models import (
     SignatureInvalidation,
     SignatureTally,
 )
-from essaim.campaigns.selectors import Criteria, invalidation_selection, signature_count
+from essaim.campaigns.selectors import signature_count
+from essaim.campaigns.selectors.invalidation import Criteria, invalidation_selection
 from essaim.campaigns.services.milestones import ladder, milestones_reach
 from essaim.campaigns.services.settle import signatures_settle
 from essaim.campaigns.services.tally import tally_move

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import Campaign, GuestAction
-from essaim.campaigns.selectors import guest_contacts, guest_contacts_count
+from essaim.campaigns.selectors.guest import guest_contacts, guest_contacts_count
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.services.guest_data import guest_data_erase
 from essaim.campaigns.tests.factories import PledgeFactory

@@ -16,12 +16,8 @@ from essaim.campaigns.models import (
     Signature,
     SignatureInvalidation,
 )
-from essaim.campaigns.selectors import (
-    Criteria,
-    host_leaderboard,
-    invalidation_preview,
-    signature_count,
-)
+from essaim.campaigns.selectors import host_leaderboard, signature_count
+from essaim.campaigns.selectors.invalidation import Criteria, invalidation_preview
 from essaim.campaigns.services.guest import confirmation_token, guest_act, guest_confirm
 from essaim.campaigns.services.invalidation import (
     criteria_clean,

@@ -7,7 +7,8 @@ import pytest
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import CampaignHost, Pledge, Signature, SignatureInvalidation
-from essaim.campaigns.selectors import Criteria, signature_count
+from essaim.campaigns.selectors import signature_count
+from essaim.campaigns.selectors.invalidation import Criteria
 from essaim.campaigns.services.invalidation import signatures_invalidate, signatures_restore
 from essaim.campaigns.services.settle import settle_due
 from essaim.campaigns.services.tally import tally_rebuild

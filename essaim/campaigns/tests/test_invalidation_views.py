@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import Signature, SignatureInvalidation
-from essaim.campaigns.selectors import Criteria, signature_count
+from essaim.campaigns.selectors import signature_count
+from essaim.campaigns.selectors.invalidation import Criteria
 from essaim.campaigns.services.invalidation import signatures_invalidate
 from essaim.campaigns.tests.factories import PledgeFactory
 from essaim.campaigns.tests.test_guest import _form as guest_form

@@ -28,6 +28,7 @@ from essaim.campaigns.forms import (
     VideoForm,
 )
 from essaim.campaigns.models import Campaign, CampaignHost, CampaignUpdate
+from essaim.campaigns.selectors.guest import guest_contacts_count
 from essaim.campaigns.services import campaigns as campaign_services
 from essaim.campaigns.services.challenge import challenge_setup
 from essaim.campaigns.services.fundraising import fundraiser_setup
@@ -221,7 +222,7 @@ def _manage_context(campaign: Campaign, **forms: Any) -> dict[str, Any]:
         ),
         "all_hosts": campaign.hosts.select_related("user", "community").order_by("created_at"),
         "leaderboard": selectors.host_leaderboard(campaign),
-        "guest_contacts": selectors.guest_contacts_count(campaign),
+        "guest_contacts": guest_contacts_count(campaign),
         "proposed": campaign.events.filter(status="proposed").order_by("starts_at"),
     }
     context.update(forms)

@@ -1,5 +1,5 @@
 """The hosts' export of the people who acted without an account and agreed to hear from
-them (`selectors.guest_contacts`): the only guests' names and addresses hosts receive."""
+them (`selectors.guest.guest_contacts`): the only guests' names and addresses hosts receive."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from essaim.campaigns import selectors
+from essaim.campaigns.selectors.guest import guest_contacts
 from essaim.core.csv_files import csv_response
 from essaim.core.http import HtmxHttpRequest
 
@@ -26,7 +27,7 @@ def guest_contacts_export(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             ", ".join(contact.actions),
             contact.since.date().isoformat(),
         ]
-        for contact in selectors.guest_contacts(campaign)
+        for contact in guest_contacts(campaign)
     ]
     response = csv_response(f"{campaign.slug}-contacts.csv", rows)
     # Names and addresses: kept by no cache on the way.

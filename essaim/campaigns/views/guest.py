@@ -28,6 +28,7 @@ from essaim.campaigns.models import (
     Pledge,
     Rsvp,
 )
+from essaim.campaigns.selectors.guest import guest_action_remembered
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.views.actions import (
     actions_context,
@@ -117,12 +118,12 @@ def returning_guest_context(request: HttpRequest, campaign: Campaign) -> dict[st
     if not remembered:
         return {}
     context: dict[str, Any] = {}
-    joined = selectors.guest_action_remembered(
+    joined = guest_action_remembered(
         campaign=campaign, kind=GuestAction.Kind.JOIN, remembered=remembered
     )
     if joined is not None:
         context = {**action_context(joined), "guest_join": joined}
-    signature = selectors.guest_action_remembered(
+    signature = guest_action_remembered(
         campaign=campaign, kind=GuestAction.Kind.SIGN, remembered=remembered
     )
     if signature is not None:
@@ -135,7 +136,7 @@ def returning_guest_context(request: HttpRequest, campaign: Campaign) -> dict[st
 def guest_signed(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """After signing without JavaScript: pending until confirmed, and one's share link."""
     campaign, pledge = _pledge(request, slug)
-    signature = selectors.guest_action_remembered(
+    signature = guest_action_remembered(
         campaign=campaign,
         kind=GuestAction.Kind.SIGN,
         remembered=guest_cookie.remembered(request),
@@ -386,7 +387,7 @@ def guest_in_kind(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def guest_pending(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> HttpResponse:
     """After joining or answering without JavaScript: pending until confirmed."""
     campaign = selectors.campaign_get_for(slug=slug, user=request.user)
-    action = selectors.guest_action_remembered(
+    action = guest_action_remembered(
         campaign=campaign,
         kind=kind,
         remembered=guest_cookie.remembered(request),

@@ -5,8 +5,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from essaim.campaigns import guest_cookie, selectors
+from essaim.campaigns import guest_cookie
 from essaim.campaigns.models import Campaign, Event, GuestAction
+from essaim.campaigns.selectors.guest import guest_action_remembered
 from essaim.campaigns.services import guest as guest_services
 from essaim.core import parts
 
@@ -35,7 +36,7 @@ def action_context(action: GuestAction) -> dict[str, Any]:
 def returning_guest_rsvp(request: HttpRequest, campaign: Campaign, event: Event) -> dict[str, Any]:
     """For the event's page: what an anonymous visitor answered here in this browser (in
     place of the empty form), or nothing."""
-    rsvp = selectors.guest_action_remembered(
+    rsvp = guest_action_remembered(
         campaign=campaign,
         kind=GuestAction.Kind.RSVP,
         remembered=guest_cookie.remembered(request),

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from essaim.accounts.http import export_download
 from essaim.accounts.models import User
-from essaim.campaigns import selectors
 from essaim.campaigns.guest_forms import GuestDataDeleteForm
+from essaim.campaigns.selectors.guest import guest_actions_of
 from essaim.campaigns.services import guest_data as services
 from essaim.core.http import HtmxHttpRequest
 
@@ -21,7 +21,7 @@ def _context(person: User, token: str, form: GuestDataDeleteForm) -> dict[str, A
         "person": person,
         "token": token,
         "manages_by_link": services.manages_by_link(person),
-        "actions": selectors.guest_actions_of(person),
+        "actions": guest_actions_of(person),
         "form": form,
     }
 

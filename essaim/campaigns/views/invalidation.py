@@ -18,7 +18,11 @@ from essaim.accounts.http import person
 from essaim.campaigns import permissions, selectors
 from essaim.campaigns.forms import InvalidationForm
 from essaim.campaigns.models import Campaign, Pledge, SignatureInvalidation
-from essaim.campaigns.selectors import Criteria
+from essaim.campaigns.selectors.invalidation import (
+    Criteria,
+    invalidation_preview,
+    invalidations_of,
+)
 from essaim.campaigns.services.invalidation import (
     criteria_clean,
     signatures_invalidate,
@@ -67,12 +71,12 @@ def _context(
         "campaign": campaign,
         "pledge": pledge,
         "form": form,
-        "batches": selectors.invalidations_of(pledge),
+        "batches": invalidations_of(pledge),
         "count": selectors.signature_count(pledge),
     }
     criteria = _criteria(form) if form.is_bound else None
     if criteria is not None:
-        context["preview"], context["sample"] = selectors.invalidation_preview(
+        context["preview"], context["sample"] = invalidation_preview(
             pledge, criteria, person(request)
         )
         context["selects_everything"] = criteria.is_empty

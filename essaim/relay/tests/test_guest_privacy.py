@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import Campaign, GuestAction
-from essaim.campaigns.selectors import guests_unnamed_to_hosts
+from essaim.campaigns.selectors.guest import guests_unnamed_to_hosts
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.tests.factories import PledgeFactory
 from essaim.relay import analytics
