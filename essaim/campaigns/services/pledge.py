@@ -32,11 +32,11 @@ def pledge_sign(*, user: User, pledge: Pledge, show_name: bool = False, via: str
 
     Every door signs here (page, htmx, API, widget), and a viral petition runs this thousands
     of times a minute, so it writes only what must be durable before answering: one
-    `INSERT … ON CONFLICT DO UPDATE`, in autocommit. The tally, the supporter registry, the
-    milestones and whoever listens are settled after (`settle.signatures_settle`): at once
-    when `CAMPAIGNS_SETTLE_INLINE` is on, else by the scheduler within a second. The returned
-    row is the one written; on a repeat its `created_at` and `via` are this request's, not
-    the stored ones."""
+    `INSERT … ON CONFLICT DO UPDATE`, in the short transaction `bulk_create` opens. The
+    tally, the supporter registry, the milestones and whoever listens are settled after
+    (`settle.signatures_settle`): at once when `CAMPAIGNS_SETTLE_INLINE` is on, else by the
+    scheduler within a second. The returned row is the one written; on a repeat its
+    `created_at` and `via` are this request's, not the stored ones."""
     require_good_standing(user)
     _require_live(user, pledge)
     [signature] = Signature.objects.bulk_create(
