@@ -21,6 +21,7 @@ from essaim.campaigns.services.campaigns import require_host
 from essaim.campaigns.services.settle import participants_settle
 from essaim.core.dates import check_plausible_date
 from essaim.core.errors import NotFound, ValidationError
+from essaim.core.writes import insert_or_get
 
 
 def _require_live(user: User, challenge: Challenge) -> None:
@@ -46,8 +47,8 @@ def challenge_join(*, user: User, challenge: Challenge, via: str = "") -> Partic
     the milestones follow in the settle (`settle.participants_settle`), at once when
     `CAMPAIGNS_SETTLE_INLINE` is on."""
     join_require_open(user, challenge)
-    participant, created = Participant.objects.get_or_create(
-        challenge=challenge, user=user, defaults={"via": via[:16]}
+    participant, created = insert_or_get(
+        Participant(challenge=challenge, user=user, via=via[:16]), unique=["challenge", "user"]
     )
     if created and settings.CAMPAIGNS_SETTLE_INLINE:
         participants_settle(ids=[participant.pk])

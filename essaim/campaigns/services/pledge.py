@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
@@ -14,6 +15,7 @@ from essaim.campaigns.services.campaigns import require_host
 from essaim.campaigns.services.settle import signatures_settle
 from essaim.campaigns.services.tally import tally_move
 from essaim.core.errors import NotFound, ValidationError
+from essaim.core.writes import insert_or_get
 
 
 def _require_live(user: User, pledge: Pledge) -> None:
@@ -31,20 +33,23 @@ def pledge_sign(*, user: User, pledge: Pledge, show_name: bool = False, via: str
     stays).
 
     Every door signs here (page, htmx, API, widget), and a viral petition runs this thousands
-    of times a minute, so it writes only what must be durable before answering: one
-    `INSERT … ON CONFLICT DO UPDATE`, in the short transaction `bulk_create` opens. The
-    tally, the supporter registry, the milestones and whoever listens are settled after
-    (`settle.signatures_settle`): at once when `CAMPAIGNS_SETTLE_INLINE` is on, else by the
-    scheduler within a second. The returned row is the one written; on a repeat its
-    `created_at` and `via` are this request's, not the stored ones."""
+    of times a minute, so it writes only what must be durable before answering: one `INSERT`
+    in autocommit (`core.writes.insert_or_get`). The tally, the supporter registry, the
+    milestones and whoever listens are settled after (`settle.signatures_settle`): at once
+    when `CAMPAIGNS_SETTLE_INLINE` is on, else by the scheduler within a second. On a repeat
+    the stored row is returned, its name choice changed if this click changed it."""
     require_good_standing(user)
     _require_live(user, pledge)
-    [signature] = Signature.objects.bulk_create(
-        [Signature(pledge=pledge, user=user, show_name=show_name, via=via[:16])],
-        update_conflicts=True,
-        unique_fields=["pledge", "user"],
-        update_fields=["show_name", "updated_at"],
+    signature, created = insert_or_get(
+        Signature(pledge=pledge, user=user, show_name=show_name, via=via[:16]),
+        unique=["pledge", "user"],
     )
+    if not created and signature.show_name != show_name:
+        # An update by key, not `save`: a withdrawal in between leaves nothing to change.
+        Signature.objects.filter(pk=signature.pk).update(
+            show_name=show_name, updated_at=timezone.now()
+        )
+        signature.show_name = show_name
     if settings.CAMPAIGNS_SETTLE_INLINE:
         signatures_settle(ids=[signature.pk])
     return signature

@@ -37,6 +37,9 @@ def sign(client, campaign: Campaign):
     )
 
 
+@pytest.mark.django_db(
+    transaction=True
+)  # as a request runs: in autocommit, not in a test transaction
 def test_a_click_once_the_campaign_was_read_asks_only_who_and_writes_one_row(client, settings):
     settings.CAMPAIGNS_SETTLE_INLINE = False  # as in production: the settle runs beside
     campaign = PledgeFactory.create().campaign

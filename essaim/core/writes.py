@@ -1,0 +1,54 @@
+"""Writing a row that a unique constraint makes "once per person", in as few statements as the
+database allows.
+
+`QuerySet.get_or_create` reads first and then inserts inside a savepoint, and
+`bulk_create(update_conflicts=True)` wraps its `INSERT … ON CONFLICT` in a transaction of its
+own: on a click that thousands of people make a minute, those BEGIN/COMMIT (or SAVEPOINT/
+RELEASE) round trips cost about a seventh of what the write costs (`bench/load`). The first
+click of a person is by far the common case, so `insert_or_get` tries the insert alone and
+pays for a read only when the row was there already.
+"""
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
+
+# A row found missing after its insert conflicted was deleted in between (a withdrawal racing
+# a second click): inserting again is right, a few times. More means the conflict is not the
+# unique constraint at all (a foreign key, a check), which the last attempt raises.
+ATTEMPTS = 3
+
+
+def insert_or_get(row: M, *, unique: Sequence[str]) -> tuple[M, bool]:
+    """Insert `row`, or return the stored row with the same `unique` fields; True when
+    `row` was inserted.
+
+    Outside a transaction the insert is one statement in autocommit: durable when it
+    returns, nothing else sent. Inside one it runs in a savepoint, so that a conflict leaves
+    the caller's transaction usable. An `IntegrityError` that no stored row explains (a
+    missing foreign key, a failed check) is raised, not retried forever.
+    """
+    model = type(row)
+    using = router.db_for_write(model, instance=row)
+    lookup = {name: getattr(row, model._meta.get_field(name).attname) for name in unique}
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            if connections[using].in_atomic_block:
+                with transaction.atomic(using=using):
+                    row.save(force_insert=True, using=using)
+            else:
+                # `Model.save` of a model without parents opens no transaction of its own.
+                row.save(force_insert=True, using=using)
+        except IntegrityError:
+            stored = model._default_manager.using(using).filter(**lookup).first()
+            if stored is not None:
+                return stored, False
+            if attempt == ATTEMPTS:
+                raise
+            continue
+        return row, True
+    raise AssertionError("unreachable: the last attempt returns or raises")
