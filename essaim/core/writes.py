@@ -34,7 +34,14 @@ def insert_or_get(row: M, *, unique: Sequence[str]) -> tuple[M, bool]:
     """
     model = type(row)
     using = router.db_for_write(model, instance=row)
-    lookup = {name: getattr(row, model._meta.get_field(name).attname) for name in unique}
+    # By column value (`pledge_id`), so that no related row is fetched to build the lookup.
+    lookup = {
+        field.name: getattr(row, field.attname)
+        for field in model._meta.concrete_fields
+        if field.name in unique
+    }
+    if len(lookup) != len(unique):
+        raise ValueError(f"{model.__name__} has no field among {unique}.")
     for attempt in range(1, ATTEMPTS + 1):
         try:
             if connections[using].in_atomic_block:
