@@ -7,6 +7,10 @@ own: on a click that thousands of people make a minute, those BEGIN/COMMIT (or S
 RELEASE) round trips cost about a seventh of what the write costs (`bench/load`). The first
 click of a person is by far the common case, so `insert_or_get` tries the insert alone and
 pays for a read only when the row was there already.
+
+The price of a repeat: PostgreSQL logs the refused insert ("duplicate key value violates
+unique constraint") as an error in its own log, one line per repeat click. No row is written
+and nothing reaches the person; an operator reading that log should know these are expected.
 """
 
 from collections.abc import Sequence
