@@ -27,6 +27,7 @@ from essaim.core.geocoding import place_fields
 from essaim.core.images import cover_replace
 from essaim.core.models import Moderation
 from essaim.core.reportable import moderation_set
+from essaim.core.writes import insert_or_get
 
 # Addresses that would shadow the communities/ URLs.
 RESERVED_SLUGS = frozenset({"new", "join"})
@@ -160,12 +161,11 @@ def community_join(*, user: User, community: Community, token: str | None = None
         status = Membership.Status.PENDING
     else:
         status = Membership.Status.ACTIVE
-    try:
-        with transaction.atomic():
-            return Membership.objects.create(community=community, user=user, status=status)
-    except IntegrityError:
-        # A double click raced us: the first request's membership stands.
-        return Membership.objects.get(community=community, user=user)
+    # A double click racing this one: the first request's membership stands.
+    membership, _created = insert_or_get(
+        Membership(community=community, user=user, status=status), unique=["community", "user"]
+    )
+    return membership
 
 
 def _owner_count(community: Community) -> int:

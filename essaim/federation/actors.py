@@ -6,11 +6,12 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from essaim.accounts.models import User
 from essaim.communities.models import Community
+from essaim.core.writes import insert_or_get
 from essaim.federation import client, documents, signatures
 from essaim.federation.models import DomainBlock, LocalActor, RemoteActor
 
@@ -28,19 +29,19 @@ def _local(kind: str, community: Community | None, user: User | None = None) -> 
     if existing is not None:
         return existing
     private, public = signatures.new_key_pair()
-    try:
-        with transaction.atomic():
-            return LocalActor.objects.create(
-                kind=kind,
-                community=community,
-                user=user,
-                name=user.handle if user is not None else "",
-                private_key_pem=private,
-                public_key_pem=public,
-            )
-    except IntegrityError:
-        # Made by a concurrent request: theirs is the key.
-        return LocalActor.objects.get(kind=kind, community=community, user=user)
+    # Made by a concurrent request meanwhile: theirs is the key.
+    actor, _created = insert_or_get(
+        LocalActor(
+            kind=kind,
+            community=community,
+            user=user,
+            name=user.handle if user is not None else "",
+            private_key_pem=private,
+            public_key_pem=public,
+        ),
+        unique=["kind", "community", "user"],
+    )
+    return actor
 
 
 def instance_keys() -> LocalActor:

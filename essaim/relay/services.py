@@ -15,6 +15,7 @@ from django.utils import timezone
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign, CampaignHost, Participant, Signature
 from essaim.campaigns.services.settle import actions_credit
+from essaim.core.writes import insert_or_get
 from essaim.relay.events import REFERRALS_RECORDED
 from essaim.relay.models import Lineage, LinkVisit, ShareLink, Supporter
 
@@ -56,16 +57,16 @@ def link_for(*, user: User, campaign: Campaign) -> ShareLink:
         campaign=campaign, user=user, status=CampaignHost.Status.ACCEPTED
     ).first()
     code_taken = host is not None and ShareLink.objects.filter(code=host.code).exists()
-    try:
-        with transaction.atomic():
-            return ShareLink.objects.create(
-                campaign=campaign,
-                owner=user,
-                host=host,
-                **({"code": host.code} if host is not None and not code_taken else {}),
-            )
-    except IntegrityError:
-        return ShareLink.objects.get(campaign=campaign, owner=user)
+    link, _created = insert_or_get(
+        ShareLink(
+            campaign=campaign,
+            owner=user,
+            host=host,
+            **({"code": host.code} if host is not None and not code_taken else {}),
+        ),
+        unique=["campaign", "owner"],
+    )
+    return link
 
 
 def host_accepted(*, host_id: int, user_id: int, campaign_id: int) -> None:
