@@ -37,9 +37,8 @@ def sign(client, campaign: Campaign):
     )
 
 
-@pytest.mark.django_db(
-    transaction=True
-)  # as a request runs: in autocommit, not in a test transaction
+# As a request runs, in autocommit: inside a test's transaction the insert would need a savepoint.
+@pytest.mark.django_db(transaction=True)
 def test_a_click_once_the_campaign_was_read_asks_only_who_and_writes_one_row(client, settings):
     settings.CAMPAIGNS_SETTLE_INLINE = False  # as in production: the settle runs beside
     campaign = PledgeFactory.create().campaign
