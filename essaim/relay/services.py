@@ -147,14 +147,13 @@ def visit_record(*, link: ShareLink, visitor: str, user: User | None = None) -> 
     """Count a visit once per visitor; the owner's own clicks do not count. True when new."""
     if user is not None and user.pk == link.owner_id:
         return False
+    # Every stranger a spike brings starts here: a new visitor is one INSERT in autocommit.
+    visit = LinkVisit(
+        link=link, campaign_id=link.campaign_id, visitor=visitor_hash(link=link, visitor=visitor)
+    )
     try:
-        with transaction.atomic():
-            _visit, created = LinkVisit.objects.get_or_create(
-                link=link,
-                visitor=visitor_hash(link=link, visitor=visitor),
-                defaults={"campaign_id": link.campaign_id},
-            )
-    except IntegrityError:
+        _visit, created = insert_or_get(visit, unique=["link", "visitor"])
+    except IntegrityError:  # the link was deleted since it was resolved: nothing to count
         return False
     return created
 

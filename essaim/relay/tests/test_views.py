@@ -10,7 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,8 +29,8 @@ from essaim.core.tests.xss import XSS_PAYLOADS, dangerous_markup
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
 from essaim.relay import analytics
-from essaim.relay.models import LinkVisit, Supporter
-from essaim.relay.services import link_for, supporter_record
+from essaim.relay.models import LinkVisit, ShareLink, Supporter
+from essaim.relay.services import link_for, supporter_record, visit_record
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +57,19 @@ def test_a_share_link_counts_unique_visitors_without_their_address(client):
     owner.force_login(link.owner)
     go(owner, link.code)
     assert LinkVisit.objects.filter(link=link).count() == 3  # the owner's own click
+
+
+@pytest.mark.django_db(transaction=True)  # in autocommit, as a request runs
+def test_a_new_visitor_is_counted_with_one_insert_and_a_deleted_link_counts_nothing():
+    link = link_for(user=UserFactory.create(), campaign=PledgeFactory.create().campaign)
+    with CaptureQueriesContext(connection) as queries:
+        assert visit_record(link=link, visitor="anon:203.0.113.9|ua")
+    assert [query["sql"].split()[0] for query in queries.captured_queries] == ["INSERT"]
+    assert not visit_record(link=link, visitor="anon:203.0.113.9|ua")  # the same visitor
+    gone = ShareLink.objects.get(pk=link.pk)
+    ShareLink.objects.filter(pk=link.pk).delete()  # resolved, then deleted by its owner
+    assert not visit_record(link=gone, visitor="anon:198.51.100.4|ua")
+    assert not LinkVisit.objects.exists()
 
 
 def test_unknown_links_are_404(client):
