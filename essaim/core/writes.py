@@ -46,7 +46,8 @@ def insert_or_get(row: M, *, unique: Sequence[str]) -> tuple[M, bool]:
     }
     if len(lookup) != len(unique):
         raise ValueError(f"{model.__name__} has no field among {unique}.")
-    for attempt in range(1, ATTEMPTS + 1):
+    attempt = 1
+    while True:
         try:
             if connections[using].in_atomic_block:
                 with transaction.atomic(using=using):
@@ -60,6 +61,6 @@ def insert_or_get(row: M, *, unique: Sequence[str]) -> tuple[M, bool]:
                 return stored, False
             if attempt == ATTEMPTS:
                 raise
-            continue
-        return row, True
-    raise AssertionError("unreachable: the last attempt returns or raises")
+            attempt += 1
+        else:
+            return row, True
