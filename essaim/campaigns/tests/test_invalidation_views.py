@@ -11,7 +11,7 @@ from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.selectors.invalidation import Criteria
 from essaim.campaigns.services.invalidation import signatures_invalidate
 from essaim.campaigns.tests.factories import PledgeFactory
-from essaim.campaigns.tests.test_guest import _form as guest_form
+from essaim.campaigns.tests.guest_support import form_data
 from essaim.campaigns.tests.test_invalidation import SPAM_NETWORK, crowd, guest
 from essaim.moderation.models import Action
 
@@ -226,7 +226,7 @@ def test_a_set_aside_guests_address_sent_again_counts_nothing_and_tells_nothing(
 
     answer = client.post(
         reverse("campaigns:guest_sign", args=[pledge.campaign.slug]),
-        guest_form(name="Bot", email="bot0@spam.test"),
+        form_data(name="Bot", email="bot0@spam.test"),
         follow=True,
     )
 
