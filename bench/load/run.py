@@ -18,9 +18,10 @@ throw-away PostgreSQL database and Redis), warmed up, then loaded in phases side
      guest form holds the time it was shown) — unmeasured —, waits out the form's minimum
      time, then signs as a guest in one request (name, e-mail, consent, the honeypot left
      empty, as a browser sends the form): as fast as the server answers (wrk), then offered
-     at `--guest-rate` a second (open loop, after the floor at that rate); the confirmation
-     e-mails wait in the outbox, a task worker then sends them to the guests' mailboxes (the
-     console backend's output), and each guest POSTs the link of their e-mail, once;
+     at `--guest-rate` a second (open loop, after the floor at that rate); the scheduler's
+     settle queues their confirmation e-mails in the outbox, by the batch, a task worker then
+     sends them to the guests' mailboxes (the console backend's output), and each guest POSTs
+     the link of their e-mail, once;
   8. the bare view again, after the writes: shown, not used as the ceiling (PostgreSQL
      still flushing and vacuuming the writes weighs on it; the ratios to the bare view use
      the interleaved slices, measured beside the floor and the page).
@@ -483,7 +484,7 @@ def emails_deliver(env: dict[str, str], mailbox: Path, timeout: float = 900) -> 
     console backend writes them to the worker's output: the guests' mailboxes."""
     from django.db import connection as django_connection
 
-    from essaim.campaigns.services.guest import CHANNEL
+    from essaim.campaigns.models import GUEST_EMAIL_CHANNEL, GuestAction
     from essaim.core.models import OutboxMessage
 
     started = time.monotonic()
@@ -499,10 +500,14 @@ def emails_deliver(env: dict[str, str], mailbox: Path, timeout: float = 900) -> 
                 timeout=timeout,
             )
             django_connection.close()
-            waiting = OutboxMessage.objects.filter(
-                channel=CHANNEL,
-                state__in=[OutboxMessage.State.PENDING, OutboxMessage.State.SENDING],
-            ).count()
+            # Actions the scheduler's settle has not queued an e-mail for yet wait too.
+            waiting = (
+                OutboxMessage.objects.filter(
+                    channel=GUEST_EMAIL_CHANNEL,
+                    state__in=[OutboxMessage.State.PENDING, OutboxMessage.State.SENDING],
+                ).count()
+                + GuestAction.objects.filter(settled_at__isnull=True).count()
+            )
             if not waiting:
                 return time.monotonic() - started
             if time.monotonic() - started > timeout:
@@ -662,8 +667,7 @@ def count_guests(
     `confirmed` hold indexes in `strangers`. True when nothing is lost, doubled or missing."""
     from django.db import connection as django_connection
 
-    from essaim.campaigns.models import GuestAction, Signature
-    from essaim.campaigns.services.guest import CHANNEL
+    from essaim.campaigns.models import GUEST_EMAIL_CHANNEL, GuestAction, Signature
     from essaim.core.models import OutboxMessage
 
     django_connection.close()
@@ -683,7 +687,7 @@ def count_guests(
     )
     queued = Counter(
         payload.get("guest_action")
-        for payload in OutboxMessage.objects.filter(channel=CHANNEL).values_list(
+        for payload in OutboxMessage.objects.filter(channel=GUEST_EMAIL_CHANNEL).values_list(
             "payload", flat=True
         )
     )

@@ -21,7 +21,7 @@ class CampaignsConfig(AppConfig):
         )
         scheduler.register("campaigns_settle", every=1, run=settle.settle_due)
         scheduler.register("campaigns_guest_expire", every=300, run=guest.expire_due)
-        outbox.register(guest_emails.GUEST_EMAIL_CHANNEL)
+        outbox.register(guest_emails.GUEST_EMAILS)
         # In the payment's transaction: the receipt is queued with the gift it is for.
         GIFT_SUCCEEDED.subscribe(guest.gift_received)
         reportable.register(CAMPAIGN)

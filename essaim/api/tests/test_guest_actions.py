@@ -12,6 +12,7 @@ from essaim.accounts.tests.factories import UserFactory
 from essaim.api.tests.conftest import call, make_token
 from essaim.campaigns import selectors as fundraising_selectors
 from essaim.campaigns.models import (
+    GUEST_EMAIL_CHANNEL,
     Campaign,
     Donation,
     GuestAction,
@@ -68,7 +69,7 @@ def test_a_signature_is_pending_and_the_same_address_twice_is_one_action_one_ema
         True,
     )
     assert action.network == "127.0.0.0/24"
-    assert OutboxMessage.objects.filter(channel=guest_services.CHANNEL).count() == 1
+    assert OutboxMessage.objects.filter(channel=GUEST_EMAIL_CHANNEL).count() == 1
     # Nothing counted before the e-mail's page is posted.
     assert not Signature.objects.exists()
     outbox.dispatch(here=True)

@@ -4,6 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from essaim.core.models import BaseModel
 
+# The outbox channel of every e-mail to a person who acted without an account (the
+# confirmation, the personal link, a gift's receipt: `services.guest_emails` sends them).
+GUEST_EMAIL_CHANNEL = "guest-email"
+
 
 class GuestAction(BaseModel):
     """An action taken without an account, with a name and an e-mail (the person is a guest
@@ -12,7 +16,9 @@ class GuestAction(BaseModel):
     confirms it: the confirmation's POST then acts through the one write path of its kind
     (`pledge_sign`, `challenge_join`, `rsvp_create`, `in_kind_offer`) and marks this row
     `confirmed_at`. It stays as the record of what the person agreed to; unconfirmed, it
-    expires (`services.guest.guests_expire`)."""
+    expires (`services.guest.guests_expire`). Its confirmation e-mail is queued by the settle
+    (`services.settle.guest_actions_settle`), which marks it `settled_at`: a spike of strangers
+    writes their actions and the settle queues their e-mails by the batch."""
 
     class Kind(models.TextChoices):
         SIGN = "sign", _("pledge signature")
@@ -69,6 +75,8 @@ class GuestAction(BaseModel):
     # The network the action came from (an IPv4 /24, an IPv6 /48), never the address: what
     # a moderator selects a suspicious batch by.
     network = models.CharField(max_length=64, blank=True)
+    # When the settle queued its confirmation e-mail in the outbox (once).
+    settled_at = models.DateTimeField(null=True, blank=True)
     mailed_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # When the e-mail with a confirmed join's or RSVP's personal link left (once).
@@ -144,6 +152,10 @@ class GuestAction(BaseModel):
                 fields=["created_at"],
                 condition=Q(confirmed_at__isnull=True),
                 name="guest_action_pending",
+            ),
+            # The settle's queue: small, whatever the number of actions settled.
+            models.Index(
+                fields=["id"], condition=Q(settled_at__isnull=True), name="guest_action_unsettled"
             ),
         ]
 

@@ -49,6 +49,7 @@ from essaim.accounts.services import (
 from essaim.campaigns import permissions
 from essaim.campaigns.events import GUEST_ACTED
 from essaim.campaigns.models import (
+    GUEST_EMAIL_CHANNEL,
     Campaign,
     Challenge,
     CheckIn,
@@ -72,12 +73,12 @@ from essaim.campaigns.services.fundraising import (
 )
 from essaim.campaigns.services.guest_data import manages_by_link
 from essaim.campaigns.services.pledge import pledge_sign
+from essaim.campaigns.services.settle import guest_actions_settle
 from essaim.core import outbox
 from essaim.core.errors import NotFound, ValidationError
 
 logger = logging.getLogger(__name__)
 
-CHANNEL = "guest-email"
 # The actions whose person keeps a personal link, mailed once confirmed: a challenge's daily
 # check-in, an event's ticket.
 PERSONAL_LINK_KINDS = frozenset({GuestAction.Kind.JOIN, GuestAction.Kind.RSVP})
@@ -245,7 +246,9 @@ def guest_act(
         else:
             action, created = GuestAction.objects.get_or_create(**found, defaults=details)
         if created:
-            outbox.enqueue(CHANNEL, {"guest_action": action.pk})
+            # The confirmation e-mail is queued by the settle (by the batch in a spike).
+            if settings.CAMPAIGNS_SETTLE_INLINE:
+                guest_actions_settle(ids=[action.pk])
             GUEST_ACTED.publish(user_id=person.pk, campaign_id=campaign.pk, new_person=new_person)
     action.made_now = created
     return action
@@ -298,7 +301,7 @@ def gift_received(*, donation_id: int, campaign_id: int) -> None:
     donation = Donation.objects.select_related("user").filter(pk=donation_id).first()
     if donation is None or donation.user is None or not manages_by_link(donation.user):
         return
-    outbox.enqueue(CHANNEL, {"donation": donation.pk})
+    outbox.enqueue(GUEST_EMAIL_CHANNEL, {"donation": donation.pk})
 
 
 def confirmation_token(action: GuestAction) -> str:
@@ -357,7 +360,7 @@ def guest_confirm(*, token: str, campaign: Campaign) -> tuple[GuestAction, bool]
         _perform(action)
         if action.kind in PERSONAL_LINK_KINDS:
             # Their personal link, by e-mail: the page that shows it is closed soon enough.
-            outbox.enqueue(CHANNEL, {"guest_action": action.pk, "personal_link": True})
+            outbox.enqueue(GUEST_EMAIL_CHANNEL, {"guest_action": action.pk, "personal_link": True})
     action.confirmed_at = now
     return action, True
 

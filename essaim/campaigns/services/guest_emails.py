@@ -15,9 +15,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
-from essaim.campaigns.models import Donation, GuestAction
+from essaim.campaigns.models import GUEST_EMAIL_CHANNEL, Donation, GuestAction
 from essaim.campaigns.services.guest import (
-    CHANNEL,
     PERSONAL_LINK_KINDS,
     confirmation_token,
     guest_link_path,
@@ -173,8 +172,8 @@ def _receipt_deliver(pk: int) -> outbox.Outcome:
     return outbox.Sent()
 
 
-GUEST_EMAIL_CHANNEL = outbox.Channel(
-    name=CHANNEL,
+GUEST_EMAILS = outbox.Channel(
+    name=GUEST_EMAIL_CHANNEL,
     deliver=confirmation_deliver,
     # 1, 2, 4 … minutes, at most half an hour: a confirmation is awaited now.
     backoff=outbox.Backoff(first=timedelta(minutes=1), cap=timedelta(minutes=30)),

@@ -8,7 +8,9 @@ follows — the tally the pages show, the milestones, and what the domains above
 hosts' endpoints, the referrer hears of their link's milestones) — happens here, for a batch
 of signatures in one transaction that also marks them `settled_at`. So a settle that dies
 midway leaves its batch unsettled for the next one, and a batch settled once is never
-counted again: nothing lost, nothing counted twice.
+counted again: nothing lost, nothing counted twice. An action taken without an account
+(`guest.guest_act`) is settled the same way: its confirmation e-mail is queued here, by the
+batch.
 
 It runs every second from the scheduler (`campaigns_settle`) in production, and inline after
 each signature when `CAMPAIGNS_SETTLE_INLINE` is on (development and tests), so the count a
@@ -27,10 +29,18 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from essaim.campaigns.events import PARTICIPANTS_SETTLED, SIGNATURES_SETTLED
-from essaim.campaigns.models import Challenge, Participant, Pledge, Signature
+from essaim.campaigns.models import (
+    GUEST_EMAIL_CHANNEL,
+    Challenge,
+    GuestAction,
+    Participant,
+    Pledge,
+    Signature,
+)
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services.milestones import ladder, milestones_reach
 from essaim.campaigns.services.tally import tally_move
+from essaim.core import outbox
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +50,11 @@ BATCH = 500
 RUN_SECONDS = 0.8
 
 
+Settled = type[Signature] | type[Participant] | type[GuestAction]
+
+
 def _claim(
-    model: type[Signature] | type[Participant],
+    model: Settled,
     parent: str,
     ids: Collection[int] | None,
     limit: int,
@@ -49,8 +62,8 @@ def _claim(
 ) -> dict[int, list[tuple[int, int, str, str]]]:
     """In the caller's transaction: lock up to `limit` unsettled rows of `model` (only those
     of `ids` if given, none of `skip`), oldest first, skipping rows another settle holds, and
-    mark them settled; their (id, user_id, via, ISO time) by `parent` (the pledge or
-    challenge id)."""
+    mark them settled; their (id, user_id, via, ISO time) by `parent` (the pledge, challenge
+    or campaign id)."""
     claimed = model._default_manager.select_for_update(skip_locked=True).filter(
         settled_at__isnull=True
     )
@@ -135,13 +148,32 @@ def participants_settle(
     return sum(len(rows) for rows in by_challenge.values())
 
 
+def guest_actions_settle(
+    *, ids: Collection[int] | None = None, limit: int = BATCH, skip: Collection[int] = ()
+) -> int:
+    """Queue the confirmation e-mails of up to `limit` actions taken without an account, one
+    outbox message each, in the transaction that marks them settled: queued once, whatever
+    crashes in between. A spike of strangers thus writes one INSERT of messages per batch, and
+    hands the task workers one task per `outbox.DISPATCH_LIMIT` of them, not one each."""
+    with transaction.atomic():
+        by_campaign = _claim(GuestAction, "campaign_id", ids, limit, skip)
+        claimed = sorted(pk for rows in by_campaign.values() for pk, *_rest in rows)
+        if claimed:
+            outbox.enqueue_many(GUEST_EMAIL_CHANNEL, [{"guest_action": pk} for pk in claimed])
+    return len(claimed)
+
+
 @dataclass(frozen=True)
 class Queue:
-    model: type[Signature] | type[Participant]
+    model: Settled
     settle: Callable[..., int]
 
 
-SETTLES = (Queue(Signature, signatures_settle), Queue(Participant, participants_settle))
+SETTLES = (
+    Queue(Signature, signatures_settle),
+    Queue(Participant, participants_settle),
+    Queue(GuestAction, guest_actions_settle),
+)
 # Rows whose settle failed on their own, by model: this process's later settles pass them
 # by (their ids are logged), so one bad row does not hold back every row queued behind it
 # for ever. A restart tries them again.

@@ -15,7 +15,7 @@ from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns import guest_cookie
 from essaim.campaigns.guest_forms import started_token
-from essaim.campaigns.models import CheckIn, GuestAction, Participant, Rsvp
+from essaim.campaigns.models import GUEST_EMAIL_CHANNEL, CheckIn, GuestAction, Participant, Rsvp
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.services.events import rsvp_cancel, rsvp_create
 from essaim.campaigns.services.guest import guest_act
@@ -90,7 +90,7 @@ def test_a_guest_rsvp_waits_for_its_confirmation_then_takes_a_place_once():
         event.pk,
         event.campaign_id,
     )
-    assert OutboxMessage.objects.filter(channel=guest_services.CHANNEL).count() == 1
+    assert OutboxMessage.objects.filter(channel=GUEST_EMAIL_CHANNEL).count() == 1
     assert not Rsvp.objects.exists()
 
     _confirm(action)
@@ -254,7 +254,7 @@ def test_a_signature_gets_no_personal_link_mail():
     _confirm(action)
     outbox.dispatch(here=True)
     assert len(mail.outbox) == 1  # the confirmation's
-    assert OutboxMessage.objects.filter(channel=guest_services.CHANNEL).count() == 1
+    assert OutboxMessage.objects.filter(channel=GUEST_EMAIL_CHANNEL).count() == 1
 
 
 # Bad personal links ------------------------------------------------------------------------

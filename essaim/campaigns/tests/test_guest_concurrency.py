@@ -5,9 +5,10 @@ import pytest
 from django.core import mail
 
 from essaim.accounts.models import User
-from essaim.campaigns.models import GuestAction, Rsvp, Signature
+from essaim.campaigns.models import GUEST_EMAIL_CHANNEL, GuestAction, Rsvp, Signature
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services import guest as guest_services
+from essaim.campaigns.services.settle import guest_actions_settle
 from essaim.campaigns.tests.factories import EventFactory, PledgeFactory
 from essaim.core.models import OutboxMessage
 from essaim.core.tests.concurrency import run_together
@@ -30,8 +31,34 @@ def test_one_address_posted_thirty_times_at_once_is_one_guest_one_signature_one_
     assert len({signature.pk for signature in signatures}) == 1
     assert User.objects.filter(is_guest=True).count() == 1
     assert GuestAction.objects.count() == 1
-    assert OutboxMessage.objects.filter(channel=guest_services.CHANNEL).count() == 1
+    assert OutboxMessage.objects.filter(channel=GUEST_EMAIL_CHANNEL).count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_strangers_acting_while_settles_run_at_once_are_each_mailed_once(settings):
+    """As in production: the requests write the actions, settles on other connections queue
+    their e-mails meanwhile (each claims rows the others skip)."""
+    settings.CAMPAIGNS_SETTLE_INLINE = False
+    pledge = PledgeFactory.create()
+    run_together(
+        *[
+            lambda number=number: guest_services.guest_act(
+                target=pledge, email=f"personne{number}@exemple.test", name="P"
+            )
+            for number in range(30)
+        ],
+        *[guest_actions_settle for _settle in range(6)],
+    )
+    while guest_actions_settle():
+        pass
+    queued = [
+        payload["guest_action"]
+        for payload in OutboxMessage.objects.filter(channel=GUEST_EMAIL_CHANNEL).values_list(
+            "payload", flat=True
+        )
+    ]
+    assert sorted(queued) == sorted(GuestAction.objects.values_list("pk", flat=True))
+    assert len(queued) == 30 and not GuestAction.objects.filter(settled_at__isnull=True).exists()
 
 
 def test_many_strangers_at_once_then_every_confirmation_twice_at_once_count_exactly():
@@ -55,7 +82,7 @@ def test_many_strangers_at_once_then_every_confirmation_twice_at_once_count_exac
     assert sum(1 for _signature, first in confirmed if first) == 40
     assert Signature.objects.filter(pledge=pledge).count() == 40
     assert signature_count(pledge) == 40
-    assert OutboxMessage.objects.filter(channel=guest_services.CHANNEL).count() == 40
+    assert OutboxMessage.objects.filter(channel=GUEST_EMAIL_CHANNEL).count() == 40
 
 
 def test_guests_confirming_at_once_for_few_places_fill_them_and_queue_the_rest_once():

@@ -1,5 +1,6 @@
-"""Guest signatures become guest actions of kind sign, each in its pledge's campaign, with
-everything they recorded."""
+"""The campaigns' data migrations: guest signatures become guest actions of kind sign, each
+in its pledge's campaign, with everything they recorded; guest actions from before the settle
+count as queued."""
 
 import pytest
 from django.db import IntegrityError, connection, transaction
@@ -96,3 +97,33 @@ def test_guest_signatures_are_kept_as_guest_actions_of_kind_sign() -> None:
                 user_id=people[0].pk,
                 consent="again",
             )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_guest_actions_from_before_the_settle_count_as_queued() -> None:
+    """Their confirmation e-mails were queued when they were written: the settle must not
+    queue them again."""
+    before = [("campaigns", "0021_event_sphere_index")]
+    after = [("campaigns", "0022_guest_action_settle")]
+    with back_to_latest():
+        pledge = PledgeFactory.create()
+        person = UserFactory.create()
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        OldGuestAction = executor.loader.project_state(before).apps.get_model(
+            "campaigns", "GuestAction"
+        )
+        old = OldGuestAction.objects.create(
+            kind="sign",
+            campaign_id=pledge.campaign_id,
+            pledge_id=pledge.pk,
+            user_id=person.pk,
+            consent="J'accepte.",
+        )
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+        GuestAction = executor.loader.project_state(after).apps.get_model(
+            "campaigns", "GuestAction"
+        )
+        assert GuestAction.objects.get(pk=old.pk).settled_at == old.created_at

@@ -1,7 +1,8 @@
 """The settle: a signature's (or a challenge join's) request writes its row; the settle counts
-it, records the supporter and tells whoever listens, once."""
+it, records the supporter and tells whoever listens, once. An action without an account has
+its confirmation e-mail queued by the settle, once."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pytest
@@ -9,14 +10,28 @@ from django.db import OperationalError
 
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.events import MILESTONE_REACHED, SIGNATURES_SETTLED
-from essaim.campaigns.models import CampaignHost, Milestone, Participant, Signature
+from essaim.campaigns.models import (
+    GUEST_EMAIL_CHANNEL,
+    CampaignHost,
+    GuestAction,
+    Milestone,
+    Participant,
+    Signature,
+)
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services import settle
 from essaim.campaigns.services.challenge import challenge_join
+from essaim.campaigns.services.guest import guest_act
 from essaim.campaigns.services.pledge import pledge_sign, pledge_unsign
-from essaim.campaigns.services.settle import participants_settle, settle_due, signatures_settle
+from essaim.campaigns.services.settle import (
+    guest_actions_settle,
+    participants_settle,
+    settle_due,
+    signatures_settle,
+)
 from essaim.campaigns.tests.factories import ChallengeFactory, PledgeFactory
-from essaim.core import scheduler
+from essaim.core import outbox, scheduler
+from essaim.core.models import OutboxMessage
 from essaim.relay.models import Lineage, Supporter
 from essaim.relay.services import link_for
 
@@ -195,6 +210,67 @@ def test_the_scheduler_settles_joins_beside_signatures(deferred):
     assert settle_due() == 2
     # One person, two actions: one supporter, recorded by the first.
     assert Supporter.objects.get().action == Supporter.Action.SIGN
+
+
+def test_guest_confirmation_e_mails_are_queued_by_the_settle_once_and_sent_by_the_batch(
+    deferred, mailoutbox
+):
+    pledge = PledgeFactory.create()
+    challenge = ChallengeFactory.create(campaign=pledge.campaign)
+    signed = [
+        guest_act(target=pledge, email=f"invite{n}@exemple.test", name=f"Invitée {n}")
+        for n in range(3)
+    ]
+    joined = guest_act(target=challenge, email="invite0@exemple.test", name="Invitée 0")
+    # The same address again: the same action, nothing more to queue.
+    guest_act(target=pledge, email="invite1@exemple.test", name="Invitée 1")
+    assert not OutboxMessage.objects.exists()
+    assert GuestAction.objects.filter(settled_at__isnull=True).count() == 4
+
+    queued: list[list[int]] = []
+    handed = outbox.send_soon
+
+    def send_soon(ids: Iterable[int]) -> None:
+        queued.append(list(ids))
+        handed(queued[-1])
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outbox, "send_soon", send_soon)
+        assert settle_due() == 4 and settle_due() == 0
+    messages = OutboxMessage.objects.filter(channel=GUEST_EMAIL_CHANNEL)
+    assert sorted(message.payload["guest_action"] for message in messages) == sorted(
+        action.pk for action in [*signed, joined]
+    )
+    # One hand-over to the task workers for the batch, not one per e-mail.
+    assert queued == [sorted(message.pk for message in messages)]
+    assert not GuestAction.objects.filter(settled_at__isnull=True).exists()
+    assert outbox.dispatch(here=True) == 4
+    assert sorted(message.to[0] for message in mailoutbox) == sorted(
+        [
+            "invite0@exemple.test",
+            "invite0@exemple.test",
+            "invite1@exemple.test",
+            "invite2@exemple.test",
+        ]
+    )
+
+
+def test_a_guest_settle_that_fails_queues_nothing_and_leaves_its_batch_to_the_next(deferred):
+    pledge = PledgeFactory.create()
+    for n in range(2):
+        guest_act(target=pledge, email=f"invite{n}@exemple.test", name=f"Invitée {n}")
+
+    def fail(ids: Any) -> None:
+        raise OperationalError("the database went away while queueing")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outbox, "send_soon", fail)
+        with pytest.raises(OperationalError):
+            guest_actions_settle()
+    assert not OutboxMessage.objects.exists()
+    assert GuestAction.objects.filter(settled_at__isnull=True).count() == 2
+    assert guest_actions_settle() == 2 and guest_actions_settle() == 0
+    assert OutboxMessage.objects.count() == 2
 
 
 def test_a_row_that_breaks_its_settle_is_put_aside_and_the_rows_behind_it_are_settled(

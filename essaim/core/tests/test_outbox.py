@@ -117,6 +117,22 @@ def row(message: OutboxMessage) -> tuple[str, int, str]:
     return message.state, message.attempts, message.last_error
 
 
+def test_a_batch_is_written_at_once_and_handed_over_after_the_commit_by_the_dispatch_limit(
+    channel, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(outbox, "DISPATCH_LIMIT", 2)
+    with django_capture_on_commit_callbacks(execute=True) as handed:
+        messages = outbox.enqueue_many("test", [{"answer": "sent"} for _ in range(5)])
+        assert set(OutboxMessage.objects.values_list("state", flat=True)) == {State.PENDING}
+        assert channel.delivered == Counter()
+    # Two tasks of two and one of one, each after the commit; each sends its own.
+    assert len(handed) == 3
+    assert all(channel.delivered[message.pk] == 1 for message in messages)
+    assert OutboxMessage.objects.filter(state=State.SENT).count() == 5
+    with pytest.raises(LookupError):
+        outbox.enqueue_many("nexiste-pas", [{}])
+
+
 def test_a_claim_leases_due_messages_once_oldest_first(channel, clock):
     later = write(due_at=clock.now + timedelta(minutes=1))
     second = write(due_at=clock.now - timedelta(seconds=1))

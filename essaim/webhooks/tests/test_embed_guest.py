@@ -9,8 +9,7 @@ from django.utils import translation
 from django.utils.html import escape
 
 from essaim.campaigns.guest_forms import started_token
-from essaim.campaigns.models import Campaign, GuestAction, Signature
-from essaim.campaigns.services import guest as guest_services
+from essaim.campaigns.models import GUEST_EMAIL_CHANNEL, Campaign, GuestAction, Signature
 from essaim.campaigns.tests.factories import PledgeFactory
 from essaim.core.models import OutboxMessage
 from essaim.relay.services import link_for
@@ -71,7 +70,7 @@ def test_a_stranger_signs_in_the_frame_without_javascript_once_per_address(
         assert "exemple.test" not in body
     action = GuestAction.objects.get()
     assert (action.kind, action.via, action.confirmed_at) == ("sign", code, None)
-    assert OutboxMessage.objects.filter(channel=guest_services.CHANNEL).count() == 1
+    assert OutboxMessage.objects.filter(channel=GUEST_EMAIL_CHANNEL).count() == 1
     assert not Signature.objects.exists()
 
 
