@@ -42,12 +42,7 @@ from essaim.core.models import OutboxMessage
 from essaim.relay.models import ShareLink, Supporter
 from essaim.relay.services import link_for
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_minimum_time(settings):
-    settings.CAMPAIGNS_GUEST_MIN_SECONDS = 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_minimum_time")]
 
 
 def test_a_guest_signature_waits_for_its_confirmation_and_the_same_address_signs_once():

@@ -26,14 +26,9 @@ from essaim.core.models import OutboxMessage
 from essaim.notifications.models import Notification
 from essaim.notifications.reminders import challenge_prompts, event_reminders
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_minimum_time")]
 
 ADDRESS = "nour.haddad@exemple.test"
-
-
-@pytest.fixture(autouse=True)
-def _no_minimum_time(settings):
-    settings.CAMPAIGNS_GUEST_MIN_SECONDS = 0
 
 
 def _form(**overrides: str) -> dict[str, str]:

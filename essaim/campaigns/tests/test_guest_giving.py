@@ -23,15 +23,10 @@ from essaim.core.errors import ValidationError
 from essaim.core.models import OutboxMessage
 from essaim.moderation.ratelimit import GUEST_VIEWS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_minimum_time")]
 
 ADDRESS = "ines.moreau@exemple.test"
 OFFER = {"item": "Sacs de riz", "quantity": 20, "unit": "kg", "declared_value": 40_00}
-
-
-@pytest.fixture(autouse=True)
-def _no_minimum_time(settings):
-    settings.CAMPAIGNS_GUEST_MIN_SECONDS = 0
 
 
 def _offer(fundraiser, email: str = ADDRESS, **terms: object) -> GuestAction:

@@ -16,17 +16,12 @@ from essaim.campaigns.services.guest_data import guest_data_erase
 from essaim.campaigns.tests.factories import ChallengeFactory, EventFactory, PledgeFactory
 from essaim.relay.models import ShareLink
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_minimum_time")]
 
 ADDRESS = "nour.haddad@exemple.test"
 FORM = 'data-testid="guest-sign-form"'
 PENDING = 'data-testid="guest-pending"'
 SIGNED = 'data-testid="signed"'
-
-
-@pytest.fixture(autouse=True)
-def _no_minimum_time(settings):
-    settings.CAMPAIGNS_GUEST_MIN_SECONDS = 0
 
 
 def _sign(client: Client, campaign: Campaign, *, htmx: bool = False):

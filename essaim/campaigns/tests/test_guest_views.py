@@ -29,12 +29,7 @@ from essaim.campaigns.tests.guest_support import (
 )
 from essaim.relay.models import ShareLink
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_minimum_time(settings):
-    settings.CAMPAIGNS_GUEST_MIN_SECONDS = 0
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_minimum_time")]
 
 
 def test_the_anonymous_page_offers_the_one_step_form_without_anyones_token(client):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from essaim.accounts.tests.factories import UserFactory
-from essaim.campaigns.models import CampaignHost
+from essaim.campaigns.models import Campaign, CampaignHost
 from essaim.campaigns.tests.factories import CampaignFactory
 from essaim.communities.models import Membership
 from essaim.communities.tests.factories import CommunityFactory, MembershipFactory
@@ -190,10 +190,9 @@ def test_registering_an_address_again_updates_its_events(client, campaign):
         )
 
 
-@pytest.mark.django_db
-def test_the_secret_is_rotated_by_a_post_with_csrf_and_never_cached(campaign):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(campaign.created_by)
+def _endpoint_of_a_gone_receiver(campaign: Campaign) -> Endpoint:
+    """An endpoint registered while its receiver answered (registering pings it), whose
+    receiver has stopped since."""
     with running_receiver() as receiver:
         endpoint, _created = services.endpoint_create(
             actor=campaign.created_by,
@@ -201,6 +200,14 @@ def test_the_secret_is_rotated_by_a_post_with_csrf_and_never_cached(campaign):
             url=receiver.url,
             events=["signature.created"],
         )
+    return endpoint
+
+
+@pytest.mark.django_db
+def test_the_secret_is_rotated_by_a_post_with_csrf_and_never_cached(campaign):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(campaign.created_by)
+    endpoint = _endpoint_of_a_gone_receiver(campaign)
     detail = reverse("webhooks:endpoint", args=[campaign.slug, endpoint.pk])
     rotate = reverse("webhooks:rotate", args=[campaign.slug, endpoint.pk])
     page = client.get(detail)
@@ -224,13 +231,7 @@ def test_the_secret_is_rotated_by_a_post_with_csrf_and_never_cached(campaign):
 @pytest.mark.django_db
 def test_the_log_shows_one_generic_message_when_there_was_no_answer(client, campaign):
     client.force_login(campaign.created_by)
-    with running_receiver() as receiver:
-        endpoint, _created = services.endpoint_create(
-            actor=campaign.created_by,
-            campaign=campaign,
-            url=receiver.url,
-            events=["signature.created"],
-        )
+    endpoint = _endpoint_of_a_gone_receiver(campaign)
     # Written before the transport stopped telling why (the log was a port scanner).
     old = Delivery.objects.create(
         endpoint=endpoint,
