@@ -89,7 +89,8 @@ class GuestActionAdmin(admin.ModelAdmin[GuestAction]):
     list_filter = ("kind", "confirmed_at", "hear_from_hosts")
     search_fields = ("user__email", "network")
     raw_id_fields = ("campaign", "pledge", "challenge", "event", "user")
-    readonly_fields = ("consent", "network", "mailed_at", "confirmed_at")
+    # Marks set by the settle, the outbox and the confirmation, not by hand.
+    readonly_fields = ("consent", "network", "settled_at", "mailed_at", "confirmed_at")
 
 
 @admin.register(SignatureInvalidation)
