@@ -4,7 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 from django.utils import translation
 
-from essaim.accounts.models import User, canonical_email
+from essaim.accounts.models import User, canonical_email, free_handle
 from essaim.core.http import client_address
 
 
@@ -31,7 +31,11 @@ class AccountAdapter(DefaultAccountAdapter):
     def set_password(self, user: User, password: str) -> None:
         """A guest who chooses a password (the reset link of the "account already exists"
         e-mail, which proves the address) becomes an account: the same row, so every guest
-        action is already theirs, counted once."""
+        action is already theirs, counted once. Their handle is given now: a guest's was written
+        without a look and never shown (guests have no profile), so the account gets the one
+        its name gives, checked against every name as any account's."""
+        if user.is_guest:
+            user.handle = free_handle(user.display_name)
         user.is_guest = False
         super().set_password(user, password)
 

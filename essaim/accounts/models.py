@@ -29,9 +29,15 @@ def canonical_email(email: str) -> str:
 RESERVED_HANDLES = frozenset({"me", "settings", "export", "delete"})
 
 
+def _handle_base(display_name: str) -> str:
+    """What a handle is made from: the display name — never the e-mail address."""
+    return (slugify(display_name) or "membre")[:30]
+
+
 def free_handle(display_name: str) -> str:
-    """A free public handle derived from the display name — never from the e-mail address."""
-    base = (slugify(display_name) or "membre")[:30]
+    """A free public handle derived from the display name, checked against every name of
+    the one namespace (`core.names`)."""
+    base = _handle_base(display_name)
     candidate = base
     while (
         candidate in RESERVED_HANDLES
@@ -40,6 +46,15 @@ def free_handle(display_name: str) -> str:
     ):
         candidate = f"{base}-{secrets.token_hex(2)}"
     return candidate
+
+
+def guest_handle(display_name: str) -> str:
+    """A new guest's handle, written without a look (a spike of strangers is a spike of new
+    guests): the name and a random suffix, so that the unique constraint refuses a clash only
+    rarely (`services.guest_for` then tries another). The namespace shared with communities
+    (`core.names`) names actors on the fediverse, which a guest cannot join: an account that
+    opts in has its handle checked there (`services.user_federation_set`)."""
+    return f"{_handle_base(display_name)}-{secrets.token_hex(3)}"
 
 
 class UserManager(BaseUserManager["User"]):

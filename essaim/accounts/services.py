@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts import personal_data
 from essaim.accounts.events import FEDERATION_CHANGED, PROFILE_CHANGED
-from essaim.accounts.models import User, UserFollow, canonical_email
+from essaim.accounts.models import User, UserFollow, canonical_email, guest_handle
 from essaim.core import names
 from essaim.core.errors import NotFound, PermissionDenied, ValidationError
 from essaim.core.geocoding import locate
@@ -70,8 +70,9 @@ def guest_for(*, email: str, display_name: str, language: str = "fr") -> tuple[U
     """The person an address belongs to, for a one-step action without an account, and
     whether they are new: the account or guest its canonical form (aliases folded,
     `canonical_email`) already names, unchanged, else a new guest — no password, not
-    verified, named as they typed. Two posts racing with the same address get the same row
-    (the unique canonical address)."""
+    verified, named as they typed, with a handle written without a look (`guest_handle`).
+    Two posts racing with the same address get the same row (the unique canonical
+    address)."""
     canonical = canonical_email(email)
     for _attempt in range(5):
         existing = User.objects.filter(email_canonical=canonical).first()
@@ -80,6 +81,7 @@ def guest_for(*, email: str, display_name: str, language: str = "fr") -> tuple[U
         guest = User(
             email=email.strip(),
             display_name=display_name.strip()[:80],
+            handle=guest_handle(display_name),
             language=language,
             is_guest=True,
         )
@@ -88,7 +90,8 @@ def guest_for(*, email: str, display_name: str, language: str = "fr") -> tuple[U
             with transaction.atomic():
                 guest.save()
         except IntegrityError:
-            # The same address from another request, or the same handle: read again.
+            # The same address from another request (read again), or the same handle (another
+            # suffix).
             continue
         return guest, True
     raise IntegrityError("could not record the guest")

@@ -191,6 +191,8 @@ def test_a_guest_who_chooses_a_password_is_an_account_with_their_signature_count
 
     guest.refresh_from_db()
     assert not guest.is_guest and guest.check_password("un-mot-de-passe-solide-42")
+    # The account's handle is its name's, no longer the guest's suffixed one.
+    assert guest.handle == "nour-haddad"
     assert Signature.objects.get().user_id == guest.pk
     assert signature_count(pledge) == 1
     # Signing again as the account changes nothing.
@@ -276,6 +278,9 @@ def test_a_new_persons_signature_writes_without_probing_for_an_earlier_one(clien
     with CaptureQueriesContext(connection) as queries:
         assert sign(client, pledge.campaign).status_code == 302
     statements = tables(queries.captured_queries)
+    # The one look: is the address someone's already? No probe for a free handle.
+    assert statements.count("SELECT accounts_user") == 1
+    assert "SELECT communities_community" not in statements
     assert "SELECT campaigns_guestaction" not in statements
     assert statements.count("INSERT campaigns_guestaction") == 1
     assert statements.count("INSERT accounts_user") == 1
@@ -297,3 +302,17 @@ def test_a_guests_share_link_commits_with_their_action():
     action = guest_act(target=pledge, email=ADDRESS, name="Nour Haddad")
     link = ShareLink.objects.get(owner=action.user, campaign=pledge.campaign)
     assert link_for(user=action.user, campaign=pledge.campaign) == link
+
+
+def test_a_guests_handle_is_their_name_and_a_suffix_and_a_clash_takes_another(monkeypatch):
+    """A new guest's handle is written without a look; the unique constraint refuses the rare
+    clash, and the guest is recorded with another suffix."""
+    taken = UserFactory.create(email="first@exemple.test", display_name="Nour")
+    suffixes = iter(["clash", "free"])
+    monkeypatch.setattr(
+        "essaim.accounts.services.guest_handle", lambda name: f"nour-{next(suffixes)}"
+    )
+    User.objects.filter(pk=taken.pk).update(handle="nour-clash")
+    action = guest_act(target=PledgeFactory.create(), email=ADDRESS, name="Nour")
+    assert action.user.handle == "nour-free"
+    assert User.objects.filter(handle__startswith="nour-").count() == 2
