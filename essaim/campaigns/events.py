@@ -45,15 +45,6 @@ HOST_ACCEPTED = Event(
     ),
 )
 
-GUEST_ACTED = Event(
-    "campaigns.guest_acted",
-    doc=(
-        "Someone without an account took a one-step action (pending its confirmation), inside "
-        "its transaction: user_id, campaign_id, new_person (recorded by this very action: "
-        "nothing else of theirs exists yet)."
-    ),
-)
-
 ACTED = Event(
     "campaigns.acted",
     doc=(

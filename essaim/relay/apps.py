@@ -12,7 +12,6 @@ class RelayConfig(AppConfig):
         from essaim.campaigns import attribution
         from essaim.campaigns.events import (
             ACTED,
-            GUEST_ACTED,
             HOST_ACCEPTED,
             PARTICIPANTS_SETTLED,
             SIGNATURES_SETTLED,
@@ -36,5 +35,4 @@ class RelayConfig(AppConfig):
         PARTICIPANTS_SETTLED.subscribe(services.participants_settled)
         ACTED.subscribe(services.acted)
         HOST_ACCEPTED.subscribe(services.host_accepted)
-        GUEST_ACTED.subscribe(services.guest_acted)
         attribution.host_credit_install(services.credited_host_id)

@@ -26,10 +26,13 @@ def campaign_share(
     return Part(template="relay/_share.html", context=panel) if panel else None
 
 
-def guest_share(*, person: User, campaign: Campaign, with_stats: bool) -> Part | None:
+def guest_share(
+    *, person: User, campaign: Campaign, with_stats: bool, new_person: bool
+) -> Part | None:
     """A guest's share panel right after they acted, while the campaign is live; what their
-    link did only `with_stats` (once their address confirmed)."""
+    link did only `with_stats` (once their address confirmed). The link is made on first ask,
+    without a look for a `new_person` (recorded by the action this page follows)."""
     if not can_act(campaign):
         return None
-    panel = own_link_panel(person, campaign, with_stats=with_stats)
+    panel = own_link_panel(person, campaign, with_stats=with_stats, new_owner=new_person)
     return Part(template="relay/_share.html", context=panel)

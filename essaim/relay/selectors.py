@@ -70,11 +70,14 @@ def share_panel(user: User | AnonymousUser, campaign: Campaign, *, is_host: bool
     return own_link_panel(user, campaign)
 
 
-def own_link_panel(user: User, campaign: Campaign, *, with_stats: bool = True) -> dict[str, Any]:
+def own_link_panel(
+    user: User, campaign: Campaign, *, with_stats: bool = True, new_owner: bool = False
+) -> dict[str, Any]:
     """`user`'s own link, its share buttons and what it did (unless not `with_stats`): for a
     supporter, and for a guest right after they acted (before their confirmation counts them:
-    the share prompt right after acting is where mobilisations grow)."""
-    link = link_for(user=user, campaign=campaign)
+    the share prompt right after acting is where mobilisations grow). `new_owner` as for
+    `link_for`."""
+    link = link_for(user=user, campaign=campaign, new_owner=new_owner)
     url = share_url(link)
     return {
         "share_link": link,

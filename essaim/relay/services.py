@@ -46,10 +46,19 @@ def credited_host(link: ShareLink | None) -> CampaignHost | None:
     return link.host
 
 
-def link_for(*, user: User, campaign: Campaign) -> ShareLink:
+def link_for(*, user: User, campaign: Campaign, new_owner: bool = False) -> ShareLink:
     """`user`'s own link to `campaign`, created on first ask; asking again returns the same
     one. A co-host's personal link is also their co-host link, under their host code (a link
-    made before they accepted is re-pointed when they do: `host_accepted`)."""
+    made before they accepted is re-pointed when they do: `host_accepted`).
+
+    `new_owner`: the person was recorded by the very request that asks (a stranger's first
+    action, whose page shows their link at once). They can have neither a link nor a
+    co-host's place yet, so theirs is inserted without a look: one statement, or the stored
+    link should another of their requests have made it meanwhile."""
+    if new_owner:
+        return insert_or_get(
+            ShareLink(campaign=campaign, owner=user), unique=["campaign", "owner"]
+        )[0]
     link = ShareLink.objects.filter(campaign=campaign, owner=user).first()
     if link is not None:
         return link
@@ -75,16 +84,6 @@ def host_accepted(*, host_id: int, user_id: int, campaign_id: int) -> None:
     ShareLink.objects.filter(campaign_id=campaign_id, owner_id=user_id).exclude(
         host_id=host_id
     ).update(host_id=host_id, updated_at=timezone.now())
-
-
-def guest_acted(*, user_id: int, campaign_id: int, new_person: bool) -> None:
-    """GUEST_ACTED's subscriber, in the action's transaction: the guest's share link, which
-    the page after acting shows them at once (the share prompt right after acting is where
-    mobilisations grow). Someone recorded by this very action has no link nor co-host
-    invitation yet, so theirs is written without looking; anyone else's is made on first
-    ask (`link_for`), as every supporter's."""
-    if new_person:
-        ShareLink.objects.create(campaign_id=campaign_id, owner_id=user_id)
 
 
 def link_for_host(host: CampaignHost) -> ShareLink:

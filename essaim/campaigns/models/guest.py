@@ -86,6 +86,9 @@ class GuestAction(BaseModel):
     # made the row. A form's answer shows an action's own state only then: anyone may type
     # anyone's address, and what its owner did is theirs.
     made_now: bool = False
+    # Not stored either: True when that call also recorded the person. They can have no share
+    # link yet, so the page after acting writes theirs without a look (`relay.link_for`).
+    person_new: bool = False
 
     class Meta:
         verbose_name = _("guest action")

@@ -5,7 +5,8 @@ A visitor who arrives from a shared link signs in one step (`guest_act`): the pe
 the address is found by its canonical form (`accounts.services.guest_for`: an account signs
 as that account, a new address becomes a guest `User`), a `GuestAction` of kind sign
 records what they agreed to, and a confirmation e-mail leaves through the outbox in the same
-transaction. The guest gets their personal share link at once (relay's part of the page).
+transaction. The guest gets their personal share link at once (relay's part of the page
+after acting).
 
 Nothing is counted yet. The e-mail's link opens a page with one button (corporate mail
 scanners follow every link of a message, so a GET confirms nothing); its POST
@@ -47,7 +48,6 @@ from essaim.accounts.services import (
     require_good_standing,
 )
 from essaim.campaigns import permissions
-from essaim.campaigns.events import GUEST_ACTED
 from essaim.campaigns.models import (
     GUEST_EMAIL_CHANNEL,
     Campaign,
@@ -245,12 +245,10 @@ def guest_act(
             action, created = GuestAction.objects.create(**found, **details), True
         else:
             action, created = GuestAction.objects.get_or_create(**found, defaults=details)
-        if created:
-            # The confirmation e-mail is queued by the settle (by the batch in a spike).
-            if settings.CAMPAIGNS_SETTLE_INLINE:
-                guest_actions_settle(ids=[action.pk])
-            GUEST_ACTED.publish(user_id=person.pk, campaign_id=campaign.pk, new_person=new_person)
-    action.made_now = created
+        # The confirmation e-mail is queued by the settle (by the batch in a spike).
+        if created and settings.CAMPAIGNS_SETTLE_INLINE:
+            guest_actions_settle(ids=[action.pk])
+    action.made_now, action.person_new = created, new_person
     return action
 
 

@@ -32,6 +32,7 @@ from essaim.campaigns.tests.factories import (
 from essaim.campaigns.tests.guest_support import (
     ADDRESS,
     confirm_url,
+    form_data,
     nothing_recorded,
     send_mail,
     sign,
@@ -270,24 +271,34 @@ def test_signing_up_later_with_the_address_claims_the_guests_signature_counted_o
 
 def test_a_new_persons_signature_writes_without_probing_for_an_earlier_one(client, settings):
     """A spike of strangers is a spike of new people: nothing of theirs can exist before the
-    transaction that records them, so their action is written without a look for an earlier
-    one. Someone already known (here, again) is still looked up, and found: one action. As in
-    production, the request queues no e-mail: the settle does, once."""
+    transaction that records them, so their handle, their action and their share link are
+    written without a look for an earlier one. Someone already known (here, again) is still
+    looked up, and found: one action. As in production, the request queues no e-mail: the
+    settle does, once."""
     settings.CAMPAIGNS_SETTLE_INLINE = False
     pledge = PledgeFactory.create()
     with CaptureQueriesContext(connection) as queries:
-        assert sign(client, pledge.campaign).status_code == 302
+        response = client.post(
+            reverse("campaigns:guest_sign", args=[pledge.campaign.slug]),
+            form_data(),
+            headers={"HX-Request": "true"},
+        )
+    assert response.status_code == 200
     statements = tables(queries.captured_queries)
     # The one look: is the address someone's already? No probe for a free handle.
     assert statements.count("SELECT accounts_user") == 1
     assert "SELECT communities_community" not in statements
+    assert statements.count("INSERT accounts_user") == 1
     assert "SELECT campaigns_guestaction" not in statements
     assert statements.count("INSERT campaigns_guestaction") == 1
-    assert statements.count("INSERT accounts_user") == 1
     assert "INSERT core_outboxmessage" not in statements
-    # Their share link, written with the action (relay hears GUEST_ACTED), not looked for.
+    # Their share link, shown in the panel: inserted, neither looked for nor read back.
     assert statements.count("INSERT relay_sharelink") == 1
+    assert "SELECT relay_sharelink" not in statements
     assert "SELECT campaigns_campaignhost" not in statements
+    guest = User.objects.get(is_guest=True)
+    link = ShareLink.objects.get(owner=guest, campaign=pledge.campaign)
+    assert link.code in response.content.decode()
     with CaptureQueriesContext(connection) as queries:
         assert sign(Client(), pledge.campaign).status_code == 200
     assert "SELECT campaigns_guestaction" in tables(queries.captured_queries)
@@ -297,11 +308,26 @@ def test_a_new_persons_signature_writes_without_probing_for_an_earlier_one(clien
     assert OutboxMessage.objects.filter(channel=GUEST_EMAIL_CHANNEL).count() == 1
 
 
-def test_a_guests_share_link_commits_with_their_action():
+def test_a_new_guests_link_is_the_one_asked_for_later_and_a_known_persons_is_their_own(client):
+    """The link written without a look for a new guest is the one every later ask finds;
+    someone known who acts as a guest (an account's address) is shown the link they had."""
     pledge = PledgeFactory.create()
     action = guest_act(target=pledge, email=ADDRESS, name="Nour Haddad")
-    link = ShareLink.objects.get(owner=action.user, campaign=pledge.campaign)
+    assert action.made_now and action.person_new
+    assert not ShareLink.objects.exists()  # Made when the page after acting shows it.
+    link = link_for(user=action.user, campaign=pledge.campaign, new_owner=True)
     assert link_for(user=action.user, campaign=pledge.campaign) == link
+    # Asked again as new (a second request of theirs that raced): the stored one, no other.
+    assert link_for(user=action.user, campaign=pledge.campaign, new_owner=True) == link
+    account = UserFactory.create(email="camille@exemple.test")
+    own = link_for(user=account, campaign=pledge.campaign)
+    response = client.post(
+        reverse("campaigns:guest_sign", args=[pledge.campaign.slug]),
+        form_data(email="Camille@exemple.test", name="Camille"),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200 and own.code in response.content.decode()
+    assert ShareLink.objects.filter(owner=account).get() == own
 
 
 def test_a_guests_handle_is_their_name_and_a_suffix_and_a_clash_takes_another(monkeypatch):

@@ -21,6 +21,7 @@ def share_parts(action: GuestAction) -> list[parts.Part]:
         person=action.user,
         campaign=action.campaign,
         with_stats=action.confirmed_at is not None,
+        new_person=action.person_new,
     )
 
 
