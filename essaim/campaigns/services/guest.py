@@ -4,9 +4,9 @@ scanners cannot trigger.
 A visitor who arrives from a shared link signs in one step (`guest_act`): the person behind
 the address is found by its canonical form (`accounts.services.guest_for`: an account signs
 as that account, a new address becomes a guest `User`), a `GuestAction` of kind sign
-records what they agreed to, and a confirmation e-mail leaves through the outbox in the same
-transaction. The guest gets their personal share link at once (relay's part of the page
-after acting).
+records what they agreed to, and the settle queues its confirmation e-mail in the outbox
+(`settle.guest_actions_settle`, by the batch). The guest gets their personal share link at
+once (relay's part of the page after acting).
 
 Nothing is counted yet. The e-mail's link opens a page with one button (corporate mail
 scanners follow every link of a message, so a GET confirms nothing); its POST
