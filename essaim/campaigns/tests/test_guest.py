@@ -297,6 +297,7 @@ def test_a_new_persons_signature_writes_without_probing_for_an_earlier_one(clien
     assert "SELECT relay_sharelink" not in statements
     assert "SELECT campaigns_campaignhost" not in statements
     guest = User.objects.get(is_guest=True)
+    assert re.fullmatch(r"nour-haddad-[0-9a-f]{6}", guest.handle)
     link = ShareLink.objects.get(owner=guest, campaign=pledge.campaign)
     assert link.code in response.content.decode()
     with CaptureQueriesContext(connection) as queries:
@@ -321,12 +322,15 @@ def test_a_new_guests_link_is_the_one_asked_for_later_and_a_known_persons_is_the
     assert link_for(user=action.user, campaign=pledge.campaign, new_owner=True) == link
     account = UserFactory.create(email="camille@exemple.test")
     own = link_for(user=account, campaign=pledge.campaign)
-    response = client.post(
-        reverse("campaigns:guest_sign", args=[pledge.campaign.slug]),
-        form_data(email="Camille@exemple.test", name="Camille"),
-        headers={"HX-Request": "true"},
-    )
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            reverse("campaigns:guest_sign", args=[pledge.campaign.slug]),
+            form_data(email="Camille@exemple.test", name="Camille"),
+            headers={"HX-Request": "true"},
+        )
     assert response.status_code == 200 and own.code in response.content.decode()
+    # Someone known is not taken for new: their link is looked for, no insert is tried.
+    assert "INSERT relay_sharelink" not in tables(queries.captured_queries)
     assert ShareLink.objects.filter(owner=account).get() == own
 
 
