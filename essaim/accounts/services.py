@@ -19,6 +19,7 @@ from essaim.core import names
 from essaim.core.errors import NotFound, PermissionDenied, ValidationError
 from essaim.core.geocoding import locate
 from essaim.core.images import extension_for
+from essaim.core.writes import insert_or_get
 
 # Shown in place of a deleted person's name, in both languages since it is stored once.
 DELETED_DISPLAY_NAME = "Compte supprimé · Deleted account"
@@ -71,15 +72,15 @@ def guest_for(*, email: str, display_name: str, language: str = "fr") -> tuple[U
     whether they are new: the account or guest its canonical form (aliases folded,
     `canonical_email`) already names, unchanged, else a new guest — no password, not
     verified, named as they typed, with a handle written without a look (`guest_handle`).
-    Two posts racing with the same address get the same row (the unique canonical
-    address)."""
+
+    The insert comes first and the read only when it conflicts (`insert_or_get`): in a spike
+    nearly every address is new, and the read it spares costs more than the insert. Two
+    posts racing with the same address get the same row (the unique canonical address)."""
     canonical = canonical_email(email)
     for _attempt in range(5):
-        existing = User.objects.filter(email_canonical=canonical).first()
-        if existing is not None:
-            return existing, False
         guest = User(
             email=email.strip(),
+            email_canonical=canonical,
             display_name=display_name.strip()[:80],
             handle=guest_handle(display_name),
             language=language,
@@ -87,13 +88,11 @@ def guest_for(*, email: str, display_name: str, language: str = "fr") -> tuple[U
         )
         guest.set_unusable_password()
         try:
-            with transaction.atomic():
-                guest.save()
+            return insert_or_get(guest, unique=["email_canonical"])
         except IntegrityError:
-            # The same address from another request (read again), or the same handle (another
-            # suffix).
+            # Refused, and still no row holds the address after `insert_or_get`'s attempts:
+            # the handle clashed (rare: six hex digits per name). Another suffix.
             continue
-        return guest, True
     raise IntegrityError("could not record the guest")
 
 
