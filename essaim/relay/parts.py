@@ -7,7 +7,8 @@ from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign
 from essaim.campaigns.permissions import can_act
 from essaim.core.parts import Part
-from essaim.relay.selectors import own_link_panel, public_counts, share_panel
+from essaim.relay.selectors import link_panel, public_counts
+from essaim.relay.services import link_for, share_panel
 
 
 def campaign_reach(*, campaign: Campaign) -> Part | None:
@@ -34,5 +35,7 @@ def guest_share(
     without a look for a `new_person` (recorded by the action this page follows)."""
     if not can_act(campaign):
         return None
-    panel = own_link_panel(person, campaign, with_stats=with_stats, new_owner=new_person)
-    return Part(template="relay/_share.html", context=panel)
+    link = link_for(user=person, campaign=campaign, new_owner=new_person)
+    return Part(
+        template="relay/_share.html", context=link_panel(link, campaign, with_stats=with_stats)
+    )

@@ -1,16 +1,13 @@
 from typing import Any
 from urllib.parse import quote
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign
-from essaim.campaigns.permissions import can_act
 from essaim.core.site import absolute_url
 from essaim.relay.models import Lineage, ShareLink, Supporter
-from essaim.relay.services import link_for
 
 
 def share_url(link: ShareLink) -> str:
@@ -60,24 +57,9 @@ def public_counts(campaign: Campaign) -> dict[str, Any]:
     return {"total": total, "relayed": relayed, "percent": percent}
 
 
-def share_panel(user: User | AnonymousUser, campaign: Campaign, *, is_host: bool) -> dict[str, Any]:
-    """The campaign page's share panel: one's own link once one has acted (or hosts), while
-    the campaign is live; nothing for anyone else."""
-    if not isinstance(user, User) or not can_act(campaign):
-        return {}
-    if not (is_host or is_supporter(user, campaign)):
-        return {}
-    return own_link_panel(user, campaign)
-
-
-def own_link_panel(
-    user: User, campaign: Campaign, *, with_stats: bool = True, new_owner: bool = False
-) -> dict[str, Any]:
-    """`user`'s own link, its share buttons and what it did (unless not `with_stats`): for a
-    supporter, and for a guest right after they acted (before their confirmation counts them:
-    the share prompt right after acting is where mobilisations grow). `new_owner` as for
-    `link_for`."""
-    link = link_for(user=user, campaign=campaign, new_owner=new_owner)
+def link_panel(link: ShareLink, campaign: Campaign, *, with_stats: bool = True) -> dict[str, Any]:
+    """What a share panel shows of one's own `link`: its address, its share buttons and what
+    it did (unless not `with_stats`)."""
     url = share_url(link)
     return {
         "share_link": link,

@@ -9,15 +9,18 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import Campaign, CampaignHost, Participant, Signature
+from essaim.campaigns.permissions import can_act
 from essaim.campaigns.services.settle import actions_credit
 from essaim.core.writes import insert_or_get
 from essaim.relay.events import REFERRALS_RECORDED
 from essaim.relay.models import Lineage, LinkVisit, ShareLink, Supporter
+from essaim.relay.selectors import is_supporter, link_panel
 
 # Rows per INSERT when many supporters are recorded at once.
 BATCH = 5000
@@ -76,6 +79,16 @@ def link_for(*, user: User, campaign: Campaign, new_owner: bool = False) -> Shar
         unique=["campaign", "owner"],
     )
     return link
+
+
+def share_panel(user: User | AnonymousUser, campaign: Campaign, *, is_host: bool) -> dict[str, Any]:
+    """The campaign page's share panel: one's own link (made on first ask) once one has acted
+    (or hosts), while the campaign is live; nothing for anyone else."""
+    if not isinstance(user, User) or not can_act(campaign):
+        return {}
+    if not (is_host or is_supporter(user, campaign)):
+        return {}
+    return link_panel(link_for(user=user, campaign=campaign), campaign)
 
 
 def host_accepted(*, host_id: int, user_id: int, campaign_id: int) -> None:

@@ -1,5 +1,6 @@
 """Referrals (one's own share link and what it did) and reach analytics for hosts: the
-relay's selectors and essaim/relay/analytics, behind campaigns.selectors.campaign_hosted_by."""
+relay's services, selectors and essaim/relay/analytics, behind
+campaigns.selectors.campaign_hosted_by."""
 
 from typing import Any
 
@@ -16,7 +17,7 @@ from essaim.campaigns import selectors as campaign_selectors
 from essaim.core.errors import NotFound
 from essaim.core.site import absolute_url
 from essaim.relay import analytics
-from essaim.relay.selectors import share_panel
+from essaim.relay.services import share_panel
 
 router = Router(tags=["referrals and analytics"])
 
