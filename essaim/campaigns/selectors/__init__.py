@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.campaigns import permissions
+from essaim.campaigns.ladder import goal_for, ladder
 from essaim.campaigns.models import (
     Campaign,
     CampaignHost,
@@ -34,7 +35,6 @@ from essaim.campaigns.models import (
     SignatureTally,
 )
 from essaim.campaigns.models.campaign import COMMUNITY_MANAGERS, hosts_q
-from essaim.campaigns.services.milestones import goal_for, ladder
 from essaim.communities.models import Membership
 from essaim.core.cache import forget, read_through
 from essaim.core.errors import NotFound

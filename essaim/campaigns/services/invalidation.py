@@ -28,6 +28,7 @@ from essaim.accounts.models import User
 from essaim.accounts.services import require_good_standing
 from essaim.campaigns import permissions
 from essaim.campaigns.events import SIGNATURES_INVALIDATED, SIGNATURES_RESTORED
+from essaim.campaigns.ladder import ladder
 from essaim.campaigns.models import (
     Campaign,
     Pledge,
@@ -37,7 +38,7 @@ from essaim.campaigns.models import (
 )
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.selectors.invalidation import Criteria, invalidation_selection
-from essaim.campaigns.services.milestones import ladder, milestones_reach
+from essaim.campaigns.services.milestones import milestones_reach
 from essaim.campaigns.services.settle import signatures_settle
 from essaim.campaigns.services.tally import tally_move
 from essaim.core.errors import NotFound, PermissionDenied, ValidationError

@@ -29,6 +29,7 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from essaim.campaigns.events import PARTICIPANTS_SETTLED, SIGNATURES_SETTLED
+from essaim.campaigns.ladder import ladder
 from essaim.campaigns.models import (
     GUEST_EMAIL_CHANNEL,
     Challenge,
@@ -38,7 +39,7 @@ from essaim.campaigns.models import (
     Signature,
 )
 from essaim.campaigns.selectors import signature_count
-from essaim.campaigns.services.milestones import ladder, milestones_reach
+from essaim.campaigns.services.milestones import milestones_reach
 from essaim.campaigns.services.tally import tally_move
 from essaim.core import outbox
 

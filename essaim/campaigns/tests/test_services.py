@@ -9,6 +9,7 @@ from django.utils import timezone
 from essaim.accounts.services import user_delete, user_export
 from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns import selectors
+from essaim.campaigns.ladder import AUTOMATIC_LADDER, goal_for, ladder
 from essaim.campaigns.models import (
     Campaign,
     CampaignHost,
@@ -22,7 +23,6 @@ from essaim.campaigns.models import (
 )
 from essaim.campaigns.payments import OfflineProvider, PaymentError, WebhookEvent
 from essaim.campaigns.services import campaigns, challenge, events, fundraising, pledge
-from essaim.campaigns.services.milestones import AUTOMATIC_LADDER, goal_for, ladder
 from essaim.campaigns.services.tally import tally_rebuild
 from essaim.campaigns.tests.factories import (
     CampaignFactory,
