@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from django.db import connections
+
 
 @dataclass(frozen=True)
 class Request:
@@ -78,7 +80,14 @@ def loopback(respond: Respond = answer_ok, *, host: str = "127.0.0.1") -> Iterat
                 body=self.rfile.read(length),
             )
             server.requests.append(request)
-            answer = server.respond(request)
+            try:
+                answer = server.respond(request)
+            finally:
+                # Each request has a thread of its own; a function that reached the database
+                # (what happens mid-send) opened that thread's connection, which would stay
+                # open until the thread is collected, and PostgreSQL refuses to drop a test
+                # database that a session still uses.
+                connections.close_all()
             self.send_response(answer.status)
             if answer.content_type:
                 self.send_header("Content-Type", answer.content_type)

@@ -4,7 +4,9 @@ sent and answers what its function returns, on 127.0.0.1, until its block ends."
 import http.client
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, connections
 
+from essaim.accounts.models import User
 from essaim.core.tests.loopback import Answer, Loopback, Request, loopback
 
 
@@ -52,3 +54,24 @@ def test_a_test_may_change_the_answer_while_it_runs_and_the_port_closes_after() 
     with pytest.raises(ConnectionRefusedError):
         ask(server, "GET", "/")
     assert len(server.requests) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_function_that_reached_the_database_leaves_no_connection_open() -> None:
+    """Its thread's connection is closed once it answered: a test database is dropped at the
+    end of the run, which PostgreSQL refuses while a session still uses it. (SQLite's test
+    database lives in memory, where Django ignores a close: PostgreSQL only.)"""
+    used = []
+
+    def respond(request: Request) -> Answer:
+        User.objects.exists()
+        own = connections[DEFAULT_DB_ALIAS]  # this thread's own
+        assert own.connection is not None
+        used.append(own)
+        return Answer()
+
+    with loopback(respond) as server:
+        assert ask(server, "GET", "/")[0] == 200
+    [own] = used
+    assert own is not connections[DEFAULT_DB_ALIAS] and own.connection is None
