@@ -272,9 +272,9 @@ def test_signing_up_later_with_the_address_claims_the_guests_signature_counted_o
 def test_a_new_persons_signature_writes_without_probing_for_an_earlier_one(client, settings):
     """A spike of strangers is a spike of new people: nothing of theirs can exist before the
     transaction that records them, so they, their handle, their action and their share link
-    are written without a look for an earlier one. Someone already known (here, again) is still
-    looked up, and found: one action. As in production, the request queues no e-mail: the
-    settle does, once."""
+    are written without a look for an earlier one. Someone already known (here, again) is
+    looked up once their insert is refused, and found: one person, one action. As in
+    production, the request queues no e-mail: the settle does, once."""
     settings.CAMPAIGNS_SETTLE_INLINE = False
     pledge = PledgeFactory.create()
     with CaptureQueriesContext(connection) as queries:
@@ -303,7 +303,10 @@ def test_a_new_persons_signature_writes_without_probing_for_an_earlier_one(clien
     assert link.code in response.content.decode()
     with CaptureQueriesContext(connection) as queries:
         assert sign(Client(), pledge.campaign).status_code == 200
-    assert "SELECT campaigns_guestaction" in tables(queries.captured_queries)
+    again = tables(queries.captured_queries)
+    assert again.index("INSERT accounts_user") < again.index("SELECT accounts_user")
+    assert "SELECT campaigns_guestaction" in again
+    assert User.objects.filter(is_guest=True).get() == guest
     assert GuestAction.objects.filter(pledge=pledge).count() == 1
     assert not OutboxMessage.objects.exists()
     assert guest_actions_settle() == 1 and guest_actions_settle() == 0
