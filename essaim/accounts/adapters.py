@@ -4,7 +4,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 from django.utils import translation
 
-from essaim.accounts.models import User, canonical_email, free_handle
+from essaim.accounts.models import User, canonical_email
 from essaim.core.http import client_address
 
 
@@ -33,9 +33,9 @@ class AccountAdapter(DefaultAccountAdapter):
         e-mail, which proves the address) becomes an account: the same row, so every guest
         action is already theirs, counted once. Their handle is given now: a guest's was written
         without a look and never shown (guests have no profile), so the account gets the one
-        its name gives, checked against every name as any account's."""
+        its name gives, made by `User.save` as any account's."""
         if user.is_guest:
-            user.handle = free_handle(user.display_name)
+            user.handle = ""
         user.is_guest = False
         super().set_password(user, password)
 

@@ -4,7 +4,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -143,17 +143,31 @@ class User(AbstractUser):
         return reverse("accounts:profile", kwargs={"handle": self.handle})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        # createsuperuser, the admin's add form, sign-up and any code building a User by hand
-        # all come here: every profile link reverses a handle, so one is made when missing.
+        # createsuperuser, the admin's add form, sign-up, a guest choosing a password and any
+        # code building a User by hand all come here: every profile link reverses a handle, so
+        # one is made when missing.
         update_fields = kwargs.get("update_fields")
-        if not self.handle:
-            self.handle = free_handle(self.display_name)
-            if update_fields is not None:
-                update_fields = kwargs["update_fields"] = {*update_fields, "handle"}
         self.email_canonical = canonical_email(self.email) if self.email else None
         if update_fields is not None and "email" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "email_canonical"}
-        super().save(*args, **kwargs)
+            update_fields = kwargs["update_fields"] = {*update_fields, "email_canonical"}
+        if self.handle:
+            super().save(*args, **kwargs)
+            return
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "handle"}
+        for _attempt in range(5):
+            self.handle = free_handle(self.display_name)
+            try:
+                with transaction.atomic():
+                    super().save(*args, **kwargs)
+                return
+            except IntegrityError:
+                # The handle was free when looked at, but someone of the same name (a sign-up
+                # in the same instant) took it before this row was written: take another.
+                # Any other refusal (the address is another's) is the caller's to answer.
+                if not User.objects.filter(handle=self.handle).exclude(pk=self.pk).exists():
+                    raise
+        raise IntegrityError("could not allocate a unique handle")
 
     @property
     def is_on_fediverse(self) -> bool:

@@ -39,34 +39,6 @@ def require_good_standing(user: User) -> None:
         )
 
 
-def user_create(
-    *,
-    email: str,
-    password: str | None,
-    display_name: str,
-    language: str = "fr",
-    city: str = "",
-    bio: str = "",
-) -> User:
-    display_name = display_name.strip()
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return User.objects.create_user(
-                    email=email,
-                    password=password,
-                    display_name=display_name,
-                    language=language,
-                    city=city,
-                    bio=bio,
-                )
-        except IntegrityError:
-            # Two sign-ups raced for the same handle; the e-mail uniqueness is re-checked too.
-            if User.objects.filter(email__iexact=email).exists():
-                raise
-    raise IntegrityError("could not allocate a unique handle")
-
-
 def guest_for(*, email: str, display_name: str, language: str = "fr") -> tuple[User, bool]:
     """The person an address belongs to, for a one-step action without an account, and
     whether they are new: the account or guest its canonical form (aliases folded,

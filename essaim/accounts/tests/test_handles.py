@@ -1,14 +1,21 @@
 """Every account has a handle, however it was made: profile links on every page reverse it."""
 
+from collections.abc import Iterator
+
 import pytest
+from allauth.account.adapter import get_adapter
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.urls import reverse
 
 from essaim.accounts.models import User
+from essaim.accounts.services import guest_for
+from essaim.core import names
 from essaim.core.tests.migrations import back_to_latest
+
+PASSWORD = "un-mot-de-passe-solide-2026"
 
 
 @pytest.mark.django_db
@@ -46,6 +53,75 @@ def test_a_second_person_with_the_same_name_gets_another_handle() -> None:
     second = User.objects.create_user("b@exemple.test", display_name="Zoé")
     assert first.handle == "zoe"
     assert second.handle.startswith("zoe-")
+
+
+@pytest.fixture
+def a_namesake_signs_up_meanwhile(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[User]]:
+    """Someone of the same name is written between the look for a free handle and the save:
+    the window in which two sign-ups of one name race. The first look finds the name's handle
+    free, then the namesake takes it (the list holds them)."""
+    look = names.is_taken_elsewhere
+    namesakes: list[User] = []
+
+    def then_taken(candidate: str) -> bool:
+        free = look(candidate)
+        if not namesakes:
+            namesakes.append(
+                User.objects.create(
+                    email="homonyme@exemple.test", display_name="Zoé", handle=candidate
+                )
+            )
+        return free
+
+    monkeypatch.setattr(names, "is_taken_elsewhere", then_taken)
+    yield namesakes
+
+
+@pytest.mark.django_db
+def test_a_sign_up_that_loses_its_handle_to_a_namesake_takes_another(
+    client: Client, a_namesake_signs_up_meanwhile: list[User]
+) -> None:
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "zoe@exemple.test",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "display_name": "Zoé",
+        },
+    )
+
+    assert response.status_code == 302
+    [namesake] = a_namesake_signs_up_meanwhile
+    person = User.objects.get(email="zoe@exemple.test")
+    assert namesake.handle == "zoe"
+    assert person.handle.startswith("zoe-") and person.check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_a_guest_choosing_a_password_while_a_namesake_signs_up_gets_another_handle(
+    a_namesake_signs_up_meanwhile: list[User],
+) -> None:
+    guest, _new = guest_for(email="zoe@exemple.test", display_name="Zoé")
+
+    get_adapter().set_password(guest, PASSWORD)
+
+    [namesake] = a_namesake_signs_up_meanwhile
+    guest.refresh_from_db()
+    assert namesake.handle == "zoe"
+    assert guest.handle.startswith("zoe-") and not guest.is_guest
+    assert guest.check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_an_address_already_taken_is_refused_not_retried_with_other_handles() -> None:
+    User.objects.create_user("zoe@exemple.test", display_name="Zoé")
+    twin = User(email="zoe@exemple.test", display_name="Zoé")
+
+    with pytest.raises(IntegrityError):
+        twin.save()
+
+    assert twin.pk is None and User.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
