@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,20 +44,18 @@ def case_for(target: Target, *, flagged_by: str = "", reopen: bool = True) -> Ca
     """The one case about `target`, opened on first need; with `reopen` (new reports, a
     flagged edit), a decided case opens again."""
     content_type = ContentType.objects.get_for_model(target.entry.model)
-    try:
-        with transaction.atomic():
-            case, created = Case.objects.get_or_create(
-                content_type=content_type,
-                object_id=target.pk,
-                defaults={
-                    "community_id": target.community_id,
-                    "subject": target.author,
-                    "excerpt": target.words,
-                    "flagged_by": flagged_by,
-                },
-            )
-    except IntegrityError:
-        case, created = Case.objects.get(content_type=content_type, object_id=target.pk), False
+    # get_or_create inserts in a savepoint and reads again when a simultaneous report wrote
+    # the case first (the unique target): one case either way.
+    case, created = Case.objects.get_or_create(
+        content_type=content_type,
+        object_id=target.pk,
+        defaults={
+            "community_id": target.community_id,
+            "subject": target.author,
+            "excerpt": target.words,
+            "flagged_by": flagged_by,
+        },
+    )
     if reopen and not created and case.status != Case.Status.OPEN:
         # One UPDATE, after any decision holding the case's lock has committed.
         Case.objects.filter(pk=case.pk).exclude(status=Case.Status.OPEN).update(
@@ -113,15 +111,11 @@ def report(*, reporter: User, kind: str, pk: int, reason: str, note: str = "") -
     # Established, not only trusted: trusted takes a month and twenty contributions, so three
     # reports from ordinary members left a spam post up on the home page.
     trusted = trust_level(reporter) >= MEMBER
-    try:
-        with transaction.atomic():
-            the_report, created = Report.objects.get_or_create(
-                case=case,
-                reporter=reporter,
-                defaults={"reason": reason, "note": note.strip()[:1000], "trusted": trusted},
-            )
-    except IntegrityError:
-        the_report, created = Report.objects.get(case=case, reporter=reporter), False
+    the_report, created = Report.objects.get_or_create(
+        case=case,
+        reporter=reporter,
+        defaults={"reason": reason, "note": note.strip()[:1000], "trusted": trusted},
+    )
     if created:
         case = case_for(target)
     else:
@@ -365,13 +359,9 @@ def appeal(*, appellant: User, action: Action, text: str) -> Appeal:
     text = text.strip()
     if not text:
         raise ValidationError(_("Say why the decision should change."))
-    try:
-        with transaction.atomic():
-            the_appeal, _created = Appeal.objects.get_or_create(
-                action=action, appellant=appellant, defaults={"text": text[:2000]}
-            )
-    except IntegrityError:
-        the_appeal = Appeal.objects.get(action=action, appellant=appellant)
+    the_appeal, _created = Appeal.objects.get_or_create(
+        action=action, appellant=appellant, defaults={"text": text[:2000]}
+    )
     return the_appeal
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from essaim.accounts.models import User
@@ -103,13 +103,9 @@ def link_for_host(host: CampaignHost) -> ShareLink:
     """The link behind a co-host's attribution code."""
     if host.user is not None:
         return link_for(user=host.user, campaign=host.campaign)
-    try:
-        with transaction.atomic():
-            link, _created = ShareLink.objects.get_or_create(
-                host=host, defaults={"campaign": host.campaign, "code": host.code}
-            )
-    except IntegrityError:
-        link = ShareLink.objects.get(host=host)
+    link, _created = ShareLink.objects.get_or_create(
+        host=host, defaults={"campaign": host.campaign, "code": host.code}
+    )
     return link
 
 

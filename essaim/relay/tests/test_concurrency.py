@@ -3,13 +3,15 @@
 import pytest
 
 from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns.models import CampaignHost
 from essaim.campaigns.services.challenge import challenge_join
 from essaim.campaigns.services.pledge import pledge_sign
 from essaim.campaigns.tests.factories import ChallengeFactory, PledgeFactory
+from essaim.communities.tests.factories import CommunityFactory
 from essaim.core.tests.concurrency import run_together
 from essaim.notifications.models import Notification
 from essaim.relay.models import Lineage, LinkVisit, ShareLink, Supporter
-from essaim.relay.services import link_for, supporter_record, visit_record
+from essaim.relay.services import link_for, link_for_host, supporter_record, visit_record
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -64,3 +66,15 @@ def test_links_and_visits_are_made_once_however_many_ask_at_once():
     assert len({link.pk for link in links}) == 1 and ShareLink.objects.count() == 1
     run_together(*[lambda: visit_record(link=links[0], visitor="anon:192.0.2.1|ua")] * 30)
     assert LinkVisit.objects.count() == 1
+
+
+def test_a_co_hosting_communitys_link_is_made_once_however_many_ask_at_once():
+    pledge = PledgeFactory.create()
+    host = CampaignHost.objects.create(
+        campaign=pledge.campaign, community=CommunityFactory.create(), status="accepted"
+    )
+
+    links = run_together(*[lambda: link_for_host(host)] * 30)
+
+    assert {link.pk for link in links} == {ShareLink.objects.get(host=host).pk}
+    assert links[0].code == host.code
