@@ -160,8 +160,9 @@ def _guest_email(request: HttpRequest) -> str:
         return str(request.POST.get("email", "")).strip()
     try:
         data = json.loads(request.body)
-    except (ValueError, RequestDataTooBig):
-        # The API answers a body it cannot read itself; the network's limit still counted.
+    except (ValueError, RecursionError, RequestDataTooBig):
+        # The API answers a body it cannot read itself (RecursionError: arrays nested past
+        # Python's depth); the network's limit still counted.
         return ""
     email = data.get("email") if isinstance(data, dict) else None
     return email.strip() if isinstance(email, str) else ""

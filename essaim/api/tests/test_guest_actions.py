@@ -129,6 +129,21 @@ def test_bad_input_is_a_clear_json_detail_and_records_nothing(api_client, overri
     _nothing_recorded()
 
 
+@pytest.mark.parametrize("operation", ["guest-actions", "guest-gifts"])
+def test_a_body_nested_deeper_than_python_reads_is_a_clear_4xx(api_client, operation):
+    pledge = PledgeFactory.create()
+    # The guest write limit reads the address from the body before the API does.
+    body = "[" * 100_000 + "]" * 100_000
+    response = api_client.post(
+        f"/api/v1/campaigns/{pledge.campaign.slug}/{operation}",
+        body,
+        content_type="application/json",
+    )
+    assert 400 <= response.status_code < 500, response.content
+    assert response.json()["detail"]
+    _nothing_recorded()
+
+
 def test_the_refusals_are_in_the_callers_language(api_client):
     campaign = PledgeFactory.create().campaign
     french = _act(api_client, campaign, consent=False)
