@@ -5,10 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from essaim.accounts.models import User
 from essaim.campaigns import permissions
 from essaim.campaigns.models import GuestAction, Pledge, Signature, SignatureInvalidation
+from essaim.campaigns.selectors.guest import guests_unnamed_to_hosts
 
 # How many of a selection the preview shows.
 SAMPLE_SIZE = 5
@@ -72,8 +74,9 @@ def masked_email(email: str) -> str:
 def invalidation_preview(
     pledge: Pledge, criteria: Criteria, viewer: User
 ) -> tuple[int, list[Sampled]]:
-    """How many signatures `criteria` select now, and the latest few; the e-mails masked for
-    whoever may not read a guest's address (`permissions.can_read_guest_emails`)."""
+    """How many signatures `criteria` select now, and the latest few; for whoever may not read
+    a guest's address (`permissions.can_read_guest_emails`: the hosts), the e-mails masked and
+    the guests who did not agree to hear from the hosts unnamed, as in their figures."""
     selected = invalidation_selection(pledge, criteria)
     clear = permissions.can_read_guest_emails(viewer)
     latest = list(
@@ -86,9 +89,16 @@ def invalidation_preview(
             kind=GuestAction.Kind.SIGN, pledge=pledge, user_id__in=[each.user_id for each in latest]
         ).values_list("user_id", "network")
     )
+    unnamed = (
+        set()
+        if clear
+        else guests_unnamed_to_hosts(pledge.campaign, [each.user_id for each in latest])
+    )
     sample = [
         Sampled(
-            name=each.user.display_name,
+            name=_("A supporter without an account")
+            if each.user_id in unnamed
+            else each.user.display_name,
             email=each.user.email if clear else masked_email(each.user.email),
             network=networks.get(each.user_id, ""),
             signed_at=each.created_at,

@@ -9,6 +9,7 @@ from essaim.accounts.tests.factories import UserFactory
 from essaim.campaigns.models import Signature, SignatureInvalidation
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.selectors.invalidation import Criteria
+from essaim.campaigns.services.guest import confirmation_token, guest_act, guest_confirm
 from essaim.campaigns.services.invalidation import signatures_invalidate
 from essaim.campaigns.tests.factories import PledgeFactory
 from essaim.campaigns.tests.guest_support import form_data
@@ -52,6 +53,29 @@ def test_a_host_previews_without_javascript_and_with_htmx_and_reads_masked_addre
         assert "•••@spam.test" in answer.text
         assert "bot0@spam.test" not in answer.text
     assert signature_count(pledge) == 6
+
+
+def test_a_host_reads_in_the_preview_only_the_names_of_guests_who_agreed_to_hear_from_them(
+    client,
+):
+    pledge = PledgeFactory.create()
+    for email, name, agreed in (
+        ("zoe@spam.test", "Zoé Discrète", False),
+        ("yann@spam.test", "Yann Ouvert", True),
+    ):
+        action = guest_act(target=pledge, email=email, name=name, hear_from_hosts=agreed)
+        guest_confirm(token=confirmation_token(action), campaign=pledge.campaign)
+    query = {"preview": "1", "email_domain": "spam.test"}
+
+    client.force_login(pledge.campaign.created_by)
+    hosts = client.get(_url(pledge), query)
+    client.force_login(UserFactory.create(is_staff=True))
+    staffs = client.get(_url(pledge), query)
+
+    assert hosts.context["preview"] == staffs.context["preview"] == 2
+    assert "Zoé Discrète" not in hosts.text and "Un soutien sans compte" in hosts.text
+    assert "Yann Ouvert" in hosts.text
+    assert "Zoé Discrète" in staffs.text and "zoe@spam.test" in staffs.text
 
 
 def test_a_moderator_reads_the_addresses_in_the_preview(client, pledge):
