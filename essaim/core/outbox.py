@@ -15,7 +15,10 @@ How a message is sent once, whatever runs beside it:
 
 - Claimed: due rows are selected `FOR UPDATE SKIP LOCKED` (a second dispatcher skips them
   instead of waiting) and moved to `sending` with a lease, an owner token and one more attempt,
-  by an update that only succeeds on rows still due (SQLite has no row locks).
+  by an update that only succeeds on rows still due (SQLite has no row locks). The dispatch
+  job claims for the task workers without counting an attempt (`QUEUED`): the first task to
+  run with the message claims it in turn and counts it, so a slow task queue costs a message
+  no attempt, and a queue slower than the lease no lost turn.
 - Sent by the lease holder only: just before its handler runs, the owner renews its lease by a
   conditional update; an owner whose lease was taken over (it stalled past `lease_until` and
   another dispatcher claimed the row) sends nothing.
@@ -140,11 +143,11 @@ class Channel:
     """A way out of the instance. `deliver(message, connection)` sends one message and answers
     an outcome; `connect()`, when given, opens what a batch shares (an SMTP connection) and
     is passed as `connection`. Exceptions listed in `retry_on` count as `Retry`, those in
-    `fail_on` as `Fail`; any other is a bug and propagates (the lease expires, the message is
-    tried again, the scheduler logs the traceback).
+    `fail_on` as `Fail`; any other is a bug in the handler: logged with its traceback and
+    counted as `Retry`, so the messages after it in the batch are still sent and the faulty
+    one ends dead after its attempts rather than holding its batch-mates back.
 
-    `lease` must cover a batch's wait in the task queue and its sends: only a sender presumed
-    dead loses its messages."""
+    `lease` must cover a batch's sends: only a sender presumed dead loses its messages."""
 
     name: str
     deliver: Callable[[OutboxMessage, Any], Outcome]
@@ -222,18 +225,37 @@ def send_soon(message_ids: Iterable[int]) -> None:
         transaction.on_commit(partial(outbox_send.enqueue, ids[start : start + DISPATCH_LIMIT]))
 
 
-def _due(now: datetime) -> Q:
-    return Q(state=State.PENDING, due_at__lte=now) | Q(state=State.SENDING, lease_until__lte=now)
+# The lease owner of messages the dispatch claimed for a task that has not started yet.
+QUEUED = "queued:"
+
+
+def _due(now: datetime, *, queued: bool = False) -> Q:
+    due = Q(state=State.PENDING, due_at__lte=now) | Q(state=State.SENDING, lease_until__lte=now)
+    if queued:
+        # Taken from a dispatch's claim by the first task to run with them: when the task
+        # queue is slower than the lease, the dispatch has claimed them again for a later
+        # task, and the earlier tasks must not leave them to the last one.
+        due |= Q(state=State.SENDING, lease_owner__startswith=QUEUED)
+    return due
 
 
 def claim(
-    *, owner: str, limit: int = DISPATCH_LIMIT, ids: Iterable[int] | None = None
+    *,
+    owner: str,
+    limit: int = DISPATCH_LIMIT,
+    ids: Iterable[int] | None = None,
+    attempt: bool = True,
 ) -> list[OutboxMessage]:
     """Lease up to `limit` due messages of registered channels (or of `ids`) to `owner`, one
     more attempt each, oldest due first. Safe side by side (module docstring): a message is
-    claimed by one owner at a time."""
+    claimed by one owner at a time. Without `attempt` nothing is counted yet: the dispatch
+    claims so for a task (`QUEUED`), which counts the attempt when it claims them in turn, so
+    a message that waits in a slow task queue, however long, uses none. Claiming `ids` (a
+    task) takes them from such a claim too."""
     now = timezone.now()
-    due = OutboxMessage.objects.filter(_due(now), channel__in=list(_channels))
+    due = OutboxMessage.objects.filter(
+        _due(now, queued=ids is not None), channel__in=list(_channels)
+    )
     if ids is not None:
         due = due.filter(pk__in=list(ids))
     with transaction.atomic():
@@ -252,8 +274,8 @@ def claim(
                 state=State.SENDING,
                 lease_owner=owner,
                 lease_until=now + _channels[name].lease,
-                attempts=F("attempts") + 1,
                 updated_at=now,
+                **({"attempts": F("attempts") + 1} if attempt else {}),
             )
     return list(
         OutboxMessage.objects.filter(
@@ -266,31 +288,25 @@ def dispatch(*, limit: int = DISPATCH_LIMIT, here: bool = False) -> int:
     """The scheduler's `outbox_dispatch` job: claim what is due and hand it to the task
     workers, a batch per task (`here`: send it in this process). Returns how many it claimed."""
     owner = new_owner()
-    claimed = claim(owner=owner, limit=limit)
     if here:
+        claimed = claim(owner=owner, limit=limit)
         deliver(claimed, owner=owner)
     else:
+        claimed = claim(owner=QUEUED + owner, limit=limit, attempt=False)
         for batch in _batches(claimed):
-            outbox_send.enqueue([message.pk for message in batch], owner)
+            outbox_send.enqueue([message.pk for message in batch])
     if claimed:
         logger.info("outbox dispatched", extra={"count": len(claimed), "owner": owner})
     return len(claimed)
 
 
 def send(message_ids: list[int], owner: str | None = None) -> int:
-    """What the `outbox_send` task does: send these messages, already leased to `owner`, or
-    (no owner: sent right after the commit that wrote them) claimed here if they are due.
-    Returns how many were sent."""
-    if owner is None:
-        owner = new_owner()
-        claimed = claim(owner=owner, ids=message_ids, limit=len(message_ids))
-    else:
-        claimed = list(
-            OutboxMessage.objects.filter(
-                pk__in=message_ids, state=State.SENDING, lease_owner=owner
-            ).order_by("due_at", "pk")
-        )
-    return deliver(claimed, owner=owner)
+    """What the `outbox_send` task does: claim these messages, if they are due or queued for
+    a task by the dispatch, and send them. Returns how many were sent. (`owner`, the lease a
+    task was once given, is no longer read: a task queued so before an upgrade finds its
+    messages again once that lease runs out.)"""
+    owner = new_owner()
+    return deliver(claim(owner=owner, ids=message_ids, limit=len(message_ids)), owner=owner)
 
 
 def _batches(messages: list[OutboxMessage]) -> list[list[OutboxMessage]]:
@@ -345,6 +361,12 @@ def _deliver_one(channel: Channel, message: OutboxMessage, owner: str, connectio
         )
         outcome = Fail(_describe(error))
     except channel.retry_on as error:
+        outcome = Retry(_describe(error))
+    except Exception as error:
+        # A bug in the handler, for this message at least: the others of the batch go on.
+        logger.exception(
+            "outbox handler failed", extra={"message_id": message.pk, "channel": channel.name}
+        )
         outcome = Retry(_describe(error))
     return _record(channel, message, owner, outcome)
 
@@ -469,5 +491,5 @@ def discard(messages: QuerySet[OutboxMessage]) -> int:
 
 @task()
 def outbox_send(message_ids: list[int], owner: str | None = None) -> int:
-    """Send these messages (see `send`): given ids and a token only, safe to run twice."""
+    """Send these messages (see `send`): given ids only, safe to run twice."""
     return send(message_ids, owner)

@@ -54,6 +54,8 @@ class Channel:
             raise Unreachable("receiver down")
         if answer == "raise-fail":
             raise Refused("never")
+        if answer == "raise-bug":
+            raise RuntimeError("a bug in the handler")
         outcomes: dict[str, outbox.Outcome] = {
             "sent": Sent(),
             "retry": Retry("503 from the receiver"),
@@ -224,6 +226,75 @@ def test_exceptions_the_channel_lists_count_as_retry_or_fail(channel):
     assert row(retried) == (State.PENDING, 1, "Unreachable: receiver down")
     assert row(failed) == (State.DEAD, 1, "Refused: never")
     assert row(fine) == (State.SENT, 1, "")
+
+
+def test_a_handlers_bug_is_a_failed_attempt_and_its_batch_mates_are_still_sent(
+    channel, clock, caplog
+):
+    faulty = write("raise-bug")
+    clock.advance(seconds=1)
+    behind = write("sent")
+
+    outbox.dispatch(here=True)
+
+    assert row(behind) == (State.SENT, 1, "")
+    assert row(faulty) == (State.PENDING, 1, "RuntimeError: a bug in the handler")
+    assert any(record.exc_info for record in caplog.records if record.name == outbox.__name__)
+    for _attempt in range(BACKOFF.max_attempts - 1):
+        clock.advance(hours=1)
+        outbox.dispatch(here=True)
+    assert row(faulty)[:2] == (State.DEAD, BACKOFF.max_attempts)
+    assert channel.delivered == Counter({faulty.pk: BACKOFF.max_attempts, behind.pk: 1})
+
+
+class SlowQueue:
+    """The task queue when its workers are behind: tasks wait, in order, until `run_all`."""
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[Any, ...]] = []
+
+    def enqueue(self, *args: Any) -> None:
+        self.waiting.append(args)
+
+    def run_all(self) -> None:
+        waiting, self.waiting = self.waiting, []
+        for args in waiting:
+            outbox.send(*args)
+
+
+def test_a_message_that_waits_in_a_slow_task_queue_past_its_lease_is_sent_once_not_given_up(
+    channel, clock, monkeypatch
+):
+    queue = SlowQueue()
+    monkeypatch.setattr(outbox, "outbox_send", queue)
+    message = write()
+    # 24 minutes of backlog, five leases: the dispatch claims it again each time one runs out.
+    for _minute in range(24):
+        outbox.dispatch()
+        clock.advance(minutes=1)
+    assert len(queue.waiting) == 5 and row(message)[:2] == (State.SENDING, 0)
+
+    queue.run_all()  # the workers catch up: the task holding the lease sends it
+
+    assert channel.delivered == Counter({message.pk: 1})
+    assert row(message) == (State.SENT, 1, "")
+
+
+def test_of_the_tasks_a_slow_queue_holds_for_one_message_the_first_to_run_sends_it(
+    channel, clock, monkeypatch
+):
+    queue = SlowQueue()
+    monkeypatch.setattr(outbox, "outbox_send", queue)
+    message = write()
+    outbox.dispatch()
+    clock.advance(minutes=6)
+    outbox.dispatch()  # the first task's lease ran out: claimed again for a second task
+    [first, second] = queue.waiting
+
+    outbox.send(*first)
+    assert row(message) == (State.SENT, 1, "")
+    outbox.send(*second)
+    assert channel.delivered == Counter({message.pk: 1})
 
 
 def test_a_connection_that_cannot_be_opened_is_a_failed_attempt_for_the_batch(channel):
