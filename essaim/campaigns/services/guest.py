@@ -366,7 +366,8 @@ def guest_confirm(*, token: str, campaign: Campaign) -> tuple[GuestAction, bool]
 def _perform(action: GuestAction) -> None:
     """The confirmed action, through the one write path of its kind."""
     if action.kind == GuestAction.Kind.SIGN and action.pledge is not None:
-        pledge_sign(user=action.user, pledge=action.pledge, via=action.via)
+        # The form asks no name choice: an account's own choice, if it signed before, stays.
+        pledge_sign(user=action.user, pledge=action.pledge, show_name=None, via=action.via)
     elif action.kind == GuestAction.Kind.JOIN and action.challenge is not None:
         challenge_join(user=action.user, challenge=action.challenge, via=action.via)
     elif action.kind == GuestAction.Kind.RSVP and action.event is not None:

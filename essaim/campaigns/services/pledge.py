@@ -26,7 +26,9 @@ def _require_live(user: User, pledge: Pledge) -> None:
         raise ValidationError(_("This campaign is not open for action."))
 
 
-def pledge_sign(*, user: User, pledge: Pledge, show_name: bool = False, via: str = "") -> Signature:
+def pledge_sign(
+    *, user: User, pledge: Pledge, show_name: bool | None = False, via: str = ""
+) -> Signature:
     """Sign once: the unique (pledge, user) constraint makes 50 simultaneous clicks one
     signature. Signing again may change whether one's name is shown. `via` is the code of the
     share link that brought the signer, as it came (the settle resolves it; the first one
@@ -37,14 +39,15 @@ def pledge_sign(*, user: User, pledge: Pledge, show_name: bool = False, via: str
     in autocommit (`core.writes.insert_or_get`). The tally, the supporter registry, the
     milestones and whoever listens are settled after (`settle.signatures_settle`): at once
     when `CAMPAIGNS_SETTLE_INLINE` is on, else by the scheduler within a second. On a repeat
-    the stored row is returned, its name choice changed if this click changed it."""
+    the stored row is returned, its name choice changed if this click changed it (`show_name`
+    None: a door that asks no such choice, a guest's confirmation, keeps the stored one)."""
     require_good_standing(user)
     _require_live(user, pledge)
     signature, created = insert_or_get(
-        Signature(pledge=pledge, user=user, show_name=show_name, via=via[:16]),
+        Signature(pledge=pledge, user=user, show_name=bool(show_name), via=via[:16]),
         unique=["pledge", "user"],
     )
-    if not created and signature.show_name != show_name:
+    if not created and show_name is not None and signature.show_name != show_name:
         # An update by key, not `save`: a withdrawal in between leaves nothing to change.
         Signature.objects.filter(pk=signature.pk).update(
             show_name=show_name, updated_at=timezone.now()

@@ -22,6 +22,7 @@ from essaim.campaigns.models import GUEST_EMAIL_CHANNEL, Campaign, GuestAction, 
 from essaim.campaigns.selectors import signature_count
 from essaim.campaigns.services import guest as guest_services
 from essaim.campaigns.services.guest import guest_act, guests_expire
+from essaim.campaigns.services.pledge import pledge_sign
 from essaim.campaigns.services.settle import guest_actions_settle
 from essaim.campaigns.tests.factories import (
     ChallengeFactory,
@@ -77,6 +78,20 @@ def test_an_address_of_an_account_signs_as_that_account_once_confirmed():
     account.refresh_from_db()
     assert account.display_name == "Camille"
     assert Signature.objects.get().user_id == account.pk
+    assert signature_count(pledge) == 1
+
+
+def test_an_accounts_choice_to_show_its_name_stays_when_its_address_confirms_a_guest_form():
+    account = UserFactory.create(email="camille@exemple.test")
+    pledge = PledgeFactory.create()
+    pledge_sign(user=account, pledge=pledge, show_name=True)
+
+    signature = guest_act(target=pledge, email="camille@exemple.test", name="Quelqu'un")
+    guest_services.guest_confirm(
+        token=guest_services.confirmation_token(signature), campaign=pledge.campaign
+    )
+
+    assert Signature.objects.get(user=account).show_name is True
     assert signature_count(pledge) == 1
 
 
