@@ -1,10 +1,14 @@
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from django.contrib import messages
 from django.http import HttpRequest
 from django.utils import translation
 
 from essaim.accounts.models import User, canonical_email
+from essaim.accounts.services import address_take
+from essaim.core.errors import ValidationError
 from essaim.core.http import client_address
 
 
@@ -38,6 +42,17 @@ class AccountAdapter(DefaultAccountAdapter):
             user.handle = ""
         user.is_guest = False
         super().set_password(user, password)
+
+    def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
+        """A new address, once its owner clicked the link, becomes the account's only one
+        (`ACCOUNT_CHANGE_EMAIL`) if no one else is known by it (`address_take`); refused with
+        a message otherwise, the account's address unchanged."""
+        try:
+            address_take(user=email_address.user, email=email_address.email)
+        except ValidationError as refusal:
+            messages.error(request, refusal.message)
+            return False
+        return super().confirm_email(request, email_address)
 
     def save_user(self, request: HttpRequest, user: User, form: Any, commit: bool = True) -> User:
         user = super().save_user(request, user, form, commit=False)

@@ -70,7 +70,14 @@ def guest_for(*, email: str, display_name: str, language: str = "fr") -> tuple[U
 
 def address_confirm(*, user: User) -> None:
     """The owner of `user`'s address proved it (a guest's confirmation link): the address is
-    verified, so a later password reset or log-in needs no other proof."""
+    verified, so a later password reset or log-in needs no other proof. An address another
+    account verified (kept from before it had one address only) is that account's: refused."""
+    if (
+        EmailAddress.objects.filter(email__iexact=user.email, verified=True)
+        .exclude(user=user)
+        .exists()
+    ):
+        raise ValidationError(_("This address belongs to an account: log in to take part."))
     address, _created = EmailAddress.objects.get_or_create(
         user=user,
         email=user.email,
@@ -81,6 +88,17 @@ def address_confirm(*, user: User) -> None:
     )
     if not address.verified:
         EmailAddress.objects.filter(pk=address.pk).update(verified=True)
+
+
+def address_take(*, user: User, email: str) -> None:
+    """`user` proved `email` and makes it their address (changing it, through allauth's
+    verification). The address is who a person is, so whoever its canonical form names now
+    gives it up, if they can: a guest who never proved it (someone typed it in a form, no one
+    confirmed) is forgotten as the expiry would forget them, their pending actions with them,
+    never counted. Anyone else, an account or a guest who proved it, keeps it: refused."""
+    holder = User.objects.filter(email_canonical=canonical_email(email)).exclude(pk=user.pk).first()
+    if holder is not None and not guests_forget(user_ids=[holder.pk]):
+        raise ValidationError(_("This address is already another person's."))
 
 
 def guests_forget(*, user_ids: list[int]) -> int:

@@ -4,12 +4,17 @@ views; the test outbox stands in for the mail server."""
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.sites.models import Site
 from django.core import mail
 from django.urls import reverse
 
 from essaim.accounts.models import User
 from essaim.accounts.tests.factories import UserFactory
+from essaim.campaigns.models import GuestAction
+from essaim.campaigns.selectors import signature_count
+from essaim.campaigns.services.guest import confirmation_token, guest_act, guest_confirm
+from essaim.campaigns.tests.factories import PledgeFactory
 from essaim.core.site import site_row_update
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +237,70 @@ def test_an_alias_of_a_bulk_created_address_is_that_account(client):
     )
     assert response.status_code == 302
     assert list(User.objects.values_list("email", flat=True)) == ["lucie@demo.essaim.test"]
+
+
+def _change_address(client, account: User, new: str):
+    """Through allauth's pages: ask for `new`, then follow the link mailed to it."""
+    client.force_login(account)
+    assert client.get(reverse("account_email")).status_code == 200
+    client.post(reverse("account_email"), {"action_add": "", "email": new})
+    return client.post(_link_in_last_mail("/accounts/confirm-email/"), follow=True)
+
+
+def test_a_changed_address_replaces_the_old_one_once_verified(client):
+    account = UserFactory.create(email="ancienne@exemple.test")
+
+    response = _change_address(client, account, "nouvelle@exemple.test")
+
+    assert response.status_code == 200
+    account.refresh_from_db()
+    assert account.email == "nouvelle@exemple.test"
+    assert account.email_canonical == "nouvelle@exemple.test"
+    assert list(account.emailaddress_set.values_list("email", "verified")) == [
+        ("nouvelle@exemple.test", True)
+    ]
+
+
+def test_an_address_a_stranger_typed_in_a_guest_form_is_taken_by_the_account_that_proves_it(
+    client,
+):
+    pledge = PledgeFactory.create()
+    typed = guest_act(target=pledge, email="nouvelle@exemple.test", name="Quelqu'un")
+    account = UserFactory.create(email="ancienne@exemple.test")
+
+    response = _change_address(client, account, "Nouvelle@exemple.test")
+
+    assert response.status_code == 200
+    account.refresh_from_db()
+    assert account.email_canonical == "nouvelle@exemple.test"
+    # The guest no one confirmed is forgotten with their pending action, never counted.
+    assert not GuestAction.objects.filter(pk=typed.pk).exists()
+    assert User.objects.get(pk=typed.user_id).deleted_at is not None
+    assert signature_count(pledge) == 0
+    # The address now acts as the account.
+    assert guest_act(target=pledge, email="nouvelle@exemple.test", name="X").user_id == account.pk
+
+
+@pytest.mark.parametrize("holder", ["account", "confirmed guest"])
+def test_an_address_someone_else_is_known_by_is_refused_and_the_account_keeps_its_own(
+    client, holder
+):
+    pledge = PledgeFactory.create()
+    if holder == "account":
+        UserFactory.create(email="prise@exemple.test")
+    else:
+        action = guest_act(target=pledge, email="prise@exemple.test", name="Invitée")
+        guest_confirm(token=confirmation_token(action), campaign=pledge.campaign)
+    account = UserFactory.create(email="ancienne@exemple.test")
+    EmailAddress.objects.create(user=account, email=account.email, verified=True, primary=True)
+
+    response = _change_address(client, account, "prise@exemple.test")
+
+    assert response.status_code == 200
+    told = [str(message) for message in response.context["messages"]]
+    assert "autre personne" in response.text
+    assert "Cette adresse est déjà celle d'une autre personne." in told
+    account.refresh_from_db()
+    assert account.email == "ancienne@exemple.test"
+    assert account.emailaddress_set.get(verified=True).email == "ancienne@exemple.test"
+    assert User.objects.filter(email="prise@exemple.test", deleted_at__isnull=True).count() == 1

@@ -5,6 +5,7 @@ many posts, and answers that tell nothing of an address's owner."""
 from datetime import timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
@@ -168,6 +169,26 @@ def test_bad_confirmation_links_get_a_clear_answer_and_change_nothing(client, se
             assert says in response.content.decode(), (says, response.content.decode()[:500])
     assert not Signature.objects.exists()
     assert not GuestAction.objects.filter(confirmed_at__isnull=False).exists()
+
+
+def test_an_address_another_account_verified_is_refused_clearly_at_confirmation(client):
+    """An account that had a second address before accounts kept only one: a guest form
+    sent with that address is that account's to act with, not a new person's."""
+    account = UserFactory.create(email="compte@exemple.test")
+    EmailAddress.objects.create(user=account, email="seconde@exemple.test", verified=True)
+    pledge = PledgeFactory.create()
+    action = guest_act(target=pledge, email="seconde@exemple.test", name="Quelqu'un")
+    url = reverse(
+        "campaigns:guest_confirm",
+        args=[pledge.campaign.slug, guest_services.confirmation_token(action)],
+    )
+
+    response = client.post(url)
+
+    assert response.status_code == 400
+    assert "appartient à un compte" in response.content.decode()
+    assert GuestAction.objects.get(pk=action.pk).confirmed_at is None
+    assert not Signature.objects.exists() and signature_count(pledge) == 0
 
 
 def test_per_address_limits_answer_429_and_record_nothing_more(client, settings):
