@@ -23,6 +23,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.db import InterfaceError, OperationalError, transaction
@@ -111,18 +112,26 @@ def signatures_settle(
             tally_move(pledge_id=pledge_id, shard=signed[0][0], delta=len(signed))
         for pledge_id in sorted(by_pledge):
             pledge = pledges[pledge_id]
-            milestones_reach(
-                campaign_id=pledge.campaign_id,
-                kind="signatures",
-                count=signature_count(pledge),
-                rungs=ladder(pledge.goal_ladder),
-            )
+            _signature_milestones(pledge)
+            # And again once committed: two settles of one pledge at once each count what was
+            # committed and their own batch only, so a rung they cross together is seen by the
+            # later of them after its commit alone (the unique rungs make the repeat a read).
+            transaction.on_commit(partial(_signature_milestones, pledge))
             SIGNATURES_SETTLED.publish(
                 campaign_id=pledge.campaign_id,
                 pledge_id=pledge_id,
                 signatures=_payload(by_pledge[pledge_id]),
             )
     return sum(len(rows) for rows in by_pledge.values())
+
+
+def _signature_milestones(pledge: Pledge) -> None:
+    milestones_reach(
+        campaign_id=pledge.campaign_id,
+        kind="signatures",
+        count=signature_count(pledge),
+        rungs=ladder(pledge.goal_ladder),
+    )
 
 
 def participants_settle(

@@ -1,12 +1,14 @@
 """Exact under concurrency: real threads, each on its own PostgreSQL connection."""
 
+import threading
 import uuid
 
 import pytest
 
 from essaim.accounts.tests.factories import UserFactory
-from essaim.campaigns.models import CheckIn, Donation, Participant, Rsvp, Signature
+from essaim.campaigns.models import CheckIn, Donation, Milestone, Participant, Rsvp, Signature
 from essaim.campaigns.selectors import fundraiser_totals, signature_count
+from essaim.campaigns.services import settle
 from essaim.campaigns.services.challenge import challenge_join, check_in
 from essaim.campaigns.services.events import rsvp_cancel, rsvp_create
 from essaim.campaigns.services.fundraising import donation_give
@@ -164,3 +166,34 @@ def test_the_same_check_in_twice_at_once_is_one_check_in():
 
     assert CheckIn.objects.filter(participant__user=person).count() == 1
     assert Participant.objects.count() == 1
+
+
+def test_two_settles_of_one_pledge_crossing_a_goal_together_record_its_milestone_once(
+    settings, monkeypatch
+):
+    settings.CAMPAIGNS_SETTLE_INLINE = False
+    pledge = PledgeFactory.create(goal_ladder="10")
+    for person in UserFactory.create_batch(10):
+        pledge_sign(user=person, pledge=pledge)
+    ids = list(Signature.objects.order_by("pk").values_list("pk", flat=True))
+    # Two schedulers settle half each at the same instant: both have moved their tally shard
+    # and neither has committed when they read the count.
+    both_moved = threading.Barrier(2, timeout=20)
+    move = settle.tally_move
+
+    def move_then_meet(**kwargs):
+        move(**kwargs)
+        both_moved.wait()
+
+    monkeypatch.setattr(settle, "tally_move", move_then_meet)
+    run_together(
+        lambda: signatures_settle(ids=ids[:5]), lambda: signatures_settle(ids=ids[5:]), threads=2
+    )
+
+    assert signature_count(pledge) == 10
+    assert not Signature.objects.filter(settled_at__isnull=True).exists()
+    assert list(
+        Milestone.objects.filter(campaign=pledge.campaign, kind="signatures").values_list(
+            "threshold", flat=True
+        )
+    ) == [10]
