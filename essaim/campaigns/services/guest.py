@@ -25,6 +25,7 @@ and the receipt to the address (`gift_received`) tells its owner of any gift mad
 import ipaddress
 import logging
 import uuid
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -224,6 +225,9 @@ def guest_act(
     terms = _offer_of(offer) if kind == GuestAction.Kind.GIVE else {}
     with transaction.atomic():
         person, new_person = _person_for(email=email, name=name, language=language)
+        if not new_person and _lock_people({person.pk}) != [person.pk]:
+            # Forgotten by the expiry while this form came in: the address is free again.
+            person, new_person = _person_for(email=email, name=name, language=language)
         if isinstance(target, Challenge):
             join_require_open(person, target)
         elif isinstance(target, Event):
@@ -250,6 +254,17 @@ def guest_act(
             guest_actions_settle(ids=[action.pk])
     action.made_now, action.person_new = created, new_person
     return action
+
+
+def _lock_people(user_ids: Collection[int]) -> list[int]:
+    """Lock these people's rows (in id order, so two lockers never wait on each other), for an
+    action in their name and the expiry that may forget them; the ids of those not forgotten."""
+    return list(
+        User.objects.select_for_update()
+        .filter(pk__in=user_ids, deleted_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 _TARGET_FIELD: dict[str, str] = {
@@ -512,10 +527,14 @@ def guests_expire(*, now: datetime | None = None, limit: int = EXPIRE_BATCH) -> 
         )
         if not rows:
             return 0
+        people = {user_id for _pk, user_id in rows}
+        # Their rows locked first, as a form sent with their address locks them (`guest_act`):
+        # an action they take meanwhile is either committed before the look below, which
+        # then keeps them, or waits until they are forgotten and makes a new guest.
+        _lock_people(people)
         GuestAction.objects.filter(
             pk__in=[pk for pk, _user in rows], confirmed_at__isnull=True
         ).delete()
-        people = {user_id for _pk, user_id in rows}
         busy = set(
             GuestAction.objects.filter(user_id__in=people).values_list("user_id", flat=True)
         ) | set(Signature.objects.filter(user_id__in=people).values_list("user_id", flat=True))

@@ -1,8 +1,12 @@
 """Acting without an account, exact under concurrency: real threads, each on its own
 PostgreSQL connection."""
 
+import threading
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from essaim.accounts.models import User
 from essaim.campaigns.models import GUEST_EMAIL_CHANNEL, GuestAction, Rsvp, Signature
@@ -110,3 +114,39 @@ def test_guests_confirming_at_once_for_few_places_fill_them_and_queue_the_rest_o
     assert statuses.count(Rsvp.Status.WAITLISTED) == 9
     positions = Rsvp.objects.filter(event=event).values_list("position", flat=True)
     assert sorted(positions) == list(range(1, 13))
+
+
+def test_a_guest_acting_again_while_the_expiry_forgets_them_keeps_the_new_action(
+    settings, monkeypatch
+):
+    """The expiry has locked a guest whose only action expired, and is about to forget them,
+    when a form comes in with their address: the form waits, then acts as a new guest."""
+    pledge, other = PledgeFactory.create(), PledgeFactory.create()
+    old = guest_services.guest_act(target=pledge, email="lea@exemple.test", name="Léa")
+    GuestAction.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - guest_services.expiry() - timedelta(minutes=1)
+    )
+    in_window, acted = threading.Event(), threading.Event()
+    forget = guest_services.guests_forget
+
+    def forget_once_the_form_came(*, user_ids: list[int]) -> int:
+        in_window.set()
+        # Without the lock the form's action commits now, and is erased with its guest.
+        acted.wait(timeout=5)
+        return forget(user_ids=user_ids)
+
+    monkeypatch.setattr(guest_services, "guests_forget", forget_once_the_form_came)
+
+    def act() -> GuestAction:
+        in_window.wait(timeout=20)
+        try:
+            return guest_services.guest_act(target=other, email="lea@exemple.test", name="Léa")
+        finally:
+            acted.set()
+
+    _expired, action = run_together(guest_services.guests_expire, act, threads=2)
+
+    kept = GuestAction.objects.select_related("user").get(pk=action.pk)
+    assert kept.user.email == "lea@exemple.test" and kept.user.deleted_at is None
+    assert User.objects.get(pk=old.user_id).deleted_at is not None
+    assert not GuestAction.objects.filter(pk=old.pk).exists()
