@@ -249,11 +249,38 @@ def guest_act(
             action, created = GuestAction.objects.create(**found, **details), True
         else:
             action, created = GuestAction.objects.get_or_create(**found, defaults=details)
+            if not created and _place_given_back(action):
+                _ask_again(action)
         # The confirmation e-mail is queued by the settle (by the batch in a spike).
         if created and settings.CAMPAIGNS_SETTLE_INLINE:
             guest_actions_settle(ids=[action.pk])
     action.made_now, action.person_new = created, new_person
     return action
+
+
+def _place_given_back(action: GuestAction) -> bool:
+    """An answer to an event confirmed once, whose place its guest gave back since (the
+    ticket's link): the address may answer again."""
+    return (
+        action.kind == GuestAction.Kind.RSVP
+        and action.confirmed_at is not None
+        and not Rsvp.objects.filter(event_id=action.event_id, user_id=action.user_id)
+        .exclude(status=Rsvp.Status.CANCELLED)
+        .exists()
+    )
+
+
+def _ask_again(action: GuestAction) -> None:
+    """Make a confirmed action pending again, as if taken now: a new confirmation e-mail (the
+    settle queues it; the old link names the old moment, so it no longer confirms), a new
+    expiry. Whoever sent the form may not own the address: it is asked again."""
+    now = timezone.now()
+    again = {"confirmed_at": None, "settled_at": None, "created_at": now, "updated_at": now}
+    GuestAction.objects.filter(pk=action.pk).update(**again)
+    for field, value in again.items():
+        setattr(action, field, value)
+    if settings.CAMPAIGNS_SETTLE_INLINE:
+        guest_actions_settle(ids=[action.pk])
 
 
 def _lock_people(user_ids: Collection[int]) -> list[int]:

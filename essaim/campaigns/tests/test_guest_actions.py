@@ -178,6 +178,30 @@ def test_a_guest_gives_their_place_back_through_the_ticket_and_the_next_one_gets
     assert 'data-testid="ticket"' not in client.get(ticket).content.decode()
 
 
+def test_a_guest_who_gave_their_place_back_answers_again_through_a_new_confirmation(client):
+    event = EventFactory.create(capacity=5)
+    action = _confirm(guest_act(target=event, email=ADDRESS, name="Nour"))
+    first_link = guest_services.confirmation_token(action)
+    assert client.post(guest_services.guest_link_path(action)).status_code == 302
+    clock = timezone.now() + timedelta(minutes=1)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "now", lambda: clock)
+        again = guest_act(target=event, email="Nour.Haddad+retour@exemple.test", name="N.")
+
+    assert again.pk == action.pk and not again.made_now  # whoever typed it is told no more
+    assert again.confirmed_at is None
+    assert OutboxMessage.objects.filter(channel=GUEST_EMAIL_CHANNEL).count() == 3
+    assert Rsvp.objects.get().status == Rsvp.Status.CANCELLED
+    with pytest.raises(ValidationError):
+        guest_services.guest_confirm(token=first_link, campaign=event.campaign)
+    _confirm(again)
+    assert Rsvp.objects.get().status == Rsvp.Status.CONFIRMED
+    # Sent once more while the answer stands: nothing is asked again.
+    guest_act(target=event, email=ADDRESS, name="Nour")
+    assert OutboxMessage.objects.filter(channel=GUEST_EMAIL_CHANNEL).count() == 4
+
+
 def test_the_event_reminder_takes_a_guest_to_their_ticket():
     now = timezone.now()
     event = EventFactory.create(
