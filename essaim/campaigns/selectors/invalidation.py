@@ -34,10 +34,11 @@ class Criteria:
 
 
 def invalidation_selection(pledge: Pledge, criteria: Criteria) -> QuerySet[Signature]:
-    """The pledge's counted signatures given without an account (confirmed through the guest
-    form, which kept their network) that `criteria` select. Account holders' signatures are
-    never selected: their accounts answer to moderation (warn, suspend, ban) and carry no
-    network, so a time window alone would sweep genuine supporters with the suspects."""
+    """The pledge's counted signatures given through the guest form (confirmed, with the
+    network it kept) that `criteria` select, whoever the address turned out to be. Signatures
+    given with the logged-in button are never selected: their accounts answer to moderation
+    (warn, suspend, ban) and they carry no network, so a time window alone would sweep
+    genuine supporters with the suspects."""
     guests = GuestAction.objects.filter(
         kind=GuestAction.Kind.SIGN, pledge=pledge, confirmed_at__isnull=False
     )
