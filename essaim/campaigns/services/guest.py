@@ -46,7 +46,6 @@ from essaim.accounts.services import (
     address_confirm,
     guest_for,
     guests_forget,
-    require_good_standing,
 )
 from essaim.campaigns import permissions
 from essaim.campaigns.models import (
@@ -178,9 +177,10 @@ def _person_for(*, email: str, name: str, language: str) -> tuple[User, bool]:
     """The person behind the address (`guest_for`), if they may act, and whether they are
     new (recorded by this call)."""
     person, new = guest_for(email=email, display_name=name, language=language)
-    if not person.is_active or person.deleted_at is not None:
+    # One answer for every address that may not act: whoever sends the form may not own it,
+    # and a suspension (with its date) is the owner's to read, when they log in or confirm.
+    if not person.is_active or person.deleted_at is not None or person.is_suspended:
         raise ValidationError(_("This address cannot be used here."))
-    require_good_standing(person)
     return person, new
 
 
