@@ -251,11 +251,13 @@ class InvalidationForm(forms.Form):
         label=_("Signed from"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        validators=[plausible_date],
     )
     signed_until = forms.DateTimeField(
         label=_("Signed before"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        validators=[plausible_date],
     )
     network = forms.CharField(
         label=_("Network"),

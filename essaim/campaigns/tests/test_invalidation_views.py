@@ -78,6 +78,16 @@ def test_a_host_reads_in_the_preview_only_the_names_of_guests_who_agreed_to_hear
     assert "Zoé Discrète" in staffs.text and "zoe@spam.test" in staffs.text
 
 
+def test_a_preview_of_a_window_out_of_any_plausible_range_is_a_form_error(client, pledge):
+    client.force_login(pledge.campaign.created_by)
+
+    page = client.get(_url(pledge), {"preview": "1", "signed_from": "0001-01-01T00:00"})
+
+    assert page.status_code == 200
+    assert "Choisissez une date" in page.context["form"].errors["signed_from"][0]
+    assert "preview" not in page.context or page.context["preview"] is None
+
+
 def test_a_moderator_reads_the_addresses_in_the_preview(client, pledge):
     client.force_login(UserFactory.create(is_staff=True))
 
@@ -118,6 +128,9 @@ def test_a_host_invalidates_a_batch_then_restores_it(client, pledge):
         ({"network": SPAM_NETWORK, "reason": ""}, "Say why"),
         ({"signed_from": "2026-12-03T10:00", "signed_until": "2026-12-03T09:00"}, "window"),
         ({"signed_from": "pas une date"}, "Enter a valid date/time"),
+        # Before UTC's first year once out of Paris time: an overflow on SQLite, not a 500.
+        ({"signed_from": "0001-01-01T00:00"}, "years of today"),
+        ({"signed_until": "9999-12-31T23:59"}, "years of today"),
     ],
 )
 def test_bad_input_is_a_clear_error_that_sets_nothing_aside(client, pledge, fields, message):
