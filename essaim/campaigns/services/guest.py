@@ -262,7 +262,7 @@ def _place_given_back(action: GuestAction) -> bool:
     """An answer to an event confirmed once, whose place its guest gave back since (the
     ticket's link): the address may answer again."""
     return (
-        action.kind == GuestAction.Kind.RSVP
+        action.event_id is not None
         and action.confirmed_at is not None
         and not Rsvp.objects.filter(event_id=action.event_id, user_id=action.user_id)
         .exclude(status=Rsvp.Status.CANCELLED)
