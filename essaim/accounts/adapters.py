@@ -3,6 +3,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import translation
 
@@ -48,11 +49,15 @@ class AccountAdapter(DefaultAccountAdapter):
         (`ACCOUNT_CHANGE_EMAIL`) if no one else is known by it (`address_take`); refused with
         a message otherwise, the account's address unchanged."""
         try:
-            address_take(user=email_address.user, email=email_address.email)
+            # One transaction: the guest forgotten only if the account does take the address.
+            with transaction.atomic():
+                address_take(user=email_address.user, email=email_address.email)
+                confirmed = super().confirm_email(request, email_address)
+                transaction.set_rollback(not confirmed)
         except ValidationError as refusal:
             messages.error(request, refusal.message)
             return False
-        return super().confirm_email(request, email_address)
+        return confirmed
 
     def save_user(self, request: HttpRequest, user: User, form: Any, commit: bool = True) -> User:
         user = super().save_user(request, user, form, commit=False)
