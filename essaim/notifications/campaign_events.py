@@ -7,7 +7,7 @@ from typing import Any
 from django_tasks import task
 
 from essaim.campaigns.models import Event, Rsvp
-from essaim.campaigns.services.guest import rsvp_path
+from essaim.campaigns.services.guest_links import rsvp_path
 from essaim.notifications.models import Notification
 from essaim.notifications.services import notify
 

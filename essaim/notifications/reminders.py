@@ -24,7 +24,7 @@ from essaim.campaigns.models import (
     Rsvp,
 )
 from essaim.campaigns.selectors import fundraiser_totals
-from essaim.campaigns.services.guest import guest_check_in_path, rsvp_path
+from essaim.campaigns.services.guest_links import guest_check_in_path, rsvp_path
 
 # Module import: services → tasks → scheduling → this module.
 from essaim.notifications import push, services

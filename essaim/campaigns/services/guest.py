@@ -17,10 +17,12 @@ job), and with it the guest who never proved their address.
 
 Joining, answering an event and offering goods to a fundraiser (kind give: the terms wait in
 `offer` and are recorded by `in_kind_offer` once confirmed, counted when a host marks them
-delivered) go the same way. A gift of money does not (`guest_give`): the payment provider's
-confirmation proves the payment, so the gift goes through `donation_give` at once and counts
-when the provider settles it; the name no one proved is never shown (the gift is anonymous),
-and the receipt to the address (`gift_received`) tells its owner of any gift made in it."""
+delivered) go the same way; a confirmed join or answer gets a personal link to its check-in
+page or ticket (`services.guest_links`). A gift of money does not (`guest_give`): the payment
+provider's confirmation proves the payment, so the gift goes through `donation_give` at once
+and counts when the provider settles it; the name no one proved is never shown (the gift is
+anonymous), and the receipt to the address (`gift_received`) tells its owner of any gift made
+in it."""
 
 import ipaddress
 import logging
@@ -36,8 +38,6 @@ from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import QuerySet
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,19 +52,17 @@ from essaim.campaigns.models import (
     GUEST_EMAIL_CHANNEL,
     Campaign,
     Challenge,
-    CheckIn,
     Donation,
     Event,
     Fundraiser,
     GuestAction,
-    Participant,
     Pledge,
     Rsvp,
     Signature,
 )
 from essaim.campaigns.payments import PaymentProvider
-from essaim.campaigns.services.challenge import challenge_join, check_in, join_require_open
-from essaim.campaigns.services.events import rsvp_cancel, rsvp_create, rsvp_require_open
+from essaim.campaigns.services.challenge import challenge_join, join_require_open
+from essaim.campaigns.services.events import rsvp_create, rsvp_require_open
 from essaim.campaigns.services.fundraising import (
     donation_give,
     donation_require_valid,
@@ -83,7 +81,6 @@ logger = logging.getLogger(__name__)
 # check-in, an event's ticket.
 PERSONAL_LINK_KINDS = frozenset({GuestAction.Kind.JOIN, GuestAction.Kind.RSVP})
 CONFIRMATION_SALT = "essaim.campaigns.guest-confirm"
-PERSONAL_SALT = "essaim.campaigns.guest-link"
 EXPIRE_BATCH = 500
 
 
@@ -442,103 +439,6 @@ def guest_signature_status(signature: GuestAction) -> dict[str, Any]:
         "set_aside": bool(signed) and signed[0] is not None,
         "expires_at": signature.created_at + expiry(),
     }
-
-
-# Personal links --------------------------------------------------------------------------
-# A confirmed guest has no account to log in with: their ticket and their check-in page are
-# reached by a link signed for their confirmed action, sent by e-mail. It does not expire
-# (a ticket is needed on the day); it opens nothing once the action's row is gone.
-
-
-def personal_token(action: GuestAction) -> str:
-    return signing.dumps(
-        [action.pk, action.user_id, int(action.created_at.timestamp())], salt=PERSONAL_SALT
-    )
-
-
-def guest_action_for_link(*, token: str, campaign: Campaign, kind: str) -> GuestAction:
-    """The confirmed action of `kind` a personal link names, in this campaign; else a clear
-    error (a link altered, another campaign's, another kind's, or one not confirmed)."""
-    try:
-        pk, user_id, created = signing.loads(token, salt=PERSONAL_SALT)
-        pk, user_id, created = int(pk), int(user_id), int(created)
-    except (signing.BadSignature, ValueError, TypeError) as error:
-        raise ValidationError(
-            _("This link is not valid: open it exactly as it came in the e-mail.")
-        ) from error
-    action = (
-        GuestAction.objects.select_related("campaign", "challenge", "event", "user")
-        .filter(pk=pk, user_id=user_id, campaign=campaign, kind=kind, confirmed_at__isnull=False)
-        .first()
-    )
-    if action is None or int(action.created_at.timestamp()) != created:
-        raise NotFound(_("This link is not for this page, or what it was for is gone."))
-    return action
-
-
-def guest_ticket_path(rsvp: Rsvp) -> str | None:
-    """The personal link to the ticket of `rsvp`, when it was answered without an account
-    (what the waiting list's promotion e-mails such a person); else None."""
-    return _link_of(
-        GuestAction.objects.filter(
-            kind=GuestAction.Kind.RSVP, event_id=rsvp.event_id, user_id=rsvp.user_id
-        )
-    )
-
-
-def rsvp_path(rsvp: Rsvp) -> str:
-    """Where the person of `rsvp` finds their place: someone who answered without an account
-    has no log-in to reach the event's page as themselves, so their ticket's personal link;
-    anyone else, the event's page. (`rsvp` with its user and event loaded.)"""
-    return (rsvp.user.is_guest and guest_ticket_path(rsvp)) or rsvp.event.get_absolute_url()
-
-
-def guest_check_in_path(participant: Participant) -> str | None:
-    """The personal check-in link of `participant`, when they joined without an account
-    (what the day's prompt e-mails such a person); else None."""
-    return _link_of(
-        GuestAction.objects.filter(
-            kind=GuestAction.Kind.JOIN,
-            challenge_id=participant.challenge_id,
-            user_id=participant.user_id,
-        )
-    )
-
-
-def _link_of(actions: QuerySet[GuestAction]) -> str | None:
-    action = actions.filter(confirmed_at__isnull=False).first()
-    return guest_link_path(action) if action is not None else None
-
-
-def guest_link_path(action: GuestAction) -> str:
-    """Where a confirmed guest's personal link leads: the ticket of an RSVP, the check-in
-    page of a challenge (a signature needs none: its page is the campaign's)."""
-    name = (
-        "campaigns:guest_check_in"
-        if action.kind == GuestAction.Kind.JOIN
-        else "campaigns:guest_ticket"
-    )
-    slug = Campaign.objects.values_list("slug", flat=True).get(pk=action.campaign_id)
-    return reverse(name, kwargs={"slug": slug, "token": personal_token(action)})
-
-
-def guest_check_in(*, token: str, campaign: Campaign) -> tuple[GuestAction, CheckIn]:
-    """Today's check-in through a personal link (`check_in`, the one write path: once per
-    day, whatever is repeated)."""
-    action = guest_action_for_link(token=token, campaign=campaign, kind=GuestAction.Kind.JOIN)
-    if action.challenge is None:
-        raise ValueError(f"guest action {action.pk} has no challenge")
-    return action, check_in(user=action.user, challenge=action.challenge)
-
-
-def guest_rsvp_cancel(*, token: str, campaign: Campaign) -> GuestAction:
-    """Give one's place back through the ticket's link (`rsvp_cancel`: the first waiting
-    person gets it)."""
-    action = guest_action_for_link(token=token, campaign=campaign, kind=GuestAction.Kind.RSVP)
-    if action.event is None:
-        raise ValueError(f"guest action {action.pk} has no event")
-    rsvp_cancel(user=action.user, event=action.event)
-    return action
 
 
 def guests_expire(*, now: datetime | None = None, limit: int = EXPIRE_BATCH) -> int:

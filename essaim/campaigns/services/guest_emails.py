@@ -16,12 +16,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from essaim.campaigns.models import GUEST_EMAIL_CHANNEL, Donation, GuestAction
-from essaim.campaigns.services.guest import (
-    PERSONAL_LINK_KINDS,
-    confirmation_token,
-    guest_link_path,
-)
+from essaim.campaigns.services.guest import PERSONAL_LINK_KINDS, confirmation_token
 from essaim.campaigns.services.guest_data import guest_email
+from essaim.campaigns.services.guest_links import guest_link_path
 from essaim.core import outbox
 from essaim.core.models import OutboxMessage
 from essaim.core.site import absolute_url

@@ -17,6 +17,7 @@ from essaim.campaigns import guest_cookie
 from essaim.campaigns.guest_forms import started_token
 from essaim.campaigns.models import GUEST_EMAIL_CHANNEL, CheckIn, GuestAction, Participant, Rsvp
 from essaim.campaigns.services import guest as guest_services
+from essaim.campaigns.services import guest_links
 from essaim.campaigns.services.events import rsvp_cancel, rsvp_create
 from essaim.campaigns.services.guest import guest_act
 from essaim.campaigns.tests.factories import ChallengeFactory, EventFactory, PledgeFactory
@@ -58,7 +59,7 @@ def _names(path: str, action: GuestAction) -> bool:
     """Whether `path` is a personal link to `action` (a signed token is stamped with the
     second it was made, so two links to one action differ)."""
     token = path.rstrip("/").rpartition("/")[2]
-    named = guest_services.guest_action_for_link(
+    named = guest_links.guest_action_for_link(
         token=token, campaign=action.campaign, kind=action.kind
     )
     return named.pk == action.pk
@@ -142,7 +143,7 @@ def test_a_guest_on_the_waiting_list_is_promoted_by_an_email_with_their_ticket_l
     [message] = [m for m in mail.outbox if m.to == [ADDRESS]]
     ticket = _link(str(message.body), "ticket")
     token = ticket.rstrip("/").rsplit("/", 1)[1]
-    named = guest_services.guest_action_for_link(
+    named = guest_links.guest_action_for_link(
         token=token, campaign=event.campaign, kind=GuestAction.Kind.RSVP
     )
     assert named.pk == action.pk
@@ -168,7 +169,7 @@ def test_a_guest_gives_their_place_back_through_the_ticket_and_the_next_one_gets
     action = _confirm(guest_act(target=event, email=ADDRESS, name="Nour"))
     waiting = UserFactory.create()
     rsvp_create(user=waiting, event=event)
-    ticket = guest_services.guest_link_path(action)
+    ticket = guest_links.guest_link_path(action)
 
     assert client.post(ticket).status_code == 302
     assert client.post(ticket).status_code == 302  # again: nothing more
@@ -182,7 +183,7 @@ def test_a_guest_who_gave_their_place_back_answers_again_through_a_new_confirmat
     event = EventFactory.create(capacity=5)
     action = _confirm(guest_act(target=event, email=ADDRESS, name="Nour"))
     first_link = guest_services.confirmation_token(action)
-    assert client.post(guest_services.guest_link_path(action)).status_code == 302
+    assert client.post(guest_links.guest_link_path(action)).status_code == 302
     clock = timezone.now() + timedelta(minutes=1)
 
     with pytest.MonkeyPatch.context() as patch:
@@ -227,9 +228,9 @@ def test_a_guest_joins_a_challenge_once_confirmed_and_checks_in_once_a_day_by_th
     participant = Participant.objects.get()
     assert participant.user_id == action.user_id
 
-    token = guest_services.personal_token(action)
-    guest_services.guest_check_in(token=token, campaign=challenge.campaign)
-    guest_services.guest_check_in(token=token, campaign=challenge.campaign)
+    token = guest_links.personal_token(action)
+    guest_links.guest_check_in(token=token, campaign=challenge.campaign)
+    guest_links.guest_check_in(token=token, campaign=challenge.campaign)
 
     assert list(CheckIn.objects.values_list("participant_id", "date")) == [
         (participant.pk, timezone.localdate())
@@ -287,7 +288,7 @@ def test_bad_personal_links_get_a_clear_answer_and_change_nothing(client):
     pending = guest_act(target=challenge, email="awa@exemple.test", name="Awa")
     event = EventFactory.create(campaign=challenge.campaign)
     rsvp = _confirm(guest_act(target=event, email=ADDRESS, name="Nour"))
-    token = guest_services.personal_token(mine)
+    token = guest_links.personal_token(mine)
     tampered = token[:-3] + ("aaa" if not token.endswith("aaa") else "bbb")
     cases = [
         (tampered, 400),
@@ -295,11 +296,11 @@ def test_bad_personal_links_get_a_clear_answer_and_change_nothing(client):
         # The confirmation's token is no personal link.
         (guest_services.confirmation_token(mine), 400),
         # Another guest's link, of another campaign, through this one's page.
-        (guest_services.personal_token(theirs), 404),
+        (guest_links.personal_token(theirs), 404),
         # Not confirmed: no link yet.
-        (guest_services.personal_token(pending), 404),
+        (guest_links.personal_token(pending), 404),
         # A ticket's link is no check-in link.
-        (guest_services.personal_token(rsvp), 404),
+        (guest_links.personal_token(rsvp), 404),
     ]
     for bad, status in cases:
         url = reverse("campaigns:guest_check_in", args=[challenge.campaign.slug, bad])
@@ -434,7 +435,7 @@ def test_confirming_an_rsvp_on_the_page_shows_the_waiting_rank_and_the_ticket_li
 def test_done_today_on_the_check_in_page(client, htmx):
     challenge = ChallengeFactory.create()
     action = _confirm(guest_act(target=challenge, email=ADDRESS, name="Nour"))
-    url = guest_services.guest_link_path(action)
+    url = guest_links.guest_link_path(action)
     page = client.get(url).content.decode()
     assert 'data-testid="check-in"' in page
 

@@ -30,6 +30,7 @@ from essaim.campaigns.models import (
 )
 from essaim.campaigns.selectors.guest import guest_action_remembered
 from essaim.campaigns.services import guest as guest_services
+from essaim.campaigns.services import guest_links
 from essaim.campaigns.views.actions import (
     actions_context,
     challenge_of,
@@ -401,7 +402,7 @@ def guest_pending(request: HtmxHttpRequest, slug: str, kind: str, pk: int) -> Ht
 def _confirmed_context(action: GuestAction) -> dict[str, Any]:
     """What a confirmed guest sees of their join or RSVP: where it stands, and their
     personal link (the only way back to it without an account)."""
-    context: dict[str, Any] = {"personal_path": guest_services.guest_link_path(action)}
+    context: dict[str, Any] = {"personal_path": guest_links.guest_link_path(action)}
     if action.event is not None:
         rsvp = selectors.rsvp_of(action.event, action.user)
         context["rsvp"] = rsvp
@@ -414,7 +415,7 @@ def _confirmed_context(action: GuestAction) -> dict[str, Any]:
 
 
 def _ticket_context(request: HtmxHttpRequest, campaign: Campaign, token: str) -> dict[str, Any]:
-    action = guest_services.guest_action_for_link(
+    action = guest_links.guest_action_for_link(
         token=token, campaign=campaign, kind=GuestAction.Kind.RSVP
     )
     event = action.event
@@ -442,7 +443,7 @@ def guest_ticket(request: HtmxHttpRequest, slug: str, token: str) -> HttpRespons
     scan; its POST gives the place back (`rsvp_cancel`)."""
     campaign = selectors.campaign_get_for(slug=slug, user=request.user)
     if request.method == "POST":
-        guest_services.guest_rsvp_cancel(token=token, campaign=campaign)
+        guest_links.guest_rsvp_cancel(token=token, campaign=campaign)
         return redirect(request.path)
     return render(request, "campaigns/guest_ticket.html", _ticket_context(request, campaign, token))
 
@@ -469,9 +470,9 @@ def guest_check_in(request: HtmxHttpRequest, slug: str, token: str) -> HttpRespo
     checks in for today (`check_in`: once a day, whatever is repeated)."""
     campaign = selectors.campaign_get_for(slug=slug, user=request.user)
     if request.method == "POST":
-        action, _check = guest_services.guest_check_in(token=token, campaign=campaign)
+        action, _check = guest_links.guest_check_in(token=token, campaign=campaign)
     else:
-        action = guest_services.guest_action_for_link(
+        action = guest_links.guest_action_for_link(
             token=token, campaign=campaign, kind=GuestAction.Kind.JOIN
         )
     challenge = action.challenge
